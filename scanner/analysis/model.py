@@ -1,0 +1,181 @@
+"""Typed results of an analysis: findings, per-VM outcomes, estate summary, sizing.
+
+Written to disk as the versioned assessment JSON (schema ``vmscan-assessment``) and read by
+every reporter. Vocabulary:
+
+- severity: ``blocker | warning | info``
+- finding status: ``fail`` (the condition is present) | ``unknown`` (the data the rule needs is
+  missing from the input, e.g. an RVTools export without that column)
+- target: ``avs | vmc``
+- readiness (Azure Migrate's words): ``ready | ready_with_conditions | not_ready | unknown``
+- HCX methods: ``hcx_vmotion | hcx_rav | hcx_bulk | hcx_cold``; eligibility
+  ``eligible | conditional | blocked | unknown``; a rule's effect on a method is ``blocks`` or
+  ``conditions``
+- disposition: ``rehost | remediate | replatform | retire | retain``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ASSESSMENT_SCHEMA_NAME = "vmscan-assessment"
+ASSESSMENT_SCHEMA_VERSION = 1
+
+TARGETS = ("avs", "vmc")
+METHODS = ("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold")
+SEVERITIES = ("blocker", "warning", "info")
+READINESS = ("ready", "ready_with_conditions", "not_ready", "unknown")
+ELIGIBILITY = ("eligible", "conditional", "blocked", "unknown")
+DISPOSITIONS = ("rehost", "remediate", "replatform", "retire", "retain")
+
+
+@dataclass
+class RuleInfo:
+    """A rule's metadata as shipped in the assessment and the catalogue."""
+
+    id: str
+    title: str
+    severity: str
+    targets: list[str]
+    # method -> "blocks" | "conditions"
+    methods: dict[str, str]
+    remediation: str
+    rationale: str
+    references: list[str] = field(default_factory=list)
+    family: str = ""
+    enabled: bool = True
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    target: str
+    vm_id: str
+    status: str  # fail | unknown
+    message: str
+    methods: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    remediation: str = ""
+
+
+@dataclass
+class VmOutcome:
+    vm_id: str
+    name: str | None
+    vcenter: str | None
+    datacenter: str | None
+    cluster: str | None
+    power_state: str | None
+    # target -> readiness
+    readiness: dict[str, str] = field(default_factory=dict)
+    # target -> method -> eligibility
+    methods: dict[str, dict[str, str]] = field(default_factory=dict)
+    # target -> method id or None when no method is possible
+    recommended_method: dict[str, str | None] = field(default_factory=dict)
+    disposition: str = "rehost"
+    disposition_reasons: list[str] = field(default_factory=list)
+    # rule ids with status fail / unknown, over all targets
+    finding_ids: list[str] = field(default_factory=list)
+    unknown_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetSummary:
+    target: str
+    readiness: dict[str, int] = field(default_factory=dict)
+    methods: dict[str, dict[str, int]] = field(default_factory=dict)
+    recommended_methods: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RuleCount:
+    rule_id: str
+    title: str
+    severity: str
+    vm_count: int
+
+
+@dataclass
+class Summary:
+    vm_count: int = 0
+    host_count: int = 0
+    cluster_count: int = 0
+    datastore_count: int = 0
+    vcenter_count: int = 0
+    powered_on: int = 0
+    powered_off: int = 0
+    suspended: int = 0
+    templates: int = 0
+    total_vcpu: int = 0
+    total_memory_gib: float = 0.0
+    total_provisioned_tib: float = 0.0
+    targets: list[TargetSummary] = field(default_factory=list)
+    dispositions: dict[str, int] = field(default_factory=dict)
+    top_blockers: list[RuleCount] = field(default_factory=list)
+    top_findings: list[RuleCount] = field(default_factory=list)
+
+
+@dataclass
+class ResourceUse:
+    """One resource after placement on the recommended node count."""
+
+    resource: str  # cpu | memory | storage
+    demand: float  # in ``unit`` after all factors
+    capacity: float  # per node count chosen, same unit
+    unit: str
+    nodes_needed: int  # nodes this resource alone needs
+    utilisation: float  # demand / capacity, 0..1
+
+
+@dataclass
+class NodeOption:
+    node_type: str
+    nodes: int
+    clusters: int
+    binding_resource: str  # cpu | memory | storage | minimum_cluster
+    resources: list[ResourceUse] = field(default_factory=list)
+    price_per_node: float | None = None
+    total_price: float | None = None
+    # VM ids that do not fit a single node of this type
+    vms_not_fitting: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SizingResult:
+    target: str
+    basis: str  # allocated | performance
+    recommended_node_type: str | None
+    options: list[NodeOption] = field(default_factory=list)
+    vm_count: int = 0
+    # high | medium | low | none (Azure Migrate-style confidence from perf coverage), None when basis=allocated
+    confidence: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class InputInfo:
+    path: str
+    kind: str  # snapshot | rvtools_xlsx | rvtools_csv
+    vcenters: list[str] = field(default_factory=list)
+    vm_count: int = 0
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Assessment:
+    generated_at: str
+    vmscan_version: str
+    as_of: str  # date used for end-of-support and age checks (YYYY-MM-DD)
+    targets: list[str]
+    inputs: list[InputInfo] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)
+    rules: list[RuleInfo] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    vms: list[VmOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    sizing: list[SizingResult] = field(default_factory=list)
+    schema: str = ASSESSMENT_SCHEMA_NAME
+    schema_version: int = ASSESSMENT_SCHEMA_VERSION

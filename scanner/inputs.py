@@ -1,0 +1,54 @@
+"""Open whatever the user points vmscan at: snapshots, RVTools xlsx files, RVTools CSV folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import InputError
+from scanner.inventory.io import is_snapshot_file, load_estate
+from scanner.inventory.merge import merge_estates
+from scanner.inventory.model import Estate
+
+
+@dataclass
+class LoadedInput:
+    path: str
+    kind: str  # snapshot | rvtools_xlsx | rvtools_csv
+    estate: Estate
+
+
+def input_kind(path: Path) -> str:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return "rvtools_csv"
+    name = path.name.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        return "rvtools_xlsx"
+    if name.endswith((".json.gz", ".json")) or is_snapshot_file(path):
+        return "snapshot"
+    raise InputError(
+        f"{path}: unrecognised input; expected a vmscan snapshot (.json.gz), an RVTools .xlsx "
+        "or a folder of RVTools CSV files"
+    )
+
+
+def load_input(path_text: str) -> LoadedInput:
+    path = Path(path_text)
+    kind = input_kind(path)
+    if kind == "snapshot":
+        return LoadedInput(path_text, kind, load_estate(path))
+    # Imported lazily: the RVTools reader is only needed for RVTools input.
+    from scanner.rvtools.reader import read_rvtools
+
+    return LoadedInput(path_text, kind, read_rvtools(path))
+
+
+def load_inputs(paths: list[str]) -> tuple[Estate, list[LoadedInput]]:
+    """Load every input and merge them into one estate (duplicates counted once)."""
+    if not paths:
+        raise InputError("no input given")
+    loaded = [load_input(p) for p in paths]
+    estate = merge_estates([item.estate for item in loaded], [item.path for item in loaded])
+    return estate, loaded

@@ -1,0 +1,99 @@
+"""Save and load vmscan inventory snapshots (gzip JSON, versioned, written atomically)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputError
+from scanner.fsutil import atomic_path
+from scanner.inventory.model import SCHEMA_NAME, SCHEMA_VERSION, Estate
+from scanner.serde import SchemaMismatch, from_plain, to_plain
+
+# A snapshot of 100,000 VMs is a few hundred MB of JSON; anything far beyond is not ours
+# (or is a decompression bomb).
+MAX_DECOMPRESSED_BYTES = 4 * 1024**3
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def save_estate(estate: Estate, path: str | os.PathLike[str]) -> None:
+    """Write ``estate`` as gzip JSON (``.json.gz``) or plain JSON (``.json``), atomically."""
+    payload = json.dumps(to_plain(estate), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with atomic_path(path) as tmp:
+        if str(path).endswith(".json"):
+            tmp.write_bytes(payload)
+        else:
+            # mtime=0 keeps identical inventories byte-identical.
+            with open(tmp, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as gz:
+                gz.write(payload)
+
+
+def is_snapshot_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` looks like a vmscan snapshot (gzip, or JSON naming our schema)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    with open(p, "rb") as handle:
+        head = handle.read(256)
+    return head.startswith(GZIP_MAGIC) or (head.lstrip().startswith(b"{") and SCHEMA_NAME.encode() in head)
+
+
+def _read_bytes(p: Path) -> bytes:
+    with open(p, "rb") as handle:
+        head = handle.read(2)
+        handle.seek(0)
+        if head != GZIP_MAGIC:
+            return handle.read(MAX_DECOMPRESSED_BYTES + 1)
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            with gzip.GzipFile(fileobj=handle) as gz:
+                while chunk := gz.read(1 << 20):
+                    total += len(chunk)
+                    if total > MAX_DECOMPRESSED_BYTES:
+                        raise InputError(f"{p}: decompresses to more than {MAX_DECOMPRESSED_BYTES} bytes; refusing")
+                    chunks.append(chunk)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{p}: not a readable gzip file ({exc})") from None
+        return b"".join(chunks)
+
+
+def load_estate(path: str | os.PathLike[str]) -> Estate:
+    """Read and validate a snapshot; raise InputError with a one-line message on any problem."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, expected a vmscan snapshot file")
+    try:
+        raw = _read_bytes(p)
+    except PermissionError:
+        raise InputError(f"{p}: permission denied") from None
+    if not raw.strip():
+        raise InputError(f"{p}: file is empty")
+    try:
+        data: Any = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not valid JSON ({exc.__class__.__name__} at byte {getattr(exc, 'pos', '?')})") from None
+    return estate_from_plain(data, str(p))
+
+
+def estate_from_plain(data: Any, origin: str) -> Estate:
+    if not isinstance(data, dict):
+        raise InputError(f"{origin}: not a vmscan inventory (top level is not an object)")
+    schema = data.get("schema")
+    if schema != SCHEMA_NAME:
+        raise InputError(f"{origin}: not a vmscan inventory (schema is {schema!r}, expected {SCHEMA_NAME!r})")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{origin}: inventory schema_version {version!r} is not supported (this vmscan reads {SCHEMA_VERSION})"
+        )
+    try:
+        return from_plain(Estate, data)
+    except SchemaMismatch as exc:
+        raise InputError(f"{origin}: invalid inventory: {exc}") from None

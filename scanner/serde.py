@@ -1,0 +1,107 @@
+"""Dataclass <-> plain JSON conversion driven by type hints.
+
+Shared by the inventory snapshot and the assessment so both stay typed end to end without a
+third-party schema library. Unknown keys are rejected so that a file of another shape fails
+loudly instead of loading half-empty.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, TypeVar, Union
+
+T = TypeVar("T")
+
+
+class SchemaMismatch(ValueError):
+    """The data does not fit the dataclass; the message names the path of the bad value."""
+
+
+def to_plain(obj: Any) -> Any:
+    """Convert dataclasses (recursively) to dicts/lists of JSON-compatible values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [to_plain(item) for item in obj]
+    if isinstance(obj, dict):
+        return {str(key): to_plain(value) for key, value in obj.items()}
+    return obj
+
+
+_hints_cache: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _hints_cache.get(cls)
+    if hints is None:
+        hints = typing.get_type_hints(cls)
+        _hints_cache[cls] = hints
+    return hints
+
+
+def from_plain(cls: type[T], data: Any, path: str = "$") -> T:
+    """Build ``cls`` from plain data, checking types along the way."""
+    return typing.cast(T, _convert(cls, data, path))
+
+
+def _convert(tp: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = typing.get_args(tp)
+        if value is None:
+            if type(None) in args:
+                return None
+            raise SchemaMismatch(f"{path}: null is not allowed")
+        non_none = [a for a in args if a is not type(None)]
+        if len(non_none) == 1:
+            return _convert(non_none[0], value, path)
+        for candidate in non_none:
+            try:
+                return _convert(candidate, value, path)
+            except SchemaMismatch:
+                continue
+        raise SchemaMismatch(f"{path}: unexpected value {value!r:.60}")
+    if origin is list:
+        if not isinstance(value, list):
+            raise SchemaMismatch(f"{path}: expected a list")
+        (item_type,) = typing.get_args(tp)
+        return [_convert(item_type, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise SchemaMismatch(f"{path}: expected an object")
+        _, value_type = typing.get_args(tp)
+        return {str(k): _convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise SchemaMismatch(f"{path}: expected an object")
+        hints = _hints(tp)
+        known = {f.name for f in dataclasses.fields(tp) if f.init}
+        unknown = set(value) - known
+        if unknown:
+            raise SchemaMismatch(f"{path}: unknown field {sorted(unknown)[0]!r}")
+        kwargs = {name: _convert(hints[name], value[name], f"{path}.{name}") for name in known if name in value}
+        try:
+            return tp(**kwargs)
+        except TypeError as exc:
+            raise SchemaMismatch(f"{path}: {exc}") from None
+    if tp is Any:
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SchemaMismatch(f"{path}: expected a number")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SchemaMismatch(f"{path}: expected an integer")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise SchemaMismatch(f"{path}: expected true or false")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise SchemaMismatch(f"{path}: expected a string")
+        return value
+    raise SchemaMismatch(f"{path}: unsupported type {tp!r}")

@@ -1,0 +1,125 @@
+import gzip
+import json
+
+import pytest
+
+from scanner.errors import InputError
+from scanner.inventory.io import load_estate, save_estate
+from scanner.inventory.model import (
+    VM,
+    Controller,
+    Disk,
+    Estate,
+    Host,
+    Nic,
+    PerfStats,
+    RemovableDrive,
+    Snapshot,
+    Source,
+    VCenter,
+)
+
+
+def sample_estate() -> Estate:
+    vm = VM(
+        id="uuid-1/vm-1",
+        moref="vm-1",
+        name="web01",
+        power_state="powered_on",
+        num_cpu=4,
+        cores_per_socket=2,
+        memory_mib=8192,
+        controllers=[Controller(key=1000, type="scsi_pvscsi", bus_sharing="none")],
+        disks=[Disk(label="Hard disk 1", capacity_bytes=40 * 1024**3, provisioning="thin", backing="flat")],
+        nics=[Nic(label="Network adapter 1", adapter_type="vmxnet3", network="VM Network", connected=True)],
+        cdroms=[RemovableDrive(label="CD/DVD drive 1", backing="iso", backing_path="[ds1] a.iso", connected=True)],
+        snapshots=[Snapshot(name="before patch", created="2024-01-01T00:00:00Z")],
+        snapshot_count=1,
+        annotation="<script>alert(1)</script>",
+        custom_attributes={"owner": "=HYPERLINK(\"x\")"},
+        perf={"cpu.usagemhz": PerfStats(unit="MHz", p95=1200.0, coverage=0.9)},
+        usb_devices=None,
+    )
+    vc = VCenter(name="vc1", instance_uuid="uuid-1", vms=[vm], hosts=[Host(id="uuid-1/host-1", name="esx1")])
+    return Estate(collected_at="2026-11-25T00:00:00Z", source=Source(kind="synthetic"), vcenters=[vc])
+
+
+def test_round_trip_keeps_every_field(tmp_path):
+    path = tmp_path / "estate.json.gz"
+    estate = sample_estate()
+    save_estate(estate, path)
+    assert load_estate(path) == estate
+    assert sample_estate().vcenters[0].vms[0].sockets == 2
+
+
+def test_saved_file_is_gzip_json_with_schema_header(tmp_path):
+    path = tmp_path / "estate.json.gz"
+    save_estate(sample_estate(), path)
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    assert data["schema"] == "vmscan-inventory"
+    assert data["schema_version"] == 1
+    assert data["vcenters"][0]["vms"][0]["usb_devices"] is None
+    assert list(tmp_path.iterdir()) == [path]  # no temp file left behind
+
+
+def test_same_estate_gives_identical_bytes(tmp_path):
+    save_estate(sample_estate(), tmp_path / "a.json.gz")
+    save_estate(sample_estate(), tmp_path / "b.json.gz")
+    assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x1f\x8b\x08\x00garbage", "gzip"),
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"schema": "other"}).encode(), "not a vmscan inventory"),
+        (json.dumps({"schema": "vmscan-inventory", "schema_version": 99}).encode(), "schema_version 99"),
+        (
+            json.dumps({"schema": "vmscan-inventory", "schema_version": 1, "collected_at": 5,
+                        "source": {"kind": "x"}}).encode(),
+            "$.collected_at: expected a string",
+        ),
+        (
+            json.dumps({"schema": "vmscan-inventory", "schema_version": 1, "collected_at": "x",
+                        "source": {"kind": "x"}, "bogus": 1}).encode(),
+            "unknown field 'bogus'",
+        ),
+    ],
+)
+def test_bad_snapshot_gives_one_line_error(tmp_path, content, message):
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        load_estate(path)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_gzip_is_rejected(tmp_path):
+    path = tmp_path / "estate.json.gz"
+    save_estate(sample_estate(), path)
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(InputError, match="gzip"):
+        load_estate(path)
+
+
+def test_missing_and_folder_inputs(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_estate(tmp_path / "nope.json.gz")
+    with pytest.raises(InputError, match="is a folder"):
+        load_estate(tmp_path)
+
+
+def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
+    path = tmp_path / "estate.json.gz"
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("scanner.inventory.io.json.dumps", lambda *a, **k: "{}")
+    monkeypatch.setattr("gzip.GzipFile.write", explode)
+    with pytest.raises(KeyboardInterrupt):
+        save_estate(sample_estate(), path)
+    assert list(tmp_path.iterdir()) == []
