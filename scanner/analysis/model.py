@@ -140,6 +140,13 @@ class NodeOption:
     total_price: float | None = None
     # VM ids that do not fit a single node of this type
     vms_not_fitting: list[str] = field(default_factory=list)
+    # vSAN storage policy chosen for the resulting cluster size, e.g. "FTT1-RAID5", and its
+    # raw-capacity factor (sizing picks it by cluster size, so it is part of the answer).
+    storage_policy: str | None = None
+    storage_policy_factor: float | None = None
+    # False for node types that cannot form the first cluster (AVS AV64): shown, never recommended.
+    recommendable: bool = True
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +160,17 @@ class SizingResult:
     confidence: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Azure Migrate's 1-5 stars for the same coverage, and the coverage itself (0..1, mean over
+    # in-scope VMs of the fraction of expected perf samples present); None when basis=allocated.
+    confidence_stars: int | None = None
+    perf_coverage: float | None = None
+    # Where each VM's demand came from, e.g. {"cpu.perf": 40, "cpu.quickstats": 2, "cpu.allocated": 3}.
+    demand_sources: dict[str, int] = field(default_factory=dict)
+    # VM ids that fit no node type of this target (too many vCPUs or too much RAM for any host).
+    vms_fitting_no_node_type: list[str] = field(default_factory=list)
+
+    def recommended_option(self) -> NodeOption | None:
+        return next((o for o in self.options if o.node_type == self.recommended_node_type), None)
 
 
 @dataclass
