@@ -75,6 +75,75 @@ def inventory_command(inputs: tuple[str, ...]) -> None:
     click.echo(format_summary(summarize(estate)))
 
 
+@main.command("anonymize")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", required=True, metavar="OUT.json.gz", help="Anonymized snapshot to write.")
+@click.option("--map", "map_path", required=True, metavar="MAPFILE",
+              help="Secret map file (key + pseudonym -> original). Reused if it exists, so pseudonyms stay stable.")
+@click.option("--hide-attribute-keys", is_flag=True,
+              help="Also replace custom attribute names (values are always replaced).")
+def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_attribute_keys: bool) -> None:
+    """Write a copy of the inventory with names, IPs, notes and paths replaced by pseudonyms.
+
+    Share OUT with consultants; keep MAPFILE. Reports made from OUT can be turned back into real
+    names with `vmscan deanonymize`. See docs/anonymize.md.
+
+    \b
+    Example:
+      vmscan anonymize estate.json.gz -o shared.json.gz --map estate.map.json
+    """
+    from pathlib import Path
+
+    from scanner.anonymize import AnonymizationMap, anonymize_estate
+    from scanner.errors import InputError
+    from scanner.inputs import load_inputs
+    from scanner.inventory.io import save_estate
+
+    out, secret = Path(output).resolve(), Path(map_path).resolve()
+    if out == secret:
+        raise InputError(f"{output}: the output and the map file must be different files")
+    for item in inputs:
+        if Path(item).resolve() in (out, secret):
+            raise InputError(f"{item}: an input cannot also be the output or the map file")
+    estate, _ = load_inputs(list(inputs))
+    mapping = AnonymizationMap.load_or_new(map_path)
+    anonymized = anonymize_estate(estate, mapping, hide_attribute_keys=hide_attribute_keys)
+    # The map first: an anonymized file must never exist without the key that reverses it.
+    mapping.save(map_path)
+    save_estate(anonymized, output)
+    click.echo(
+        f"anonymized {len(anonymized.all_vms())} VMs into {output}; "
+        f"map {map_path} holds {len(mapping.entries)} pseudonyms (secret: do not share it)",
+        err=True,
+    )
+
+
+@main.command("deanonymize")
+@click.argument("file", metavar="FILE")
+@click.option("--map", "map_path", required=True, metavar="MAPFILE", help="The map written by `vmscan anonymize`.")
+@click.option("-o", "--output", required=True, metavar="OUT", help="File to write with the real names restored.")
+def deanonymize_command(file: str, map_path: str, output: str) -> None:
+    """Put the real names back into a report (HTML, CSV, JSON, xlsx, text) or snapshot.
+
+    Restored names are escaped for the file's format (HTML entities, JSON escapes, CSV quoting
+    with a formula guard, plain xlsx text cells).
+
+    \b
+    Example:
+      vmscan deanonymize report/assessment.html --map estate.map.json -o report-real.html
+    """
+    from pathlib import Path
+
+    from scanner.anonymize import AnonymizationMap, deanonymize_file
+    from scanner.errors import InputError
+
+    if Path(output).resolve() in (Path(file).resolve(), Path(map_path).resolve()):
+        raise InputError(f"{output}: the output must not overwrite the input or the map file")
+    mapping = AnonymizationMap.load(map_path)
+    count = deanonymize_file(file, mapping, output)
+    click.echo(f"restored {count} names into {output}", err=True)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m scanner`
     main(prog_name="vmscan")
     sys.exit(0)
