@@ -1,0 +1,283 @@
+"""Performance history for sizing: vCenter ``QueryPerf`` rollups → per-VM ``PerfStats``.
+
+The pure part (counter choice, batching, interval choice, CSV parsing, percentiles) works on
+plain values and duck-typed objects so it is unit-tested without a server; ``collect_perf``
+is the thin live part that calls the PerformanceManager.
+
+Stored per VM under the counter name without rollup (``"cpu.usagemhz"``), in these units:
+cpu.usage percent (vCenter sends hundredths), cpu.usagemhz MHz, mem.consumed / mem.active MiB
+(vCenter sends KB), disk.usage / net.usage KBps. Percentiles are nearest-rank (always an observed
+sample). Coverage = samples present / samples expected for the interval over the window, capped
+at 1 (a VM created or powered on mid-window has less).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from scanner.inventory.model import PerfStats
+
+# Level-1 counters that vCenter keeps in every historical interval (30-day history included).
+WANTED_COUNTERS = ("cpu.usage", "cpu.usagemhz", "mem.consumed", "mem.active", "disk.usage", "net.usage")
+# Historical data is rolled up; "average" is what every statistics level keeps.
+ROLLUP_PREFERENCE = ("average", "maximum", "latest", "none")
+MAX_QUERY_METRICS_OPTION = "config.vpxd.stats.maxQueryMetrics"
+# vCenter's documented default when the advanced option is not set (KB 2107096).
+DEFAULT_MAX_QUERY_METRICS = 256
+# -1 (or 0) switches the limit off; batches still stay bounded to keep responses small.
+UNLIMITED_BATCH_METRICS = 4096
+# vCenter's default historical intervals: (sampling period s, length kept s): 5 min for a day,
+# 30 min for a week, 2 h for a month, 1 day for a year. Used when the server lists none.
+DEFAULT_HISTORICAL_INTERVALS = ((300, 86_400), (1_800, 604_800), (7_200, 2_592_000), (86_400, 31_536_000))
+# unit key -> (multiplier to vmscan's unit, vmscan unit name)
+UNIT_SCALE = {
+    "percent": (0.01, "percent"),
+    "megaHertz": (1.0, "MHz"),
+    "kiloBytes": (1 / 1024, "MiB"),
+    "kiloBytesPerSecond": (1.0, "KBps"),
+}
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class CounterInfo:
+    key: int
+    name: str  # "group.counter", e.g. "cpu.usagemhz"
+    rollup: str
+    unit: str
+    level: int | None = None
+
+
+def counter_info(raw: Any) -> CounterInfo:
+    """From a PerformanceManager.perfCounter item (vim.PerformanceManager.CounterInfo)."""
+    return CounterInfo(
+        key=int(raw.key),
+        name=f"{raw.groupInfo.key}.{raw.nameInfo.key}",
+        rollup=str(raw.rollupType),
+        unit=str(raw.unitInfo.key),
+        level=getattr(raw, "level", None),
+    )
+
+
+def select_counters(counters: Iterable[CounterInfo], wanted: Sequence[str] = WANTED_COUNTERS) -> dict[str, CounterInfo]:
+    """Pick one counter per wanted name, preferring the ``average`` rollup; missing names are left out."""
+    best: dict[str, CounterInfo] = {}
+    for counter in counters:
+        if counter.name not in wanted or counter.rollup not in ROLLUP_PREFERENCE:
+            continue
+        current = best.get(counter.name)
+        if current is None or ROLLUP_PREFERENCE.index(counter.rollup) < ROLLUP_PREFERENCE.index(current.rollup):
+            best[counter.name] = counter
+    return {name: best[name] for name in wanted if name in best}
+
+
+def max_query_metrics(value: Any) -> int:
+    """The batch limit from the OptionManager value of ``config.vpxd.stats.maxQueryMetrics``.
+
+    None (option absent) → 256; -1 or 0 (limit disabled) → a large bounded batch; text is parsed.
+    """
+    if value is None:
+        return DEFAULT_MAX_QUERY_METRICS
+    try:
+        limit = int(str(value).strip())
+    except ValueError:
+        return DEFAULT_MAX_QUERY_METRICS
+    return UNLIMITED_BATCH_METRICS if limit <= 0 else limit
+
+
+def plan_batches(entities: Sequence[E], counter_keys: Sequence[int], limit: int) -> list[list[tuple[E, list[int]]]]:
+    """Split entity x metric pairs into QueryPerf calls of at most ``limit`` metrics each.
+
+    Each element of a batch is one QuerySpec (entity, counter keys). An entity's counters stay in
+    one spec unless they alone exceed the limit.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    keys = list(counter_keys)
+    if not keys:
+        return []
+    chunks = [keys[i : i + limit] for i in range(0, len(keys), limit)]
+    batches: list[list[tuple[E, list[int]]]] = []
+    current: list[tuple[E, list[int]]] = []
+    used = 0
+    for entity in entities:
+        for chunk in chunks:
+            if used + len(chunk) > limit and current:
+                batches.append(current)
+                current, used = [], 0
+            current.append((entity, chunk))
+            used += len(chunk)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def choose_interval(intervals: Iterable[tuple[int, int]], window_seconds: int) -> int:
+    """The finest sampling period whose kept history covers the window (else the longest-kept one)."""
+    options = sorted((period, length) for period, length in intervals if period > 0)
+    if not options:
+        options = sorted(DEFAULT_HISTORICAL_INTERVALS)
+    for period, length in options:
+        if length >= window_seconds:
+            return period
+    return max(options, key=lambda item: item[1])[0]
+
+
+def expected_samples(window_seconds: int, interval_seconds: int) -> int:
+    return max(1, window_seconds // interval_seconds)
+
+
+def parse_values_csv(text: str | None) -> list[float | None]:
+    """A PerfMetricSeriesCSV value string: comma-separated numbers, -1 (or empty) = no sample."""
+    values: list[float | None] = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        number = float(item)
+        values.append(None if number < 0 else number)
+    return values
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending, non-empty sequence."""
+    if not sorted_values:
+        raise ValueError("no values")
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def perf_stats(values: Iterable[float | None], expected: int, unit_key: str) -> PerfStats:
+    factor, unit = UNIT_SCALE.get(unit_key, (1.0, unit_key))
+    present = sorted(v * factor for v in values if v is not None)
+    coverage = round(min(1.0, len(present) / expected), 4) if expected > 0 else 0.0
+    if not present:
+        return PerfStats(unit=unit, samples=0, coverage=0.0)
+    return PerfStats(
+        unit=unit,
+        p50=round(percentile(present, 50), 3),
+        p90=round(percentile(present, 90), 3),
+        p95=round(percentile(present, 95), 3),
+        p99=round(percentile(present, 99), 3),
+        max=round(present[-1], 3),
+        samples=len(present),
+        coverage=coverage,
+    )
+
+
+def _series_values(series: Any) -> list[float | None]:
+    raw = series.value
+    if isinstance(raw, str) or raw is None:
+        return parse_values_csv(raw)
+    # PerfMetricIntSeries (servers that ignore format="csv", e.g. govmomi's simulator)
+    return [None if v is None or v < 0 else float(v) for v in raw]
+
+
+def stats_from_results(
+    results: Iterable[Any], counters: dict[int, CounterInfo], expected: int
+) -> dict[str, dict[str, PerfStats]]:
+    """QueryPerf results (CSV or normal format) → {entity moref: {counter name: PerfStats}}.
+
+    Only the aggregate instance ("") is used; per-device instances would double count.
+    """
+    out: dict[str, dict[str, PerfStats]] = {}
+    for result in results:
+        moref = str(getattr(result.entity, "_moId", result.entity))
+        per_vm = out.setdefault(moref, {})
+        for series in result.value or []:
+            metric = series.id
+            if (metric.instance or "") != "":
+                continue
+            counter = counters.get(int(metric.counterId))
+            if counter is None:
+                continue
+            per_vm[counter.name] = perf_stats(_series_values(series), expected, counter.unit)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Live part (pyVmomi objects in, plain results out)
+
+
+@dataclass
+class PerfCollection:
+    stats: dict[str, dict[str, PerfStats]]  # VM moref -> counter -> stats
+    interval_seconds: int
+    window_seconds: int
+    batch_limit: int
+    queries: int
+    problems: list[str]
+
+
+def _option_value(content: Any, key: str) -> Any:
+    manager = getattr(content, "setting", None)
+    if manager is None:
+        return None
+    try:
+        values = manager.QueryOptions(name=key)
+    except Exception:  # InvalidName when the option is not set: the default applies
+        return None
+    for item in values or []:
+        if item.key == key:
+            return item.value
+    return None
+
+
+def collect_perf(
+    content: Any,
+    vms: Sequence[Any],
+    days: int,
+    now: datetime.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PerfCollection:
+    """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones)."""
+    from pyVmomi import vim
+
+    manager = content.perfManager
+    window = days * 86_400
+    end = now or datetime.datetime.now(datetime.UTC)
+    start = end - datetime.timedelta(seconds=window)
+    counters = select_counters(counter_info(c) for c in manager.perfCounter or [])
+    problems = [
+        f"performance counter {name} not offered by the server" for name in WANTED_COUNTERS if name not in counters
+    ]
+    intervals = [(int(h.samplingPeriod), int(h.length)) for h in (manager.historicalInterval or []) if h.enabled]
+    interval = choose_interval(intervals, window)
+    expected = expected_samples(window, interval)
+    limit = max_query_metrics(_option_value(content, MAX_QUERY_METRICS_OPTION))
+    by_key = {c.key: c for c in counters.values()}
+    batches = plan_batches(list(vms), list(by_key), limit)
+    stats: dict[str, dict[str, PerfStats]] = {}
+    done = 0
+    for batch in batches:
+        specs = [
+            vim.PerformanceManager.QuerySpec(
+                entity=entity,
+                metricId=[vim.PerformanceManager.MetricId(counterId=k, instance="") for k in keys],
+                intervalId=interval,
+                startTime=start,
+                endTime=end,
+                # Ignored by vCenter for historical intervals; govmomi's simulator needs it.
+                maxSample=expected,
+                format="csv",
+            )
+            for entity, keys in batch
+        ]
+        for moref, per_counter in stats_from_results(manager.QueryPerf(querySpec=specs), by_key, expected).items():
+            stats.setdefault(moref, {}).update(per_counter)
+        done += len({id(entity) for entity, _ in batch})
+        if progress is not None:
+            progress(min(done, len(vms)), len(vms))
+    return PerfCollection(
+        stats=stats,
+        interval_seconds=interval,
+        window_seconds=window,
+        batch_limit=limit,
+        queries=len(batches),
+        problems=problems,
+    )

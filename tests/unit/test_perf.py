@@ -1,0 +1,189 @@
+"""Performance history: counter choice, batching, intervals, CSV parsing and percentile math."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scanner.collector.perf import (
+    DEFAULT_MAX_QUERY_METRICS,
+    UNLIMITED_BATCH_METRICS,
+    CounterInfo,
+    choose_interval,
+    counter_info,
+    expected_samples,
+    max_query_metrics,
+    parse_values_csv,
+    percentile,
+    perf_stats,
+    plan_batches,
+    select_counters,
+    stats_from_results,
+)
+
+
+def raw_counter(key: int, group: str, name: str, rollup: str, unit: str, level: int = 1) -> Any:
+    return NS(
+        key=key,
+        groupInfo=NS(key=group),
+        nameInfo=NS(key=name),
+        rollupType=rollup,
+        unitInfo=NS(key=unit),
+        level=level,
+    )
+
+
+def test_select_counters_prefers_average_rollup_and_skips_unwanted() -> None:
+    raw = [
+        raw_counter(1, "cpu", "usage", "none", "percent", 4),
+        raw_counter(2, "cpu", "usage", "average", "percent"),
+        raw_counter(3, "cpu", "usage", "maximum", "percent", 4),
+        raw_counter(6, "cpu", "usagemhz", "average", "megaHertz"),
+        raw_counter(98, "mem", "consumed", "average", "kiloBytes"),
+        raw_counter(24, "mem", "usage", "average", "percent"),
+        raw_counter(143, "net", "usage", "maximum", "kiloBytesPerSecond"),
+    ]
+    chosen = select_counters(counter_info(c) for c in raw)
+    assert {name: c.key for name, c in chosen.items()} == {
+        "cpu.usage": 2,
+        "cpu.usagemhz": 6,
+        "mem.consumed": 98,
+        "net.usage": 143,  # only a maximum rollup offered: better than nothing
+    }
+    assert list(chosen) == ["cpu.usage", "cpu.usagemhz", "mem.consumed", "net.usage"]
+
+
+@pytest.mark.parametrize(
+    ("value", "limit"),
+    [
+        (None, DEFAULT_MAX_QUERY_METRICS),
+        ("64", 64),
+        (500, 500),
+        ("-1", UNLIMITED_BATCH_METRICS),
+        (0, UNLIMITED_BATCH_METRICS),
+        ("junk", DEFAULT_MAX_QUERY_METRICS),
+    ],
+)
+def test_max_query_metrics(value: Any, limit: int) -> None:
+    assert max_query_metrics(value) == limit
+
+
+def test_plan_batches_respects_the_limit() -> None:
+    # 100 VMs x 6 counters = 600 metrics; limit 256 -> 42 whole VMs (252 metrics) per query:
+    # 42 + 42 + 16 VMs = 3 queries.
+    batches = plan_batches([f"vm-{i}" for i in range(100)], [1, 2, 3, 4, 5, 6], 256)
+    assert [len(b) for b in batches] == [42, 42, 16]
+    assert all(sum(len(keys) for _, keys in b) <= 256 for b in batches)
+    assert [entity for b in batches for entity, _ in b] == [f"vm-{i}" for i in range(100)]
+
+
+def test_plan_batches_splits_an_entity_whose_counters_exceed_the_limit() -> None:
+    # limit 2: each VM's 5 counters become chunks [1, 2], [3, 4], [5]; no two chunks fit together.
+    batches = plan_batches(["vm-1", "vm-2"], [1, 2, 3, 4, 5], 2)
+    assert batches == [
+        [("vm-1", [1, 2])],
+        [("vm-1", [3, 4])],
+        [("vm-1", [5])],
+        [("vm-2", [1, 2])],
+        [("vm-2", [3, 4])],
+        [("vm-2", [5])],
+    ]
+    # limit 3: [1, 2, 3] then [4, 5]; vm-2's first chunk does not fit beside [4, 5].
+    assert plan_batches(["a", "b"], [1, 2, 3, 4, 5], 3) == [
+        [("a", [1, 2, 3])],
+        [("a", [4, 5])],
+        [("b", [1, 2, 3])],
+        [("b", [4, 5])],
+    ]
+
+
+@given(
+    entities=st.integers(0, 60),
+    counters=st.integers(1, 8),
+    limit=st.integers(1, 300),
+)
+def test_plan_batches_covers_every_pair_once_within_the_limit(entities: int, counters: int, limit: int) -> None:
+    batches = plan_batches(list(range(entities)), list(range(counters)), limit)
+    pairs = [(e, k) for b in batches for e, keys in b for k in keys]
+    assert sorted(pairs) == [(e, k) for e in range(entities) for k in range(counters)]
+    assert all(0 < sum(len(keys) for _, keys in b) <= limit for b in batches)
+
+
+def test_choose_interval() -> None:
+    defaults: list[tuple[int, int]] = []  # none listed: vCenter's default intervals apply
+    assert choose_interval(defaults, 86_400) == 300
+    assert choose_interval(defaults, 7 * 86_400) == 1_800
+    assert choose_interval(defaults, 30 * 86_400) == 7_200
+    assert choose_interval(defaults, 90 * 86_400) == 86_400
+    # A server keeping 5-minute samples for 40 days serves a 30-day window at 5 minutes.
+    assert choose_interval([(300, 40 * 86_400), (7_200, 400 * 86_400)], 30 * 86_400) == 300
+    # Nothing long enough: the longest-kept interval.
+    assert choose_interval([(300, 86_400), (1_800, 604_800)], 30 * 86_400) == 1_800
+    assert expected_samples(30 * 86_400, 7_200) == 360
+
+
+def test_parse_values_csv_marks_missing_samples() -> None:
+    assert parse_values_csv("10,-1,30, 40,") == [10.0, None, 30.0, 40.0]
+    assert parse_values_csv("") == []
+    assert parse_values_csv(None) == []
+
+
+def test_percentile_nearest_rank_on_known_samples() -> None:
+    samples = [float(v) for v in range(1, 101)]  # 1..100
+    # nearest rank: ceil(p/100 x 100)-th value
+    assert [percentile(samples, p) for p in (50, 90, 95, 99, 100)] == [50.0, 90.0, 95.0, 99.0, 100.0]
+    ten = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 4.0, 10.0, 6.0]
+    ordered = sorted(ten)
+    # n=10: p50 -> rank 5 -> 5; p90 -> rank 9 -> 9; p95 -> ceil(9.5)=10 -> 10; p99 -> 10
+    assert [percentile(ordered, p) for p in (50, 90, 95, 99)] == [5.0, 9.0, 10.0, 10.0]
+
+
+def test_perf_stats_scale_units_and_coverage() -> None:
+    # cpu.usage arrives in hundredths of a percent: 2500 = 25 %.
+    # 8 samples present out of 10 expected -> coverage 0.8; sorted percents 10..80.
+    values: list[float | None] = [1000, 2000, None, 3000, 4000, 5000, None, 6000, 7000, 8000]
+    stats = perf_stats(values, 10, "percent")
+    assert stats.unit == "percent"
+    # n=8: p50 rank 4 -> 40; p90 ceil(7.2)=8 -> 80; p95 ceil(7.6)=8 -> 80
+    assert (stats.p50, stats.p90, stats.p95, stats.max, stats.samples, stats.coverage) == (40, 80, 80, 80, 8, 0.8)
+    mem = perf_stats([1048576.0, 2097152.0], 2, "kiloBytes")  # KB -> MiB
+    assert (mem.unit, mem.p50, mem.max, mem.coverage) == ("MiB", 1024.0, 2048.0, 1.0)
+    empty = perf_stats([None, None], 2, "megaHertz")
+    assert (empty.p95, empty.samples, empty.coverage) == (None, 0, 0.0)
+    more_than_expected = perf_stats([1.0, 2.0, 3.0], 2, "megaHertz")
+    assert more_than_expected.coverage == 1.0
+
+
+def test_stats_from_csv_and_int_series_results() -> None:
+    counters = {
+        6: CounterInfo(key=6, name="cpu.usagemhz", rollup="average", unit="megaHertz"),
+        98: CounterInfo(key=98, name="mem.consumed", rollup="average", unit="kiloBytes"),
+    }
+    csv_result = NS(
+        entity=NS(_moId="vm-1"),
+        sampleInfoCSV="7200,2026-01-01T00:00:00Z,7200,2026-01-01T02:00:00Z,7200,2026-01-01T04:00:00Z,"
+        "7200,2026-01-01T06:00:00Z",
+        value=[
+            NS(id=NS(counterId=6, instance=""), value="100,200,-1,400"),
+            NS(id=NS(counterId=6, instance="0"), value="999,999,999,999"),  # per-vCPU: ignored
+            NS(id=NS(counterId=98, instance=""), value="1024,2048,3072,4096"),
+            NS(id=NS(counterId=7, instance=""), value="1,2,3,4"),  # not asked for: ignored
+        ],
+    )
+    int_result = NS(
+        entity=NS(_moId="vm-2"),
+        sampleInfo=[NS(interval=7200)] * 4,
+        value=[NS(id=NS(counterId=6, instance=None), value=[50, 60, 70, 80])],
+    )
+    stats = stats_from_results([csv_result, int_result], counters, 4)
+    cpu = stats["vm-1"]["cpu.usagemhz"]
+    # present 100, 200, 400 of 4 expected: coverage 0.75; p50 rank ceil(1.5)=2 -> 200; p95 rank 3 -> 400
+    assert (cpu.p50, cpu.p95, cpu.max, cpu.coverage, cpu.unit) == (200, 400, 400, 0.75, "MHz")
+    assert stats["vm-1"]["mem.consumed"].p99 == 4.0  # 4096 KB = 4 MiB
+    assert set(stats["vm-1"]) == {"cpu.usagemhz", "mem.consumed"}
+    assert stats["vm-2"]["cpu.usagemhz"].p50 == 60
+    assert stats["vm-2"]["cpu.usagemhz"].coverage == 1.0
