@@ -217,6 +217,7 @@ class VM:
     snapshots: list[Snapshot] | None = field(default_factory=list)
     snapshot_count: int | None = None
     # not_configured | primary | secondary | disabled | needs_secondary | starting | enabled
+    # | running (vCenter's runtime.faultToleranceState: FT active with its secondary)
     ft_state: str | None = None
     # low | normal | medium | high | custom
     latency_sensitivity: str | None = None

@@ -545,7 +545,7 @@ def seed_estate(si: Any, conditions: dict[str, Seeder] | None = None) -> SeedMan
     manifest = SeedManifest()
     for index, vm in enumerate(vms):
         _baseline(vm, index)
-    for (condition, seeder), vm in zip(chosen.items(), _spread(vms, len(chosen))):
+    for (condition, seeder), vm in zip(chosen.items(), _spread(vms, len(chosen)), strict=True):
         try:
             detail = seeder(vm, si)
         except SimulatorRejected as rejected:

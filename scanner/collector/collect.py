@@ -1,0 +1,268 @@
+"""Collect a whole vCenter into an inventory ``Estate``, read-only.
+
+One ContainerView + paged RetrievePropertiesEx per managed-object type, then pure mapping
+(scanner/collector/mappers.py). Nothing here changes vCenter state.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pyVmomi import vim, vmodl
+
+from scanner import __version__
+from scanner.collector import mappers
+from scanner.collector.mappers import Lookups, PropertyValues
+from scanner.collector.properties import DEFAULT_PAGE_SIZE, ObjectProperties, retrieve_all, retrieve_one
+from scanner.collector.session import parse_server, vcenter_session
+from scanner.errors import CollectionError
+from scanner.inventory.model import (
+    CollectionIssue,
+    Datacenter,
+    Estate,
+    Network,
+    Source,
+    VCenter,
+)
+
+# Called with (what, count): e.g. ("VMs", 500) after each page of VMs.
+ProgressCallback = Callable[[str, int], None]
+
+STRUCTURE_PROPERTIES = ("name", "parent")
+
+
+def _kind(obj: Any) -> str:
+    return type(obj).__name__.rsplit(".", 1)[-1]
+
+
+def _issues(vcenter: str, lookups: Lookups, items: Iterable[ObjectProperties]) -> list[CollectionIssue]:
+    issues = []
+    for item in items:
+        for missing in item.missing:
+            issues.append(
+                CollectionIssue(
+                    vcenter=vcenter,
+                    object_id=lookups.object_id(item.moref),
+                    object_name=item.values.get("name"),
+                    property=missing.path,
+                    message=f"{missing.fault}: {missing.message}".rstrip(": "),
+                )
+            )
+    return issues
+
+
+def _raw(item: ObjectProperties) -> PropertyValues:
+    return PropertyValues(item.values, [m.path for m in item.missing])
+
+
+class _Collector:
+    def __init__(self, content: Any, vcenter_name: str, page_size: int, progress: ProgressCallback | None) -> None:
+        self.content = content
+        self.page_size = page_size
+        self.progress = progress
+        about = content.about
+        self.vcenter = VCenter(
+            name=vcenter_name,
+            instance_uuid=about.instanceUuid,
+            version=about.version,
+            build=about.build,
+            full_name=about.fullName,
+            api_version=about.apiVersion,
+            source_kind="vcenter",
+        )
+        self.lookups = Lookups(vcenter_name=vcenter_name, vcenter_uuid=about.instanceUuid or vcenter_name)
+        self.issues: list[CollectionIssue] = []
+
+    def _retrieve(self, label: str, vim_type: type, paths: Iterable[str]) -> list[ObjectProperties]:
+        counted = 0
+
+        def on_page(count: int) -> None:
+            nonlocal counted
+            counted += count
+            if self.progress is not None:
+                self.progress(label, counted)
+
+        items = retrieve_all(self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page)
+        self.issues.extend(_issues(self.vcenter.name, self.lookups, items))
+        return items
+
+    def _structure(self) -> None:
+        lookups = self.lookups
+        # The root folder has no parent; it is the end of every path.
+        root = self.content.rootFolder
+        lookups.types[root._moId] = "Folder"
+        lookups.names[root._moId] = "Datacenters"
+        for vim_type in (vim.Folder, vim.Datacenter, vim.ComputeResource, vim.ResourcePool):
+            for item in self._retrieve("containers", vim_type, STRUCTURE_PROPERTIES):
+                lookups.types[item.moref] = _kind(item.obj)
+                if item.values.get("name") is not None:
+                    lookups.names[item.moref] = item.values["name"]
+                parent = item.values.get("parent")
+                if parent is not None:
+                    lookups.parents[item.moref] = parent._moId
+        for moref, kind in lookups.types.items():
+            if kind == "Datacenter":
+                self.vcenter.datacenters.append(Datacenter(name=lookups.names.get(moref, moref), moref=moref))
+
+    def _custom_fields(self) -> None:
+        manager = self.content.customFieldsManager
+        if manager is None:
+            return
+        item = retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"])
+        for definition in (item.values.get("field") if item else None) or []:
+            self.lookups.custom_field_names[int(definition.key)] = definition.name
+
+    def _hosts(self) -> list[Any]:
+        lookups = self.lookups
+        items = self._retrieve("hosts", vim.HostSystem, (*mappers.HOST_PROPERTIES, *mappers.HOST_PORTGROUP_PROPERTIES))
+        for item in items:
+            lookups.types[item.moref] = "HostSystem"
+            if item.values.get("name") is not None:
+                lookups.names[item.moref] = item.values["name"]
+            parent = item.values.get("parent")
+            if parent is not None:
+                lookups.parents[item.moref] = parent._moId
+                if _kind(parent) == "ClusterComputeResource" and parent._moId in lookups.names:
+                    lookups.host_clusters[item.moref] = lookups.names[parent._moId]
+        self.vcenter.hosts = [mappers.map_host(i.moref, _raw(i), lookups) for i in items]
+        return [i.values.get("config.network.portgroup") for i in items]
+
+    def _clusters(self) -> None:
+        items = self._retrieve("clusters", vim.ClusterComputeResource, mappers.CLUSTER_PROPERTIES)
+        self.vcenter.clusters = [mappers.map_cluster(i.moref, _raw(i), self.lookups) for i in items]
+
+    def _datastores(self) -> None:
+        lookups = self.lookups
+        items = self._retrieve("datastores", vim.Datastore, mappers.DATASTORE_PROPERTIES)
+        for item in items:
+            lookups.types[item.moref] = "Datastore"
+            if item.values.get("name") is not None:
+                lookups.datastore_names[item.moref] = item.values["name"]
+            if item.values.get("parent") is not None:
+                lookups.parents[item.moref] = item.values["parent"]._moId
+        self.vcenter.datastores = [mappers.map_datastore(i.moref, _raw(i), lookups) for i in items]
+
+    def _networks(self, host_portgroups: list[Any]) -> None:
+        lookups = self.lookups
+        switches = self._retrieve("switches", vim.DistributedVirtualSwitch, mappers.SWITCH_PROPERTIES)
+        switch_names = {s.moref: s.values.get("name") or s.moref for s in switches}
+        portgroups = {
+            p.moref: p
+            for p in self._retrieve("port groups", vim.dvs.DistributedVirtualPortgroup, mappers.PORTGROUP_PROPERTIES)
+        }
+        opaque = {
+            o.moref: o for o in self._retrieve("opaque networks", vim.OpaqueNetwork, mappers.OPAQUE_NETWORK_PROPERTIES)
+        }
+        standard_vlans, standard_switches = mappers.standard_portgroup_vlans(host_portgroups)
+        networks: list[Network] = []
+        for item in self._retrieve("networks", vim.Network, mappers.NETWORK_PROPERTIES):
+            name = item.values.get("name")
+            if item.values.get("parent") is not None:
+                lookups.parents[item.moref] = item.values["parent"]._moId
+            if name is not None:
+                lookups.network_names[item.moref] = name
+            if item.moref in portgroups:
+                detail = portgroups[item.moref]
+                key = detail.values.get("key") or item.moref
+                if name is not None:
+                    lookups.portgroup_names[key] = name
+                networks.append(
+                    mappers.map_network(item.moref, _raw(detail), lookups, "distributed", None, switch_names)
+                )
+            elif item.moref in opaque:
+                summary = opaque[item.moref].values.get("summary")
+                opaque_id = getattr(summary, "opaqueNetworkId", None)
+                if opaque_id and name is not None:
+                    lookups.network_names[f"opaque:{opaque_id}"] = name
+                networks.append(mappers.map_network(item.moref, _raw(item), lookups, "opaque"))
+            else:
+                networks.append(
+                    mappers.map_network(item.moref, _raw(item), lookups, "standard", standard_vlans, standard_switches)
+                )
+        self.vcenter.networks = networks
+
+    def _vms(self) -> None:
+        lookups = self.lookups
+        items = self._retrieve("VMs", vim.VirtualMachine, mappers.VM_PROPERTIES)
+        vms = []
+        for item in items:
+            if item.values.get("parent") is not None:
+                lookups.parents[item.moref] = item.values["parent"]._moId
+            vm = mappers.map_vm(item.moref, _raw(item), lookups)
+            if mappers.CONFIG_PRESENT not in item.values and not item.missing:
+                self.issues.append(
+                    CollectionIssue(
+                        vcenter=self.vcenter.name,
+                        object_id=vm.id,
+                        object_name=vm.name,
+                        property="config",
+                        message=f"configuration not available (connection state {vm.connection_state or 'unknown'})",
+                    )
+                )
+            vms.append(vm)
+            # Release the raw device lists as we go; they dominate memory on large estates.
+            item.values.clear()
+        self.vcenter.vms = vms
+
+    def run(self) -> VCenter:
+        self._structure()
+        self._custom_fields()
+        host_portgroups = self._hosts()
+        self._clusters()
+        self._datastores()
+        self._networks(host_portgroups)
+        self._vms()
+        return self.vcenter
+
+
+def collect_vcenter(
+    service_instance: Any,
+    vcenter_name: str,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    progress: ProgressCallback | None = None,
+) -> tuple[VCenter, list[CollectionIssue]]:
+    """Collect everything from a logged-in ServiceInstance."""
+    content = service_instance.RetrieveContent()
+    collector = _Collector(content, vcenter_name, page_size, progress)
+    return collector.run(), collector.issues
+
+
+def collect_estate(
+    server: str,
+    user: str,
+    password: str,
+    insecure: bool = False,
+    ca_file: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    progress: ProgressCallback | None = None,
+) -> Estate:
+    """Connect, collect the whole vCenter, log out. Raises CollectionError on failure."""
+    if page_size < 1:
+        raise CollectionError(f"page size must be at least 1, got {page_size}")
+    endpoint = parse_server(server)
+    collected_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file) as service_instance:
+        try:
+            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress)
+        except vim.fault.NoPermission as fault:
+            raise CollectionError(
+                f"user {user!r} may not read the inventory of {endpoint.display} "
+                f"(privilege {getattr(fault, 'privilegeId', None) or 'System.Read'} missing)"
+            ) from None
+        except vmodl.MethodFault as fault:
+            fault_name = type(fault).__name__.rsplit(".", 1)[-1]
+            detail = getattr(fault, "msg", None) or ""
+            raise CollectionError(f"collection from {endpoint.display} failed: {fault_name}: {detail}") from None
+        except (ConnectionError, TimeoutError, OSError) as exc:
+            raise CollectionError(
+                f"connection to {endpoint.display} lost during collection: {exc.__class__.__name__}"
+            ) from None
+    vcenter.source_detail = {"server": endpoint.display}
+    return Estate(
+        collected_at=collected_at,
+        source=Source(kind="vcenter", tool=f"vmscan {__version__}", detail={"server": endpoint.display}),
+        vcenters=[vcenter],
+        collection_issues=issues,
+    )

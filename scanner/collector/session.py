@@ -1,0 +1,179 @@
+"""Connect to vCenter, log in, and always log out.
+
+TLS certificates are verified by default, against the system trust store or ``ca_file``.
+pyVmomi silently skips verification for ``localhost``/``127.0.0.1`` when no SSL context is
+given; vmscan always passes an explicit context so that only ``insecure=True`` turns it off.
+
+Every failure becomes a ``CollectionError`` with a one-line message that names the server and
+never contains the password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import http.client
+import socket
+import ssl
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+
+from scanner.errors import CollectionError
+
+DEFAULT_HTTPS_PORT = 443
+DEFAULT_PATH = "/sdk"
+CONNECT_TIMEOUT_S = 15.0
+# Generous: one RetrievePropertiesEx page of a large vCenter can take minutes to produce.
+SOAP_TIMEOUT_S = 900.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """Where the vCenter SDK listens, parsed from what the user typed."""
+
+    scheme: str  # "https" or "http"
+    host: str
+    port: int
+    path: str
+
+    @property
+    def display(self) -> str:
+        default_port = DEFAULT_HTTPS_PORT if self.scheme == "https" else 80
+        port = "" if self.port == default_port else f":{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}{port}"
+
+
+def parse_server(server: str) -> Endpoint:
+    """Accept ``vc.example.com``, ``vc.example.com:8443``, ``https://vc/sdk``, ``http://127.0.0.1:8989/sdk``."""
+    text = server.strip()
+    if not text:
+        raise CollectionError("no server given")
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise CollectionError(f"not a valid server name or URL: {server!r}") from None
+    if parts.scheme not in ("http", "https"):
+        raise CollectionError(f"unsupported URL scheme {parts.scheme!r} in server {server!r} (use https or http)")
+    if not parts.hostname:
+        raise CollectionError(f"no host name in server {server!r}")
+    if parts.username or parts.password:
+        # Credentials in the URL would end up in shell history and process lists.
+        raise CollectionError("do not put credentials in --server; use --user and a prompt or --password-env")
+    if port is None:
+        port = DEFAULT_HTTPS_PORT if parts.scheme == "https" else 80
+    path = parts.path.rstrip("/") or DEFAULT_PATH
+    return Endpoint(scheme=parts.scheme, host=parts.hostname, port=port, path=path)
+
+
+def ssl_context(insecure: bool = False, ca_file: str | None = None) -> ssl.SSLContext:
+    if insecure:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise CollectionError(f"cannot read CA file {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _probe_tcp(endpoint: Endpoint) -> None:
+    """Fail fast, with a clear message, when the host does not resolve or the port is closed.
+
+    pyVmomi's version discovery opens its first connection without a timeout.
+    """
+    where = endpoint.display
+    try:
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except socket.gaierror:
+        raise CollectionError(f"cannot resolve host name {endpoint.host!r}") from None
+    except ConnectionRefusedError:
+        raise CollectionError(f"connection refused by {where}") from None
+    except TimeoutError:
+        raise CollectionError(f"timed out connecting to {where} after {CONNECT_TIMEOUT_S:.0f} s") from None
+    except OSError as exc:
+        raise CollectionError(f"cannot connect to {where}: {exc.strerror or exc.__class__.__name__}") from None
+
+
+def _tls_message(exc: ssl.SSLError, endpoint: Endpoint) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or exc.reason or "verification failed"
+        return (
+            f"TLS certificate of {endpoint.display} not trusted ({reason}); "
+            "pass --ca-file with the vCenter CA, or --insecure to skip verification"
+        )
+    return f"TLS handshake with {endpoint.display} failed ({exc.reason or exc.__class__.__name__})"
+
+
+def connect(
+    server: str,
+    user: str,
+    password: str,
+    insecure: bool = False,
+    ca_file: str | None = None,
+) -> Any:
+    """Log in and return a pyVmomi ServiceInstance. Prefer :func:`vcenter_session`."""
+    endpoint = parse_server(server)
+    context = ssl_context(insecure, ca_file) if endpoint.scheme == "https" else None
+    _probe_tcp(endpoint)
+    where = endpoint.display
+    try:
+        return SmartConnect(
+            protocol=endpoint.scheme,
+            host=endpoint.host,
+            port=endpoint.port,
+            path=endpoint.path,
+            user=user,
+            pwd=password,
+            sslContext=context,
+            httpConnectionTimeout=SOAP_TIMEOUT_S,
+        )
+    except vim.fault.InvalidLogin:
+        raise CollectionError(f"login to {where} refused for user {user!r}: wrong user name or password") from None
+    except vim.fault.NoPermission:
+        raise CollectionError(f"user {user!r} has no permission to log in to {where}") from None
+    except ssl.SSLError as exc:
+        raise CollectionError(_tls_message(exc, endpoint)) from None
+    except vmodl.MethodFault as fault:
+        detail = getattr(fault, "msg", None) or ""
+        raise CollectionError(f"login to {where} failed: {fault.__class__.__name__}: {detail}".strip()) from None
+    except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
+        raise CollectionError(f"connection to {where} failed: {exc.__class__.__name__}") from None
+    except OSError as exc:
+        raise CollectionError(f"connection to {where} failed: {exc.strerror or exc.__class__.__name__}") from None
+    except Exception as exc:
+        # pyVmomi raises a bare Exception when the server does not answer as a vSphere SDK endpoint.
+        if "is not a VIM server" in str(exc) or "is down" in str(exc):
+            raise CollectionError(f"{where}{endpoint.path} is not a vSphere API endpoint") from None
+        raise
+
+
+def disconnect(service_instance: Any) -> None:
+    # Logout failures (session already expired, network gone) must not hide the real outcome.
+    with contextlib.suppress(Exception):
+        Disconnect(service_instance)
+
+
+@contextlib.contextmanager
+def vcenter_session(
+    server: str,
+    user: str,
+    password: str,
+    insecure: bool = False,
+    ca_file: str | None = None,
+) -> Iterator[Any]:
+    """``with vcenter_session(...) as si:`` — logged-in ServiceInstance, logged out on exit."""
+    service_instance = connect(server, user, password, insecure=insecure, ca_file=ca_file)
+    try:
+        yield service_instance
+    finally:
+        disconnect(service_instance)
