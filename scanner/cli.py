@@ -118,6 +118,99 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     )
 
 
+@main.command("collect")
+@click.option("--server", "-s", required=True, help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk).")
+@click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="Read the password from environment variable VAR instead of prompting.",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify the vCenter TLS certificate (lab use only).")
+@click.option(
+    "--ca-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="PEM file of the CA that signed the vCenter certificate.",
+)
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Objects per PropertyCollector page (default 500).",
+)
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (.json.gz)."
+)
+def collect_command(
+    server: str,
+    user: str | None,
+    password_env: str | None,
+    insecure: bool,
+    ca_file: str | None,
+    page_size: int | None,
+    output: str,
+) -> None:
+    """Collect a vCenter inventory, read-only, into a snapshot file.
+
+    The password comes from an interactive prompt or from --password-env; it is never a command
+    argument. Needs a read-only vCenter account (the built-in "Read-only" role, propagated).
+
+    \b
+    Examples:
+      vmscan collect --server vc.example.com --user readonly@vsphere.local -o estate.json.gz
+      VC_PASS=... vmscan collect -s https://vc.example.com -u ro@vsphere.local --password-env VC_PASS -o estate.json.gz
+      vmscan collect -s http://127.0.0.1:8989/sdk -u user --password-env VCSIM_PASS -o sim.json.gz
+    """
+    from scanner.collector.collect import collect_estate
+    from scanner.collector.properties import DEFAULT_PAGE_SIZE
+    from scanner.errors import InputError, OutputError
+    from scanner.inventory.io import save_estate
+
+    output_dir = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(output_dir):
+        raise OutputError(f"output folder does not exist: {output_dir}")
+    if not os.access(output_dir, os.W_OK):
+        # Checked up front so that a long collection does not end in a write error.
+        raise OutputError(f"cannot write to output folder {output_dir}: permission denied")
+    if ca_file is not None and not os.path.isfile(ca_file):
+        raise InputError(f"CA file not found: {ca_file}")
+    if user is None:
+        user = click.prompt("vCenter user", err=True)
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise InputError(f"environment variable {password_env} is not set")
+    else:
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+
+    last_shown: dict[str, int] = {}
+
+    def progress(what: str, count: int) -> None:
+        if last_shown.get(what) != count:
+            last_shown[what] = count
+            click.echo(f"vmscan: collecting {what}: {count}", err=True)
+
+    estate = collect_estate(
+        server,
+        user or "",
+        password or "",
+        insecure=insecure,
+        ca_file=ca_file,
+        page_size=page_size or DEFAULT_PAGE_SIZE,
+        progress=progress,
+    )
+    save_estate(estate, output)
+    vcenter = estate.vcenters[0]
+    click.echo(
+        f"vmscan: wrote {output}: {len(vcenter.vms)} VMs, {len(vcenter.hosts)} hosts, "
+        f"{len(vcenter.clusters)} clusters, {len(vcenter.datastores)} datastores, "
+        f"{len(estate.collection_issues)} collection issues",
+        err=True,
+    )
+
+
 @main.command("deanonymize")
 @click.argument("file", metavar="FILE")
 @click.option("--map", "map_path", required=True, metavar="MAPFILE", help="The map written by `vmscan anonymize`.")

@@ -436,9 +436,7 @@ class DeviceInventory:
         by_key = {c.key: c for c in self.controllers if c.key is not None}
         self.disks = [map_disk(d, by_key, datastore_names) for d in device_list if isinstance(d, Device.VirtualDisk)]
         self.nics = [
-            map_nic(d, network_names, portgroup_names)
-            for d in device_list
-            if isinstance(d, Device.VirtualEthernetCard)
+            map_nic(d, network_names, portgroup_names) for d in device_list if isinstance(d, Device.VirtualEthernetCard)
         ]
         self.cdroms = [map_removable_drive(d) for d in device_list if isinstance(d, Device.VirtualCdrom)]
         self.floppies = [map_removable_drive(d) for d in device_list if isinstance(d, Device.VirtualFloppy)]

@@ -18,7 +18,7 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
-DEFAULT_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 500
 
 
 @dataclasses.dataclass

@@ -49,10 +49,7 @@ def missing_toolchain() -> str | None:
         return "'go' not found on PATH (apt-get install golang-go)"
     simulator_dir = gopath() / GOVMOMI_SIMULATOR_SUBDIR
     if not simulator_dir.is_dir():
-        return (
-            f"govmomi sources not found at {simulator_dir} "
-            "(apt-get install golang-github-vmware-govmomi-dev)"
-        )
+        return f"govmomi sources not found at {simulator_dir} (apt-get install golang-github-vmware-govmomi-dev)"
     return None
 
 

@@ -226,9 +226,7 @@ def _serial_network(vm: vim.VirtualMachine, _si: Any) -> Any:
     port = vim.vm.device.VirtualSerialPort(
         key=-1,
         yieldOnPoll=True,
-        backing=vim.vm.device.VirtualSerialPort.URIBackingInfo(
-            direction="server", serviceURI="telnet://:7001"
-        ),
+        backing=vim.vm.device.VirtualSerialPort.URIBackingInfo(direction="server", serviceURI="telnet://:7001"),
         connectable=vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, connected=True),
     )
     _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=[_add(port)]))
@@ -295,9 +293,7 @@ def _floppy_connected(vm: vim.VirtualMachine, _si: Any) -> Any:
         key=-1,
         controllerKey=sio.key,
         unitNumber=0,
-        backing=vim.vm.device.VirtualFloppy.ImageBackingInfo(
-            fileName=f"[{_datastore_name(vm)}] {vm.name}/drivers.flp"
-        ),
+        backing=vim.vm.device.VirtualFloppy.ImageBackingInfo(fileName=f"[{_datastore_name(vm)}] {vm.name}/drivers.flp"),
         connectable=vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, connected=True),
     )
     _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=[_add(floppy)]))
@@ -338,9 +334,7 @@ def _bus_sharing(mode: str) -> Seeder:
             key=-20, busNumber=1, sharedBus=mode, scsiCtlrUnitNumber=7
         )
         disk = _new_disk(-20, 0, 1024 * 1024, thin=False, eager=True, key=-21)
-        _reconfigure(
-            vm, vim.vm.ConfigSpec(deviceChange=[_add(controller), _add(disk, create_file=True)])
-        )
+        _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=[_add(controller), _add(disk, create_file=True)]))
         return mode
 
     return seed
@@ -370,8 +364,11 @@ def _pci_passthrough(vm: vim.VirtualMachine, _si: Any) -> Any:
     device = vim.vm.device.VirtualPCIPassthrough(
         key=-60,
         backing=vim.vm.device.VirtualPCIPassthrough.DeviceBackingInfo(
-            id="0000:3b:00.0", deviceId="1eb8", systemId="5e1f2c3a-0000-0000-0000-000000000000",
-            vendorId=0x10DE, deviceName="NVIDIA Tesla T4",
+            id="0000:3b:00.0",
+            deviceId="1eb8",
+            systemId="5e1f2c3a-0000-0000-0000-000000000000",
+            vendorId=0x10DE,
+            deviceName="NVIDIA Tesla T4",
         ),
     )
     _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=[_add(device)]))

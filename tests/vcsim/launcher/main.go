@@ -25,6 +25,8 @@ func main() {
 	clusterHosts := flag.Int("cluster-host", 3, "hosts per cluster")
 	machines := flag.Int("machine", 2, "VMs per resource pool (standalone host or cluster)")
 	listen := flag.String("listen", "127.0.0.1:0", "host:port to listen on")
+	username := flag.String("username", "user", "the only user name accepted by Login")
+	password := flag.String("password", "pass", "the only password accepted by Login")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -38,7 +40,8 @@ func main() {
 	}
 	defer model.Remove() // removes the temporary datastore directories
 
-	model.Service.Listen = &url.URL{Host: *listen}
+	// Explicit credentials make Login check them; with the default it accepts any non-empty pair.
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 	server := model.Service.NewServer()
 	defer server.Close()
 

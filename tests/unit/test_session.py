@@ -1,0 +1,82 @@
+"""Server parsing, TLS defaults and connection errors (no server needed)."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import pytest
+
+from scanner.collector.session import Endpoint, connect, parse_server, ssl_context
+from scanner.errors import CollectionError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vc.example.com", Endpoint("https", "vc.example.com", 443, "/sdk")),
+        ("vc.example.com:8443", Endpoint("https", "vc.example.com", 8443, "/sdk")),
+        ("https://vc.example.com", Endpoint("https", "vc.example.com", 443, "/sdk")),
+        ("https://vc.example.com/sdk/", Endpoint("https", "vc.example.com", 443, "/sdk")),
+        ("http://127.0.0.1:8989/sdk", Endpoint("http", "127.0.0.1", 8989, "/sdk")),
+        ("[::1]:8989", Endpoint("https", "::1", 8989, "/sdk")),
+    ],
+)
+def test_parse_server(text: str, expected: Endpoint) -> None:
+    assert parse_server(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "ftp://vc", "https://", "https://user:pw@vc.example.com", "vc:notaport"])
+def test_parse_server_rejects(text: str) -> None:
+    with pytest.raises(CollectionError) as info:
+        parse_server(text)
+    assert "pw" not in str(info.value)
+
+
+def test_tls_verification_is_on_by_default() -> None:
+    context = ssl_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    insecure = ssl_context(insecure=True)
+    assert insecure.verify_mode == ssl.CERT_NONE
+
+
+def test_missing_ca_file(tmp_path: object) -> None:
+    with pytest.raises(CollectionError, match="cannot read CA file"):
+        ssl_context(ca_file="/nonexistent/ca.pem")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_refused_is_one_line_without_password() -> None:
+    port = free_port()
+    with pytest.raises(CollectionError) as info:
+        connect(f"http://127.0.0.1:{port}/sdk", "user", "Secr3t!")
+    message = str(info.value)
+    assert "connection refused" in message and str(port) in message
+    assert "Secr3t!" not in message and "\n" not in message
+
+
+def test_unresolvable_host() -> None:
+    with pytest.raises(CollectionError, match="cannot resolve host name"):
+        connect("vcenter.does-not-exist.invalid", "user", "Secr3t!")
+
+
+def test_not_a_vsphere_endpoint() -> None:
+    """A plain HTTP server that is not vCenter: one-line error, not a pyVmomi traceback."""
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(CollectionError) as info:
+            connect(f"http://127.0.0.1:{server.server_port}/sdk", "user", "Secr3t!")
+        assert "Secr3t!" not in str(info.value)
+    finally:
+        server.shutdown()
+        server.server_close()
