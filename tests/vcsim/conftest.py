@@ -18,10 +18,6 @@ from tests.vcsim.harness import Simulator, Topology, missing_toolchain
 SEEDED_TOPOLOGY = Topology(datacenters=1, clusters=2, standalone_hosts=1, cluster_hosts=2, machines=16)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "vcsim: needs the govmomi vCenter simulator (Go toolchain)")
-
-
 def require_toolchain() -> None:
     problem = missing_toolchain()
     if problem is None:
