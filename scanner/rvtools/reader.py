@@ -1,15 +1,918 @@
-"""RVTools export reader (xlsx workbook or folder of CSV files) -> Inventory.
+"""RVTools export (xlsx workbook or folder of CSV files) -> Inventory.
 
-Being implemented under the RVTools import issue; until then RVTools input is refused clearly.
+Mapping decisions (see also columns.py for header spellings and units):
+- Only vInfo is required. Every other tab fills its family of VM fields when present; when a tab
+  is absent that family stays None (unknown) and one collection issue says so — e.g. no vUSB tab
+  means ``usb_devices is None``, never "no USB devices".
+- vCenter identity: each row's "VI SDK UUID" / "VI SDK Server" (RVTools 4.x), else vSource, else
+  vMetaData "Server". An export carrying none of these is named after its file
+  (``rvtools-file:<name>``) so that it still merges, and a collection issue says so.
+- VM id: ``<VI SDK UUID>/<VM ID>``; without a VI SDK UUID the VI SDK Server (or file name) stands in,
+  and without a VM ID (RVTools 3.x) the "VM UUID", then the VM name. The same VM exported twice
+  therefore gets the same id and the merge counts it once.
+- Sub-tab rows join their vInfo VM by VM ID, then VM UUID, then VM name, within the row's vCenter.
+- Sizes: MiB columns (and pre-4.1.2 "MB" columns, which were MiB too) -> bytes for disks and
+  datastores, MiB for memory. RVTools timestamps carry no zone and are kept as written.
+- A cell that cannot be parsed leaves its field None; one collection issue per sheet and column
+  gives the count and the first row, so a bad export is visible without aborting the analysis.
+- RVTools exports no guest OS ids (only full names), serial/parallel ports, USB controllers,
+  passthrough devices or performance history: those fields are None.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scanner.errors import InputError
-from scanner.inventory.model import Estate
+from scanner.inventory.model import (
+    VM,
+    Cluster,
+    CollectionIssue,
+    Controller,
+    Datacenter,
+    Datastore,
+    Disk,
+    Estate,
+    GuestDisk,
+    Host,
+    Network,
+    Nic,
+    RemovableDrive,
+    Snapshot,
+    Source,
+    UsbDevice,
+    VCenter,
+)
+from scanner.rvtools import values as val
+from scanner.rvtools.columns import REQUIRED, SHEETS, VINFO_NETWORK_PREFIX, normalize_header
+from scanner.rvtools.tables import Export, Table, read_export
+
+T = TypeVar("T")
+
+# Tabs whose absence leaves a VM field family unknown, with the words used in the issue.
+FAMILY_TABS: dict[str, str] = {
+    "vCPU": "CPU topology, reservations, hot-add and CPU usage",
+    "vMemory": "memory reservations, limits, hot-add and consumed/active memory",
+    "vDisk": "virtual disks and their controllers (RDMs, sharing, modes)",
+    "vPartition": "guest file systems",
+    "vNetwork": "network adapters, MAC and IP addresses",
+    "vCD": "CD/DVD drives",
+    "vUSB": "USB devices",
+    "vSnapshot": "snapshots",
+    "vTools": "VMware Tools status and version",
+    "vHost": "ESXi hosts",
+    "vCluster": "cluster HA/DRS settings",
+    "vDatastore": "datastores",
+}
+
+_POWER_STATES = {"powered_on", "powered_off", "suspended"}
+_TOOLS_STATUS = {
+    "toolsok": "ok",
+    "toolsold": "old",
+    "toolsnotrunning": "not_running",
+    "toolsnotinstalled": "not_installed",
+    "guesttoolscurrent": "ok",
+    "guesttoolsneedupgrade": "old",
+    "guesttoolsnotinstalled": "not_installed",
+}
+_DISK_MODES = {
+    "persistent", "nonpersistent", "undoable", "independent_persistent", "independent_nonpersistent", "append",
+}
+_SHARED_BUS = {"nosharing": "none", "virtualsharing": "virtual", "physicalsharing": "physical"}
+_DATASTORE_TYPES = {"vmfs": "vmfs", "nfs": "nfs", "nfs41": "nfs41", "vsan": "vsan", "vvol": "vvol"}
+
+
+def controller_type(description: str | None) -> str | None:
+    if not description:
+        return None
+    lowered = description.casefold()
+    if "paravirtual" in lowered or "pvscsi" in lowered:
+        return "scsi_pvscsi"
+    if "sas" in lowered:
+        return "scsi_lsilogic_sas"
+    if "lsi" in lowered:
+        return "scsi_lsilogic"
+    if "buslogic" in lowered:
+        return "scsi_buslogic"
+    if "nvme" in lowered:
+        return "nvme"
+    if "sata" in lowered or "ahci" in lowered:
+        return "sata"
+    if "ide" in lowered:
+        return "ide"
+    return "other"
+
+
+def nic_adapter_type(description: str | None) -> str | None:
+    if not description:
+        return None
+    lowered = description.casefold().replace(" ", "")
+    for known in ("vmxnet3", "vmxnet2", "e1000e", "e1000", "vlance", "pcnet32", "vmxnet"):
+        if known in lowered:
+            return known
+    if "sriov" in lowered:
+        return "sriov"
+    return "other"
+
+
+def cd_backing(device_type: str | None) -> str | None:
+    if not device_type:
+        return None
+    lowered = device_type.casefold()
+    if "iso" in lowered:
+        return "iso"
+    if "client" in lowered:
+        return "client"
+    if "remote" in lowered:
+        return "remote"
+    if "host" in lowered or "physical" in lowered or "passthrough" in lowered or "atapi" in lowered:
+        return "host_device"
+    return None
+
+
+def parse_esx_version(full: str | None) -> tuple[str | None, str | None]:
+    """``VMware ESXi 7.0.3 build-20036589`` -> ("7.0.3", "20036589")."""
+    if not full:
+        return None, None
+    version = re.search(r"\b(\d+\.\d+(?:\.\d+)?)\b", full)
+    build = re.search(r"build-?(\d+)", full, flags=re.IGNORECASE)
+    return (version.group(1) if version else None, build.group(1) if build else None)
+
+
+def datastore_of(path: str | None) -> str | None:
+    """``[ds01] vm/vm.vmdk`` -> ``ds01``."""
+    if not path:
+        return None
+    match = re.match(r"\s*\[([^\]]+)\]", path)
+    return match.group(1) if match else None
+
+
+class SheetView:
+    """A table whose columns are resolved against the alias table."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        index: dict[str, int] = {}
+        for position, header in enumerate(table.headers):
+            index.setdefault(normalize_header(header), position)
+        self.index = index
+        self.positions: dict[str, int] = {}
+        for column in SHEETS[table.sheet]:
+            for alias in column.headers:
+                found = index.get(normalize_header(alias))
+                if found is not None:
+                    self.positions[column.field] = found
+                    break
+
+    @property
+    def sheet(self) -> str:
+        return self.table.sheet
+
+    def has(self, name: str) -> bool:
+        return name in self.positions
+
+    def header(self, name: str) -> str:
+        return self.table.headers[self.positions[name]]
+
+    def raw(self, row: list[Any], name: str) -> Any:
+        position = self.positions.get(name)
+        return None if position is None else row[position]
+
+    def custom_attribute_span(self) -> tuple[int, int] | None:
+        """RVTools puts custom attribute columns between "Annotation" and "Datacenter"."""
+        start = self.index.get("annotation")
+        end = self.index.get("datacenter")
+        if start is None or end is None or end <= start:
+            return None
+        return start + 1, end
+
+
+@dataclass
+class _BadColumn:
+    count: int = 0
+    first_row: int = 0
+    message: str = ""
+
+
+@dataclass
+class _VcState:
+    vcenter: VCenter
+    key: str
+    by_id: dict[str, VM] = field(default_factory=dict)
+    by_uuid: dict[str, VM] = field(default_factory=dict)
+    by_name: dict[str, VM] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+
+
+class _Builder:
+    def __init__(self, export: Export) -> None:
+        self.export = export
+        self.path = export.path
+        self.file_name = Path(export.path).name
+        self.views = {name: SheetView(table) for name, table in export.tables.items() if table.headers}
+        self.bad: dict[tuple[str, str], _BadColumn] = {}
+        self.issues: list[CollectionIssue] = []
+        self.vcs: dict[str, _VcState] = {}
+        self.unmatched: dict[str, int] = {}
+        self.rvtools_version: str | None = None
+        self.created: str | None = None
+        self.default_server: str | None = None
+        self.default_uuid: str | None = None
+        self.source_rows: list[dict[str, str | None]] = []
+
+    # ------------------------------------------------------------ cell helpers
+
+    def get(self, view: SheetView, row: list[Any], row_number: int, name: str, parse: Callable[[Any], T]) -> T | None:
+        value = view.raw(row, name)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except val.BadValue as exc:
+            bad = self.bad.setdefault((view.sheet, view.header(name)), _BadColumn(first_row=row_number))
+            bad.count += 1
+            if not bad.message:
+                bad.message = str(exc)
+            return None
+
+    def text(self, view: SheetView, row: list[Any], row_number: int, name: str) -> str | None:
+        return self.get(view, row, row_number, name, val.text)
+
+    # ------------------------------------------------------------ vCenters
+
+    def read_metadata(self) -> None:
+        meta = self.views.get("vMetaData")
+        if meta is not None:
+            if meta.has("rvtools_version"):
+                for row, number in zip(meta.table.rows, meta.table.row_numbers, strict=True):
+                    self.rvtools_version = self.rvtools_version or self.text(meta, row, number, "rvtools_version")
+                    self.created = self.created or self.get(meta, row, number, "created", val.timestamp)
+                    self.default_server = self.default_server or self.text(meta, row, number, "server")
+            else:
+                # RVTools 3.x writes vMetaData as property/value pairs.
+                pairs = [meta.table.headers, *meta.table.rows]
+                for pair in pairs:
+                    if len(pair) < 2 or pair[0] is None:
+                        continue
+                    key = normalize_header(str(pair[0]))
+                    if key == "rvtools version":
+                        self.rvtools_version = val.text(pair[1])
+                    elif key in ("xlsx creation datetime", "csv creation datetime"):
+                        try:
+                            self.created = val.timestamp(pair[1])
+                        except val.BadValue:
+                            pass
+                    elif key == "server":
+                        self.default_server = val.text(pair[1])
+        source = self.views.get("vSource")
+        if source is not None:
+            for row, number in zip(source.table.rows, source.table.row_numbers, strict=True):
+                entry = {
+                    name: self.text(source, row, number, name)
+                    for name in ("name", "api_version", "version", "build", "fullname", "vi_sdk_server", "vi_sdk_uuid")
+                }
+                self.source_rows.append(entry)
+            if len(self.source_rows) == 1:
+                only = self.source_rows[0]
+                self.default_server = only["vi_sdk_server"] or only["name"] or self.default_server
+                self.default_uuid = only["vi_sdk_uuid"]
+
+    def vc_for(self, server: str | None, uuid: str | None) -> _VcState:
+        """The vCenter a row belongs to, created on first sight."""
+        if uuid is None and server is None:
+            if len(self.vcs) == 1:
+                return next(iter(self.vcs.values()))
+            server, uuid = self.default_server, self.default_uuid
+        elif uuid is None:
+            for state in self.vcs.values():
+                if state.vcenter.name == server:
+                    return state
+            if server == self.default_server:
+                uuid = self.default_uuid
+        key = uuid or server or f"rvtools-file:{self.file_name}"
+        existing = self.vcs.get(key)
+        if existing is not None:
+            return existing
+        name = server or uuid or f"rvtools-file:{self.file_name}"
+        vcenter = VCenter(name=name, instance_uuid=uuid, source_kind="rvtools")
+        vcenter.source_detail = {"file": self.path, "format": self.export.format}
+        if self.rvtools_version:
+            vcenter.source_detail["rvtools_version"] = self.rvtools_version
+        if server:
+            vcenter.source_detail["vi_sdk_server"] = server
+        if uuid:
+            vcenter.source_detail["vi_sdk_uuid"] = uuid
+        if self.created:
+            vcenter.source_detail["exported_at"] = self.created
+        for entry in self.source_rows:
+            if (uuid and entry["vi_sdk_uuid"] == uuid) or (server and entry["vi_sdk_server"] == server) or (
+                len(self.source_rows) == 1
+            ):
+                vcenter.version = entry["version"]
+                vcenter.build = entry["build"]
+                vcenter.full_name = entry["fullname"]
+                vcenter.api_version = entry["api_version"]
+                break
+        if not server and not uuid:
+            self.issues.append(
+                CollectionIssue(
+                    vcenter=name,
+                    object_name=self.file_name,
+                    property="vcenter",
+                    message="export names no vCenter (no VI SDK Server/UUID, vSource or vMetaData); "
+                    "VM ids use the file name instead",
+                )
+            )
+        state = _VcState(vcenter, key)
+        self.vcs[key] = state
+        return state
+
+    def row_vc(self, view: SheetView, row: list[Any], number: int) -> _VcState:
+        return self.vc_for(self.text(view, row, number, "vi_sdk_server"), self.text(view, row, number, "vi_sdk_uuid"))
+
+    # ------------------------------------------------------------ vInfo
+
+    def read_vinfo(self) -> None:
+        view = self.views.get("vInfo")
+        if view is None:
+            where = "no vInfo CSV file (expected vInfo.csv or RVTools_tabvInfo.csv)" if (
+                self.export.format == "csv") else "sheet vInfo is missing"
+            raise InputError(f"{self.path}: {where}; an RVTools export needs at least its vInfo tab")
+        for name in REQUIRED["vInfo"]:
+            if not view.has(name):
+                spelled = next(c.headers[0] for c in SHEETS["vInfo"] if c.field == name)
+                raise InputError(f"{view.table.origin}: sheet vInfo: required column '{spelled}' is missing")
+        network_columns = [
+            position for position, header in enumerate(view.table.headers)
+            if normalize_header(header).startswith(VINFO_NETWORK_PREFIX)
+        ]
+        for row, number in zip(view.table.rows, view.table.row_numbers, strict=True):
+            vm_name = self.text(view, row, number, "vm")
+            if vm_name is None:
+                self.issues.append(CollectionIssue(
+                    object_name=self.file_name, property="name",
+                    message=f"sheet vInfo row {number}: no VM name; row skipped"))
+                continue
+            state = self.row_vc(view, row, number)
+            vm_ref = self.text(view, row, number, "vm_id")
+            instance_uuid = self.text(view, row, number, "vm_uuid")
+            vm_id = f"{state.key}/{vm_ref or instance_uuid or vm_name}"
+            if vm_id in state.ids:
+                self.issues.append(CollectionIssue(
+                    vcenter=state.vcenter.name, object_id=vm_id, object_name=vm_name,
+                    message=f"sheet vInfo row {number}: same VM listed twice in one export; counted once"))
+                continue
+            vm = self.vm_from_vinfo(view, row, number, vm_id, vm_name, state.vcenter.name)
+            vm.moref = vm_ref
+            vm.instance_uuid = instance_uuid
+            networks = [val.text(row[p]) for p in network_columns]
+            vm_networks = [n for n in networks if n]
+            self.vinfo_networks.setdefault(vm.id, vm_networks)
+            state.vcenter.vms.append(vm)
+            state.ids.add(vm_id)
+            if vm_ref:
+                state.by_id.setdefault(vm_ref, vm)
+            if instance_uuid:
+                state.by_uuid.setdefault(instance_uuid, vm)
+            state.by_name.setdefault(vm_name, vm)
+
+    vinfo_networks: dict[str, list[str]]
+
+    def vm_from_vinfo(self, view: SheetView, row: list[Any], number: int, vm_id: str, name: str, vcenter: str) -> VM:
+        def t(key: str) -> str | None:
+            return self.text(view, row, number, key)
+
+        power = t("power_state")
+        power_state = val.camel_to_snake(power) if power else None
+        if power_state is not None and power_state not in _POWER_STATES:
+            self.note_bad(view, "power_state", number, f"unknown power state {power!r}")
+            power_state = None
+        provisioned = self.get(view, row, number, "provisioned", val.mib_to_bytes)
+        in_use = self.get(view, row, number, "in_use", val.mib_to_bytes)
+        guest_state = t("guest_state")
+        primary_ip = t("primary_ip")
+        ft = t("ft_state")
+        latency = t("latency_sensitivity")
+        firmware = t("firmware")
+        connection = t("connection_state")
+        has_vnetwork = "vNetwork" in self.views
+        return VM(
+            id=vm_id,
+            name=name,
+            vcenter=vcenter,
+            bios_uuid=t("bios_uuid"),
+            folder_path=t("folder"),
+            datacenter=t("datacenter"),
+            cluster=t("cluster"),
+            host=t("host"),
+            resource_pool=t("resource_pool"),
+            vapp=t("vapp"),
+            power_state=power_state,
+            connection_state=connection.lower() if connection else None,
+            template=self.get(view, row, number, "template", val.boolean),
+            num_cpu=self.get(view, row, number, "num_cpu", val.integer),
+            memory_mib=self.get(view, row, number, "memory", val.integer),
+            hardware_version=self.get(view, row, number, "hw_version", val.hw_version),
+            firmware=firmware.lower() if firmware else None,
+            secure_boot=self.get(view, row, number, "secure_boot", val.boolean),
+            guest_full_name=t("os_config"),
+            guest_full_name_tools=t("os_tools"),
+            guest_id=None,
+            guest_id_tools=None,
+            tools_running=(guest_state == "running") if guest_state in ("running", "notRunning") else None,
+            ipv4_addresses=[] if has_vnetwork else ([primary_ip] if primary_ip and ":" not in primary_ip else None),
+            ipv6_addresses=[] if has_vnetwork else None,
+            hostname=t("dns_name"),
+            annotation=t("annotation"),
+            custom_attributes=None,
+            controllers=[] if "vDisk" in self.views else None,
+            disks=[] if "vDisk" in self.views else None,
+            nics=[] if has_vnetwork else None,
+            cdroms=[] if "vCD" in self.views else None,
+            floppies=None,
+            serial_ports=None,
+            parallel_ports=None,
+            usb_controllers=None,
+            usb_devices=[] if "vUSB" in self.views else None,
+            passthrough_devices=None,
+            snapshots=[] if "vSnapshot" in self.views else None,
+            snapshot_count=0 if "vSnapshot" in self.views else None,
+            ft_state=val.camel_to_snake(ft) if ft else None,
+            latency_sensitivity=latency.lower() if latency else None,
+            cbt_enabled=self.get(view, row, number, "cbt", val.boolean),
+            boot_time=self.get(view, row, number, "power_on", val.timestamp),
+            storage_committed_bytes=in_use,
+            storage_uncommitted_bytes=max(0, provisioned - in_use) if provisioned is not None and in_use is not None
+            else None,
+            storage_unshared_bytes=self.get(view, row, number, "unshared", val.mib_to_bytes),
+            guest_disks=[] if "vPartition" in self.views else None,
+            perf=None,
+        )
+
+    def note_bad(self, view: SheetView, name: str, number: int, message: str) -> None:
+        bad = self.bad.setdefault((view.sheet, view.header(name)), _BadColumn(first_row=number))
+        bad.count += 1
+        bad.message = bad.message or message
+
+    # ------------------------------------------------------------ joins
+
+    def find_vm(self, view: SheetView, row: list[Any], number: int) -> VM | None:
+        vm_ref = self.text(view, row, number, "vm_id")
+        uuid = self.text(view, row, number, "vm_uuid")
+        name = self.text(view, row, number, "vm")
+        server = self.text(view, row, number, "vi_sdk_server")
+        sdk_uuid = self.text(view, row, number, "vi_sdk_uuid")
+        if server or sdk_uuid:
+            states = [self.vc_for(server, sdk_uuid)]
+        else:
+            states = list(self.vcs.values())
+        for state in states:
+            if vm_ref and vm_ref in state.by_id:
+                return state.by_id[vm_ref]
+        for state in states:
+            if uuid and uuid in state.by_uuid:
+                return state.by_uuid[uuid]
+        for state in states:
+            if name and name in state.by_name:
+                return state.by_name[name]
+        self.unmatched[view.sheet] = self.unmatched.get(view.sheet, 0) + 1
+        return None
+
+    def rows(self, sheet: str) -> list[tuple[SheetView, list[Any], int, VM]]:
+        view = self.views.get(sheet)
+        if view is None:
+            return []
+        found = []
+        for row, number in zip(view.table.rows, view.table.row_numbers, strict=True):
+            vm = self.find_vm(view, row, number)
+            if vm is not None:
+                found.append((view, row, number, vm))
+        return found
+
+    # ------------------------------------------------------------ VM tabs
+
+    def read_vm_tabs(self) -> None:
+        for view, row, n, vm in self.rows("vCPU"):
+            vm.num_cpu = vm.num_cpu if vm.num_cpu is not None else self.get(view, row, n, "num_cpu", val.integer)
+            vm.cores_per_socket = self.get(view, row, n, "cores_per_socket", val.integer)
+            vm.cpu_reservation_mhz = self.get(view, row, n, "reservation", val.integer)
+            vm.cpu_limit_mhz = self.get(view, row, n, "limit", val.integer)
+            vm.cpu_hot_add = self.get(view, row, n, "hot_add", val.boolean)
+            vm.cpu_usage_mhz = self.get(view, row, n, "overall_mhz", val.integer)
+        for view, row, n, vm in self.rows("vMemory"):
+            if vm.memory_mib is None:
+                vm.memory_mib = self.get(view, row, n, "size", val.integer)
+            vm.memory_reservation_mib = self.get(view, row, n, "reservation", val.integer)
+            vm.memory_limit_mib = self.get(view, row, n, "limit", val.integer)
+            vm.memory_hot_add = self.get(view, row, n, "hot_add", val.boolean)
+            vm.memory_consumed_mib = self.get(view, row, n, "consumed", val.integer)
+            vm.memory_active_mib = self.get(view, row, n, "active", val.integer)
+        for view, row, n, vm in self.rows("vDisk"):
+            self.add_disk(view, row, n, vm)
+        for view, row, n, vm in self.rows("vPartition"):
+            if vm.guest_disks is not None:
+                vm.guest_disks.append(GuestDisk(
+                    path=self.text(view, row, n, "disk"),
+                    capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
+                    free_bytes=self.get(view, row, n, "free", val.mib_to_bytes),
+                ))
+        for view, row, n, vm in self.rows("vNetwork"):
+            self.add_nic(view, row, n, vm)
+        for view, row, n, vm in self.rows("vCD"):
+            device_type = self.text(view, row, n, "device_type")
+            if vm.cdroms is not None:
+                vm.cdroms.append(RemovableDrive(
+                    label=self.text(view, row, n, "device_node"),
+                    backing=cd_backing(device_type),
+                    backing_path=device_type,
+                    connected=self.get(view, row, n, "connected", val.boolean),
+                    start_connected=self.get(view, row, n, "starts_connected", val.boolean),
+                ))
+        for view, row, n, vm in self.rows("vUSB"):
+            if vm.usb_devices is not None:
+                vm.usb_devices.append(UsbDevice(
+                    label=self.text(view, row, n, "device_node"),
+                    backing_path=self.text(view, row, n, "path") or self.text(view, row, n, "device_type"),
+                    connected=self.get(view, row, n, "connected", val.boolean),
+                ))
+        for view, row, n, vm in self.rows("vSnapshot"):
+            state = self.text(view, row, n, "state")
+            if vm.snapshots is not None:
+                vm.snapshots.append(Snapshot(
+                    name=self.text(view, row, n, "snapshot_name"),
+                    description=self.text(view, row, n, "description"),
+                    created=self.get(view, row, n, "date", val.timestamp),
+                    power_state=val.camel_to_snake(state) if state else None,
+                    quiesced=self.get(view, row, n, "quiesced", val.boolean),
+                ))
+                vm.snapshot_count = len(vm.snapshots)
+        for view, row, n, vm in self.rows("vTools"):
+            status = self.text(view, row, n, "tools")
+            if status is not None:
+                vm.tools_status = _TOOLS_STATUS.get(status.replace(" ", "").casefold())
+                if vm.tools_status is None:
+                    self.note_bad(view, "tools", n, f"unknown VMware Tools status {status!r}")
+                else:
+                    vm.tools_running = vm.tools_status in ("ok", "old")
+            vm.tools_version = self.text(view, row, n, "tools_version")
+            if vm.hardware_version is None:
+                vm.hardware_version = self.get(view, row, n, "vm_version", val.hw_version)
+        self.read_custom_attributes()
+
+    def add_disk(self, view: SheetView, row: list[Any], n: int, vm: VM) -> None:
+        if vm.disks is None or vm.controllers is None:
+            return
+        raw = self.get(view, row, n, "raw", val.boolean)
+        raw_mode = (self.text(view, row, n, "raw_mode") or "").casefold()
+        backing: str | None
+        provisioning: str | None
+        if raw:
+            backing = "rdm_physical" if raw_mode.startswith("physical") else (
+                "rdm_virtual" if raw_mode.startswith("virtual") else "other")
+            provisioning = None
+        else:
+            backing = "flat" if raw is False else None
+            thin = self.get(view, row, n, "thin", val.boolean)
+            eager = self.get(view, row, n, "eagerly_scrub", val.boolean)
+            provisioning = "thin" if thin else ("thick_eager" if eager else "thick_lazy") if thin is False else None
+        mode = self.text(view, row, n, "disk_mode")
+        mode_value = val.camel_to_snake(mode) if mode else None
+        sharing = (self.text(view, row, n, "sharing_mode") or "").casefold()
+        shared_bus = (self.text(view, row, n, "shared_bus") or "").replace(" ", "").casefold()
+        ctype = controller_type(self.text(view, row, n, "controller"))
+        clabel = self.text(view, row, n, "controller_label")
+        bus_sharing = _SHARED_BUS.get(shared_bus) if ctype and ctype.startswith("scsi") else None
+        unit = self.get(view, row, n, "unit", val.integer)
+        if unit is None:
+            unit = self.get(view, row, n, "scsi_unit", val.integer)
+        path = self.text(view, row, n, "disk_path")
+        vm.disks.append(Disk(
+            key=self.get(view, row, n, "disk_key", val.integer),
+            label=self.text(view, row, n, "disk"),
+            capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
+            provisioning=provisioning,
+            mode=mode_value if mode_value in _DISK_MODES else None,
+            sharing="multi_writer" if "multiwriter" in sharing else ("none" if "none" in sharing else None),
+            backing=backing,
+            datastore=datastore_of(path),
+            file_name=path,
+            controller_type=ctype,
+            controller_bus_sharing=bus_sharing,
+            unit_number=unit,
+            lun_uuid=self.text(view, row, n, "raw_lun_id") if raw else None,
+        ))
+        # RVTools has no controller tab: the controllers known are those that carry disks.
+        if clabel and all(c.label != clabel for c in vm.controllers):
+            number = re.search(r"(\d+)\s*$", clabel)
+            vm.controllers.append(Controller(
+                label=clabel, type=ctype, bus_sharing=bus_sharing,
+                bus_number=int(number.group(1)) if number else None,
+            ))
+
+    def add_nic(self, view: SheetView, row: list[Any], n: int, vm: VM) -> None:
+        if vm.nics is None:
+            return
+        switch = self.text(view, row, n, "switch")
+        mac_type = self.text(view, row, n, "mac_type")
+        ipv4 = val.split_list(view.raw(row, "ipv4"))
+        ipv6 = val.split_list(view.raw(row, "ipv6"))
+        vm.nics.append(Nic(
+            label=self.text(view, row, n, "nic_label"),
+            adapter_type=nic_adapter_type(self.text(view, row, n, "adapter")),
+            network=self.text(view, row, n, "network"),
+            network_kind=self.switch_kind(switch),
+            connected=self.get(view, row, n, "connected", val.boolean),
+            start_connected=self.get(view, row, n, "starts_connected", val.boolean),
+            mac_address=self.text(view, row, n, "mac_address"),
+            mac_type=mac_type.lower() if mac_type and mac_type.lower() in ("assigned", "manual", "generated") else None,
+        ))
+        if vm.ipv4_addresses is not None:
+            vm.ipv4_addresses.extend(ip for ip in ipv4 if ip not in vm.ipv4_addresses)
+        if vm.ipv6_addresses is not None:
+            vm.ipv6_addresses.extend(ip for ip in ipv6 if ip not in vm.ipv6_addresses)
+
+    def switch_kind(self, switch: str | None) -> str | None:
+        if not switch:
+            return None
+        if switch in self.dv_switches:
+            return "distributed"
+        if switch in self.std_switches:
+            return "standard"
+        return None
+
+    dv_switches: set[str]
+    std_switches: set[str]
+
+    def read_switch_names(self) -> None:
+        self.dv_switches = set()
+        self.std_switches = set()
+        for sheet, target in (("dvSwitch", self.dv_switches), ("vSwitch", self.std_switches),
+                              ("dvPort", self.dv_switches), ("vPort", self.std_switches)):
+            view = self.views.get(sheet)
+            if view is None:
+                continue
+            for row, number in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, number, "switch")
+                if name:
+                    target.add(name)
+
+    def read_custom_attributes(self) -> None:
+        """Custom attributes sit between Annotation and Datacenter in vInfo (or vCPU/vMemory)."""
+        for sheet in ("vInfo", "vCPU", "vMemory", "vDisk", "vNetwork"):
+            view = self.views.get(sheet)
+            if view is None:
+                continue
+            span = view.custom_attribute_span()
+            if span is None:
+                continue
+            start, end = span
+            names = view.table.headers[start:end]
+            seen: set[str] = set()
+            rows = [(view, row, n, vm) for row, n in zip(view.table.rows, view.table.row_numbers, strict=True)
+                    if (vm := self.vm_lookup(sheet, view, row, n)) is not None]
+            for _, row, n, vm in rows:
+                if vm.id in seen:
+                    continue
+                seen.add(vm.id)
+                attributes: dict[str, str] = {}
+                for offset, attribute in enumerate(names):
+                    value = val.text(row[start + offset])
+                    if attribute and value is not None:
+                        attributes[attribute] = value
+                vm.custom_attributes = attributes
+                if vm.annotation is None:
+                    vm.annotation = self.text(view, row, n, "annotation") if view.has("annotation") else None
+            return
+
+    def vm_lookup(self, sheet: str, view: SheetView, row: list[Any], number: int) -> VM | None:
+        before = self.unmatched.get(sheet, 0)
+        vm = self.find_vm(view, row, number)
+        # Unmatched rows were already counted when the tab itself was read.
+        self.unmatched[sheet] = before
+        return vm
+
+    # ------------------------------------------------------------ infrastructure tabs
+
+    def read_infrastructure(self) -> None:
+        datacenters: dict[str, set[str]] = {}
+        clusters: dict[tuple[str, str], Cluster] = {}
+
+        def cluster_for(state: _VcState, name: str, datacenter: str | None) -> Cluster:
+            key = (state.key, name)
+            cluster = clusters.get(key)
+            if cluster is None:
+                cluster = Cluster(id=f"{state.key}/cluster:{name}", name=name, datacenter=datacenter)
+                clusters[key] = cluster
+                state.vcenter.clusters.append(cluster)
+            if cluster.datacenter is None:
+                cluster.datacenter = datacenter
+            return cluster
+
+        view = self.views.get("vCluster")
+        if view is not None:
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, n, "name")
+                if not name:
+                    continue
+                state = self.row_vc(view, row, n)
+                cluster = cluster_for(state, name, self.text(view, row, n, "datacenter"))
+                object_id = self.text(view, row, n, "object_id")
+                if object_id:
+                    cluster.moref = object_id
+                    cluster.id = f"{state.key}/{object_id}"
+                cluster.ha_enabled = self.get(view, row, n, "ha_enabled", val.boolean)
+                cluster.drs_enabled = self.get(view, row, n, "drs_enabled", val.boolean)
+                cluster.drs_behavior = self.text(view, row, n, "drs_behavior")
+                cluster.evc_mode = self.text(view, row, n, "evc_mode")
+                cluster.vsan_enabled = self.get(view, row, n, "vsan_enabled", val.boolean)
+
+        view = self.views.get("vHost")
+        if view is not None:
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, n, "host")
+                if not name:
+                    continue
+                state = self.row_vc(view, row, n)
+                object_id = self.text(view, row, n, "object_id")
+                full = self.text(view, row, n, "esx_version")
+                version, build = parse_esx_version(full)
+                cpu_model = self.text(view, row, n, "cpu_model")
+                cores = self.get(view, row, n, "cores", val.integer)
+                sockets = self.get(view, row, n, "sockets", val.integer)
+                if cores is None and sockets is not None:
+                    per_cpu = self.get(view, row, n, "cores_per_cpu", val.integer)
+                    cores = sockets * per_cpu if per_cpu is not None else None
+                ht = self.get(view, row, n, "ht_active", val.boolean)
+                mhz = self.get(view, row, n, "speed", val.integer)
+                memory = self.get(view, row, n, "memory", val.integer)
+                cpu_pct = self.get(view, row, n, "cpu_usage_pct", val.number)
+                mem_pct = self.get(view, row, n, "memory_usage_pct", val.number)
+                datacenter = self.text(view, row, n, "datacenter")
+                cluster_name = self.text(view, row, n, "cluster")
+                lowered = (cpu_model or "").casefold()
+                host = Host(
+                    id=f"{state.key}/{object_id or name}",
+                    moref=object_id,
+                    name=name,
+                    datacenter=datacenter,
+                    cluster=cluster_name,
+                    esxi_version=version,
+                    esxi_build=build,
+                    product_full_name=full,
+                    vendor=self.text(view, row, n, "vendor"),
+                    model=self.text(view, row, n, "model"),
+                    cpu_vendor="intel" if "intel" in lowered else ("amd" if "amd" in lowered else (
+                        "other" if lowered else None)),
+                    cpu_model=cpu_model,
+                    cpu_sockets=sockets,
+                    cpu_cores=cores,
+                    # x86 hyper-threading exposes two logical processors per core.
+                    cpu_threads=(cores * 2 if ht else cores) if cores is not None and ht is not None else None,
+                    cpu_mhz=mhz,
+                    memory_mib=memory,
+                    maintenance_mode=self.get(view, row, n, "maintenance", val.boolean),
+                    cpu_usage_mhz=round(cpu_pct / 100 * cores * mhz)
+                    if cpu_pct is not None and cores is not None and mhz is not None else None,
+                    memory_usage_mib=round(mem_pct / 100 * memory)
+                    if mem_pct is not None and memory is not None else None,
+                )
+                state.vcenter.hosts.append(host)
+                if datacenter:
+                    datacenters.setdefault(state.key, set()).add(datacenter)
+                if cluster_name:
+                    cluster = cluster_for(state, cluster_name, datacenter)
+                    if name not in cluster.hosts:
+                        cluster.hosts.append(name)
+
+        for state in self.vcs.values():
+            for vm in state.vcenter.vms:
+                if vm.datacenter:
+                    datacenters.setdefault(state.key, set()).add(vm.datacenter)
+                if vm.cluster:
+                    cluster_for(state, vm.cluster, vm.datacenter)
+
+        view = self.views.get("vDatastore")
+        if view is not None:
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, n, "name")
+                if not name:
+                    continue
+                state = self.row_vc(view, row, n)
+                object_id = self.text(view, row, n, "object_id")
+                kind = (self.text(view, row, n, "type") or "").casefold()
+                state.vcenter.datastores.append(Datastore(
+                    id=f"{state.key}/{object_id or 'datastore:' + name}",
+                    moref=object_id,
+                    name=name,
+                    datacenter=self.text(view, row, n, "datacenter"),
+                    type=_DATASTORE_TYPES.get(kind, "other") if kind else None,
+                    capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
+                    free_bytes=self.get(view, row, n, "free", val.mib_to_bytes),
+                    accessible=self.get(view, row, n, "accessible", val.boolean),
+                    hosts=val.split_list(view.raw(row, "hosts")),
+                ))
+
+        self.read_networks()
+        for key, names in datacenters.items():
+            self.vcs[key].vcenter.datacenters = [Datacenter(name=name) for name in sorted(names)]
+
+    def read_networks(self) -> None:
+        seen: set[tuple[str, str]] = set()
+
+        def add(state: _VcState, network: Network) -> None:
+            key = (state.key, network.name or "")
+            if key in seen:
+                return
+            seen.add(key)
+            state.vcenter.networks.append(network)
+
+        view = self.views.get("dvPort")
+        if view is not None:
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, n, "port")
+                if not name:
+                    continue
+                state = self.row_vc(view, row, n)
+                object_id = self.text(view, row, n, "object_id")
+                add(state, Network(
+                    id=f"{state.key}/{object_id or 'network:' + name}", moref=object_id, name=name,
+                    kind="distributed", vlan=self.text(view, row, n, "vlan"), switch=self.text(view, row, n, "switch"),
+                ))
+        view = self.views.get("vPort")
+        if view is not None:
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                name = self.text(view, row, n, "port_group")
+                if not name:
+                    continue
+                state = self.row_vc(view, row, n)
+                add(state, Network(
+                    id=f"{state.key}/network:{name}", name=name, datacenter=self.text(view, row, n, "datacenter"),
+                    kind="standard", vlan=self.text(view, row, n, "vlan"), switch=self.text(view, row, n, "switch"),
+                ))
+        # Networks only named by VMs: kind and VLAN unknown.
+        for state in self.vcs.values():
+            for vm in state.vcenter.vms:
+                names = [nic.network for nic in vm.nics or [] if nic.network] or self.vinfo_networks.get(vm.id, [])
+                for name in names:
+                    add(state, Network(id=f"{state.key}/network:{name}", name=name, datacenter=vm.datacenter))
+
+    # ------------------------------------------------------------ result
+
+    def finish(self) -> Estate:
+        for (sheet, header), bad in sorted(self.bad.items()):
+            self.issues.append(CollectionIssue(
+                object_name=self.file_name, property=f"{sheet}/{header}",
+                message=f"{bad.count} unreadable cell(s) in sheet {sheet} column '{header}' (first at row "
+                f"{bad.first_row}: {bad.message}); left unknown",
+            ))
+        for sheet, count in sorted(self.unmatched.items()):
+            if not count:
+                continue
+            self.issues.append(CollectionIssue(
+                object_name=self.file_name, property=sheet,
+                message=f"{count} row(s) of sheet {sheet} name no VM of vInfo; ignored",
+            ))
+        for sheet, what in FAMILY_TABS.items():
+            if sheet not in self.views:
+                self.issues.append(CollectionIssue(
+                    object_name=self.file_name, property=sheet,
+                    message=f"export has no {sheet} tab: {what} unknown",
+                ))
+        created = self.created
+        if created is None:
+            mtime = Path(self.path).stat().st_mtime
+            created = dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(microsecond=0).isoformat()
+        detail = {"file": self.path, "format": self.export.format}
+        if self.rvtools_version:
+            detail["rvtools_version"] = self.rvtools_version
+        return Estate(
+            collected_at=created,
+            source=Source(
+                kind="rvtools",
+                tool=f"RVTools {self.rvtools_version}" if self.rvtools_version else "RVTools",
+                detail=detail,
+            ),
+            vcenters=[state.vcenter for state in self.vcs.values()],
+            collection_issues=self.issues,
+        )
+
+
+def build_estate(export: Export) -> Estate:
+    builder = _Builder(export)
+    builder.vinfo_networks = {}
+    builder.read_metadata()
+    builder.read_switch_names()
+    builder.read_vinfo()
+    builder.read_vm_tabs()
+    builder.read_infrastructure()
+    return builder.finish()
 
 
 def read_rvtools(path: Path) -> Estate:
-    raise InputError(f"{path}: RVTools import is not available in this build yet")
+    """Read an RVTools ``.xlsx`` export or a folder of RVTools CSV files into an Estate."""
+    return build_estate(read_export(Path(path)))

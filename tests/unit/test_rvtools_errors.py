@@ -1,0 +1,114 @@
+"""Broken and hostile RVTools inputs end in one line on stderr and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.errors import InputError
+from scanner.rvtools.reader import read_rvtools
+from tests.unit.rvtools_helpers import write_workbook
+
+
+def run_inventory(path):
+    result = CliRunner().invoke(main, ["inventory", str(path)])
+    return result
+
+
+def assert_one_line_error(result, *needles):
+    assert result.exit_code == 2, result.output
+    text = result.output.strip()
+    assert text.startswith("vmscan: error:")
+    assert "\n" not in text
+    assert "Traceback" not in text
+    for needle in needles:
+        assert needle in text
+
+
+def test_missing_required_column_names_file_sheet_and_column(tmp_path):
+    path = write_workbook(tmp_path / "nocol.xlsx", {"vInfo": [["Powerstate", "CPUs"], ["poweredOn", 2]]})
+    assert_one_line_error(run_inventory(path), "nocol.xlsx", "vInfo", "'VM'")
+
+
+def test_missing_vinfo_sheet(tmp_path):
+    path = write_workbook(tmp_path / "novinfo.xlsx", {"vCPU": [["VM", "CPUs"], ["a", 2]]})
+    assert_one_line_error(run_inventory(path), "novinfo.xlsx", "vInfo")
+
+
+def test_random_bytes_named_xlsx(tmp_path):
+    path = tmp_path / "random.xlsx"
+    path.write_bytes(bytes(range(256)) * 40)
+    assert_one_line_error(run_inventory(path), "random.xlsx", "not an Excel")
+
+
+def test_docx_renamed_xlsx(tmp_path):
+    path = tmp_path / "letter.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    assert_one_line_error(run_inventory(path), "letter.xlsx", "Word")
+
+
+def test_zip_bomb_refused_from_the_zip_directory(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(200):
+                member.write(chunk)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    assert_one_line_error(run_inventory(path), "bomb.xlsx", "decompression bomb")
+
+
+def test_truncated_workbook(tmp_path):
+    good = write_workbook(tmp_path / "good.xlsx", {"vInfo": [["VM"], ["a"]]})
+    data = good.read_bytes()
+    bad = tmp_path / "cut.xlsx"
+    bad.write_bytes(data[: len(data) // 2])
+    assert_one_line_error(run_inventory(bad), "cut.xlsx")
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "calamine"])
+def test_ten_thousand_columns(tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("VMSCAN_XLSX_READER", engine)
+    header = ["VM", *[f"col{i}" for i in range(10_000)]]
+    path = write_workbook(tmp_path / "wide.xlsx", {"vInfo": [header, ["a"]]})
+    with pytest.raises(InputError, match="columns"):
+        read_rvtools(path)
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "calamine"])
+def test_megabyte_cell(tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("VMSCAN_XLSX_READER", engine)
+    path = tmp_path / "bigcell.xlsx"
+    # openpyxl refuses to write such a cell itself, so patch the sheet XML of a small workbook.
+    small = write_workbook(tmp_path / "small.xlsx", {"vInfo": [["VM", "Annotation"], ["a", "PLACEHOLDER"]]})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            data = data.replace(b"PLACEHOLDER", b"x" * (1 << 20))
+            target.writestr(item, data)
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(InputError, match="32767"):
+        read_rvtools(path)
+
+
+def test_wrong_cell_types_become_unknown_with_an_issue(tmp_path):
+    path = write_workbook(tmp_path / "types.xlsx", {
+        "vInfo": [["VM", "CPUs", "Memory", "Template", "HW version"],
+                  ["a", "many", "lots", "maybe", "vmx-abc"],
+                  ["b", 2, 4096, "False", "vmx-19"]],
+    })
+    estate = read_rvtools(path)
+    a, b = estate.all_vms()
+    assert (a.num_cpu, a.memory_mib, a.template, a.hardware_version) == (None, None, None, None)
+    assert (b.num_cpu, b.memory_mib, b.template, b.hardware_version) == (2, 4096, False, 19)
+    messages = [issue.message for issue in estate.collection_issues]
+    assert any("column 'CPUs'" in m and "row 2" in m for m in messages)
+    assert any("column 'HW version'" in m for m in messages)
