@@ -246,7 +246,8 @@ def parse_node_types(config: Mapping[str, Any], target: str) -> tuple[list[NodeT
                 storage_tib_raw=_number(raw, "storage_tib_raw", where, 0.001),
                 cpu_mhz=_number(raw, "cpu_mhz", where, 1) if mhz is not None else None,
                 first_cluster_allowed=bool(raw.get("first_cluster_allowed", True)),
-                price_per_node=_number(raw, "price_per_node", where, 0) if price is not None else None,
+                # 0 (the shipped default) means "no price given".
+                price_per_node=_number(raw, "price_per_node", where, 0) or None if price is not None else None,
             )
         )
     cluster = target_table.get("cluster", {})
