@@ -52,7 +52,7 @@ GUEST_PATH = "guestpath"  # guest file system mount point: drive letters and "/"
 FOLDER_PATH = "folderpath"  # "/Datacenter/vm/Prod/Web": hidden folders "vm", "host"... kept
 FREE_TEXT = "freetext"  # messages: known names and paths/IPs inside them replaced
 OBJECT_NAME = "object"  # a name of unknown kind: reuses the pseudonym it already has, if any
-DETAIL = "detail"  # source details: version-like values kept, everything else replaced
+DETAIL = "detail"  # source details: versions, UUIDs, timestamps kept; known names reused; rest as paths
 
 NAME_KINDS = {
     "vm": "vm",
@@ -215,6 +215,9 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
     ("Estate", "schema"): FieldRule(SAFE),
 }
 
+# Source detail entries that describe the tool or the file format, never the customer.
+SAFE_DETAIL_KEYS = frozenset({"format", "rvtools_version", "exported_at", "api_version", "version", "build", "tool"})
+_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Hidden folders vSphere puts under every datacenter; they say nothing about the customer.
 STRUCTURAL_FOLDERS = frozenset({"vm", "host", "network", "datastore"})
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -224,7 +227,7 @@ _DS_PATH_RE = re.compile(r"^\[(?P<ds>[^\]]*)\](?P<space>\s*)(?P<rest>.*)$", re.D
 _SCHEME_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<rest>.*)$", re.DOTALL)
 _EXTENSION_RE = re.compile(r"^(?P<stem>.+?)(?P<ext>\.[A-Za-z0-9]{1,5})$")
 _DRIVE_RE = re.compile(r"^[A-Za-z]:$")
-_VERSION_RE = re.compile(r"^[0-9][0-9A-Za-z.\-_ ]{0,40}$")
+_VERSION_RE = re.compile(r"^v?\d+(?:\.\d+){0,3}(?:[ ._-]?[A-Za-z]{0,6}\d*)?$")
 _MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$")
 # Inside free text: Windows/Unix paths, datastore paths, IPv4 and IPv6 literals.
 _TEXT_TOKEN_RE = re.compile(
@@ -403,7 +406,7 @@ class Anonymizer:
             FOLDER_PATH: self.folder_path,
             FREE_TEXT: self.free_text,
             OBJECT_NAME: lambda value: self.mapping.existing(value) or self.mapping.name("text", value),
-            DETAIL: lambda value: value if _VERSION_RE.match(value) else self.path(value),
+            DETAIL: self.detail,
         }
 
     def value(self, kind: str, original: str) -> str:
@@ -412,6 +415,14 @@ class Anonymizer:
         if kind in NAME_KINDS:
             return self.mapping.name(kind, original)
         return self._handlers[kind](original)
+
+    def detail(self, original: str) -> str:
+        if _is_ip(original):
+            return self.mapping.ip(original)
+        if _VERSION_RE.match(original) or _UUID_RE.match(original) or _TIMESTAMP_RE.match(original):
+            return original
+        # "vi_sdk_server" names the vCenter: reuse its pseudonym so the two stay linked.
+        return self.mapping.existing(original) or self.path(original)
 
     def identifier(self, original: str) -> str:
         parts = original.split("/")
@@ -443,7 +454,7 @@ class Anonymizer:
         scheme = _SCHEME_RE.match(original)
         if scheme:
             return scheme["scheme"] + self._path_components(scheme["rest"], lambda c: False)
-        return self._path_components(original, lambda c: False)
+        return self._path_components(original, lambda c: bool(_DRIVE_RE.match(c)))
 
     def guest_path(self, original: str) -> str:
         return self._path_components(original, lambda c: bool(_DRIVE_RE.match(c)))
@@ -530,7 +541,7 @@ class Anonymizer:
             rule = FIELD_RULES.get((cls.__name__, f.name))
             if rule is None:
                 raise RuntimeError(f"anonymizer has no rule for {cls.__name__}.{f.name}; declare it in FIELD_RULES")
-            if rule.value in (FREE_TEXT, OBJECT_NAME):
+            if rule.value in (FREE_TEXT, OBJECT_NAME, DETAIL):
                 values[f.name] = value  # replaced below, once all names have pseudonyms
                 later.append((f.name, rule))
             else:
@@ -548,6 +559,8 @@ class Anonymizer:
             return [self._transform(rule, item) for item in value]
         if isinstance(value, dict):
             key_kind = "attrkey" if self.hide_attribute_keys and rule.value == "attrvalue" else rule.key
+            if rule.value == DETAIL:
+                return {k: v if k in SAFE_DETAIL_KEYS else self._transform(rule, v) for k, v in value.items()}
             return {
                 self.value(key_kind, str(k)): self._transform(rule, v) if isinstance(v, str | list | dict) else v
                 for k, v in value.items()
@@ -562,6 +575,14 @@ class Anonymizer:
         if isinstance(value, dict):
             return {k: self._nested(v, deferred) for k, v in value.items()}
         return value
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_word_char(char: str) -> bool:

@@ -132,7 +132,9 @@ def rich_estate() -> Estate:
         version="7.0.3",
         full_name="VMware vCenter Server 7.0.3 build-21958406",
         source_kind="vcenter",
-        source_detail={"server": "https://vcsa-zurich.contoso.local/sdk", "api_version": "7.0.3.0"},
+        source_detail={"server": "https://vcsa-zurich.contoso.local/sdk", "api_version": "7.0.3.0",
+                       "vi_sdk_server": "vcsa-zurich.contoso.local", "vi_sdk_uuid": UUID1, "ip": "10.42.0.5",
+                       "build": "21958406", "exported_at": "2024-03-01 10:00:00", "file": "C:\\Users\\jdoe\\zh.xlsx"},
         datacenters=[Datacenter(name="DC-Zurich", moref="datacenter-2")],
         clusters=[Cluster(id=f"{UUID1}/domain-c7", moref="domain-c7", name="CL-Gold", datacenter="DC-Zurich",
                           evc_mode="intel-cascadelake",
@@ -203,7 +205,8 @@ def sensitive_originals(estate: Estate) -> set[str]:
                              and not re.match(r"^[0-9a-f-]{36}$", p))
                 return
             # Kept on purpose: version-like source details ("0.1.0") and bare drive roots ("C:\\").
-            if kind == anon.DETAIL and anon._VERSION_RE.match(value):
+            if kind == anon.DETAIL and (anon._VERSION_RE.match(value) or anon._TIMESTAMP_RE.match(value)
+                                        or anon._UUID_RE.match(value)):
                 return
             if kind == anon.GUEST_PATH and re.fullmatch(r"[A-Za-z]:[\\/]?|/", value):
                 return
@@ -268,7 +271,12 @@ def test_safe_vocabulary_and_numbers_are_kept():
     assert vm.folder_path.startswith("/folder-") and "/vm/" in vm.folder_path
     assert vm.guest_disks[0].path == "C:\\"
     assert vm.perf["cpu.usagemhz"].p95 == 800.0
-    assert out.vcenters[0].source_detail["api_version"] == "7.0.3.0"
+    detail = out.vcenters[0].source_detail
+    assert detail["api_version"] == "7.0.3.0" and detail["build"] == "21958406"
+    assert detail["vi_sdk_uuid"] == UUID1 and detail["exported_at"] == "2024-03-01 10:00:00"
+    assert detail["vi_sdk_server"] == out.vcenters[0].name
+    assert ipaddress.ip_address(detail["ip"]) in ipaddress.IPv4Network("240.0.0.0/4")
+    assert re.fullmatch(r"C:\\path-[0-9a-f]{8}\\path-[0-9a-f]{8}\\path-[0-9a-f]{8}\.xlsx", detail["file"])
     assert re.fullmatch(r"id-[0-9a-f]{8}/id-[0-9a-f]{8}", out.vcenters[0].vms[2].id)
 
 
