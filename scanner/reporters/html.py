@@ -1,0 +1,291 @@
+"""The self-contained HTML report: one file, CSS/JS/SVG inline, no external request of any kind.
+
+Server-side (Jinja2, autoescape on) renders the executive summary, charts, rule catalogue,
+collection issues and the about section. The VM table and the per-VM details are rendered in the
+browser from a JSON data island, one page of rows at a time, so 100,000 VMs stay usable. A
+Content-Security-Policy with hashes of our own inline script and style makes the browser refuse
+any other script and any network fetch, as a second line of defence behind escaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections import Counter
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from scanner import __version__
+from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
+from scanner.fsutil import atomic_write
+from scanner.inventory.model import VM, Estate
+from scanner.reporters import charts
+
+TEMPLATE_PACKAGE = "report_templates"
+MAX_COLLECTION_ISSUES_SHOWN = 1000
+GIB = 1024**3
+
+LABELS = {
+    "avs": "Azure VMware Solution",
+    "vmc": "VMware Cloud on AWS",
+    "ready": "Ready",
+    "ready_with_conditions": "Ready with conditions",
+    "not_ready": "Not ready",
+    "unknown": "Unknown",
+    "eligible": "Eligible",
+    "conditional": "Conditional",
+    "blocked": "Blocked",
+    "hcx_vmotion": "HCX vMotion",
+    "hcx_rav": "HCX Replication Assisted vMotion",
+    "hcx_bulk": "HCX Bulk Migration",
+    "hcx_cold": "HCX Cold Migration",
+    "rehost": "Rehost",
+    "remediate": "Remediate",
+    "replatform": "Replatform",
+    "retire": "Retire",
+    "retain": "Retain",
+    "blocker": "Blocker",
+    "warning": "Warning",
+    "info": "Info",
+    "cpu": "CPU",
+    "memory": "Memory",
+    "storage": "Storage",
+    "minimum_cluster": "Minimum cluster size",
+    "powered_on": "Powered on",
+    "powered_off": "Powered off",
+    "suspended": "Suspended",
+    "none": "None possible",
+}
+
+
+def label(key: str | None) -> str:
+    if key is None:
+        return "—"
+    return LABELS.get(key, key)
+
+
+def _read_resource(name: str) -> str:
+    return resources.files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_read_resource),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["label"] = label
+    env.filters["num"] = lambda value, digits=0: f"{value:,.{digits}f}"
+    env.filters["pct"] = lambda share: f"{share * 100:.0f}%"
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def safe_url(url: str) -> str | None:
+    """Only http(s) references become links; anything else (javascript:, data:) stays text."""
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON that cannot end its <script> element: '<', '>' and '&' become \\u escapes.
+
+    That covers ``</script>`` and ``<!--`` (which would switch the HTML parser's script state).
+    U+2028/U+2029 are escaped too so the text is also valid JavaScript source.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    text = (
+        text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+    return Markup(text)  # noqa: S704 - escaped above for the script-data context
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _os_name(vm: VM) -> str | None:
+    return vm.guest_full_name_tools or vm.guest_full_name or vm.guest_id
+
+
+def _gib(value: int | None) -> float | None:
+    return None if value is None else round(value / GIB, 1)
+
+
+def vm_table_payload(estate: Estate, assessment: Assessment) -> dict[str, Any]:
+    """Compact column-oriented rows for the browser (arrays, not objects, to keep the file small)."""
+    vm_by_id = {vm.id: vm for vm in estate.all_vms()}
+    rule_index = {rule.id: i for i, rule in enumerate(assessment.rules)}
+    target_index = {target: i for i, target in enumerate(assessment.targets)}
+    findings_by_vm: dict[str, list[list[Any]]] = {}
+    for finding in assessment.findings:
+        rule_pos = rule_index.get(finding.rule_id, -1)
+        rule = assessment.rules[rule_pos] if rule_pos >= 0 else None
+        findings_by_vm.setdefault(finding.vm_id, []).append([
+            rule_pos if rule_pos >= 0 else finding.rule_id,
+            target_index.get(finding.target, finding.target),
+            finding.severity,
+            finding.status,
+            finding.message,
+            finding.evidence,
+            # Only carried when it differs from the rule's own text, to keep the file small.
+            finding.remediation if rule is None or finding.remediation != rule.remediation else None,
+            finding.methods,
+        ])
+    rows: list[list[Any]] = []
+    details: list[Any] = []
+    for outcome in assessment.vms:
+        vm = vm_by_id.get(outcome.vm_id)
+        rows.append([
+            outcome.vm_id,
+            outcome.name,
+            outcome.vcenter,
+            outcome.cluster,
+            vm.host if vm else None,
+            outcome.power_state,
+            _os_name(vm) if vm else None,
+            vm.num_cpu if vm else None,
+            round(vm.memory_mib / 1024, 1) if vm and vm.memory_mib is not None else None,
+            _gib(vm.provisioned_bytes) if vm else None,
+            [outcome.readiness.get(t) for t in assessment.targets],
+            [outcome.recommended_method.get(t) for t in assessment.targets],
+            outcome.disposition,
+            sorted({rule_index[r] for r in outcome.finding_ids + outcome.unknown_ids if r in rule_index}),
+            1 if vm and vm.template else 0,
+        ])
+        details.append([
+            {t: outcome.methods.get(t, {}) for t in assessment.targets},
+            outcome.disposition_reasons,
+            findings_by_vm.get(outcome.vm_id, []),
+            _vm_facts(vm) if vm else [],
+        ])
+    return {
+        "targets": assessment.targets,
+        "methods": list(METHODS),
+        "labels": LABELS,
+        "rules": [
+            {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
+             "references": r.references}
+            for r in assessment.rules
+        ],
+        "rows": rows,
+        "details": details,
+    }
+
+
+def _vm_facts(vm: VM) -> list[list[Any]]:
+    """Label/value pairs shown at the top of a VM's detail view."""
+    snapshots = vm.snapshots
+    facts: list[list[Any]] = [
+        ["VM id", vm.id],
+        ["Datacenter", vm.datacenter],
+        ["Folder", vm.folder_path],
+        ["Host", vm.host],
+        ["Guest OS (configured)", vm.guest_full_name],
+        ["Guest OS (VMware Tools)", vm.guest_full_name_tools],
+        ["Virtual hardware", f"vmx-{vm.hardware_version}" if vm.hardware_version is not None else None],
+        ["Firmware", vm.firmware],
+        ["VMware Tools", vm.tools_status],
+        ["vCPU / cores per socket", f"{vm.num_cpu} / {vm.cores_per_socket}" if vm.num_cpu is not None else None],
+        ["Memory (MiB)", vm.memory_mib],
+        ["Disks", len(vm.disks) if vm.disks is not None else None],
+        ["NICs", ", ".join(f"{n.label} ({n.adapter_type}, {n.network})" for n in vm.nics) if vm.nics else None],
+        ["Snapshots", len(snapshots) if snapshots is not None else None],
+        ["IP addresses", ", ".join(vm.ipv4_addresses + (vm.ipv6_addresses or [])) if vm.ipv4_addresses else None],
+        ["Annotation", vm.annotation],
+    ]
+    return [fact for fact in facts if fact[1] not in (None, "")]
+
+
+def _summary_view(estate: Estate, assessment: Assessment) -> dict[str, Any]:
+    summary = assessment.summary
+    targets = []
+    for target_summary in summary.targets:
+        readiness = charts.segments(
+            [(key, label(key), target_summary.readiness.get(key, 0)) for key in READINESS]
+        )
+        methods = [
+            {
+                "method": method,
+                "segments": charts.segments(
+                    [(key, label(key), target_summary.methods.get(method, {}).get(key, 0)) for key in ELIGIBILITY]
+                ),
+            }
+            for method in METHODS
+        ]
+        recommended = sorted(target_summary.recommended_methods.items(), key=lambda item: -item[1])
+        targets.append({
+            "target": target_summary.target,
+            "readiness": readiness,
+            "readiness_counts": {key: target_summary.readiness.get(key, 0) for key in READINESS},
+            "methods": methods,
+            "recommended": recommended,
+        })
+    dispositions = charts.segments([(key, label(key), summary.dispositions.get(key, 0)) for key in DISPOSITIONS])
+    blockers = charts.bars([(rc.title, rc.vm_count, rc.severity, rc.rule_id) for rc in summary.top_blockers])
+    top_findings = charts.bars([(rc.title, rc.vm_count, rc.severity, rc.rule_id) for rc in summary.top_findings])
+    return {
+        "targets": targets,
+        "dispositions": dispositions,
+        "blockers": blockers,
+        "top_findings": top_findings,
+    }
+
+
+def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
+    affected: dict[str, set[str]] = {}
+    for finding in assessment.findings:
+        affected.setdefault(finding.rule_id, set()).add(finding.vm_id)
+    return [
+        {
+            "rule": rule,
+            "vm_count": len(affected.get(rule.id, ())),
+            "references": [(url, safe_url(url)) for url in rule.references],
+        }
+        for rule in assessment.rules
+    ]
+
+
+def render_html(estate: Estate, assessment: Assessment, generated_at: datetime | None = None) -> str:
+    env = _environment()
+    css = _read_resource("report.css")
+    script = _read_resource("report.js")
+    issues = estate.collection_issues
+    context = {
+        "estate": estate,
+        "assessment": assessment,
+        "summary": assessment.summary,
+        "view": _summary_view(estate, assessment),
+        "rules": _rules_view(assessment),
+        "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],
+        "issue_count": len(issues),
+        "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),
+        "reporter_version": __version__,
+        "rendered_at": (generated_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),
+        "policy_json": json.dumps(assessment.policy, indent=2, sort_keys=True, ensure_ascii=False, default=str),
+        "css": Markup(css),  # noqa: S704 - our own stylesheet shipped in the package
+        "script": Markup(script),  # noqa: S704 - our own script shipped in the package
+        "data_json": json_for_script(vm_table_payload(estate, assessment)),
+        "csp": (
+            f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; "
+            "img-src data:; base-uri 'none'; form-action 'none'"
+        ),
+        "donut_radius": charts.DONUT_RADIUS,
+    }
+    return env.get_template("report.html.j2").render(context)
+
+
+def write_html(estate: Estate, assessment: Assessment, path: str | os.PathLike[str]) -> None:
+    """Render and write the report atomically."""
+    text = render_html(estate, assessment)
+    with atomic_write(path) as handle:
+        handle.write(text)

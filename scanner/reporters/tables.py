@@ -1,0 +1,279 @@
+"""The report's tables as rows of plain values, shared by the Excel and CSV writers.
+
+Each table is a list of ``Column`` (header, kind, width) and a generator of rows. Values are
+Python numbers, booleans, datetimes, strings or None; the writers decide how to store them
+(the Excel writer adds formats and fills, the CSV writer formats dates as ISO 8601). Keeping
+one definition means the workbook and the CSV files never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from scanner.analysis.model import Assessment
+from scanner.inventory.model import VM, Estate
+
+GIB = 1024**3
+READINESS_LABELS = {
+    "ready": "Ready",
+    "ready_with_conditions": "Ready with conditions",
+    "not_ready": "Not ready",
+    "unknown": "Unknown",
+}
+
+
+@dataclass
+class Column:
+    header: str
+    # text | int | float | pct (0..1) | date | bool | readiness
+    kind: str = "text"
+    width: float = 14
+
+
+@dataclass
+class Table:
+    name: str  # sheet title and CSV file stem
+    columns: list[Column]
+    rows: Callable[[], Iterator[list[Any]]]
+    count: int  # number of data rows (known up front for autofilter ranges and progress)
+    # Column index frozen to the left of the scroll area (0 = only the header row is frozen).
+    frozen_columns: int = 0
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """ISO 8601 text to a naive UTC datetime (Excel has no time zones); unparsable stays None."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _gib(value: int | None) -> float | None:
+    return None if value is None else round(value / GIB, 2)
+
+
+def _join(items: list[str] | None) -> str | None:
+    return None if items is None else ", ".join(items)
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    return json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str) if evidence else ""
+
+
+def _oldest_snapshot(vm: VM) -> datetime | None:
+    moments = [m for m in (parse_time(s.created) for s in vm.snapshots or []) if m is not None]
+    return min(moments) if moments else None
+
+
+def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> Table:
+    targets = assessment.targets
+    vm_by_id = {vm.id: vm for vm in estate.all_vms()}
+    columns = [
+        Column("VM", width=34), Column("VM id", width=22), Column("vCenter", width=24), Column("Datacenter"),
+        Column("Cluster", width=18), Column("Host", width=24), Column("Folder", width=22), Column("Power state"),
+        Column("Template", "bool", 10), Column("vCPU", "int", 8), Column("Cores per socket", "int", 9),
+        Column("Memory GiB", "float", 11), Column("Provisioned GiB", "float", 13), Column("Used GiB", "float", 11),
+        Column("Disks", "int", 7), Column("NICs", "int", 7), Column("Guest OS (configured)", width=30),
+        Column("Guest OS (VMware Tools)", width=30), Column("HW version", "int", 9), Column("Firmware", width=9),
+        Column("VMware Tools", width=12), Column("Snapshots", "int", 10), Column("Oldest snapshot (UTC)", "date", 17),
+        Column("Boot time (UTC)", "date", 17),
+    ]
+    for target in targets:
+        columns.append(Column(f"Readiness {target.upper()}", "readiness", 20))
+        columns.append(Column(f"Method {target.upper()}", width=14))
+    columns += [
+        Column("Disposition", width=12), Column("Disposition reasons", width=30), Column("Findings", width=36),
+        Column("Unknown (data missing)", width=24), Column("Annotation", width=40),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for outcome in assessment.vms:
+            vm = vm_by_id.get(outcome.vm_id) or VM(id=outcome.vm_id)
+            row: list[Any] = [
+                outcome.name, outcome.vm_id, outcome.vcenter, outcome.datacenter, outcome.cluster, vm.host,
+                vm.folder_path, outcome.power_state, vm.template, vm.num_cpu, vm.cores_per_socket,
+                None if vm.memory_mib is None else round(vm.memory_mib / 1024, 2), _gib(vm.provisioned_bytes),
+                _gib(vm.storage_committed_bytes), None if vm.disks is None else len(vm.disks),
+                None if vm.nics is None else len(vm.nics), vm.guest_full_name or vm.guest_id,
+                vm.guest_full_name_tools or vm.guest_id_tools, vm.hardware_version, vm.firmware, vm.tools_status,
+                None if vm.snapshots is None else len(vm.snapshots), _oldest_snapshot(vm), parse_time(vm.boot_time),
+            ]
+            for target in targets:
+                readiness = outcome.readiness.get(target)
+                row.append(READINESS_LABELS.get(readiness or "", readiness) if readiness_labels else readiness)
+                row.append(outcome.recommended_method.get(target))
+            row += [
+                outcome.disposition, "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
+                ", ".join(outcome.unknown_ids), vm.annotation,
+            ]
+            yield row
+
+    return Table("VMs", columns, rows, len(assessment.vms), frozen_columns=1)
+
+
+def findings_table(assessment: Assessment) -> Table:
+    names = {o.vm_id: (o.name, o.vcenter) for o in assessment.vms}
+    titles = {r.id: r.title for r in assessment.rules}
+    columns = [
+        Column("VM", width=30), Column("VM id", width=22), Column("vCenter", width=22), Column("Target", width=8),
+        Column("Rule", width=26), Column("Title", width=30), Column("Severity", width=10), Column("Status", width=9),
+        Column("HCX methods affected", width=30), Column("Message", width=40), Column("Evidence", width=40),
+        Column("Remediation", width=50),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for f in assessment.findings:
+            name, vcenter = names.get(f.vm_id, (None, None))
+            yield [
+                name, f.vm_id, vcenter, f.target, f.rule_id, titles.get(f.rule_id), f.severity, f.status,
+                ", ".join(f"{m}: {e}" for m, e in f.methods.items()), f.message, _evidence_text(f.evidence),
+                f.remediation,
+            ]
+
+    return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1)
+
+
+def rules_table(assessment: Assessment) -> Table:
+    affected: dict[str, set[str]] = {}
+    for f in assessment.findings:
+        affected.setdefault(f.rule_id, set()).add(f.vm_id)
+    columns = [
+        Column("Rule", width=28), Column("Title", width=34), Column("Severity", width=10), Column("Family", width=10),
+        Column("Targets", width=10), Column("HCX methods", width=34), Column("VMs affected", "int", 12),
+        Column("Enabled", "bool", 9), Column("Rationale", width=50), Column("Remediation", width=50),
+        Column("References", width=50),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for r in assessment.rules:
+            yield [
+                r.id, r.title, r.severity, r.family, ", ".join(r.targets),
+                ", ".join(f"{m}: {e}" for m, e in r.methods.items()), len(affected.get(r.id, ())), r.enabled,
+                r.rationale, r.remediation, "\n".join(r.references),
+            ]
+
+    return Table("Rules", columns, rows, len(assessment.rules))
+
+
+def hosts_table(estate: Estate) -> Table:
+    vm_counts = Counter((vc.name, vm.host) for vc in estate.vcenters for vm in vc.vms)
+    columns = [
+        Column("vCenter", width=24), Column("Host", width=28), Column("Datacenter"), Column("Cluster", width=18),
+        Column("ESXi version", width=11), Column("Build", width=10), Column("Vendor", width=16),
+        Column("Model", width=22), Column("CPU model", width=36), Column("Sockets", "int", 8),
+        Column("Cores", "int", 8), Column("Threads", "int", 8),
+        Column("CPU MHz", "int", 9), Column("Memory GiB", "float", 11), Column("Connection", width=12),
+        Column("Maintenance mode", "bool", 11), Column("Power state", width=11), Column("VMs", "int", 7),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for vc in estate.vcenters:
+            for h in vc.hosts:
+                yield [
+                    vc.name, h.name, h.datacenter, h.cluster, h.esxi_version, h.esxi_build, h.vendor, h.model,
+                    h.cpu_model, h.cpu_sockets, h.cpu_cores, h.cpu_threads, h.cpu_mhz,
+                    None if h.memory_mib is None else round(h.memory_mib / 1024, 1), h.connection_state,
+                    h.maintenance_mode, h.power_state, vm_counts.get((vc.name, h.name), 0),
+                ]
+
+    return Table("Hosts", columns, rows, len(estate.all_hosts()), frozen_columns=2)
+
+
+def clusters_table(estate: Estate) -> Table:
+    columns = [
+        Column("vCenter", width=24), Column("Cluster", width=22), Column("Datacenter"), Column("Hosts", "int", 7),
+        Column("HA", "bool", 7), Column("DRS", "bool", 7), Column("DRS behaviour", width=14),
+        Column("EVC mode", width=18), Column("vSAN", "bool", 7), Column("VMs", "int", 7),
+        Column("vCPU allocated", "int", 10), Column("Memory allocated GiB", "float", 12),
+        Column("Host cores", "int", 10), Column("Host memory GiB", "float", 12), Column("vCPU per core", "float", 10),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for vc in estate.vcenters:
+            hosts_by_cluster: dict[str | None, list[Any]] = {}
+            for h in vc.hosts:
+                hosts_by_cluster.setdefault(h.cluster, []).append(h)
+            vms_by_cluster: dict[str | None, list[VM]] = {}
+            for vm in vc.vms:
+                vms_by_cluster.setdefault(vm.cluster, []).append(vm)
+            for c in vc.clusters:
+                hosts = hosts_by_cluster.get(c.name, [])
+                vms = vms_by_cluster.get(c.name, [])
+                vcpu = sum(vm.num_cpu or 0 for vm in vms)
+                cores = sum(h.cpu_cores or 0 for h in hosts)
+                yield [
+                    vc.name, c.name, c.datacenter, len(c.hosts) or len(hosts), c.ha_enabled, c.drs_enabled,
+                    c.drs_behavior, c.evc_mode, c.vsan_enabled, len(vms), vcpu,
+                    round(sum(vm.memory_mib or 0 for vm in vms) / 1024, 1), cores,
+                    round(sum(h.memory_mib or 0 for h in hosts) / 1024, 1),
+                    round(vcpu / cores, 2) if cores else None,
+                ]
+
+    return Table("Clusters", columns, rows, len(estate.all_clusters()), frozen_columns=2)
+
+
+def datastores_table(estate: Estate) -> Table:
+    columns = [
+        Column("vCenter", width=24), Column("Datastore", width=30), Column("Datacenter"), Column("Type", width=8),
+        Column("Capacity GiB", "float", 12), Column("Free GiB", "float", 12), Column("Used", "pct", 8),
+        Column("Accessible", "bool", 10), Column("Hosts", "int", 7),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for vc in estate.vcenters:
+            for d in vc.datastores:
+                used = None
+                if d.capacity_bytes and d.free_bytes is not None:
+                    used = round(1 - d.free_bytes / d.capacity_bytes, 4)
+                yield [vc.name, d.name, d.datacenter, d.type, _gib(d.capacity_bytes), _gib(d.free_bytes), used,
+                       d.accessible, len(d.hosts)]
+
+    return Table("Datastores", columns, rows, len(estate.all_datastores()), frozen_columns=2)
+
+
+def sizing_table(assessment: Assessment) -> Table:
+    columns = [
+        Column("Target", width=8), Column("Basis", width=12), Column("Node type", width=14),
+        Column("Recommended", "bool", 12),
+        Column("Nodes", "int", 7), Column("Clusters", "int", 8), Column("Binding resource", width=16),
+        Column("Resource", width=10), Column("Binding", "bool", 9), Column("Demand", "float", 12),
+        Column("Capacity", "float", 12), Column("Unit", width=8), Column("Nodes needed", "int", 10),
+        Column("Utilisation", "pct", 10), Column("Price per node", "float", 12), Column("Total price", "float", 12),
+        Column("VMs not fitting", "int", 10), Column("Confidence", width=11),
+    ]
+    count = sum(max(1, len(o.resources)) for s in assessment.sizing for o in s.options)
+
+    def rows() -> Iterator[list[Any]]:
+        for s in assessment.sizing:
+            for o in s.options:
+                head = [s.target, s.basis, o.node_type, o.node_type == s.recommended_node_type, o.nodes, o.clusters,
+                        o.binding_resource]
+                tail = [o.price_per_node, o.total_price, len(o.vms_not_fitting), s.confidence]
+                if not o.resources:
+                    yield [*head, *([None] * 7), *tail]
+                for r in o.resources:
+                    yield [*head, r.resource, r.resource == o.binding_resource, r.demand, r.capacity, r.unit,
+                           r.nodes_needed, r.utilisation, *tail]
+
+    return Table("Sizing", columns, rows, count)
+
+
+def issues_table(estate: Estate) -> Table:
+    columns = [Column("vCenter", width=24), Column("Object id", width=30), Column("Object", width=30),
+               Column("Property", width=30), Column("Message", width=70)]
+
+    def rows() -> Iterator[list[Any]]:
+        for i in estate.collection_issues:
+            yield [i.vcenter, i.object_id, i.object_name, i.property, i.message]
+
+    return Table("Collection issues", columns, rows, len(estate.collection_issues))
