@@ -9,11 +9,12 @@ Per VM (``basis`` = ``allocated`` | ``performance``):
   of ``perf["cpu.usagemhz"]`` (else ``perf["cpu.usage"]`` % x vCPUs x host clock), x comfort
   factor, capped at vCPUs x node clock; it becomes "cores at the node's clock" = MHz / node MHz.
   Without history the point-in-time ``cpu_usage_mhz`` (vCenter quickStats, RVTools vCPU
-  "Overall") is used the same way but counts as 0 % perf coverage; without that the VM is sized
+  "Overall") of a powered-on VM is used the same way but counts as 0 % perf coverage (a
+  powered-off VM's 0 is no measurement); without that the VM is sized
   on allocated vCPUs (a vCPU = 1 / cpu_oversubscription cores).
 - Memory. allocated: configured MiB. performance: percentile of ``perf[memory_perf_counter]``
-  (MiB) x comfort factor, capped at configured MiB; else point-in-time consumed/active; else
-  configured MiB.
+  (MiB) x comfort factor, capped at configured MiB; else point-in-time consumed/active of a
+  powered-on VM; else configured MiB.
 - Storage. allocated: provisioned bytes (committed + uncommitted, else disk capacities).
   performance: used bytes (committed, else guest file-system used, else provisioned).
   Swap (configured RAM minus memory reservation) is added when ``include_swap``, except where used
@@ -284,6 +285,8 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
     vcpu = vm.num_cpu or 0
     configured_mib = vm.memory_mib or 0
     performance = params.basis == "performance"
+    # A powered-off VM reports 0 point-in-time use (RVTools, quickStats): that is no measurement.
+    running = vm.power_state == "powered_on"
 
     cpu_used: float | None = None
     cpu_source = "allocated"
@@ -296,7 +299,7 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
                 mhz = percent / 100.0 * vcpu * host_mhz
         if mhz is not None:
             cpu_used, cpu_source = mhz * params.comfort_factor, "perf"
-        elif vm.cpu_usage_mhz is not None:
+        elif vm.cpu_usage_mhz is not None and running:
             cpu_used, cpu_source = vm.cpu_usage_mhz * params.comfort_factor, "quickstats"
 
     memory = float(configured_mib)
@@ -305,6 +308,8 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
     if performance:
         used_mib, memory_coverage = _perf_value(vm, params.memory_perf_counter, params.percentile)
         point = vm.memory_consumed_mib if params.memory_perf_counter == "mem.consumed" else vm.memory_active_mib
+        if not running:
+            point = None
         if used_mib is not None:
             memory, memory_source = used_mib * params.comfort_factor, "perf"
         elif point is not None:

@@ -277,6 +277,17 @@ def test_performance_fallbacks_and_confidence() -> None:
     assert result.demand_sources["cpu.allocated"] == 1
 
 
+def test_powered_off_point_in_time_zero_is_not_a_measurement() -> None:
+    # RVTools gives powered-off VMs 0 MHz / 0 MiB "usage": they fall back to allocated values:
+    # CPU 4 vCPU / 4 oversubscription = 1 core; memory 4 GiB.
+    off = vm(1, 4, 4, GIB, cpu_usage_mhz=0, memory_consumed_mib=0)
+    off.power_state = "powered_off"
+    result = size_target(estate_of([off]), None, "avs", config_with("avs", "AV36"), "performance")
+    assert resource(result.options[0], "cpu").demand == pytest.approx(1.0)
+    assert resource(result.options[0], "memory").demand == pytest.approx(4.0)
+    assert result.demand_sources["cpu.allocated"] == 1
+
+
 def test_cpu_usage_percent_uses_the_host_clock() -> None:
     # No cpu.usagemhz, cpu.usage p95 = 50 % of 4 vCPU on a 2000 MHz host = 4000 MHz x 1.3 = 5200 MHz
     # -> 5200 / 2300 = 2.26 cores on AV36.
