@@ -141,6 +141,13 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     help="Objects per PropertyCollector page (default 500).",
 )
 @click.option(
+    "--perf-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
+)
+@click.option(
     "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (.json.gz)."
 )
 def collect_command(
@@ -150,6 +157,7 @@ def collect_command(
     insecure: bool,
     ca_file: str | None,
     page_size: int | None,
+    perf_days: int,
     output: str,
 ) -> None:
     """Collect a vCenter inventory, read-only, into a snapshot file.
@@ -162,6 +170,7 @@ def collect_command(
       vmscan collect --server vc.example.com --user readonly@vsphere.local -o estate.json.gz
       VC_PASS=... vmscan collect -s https://vc.example.com -u ro@vsphere.local --password-env VC_PASS -o estate.json.gz
       vmscan collect -s http://127.0.0.1:8989/sdk -u user --password-env VCSIM_PASS -o sim.json.gz
+      vmscan collect -s vc.example.com -u ro@vsphere.local --perf-days 7 -o estate.json.gz
     """
     from scanner.collector.collect import collect_estate
     from scanner.collector.properties import DEFAULT_PAGE_SIZE
@@ -200,6 +209,7 @@ def collect_command(
         ca_file=ca_file,
         page_size=page_size or DEFAULT_PAGE_SIZE,
         progress=progress,
+        perf_days=perf_days,
     )
     save_estate(estate, output)
     vcenter = estate.vcenters[0]

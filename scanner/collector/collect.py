@@ -222,11 +222,21 @@ def collect_vcenter(
     vcenter_name: str,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: ProgressCallback | None = None,
+    perf_days: int = 0,
 ) -> tuple[VCenter, list[CollectionIssue]]:
-    """Collect everything from a logged-in ServiceInstance."""
+    """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
     content = service_instance.RetrieveContent()
     collector = _Collector(content, vcenter_name, page_size, progress)
-    return collector.run(), collector.issues
+    vcenter = collector.run()
+    if perf_days > 0:
+        from scanner.collector.perf import attach_perf
+
+        def perf_progress(done: int, total: int) -> None:
+            if progress is not None:
+                progress("performance history (VMs)", done)
+
+        collector.issues.extend(attach_perf(content, vcenter, perf_days, perf_progress))
+    return vcenter, collector.issues
 
 
 def collect_estate(
@@ -237,15 +247,21 @@ def collect_estate(
     ca_file: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: ProgressCallback | None = None,
+    perf_days: int = 0,
 ) -> Estate:
-    """Connect, collect the whole vCenter, log out. Raises CollectionError on failure."""
+    """Connect, collect the whole vCenter (and ``perf_days`` of VM history, 0 = none), log out.
+
+    Raises CollectionError on failure.
+    """
     if page_size < 1:
         raise CollectionError(f"page size must be at least 1, got {page_size}")
+    if perf_days < 0:
+        raise CollectionError(f"perf days must be 0 or more, got {perf_days}")
     endpoint = parse_server(server)
     collected_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file) as service_instance:
         try:
-            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress)
+            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days)
         except vim.fault.NoPermission as fault:
             raise CollectionError(
                 f"user {user!r} may not read the inventory of {endpoint.display} "
@@ -259,7 +275,8 @@ def collect_estate(
             raise CollectionError(
                 f"connection to {endpoint.display} lost during collection: {exc.__class__.__name__}"
             ) from None
-    vcenter.source_detail = {"server": endpoint.display}
+    # Keep what the collection recorded (performance window, interval) beside the server name.
+    vcenter.source_detail = {"server": endpoint.display, **vcenter.source_detail}
     return Estate(
         collected_at=collected_at,
         source=Source(kind="vcenter", tool=f"vmscan {__version__}", detail={"server": endpoint.display}),

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from scanner.inventory.model import PerfStats
+from scanner.inventory.model import CollectionIssue, PerfStats, VCenter
 
 # Level-1 counters that vCenter keeps in every historical interval (30-day history included).
 WANTED_COUNTERS = ("cpu.usage", "cpu.usagemhz", "mem.consumed", "mem.active", "disk.usage", "net.usage")
@@ -281,3 +281,36 @@ def collect_perf(
         queries=len(batches),
         problems=problems,
     )
+
+
+def attach_perf(
+    content: Any,
+    vcenter: VCenter,
+    days: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[CollectionIssue]:
+    """Read ``days`` of history for the powered-on VMs of ``vcenter`` into ``vm.perf``.
+
+    A failure here costs the history, not the inventory: it becomes a collection issue.
+    """
+    from pyVmomi import vim, vmodl
+
+    running = [vm for vm in vcenter.vms if vm.power_state == "powered_on" and vm.moref and not vm.template]
+    if days <= 0 or not running:
+        return []
+    stub = content.perfManager._stub
+    refs = [vim.VirtualMachine(vm.moref, stub) for vm in running]
+    try:
+        result = collect_perf(content, refs, days, progress=progress)
+    except vmodl.MethodFault as fault:
+        name = type(fault).__name__.rsplit(".", 1)[-1]
+        message = f"performance history not read: {name}: {getattr(fault, 'msg', None) or ''}".rstrip(": ")
+        return [CollectionIssue(vcenter=vcenter.name, property="perf", message=message)]
+    for vm in running:
+        vm.perf = result.stats.get(vm.moref or "", {})
+    vcenter.source_detail.update(
+        perf_days=str(days),
+        perf_interval_seconds=str(result.interval_seconds),
+        perf_batch_metrics=str(result.batch_limit),
+    )
+    return [CollectionIssue(vcenter=vcenter.name, property="perf", message=p) for p in result.problems]
