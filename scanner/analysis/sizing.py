@@ -3,7 +3,8 @@
 Pure functions over the typed inventory; every number comes from the ``[sizing]`` section and the
 ``targets.<id>.node_types`` tables of ``scanner/data/targets.toml`` (overridable with ``--policy``).
 
-Per VM (``basis`` = ``allocated`` | ``performance``):
+Per VM (``basis`` = ``allocated`` | ``performance`` | ``auto``; auto = performance when any
+in-scope VM has measured use, history or point-in-time, else allocated; templates are never sized):
 
 - CPU. allocated: demand in vCPU = configured vCPUs. performance: used MHz = the chosen percentile
   of ``perf["cpu.usagemhz"]`` (else ``perf["cpu.usage"]`` % x vCPUs x host clock), x comfort
@@ -51,17 +52,20 @@ history, ``low`` for 1-2 stars, ``medium`` for 3, ``high`` for 4-5.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from scanner.analysis.model import NodeOption, ResourceUse, SizingResult
+from scanner.analysis.model import Assessment, NodeOption, ResourceUse, SizingResult
 from scanner.errors import InputError
 from scanner.inventory.model import VM, Estate, PerfStats
 
-BASES = ("allocated", "performance")
+BASES = ("allocated", "performance", "auto")
+# VM dispositions that leave the VM out of the cloud footprint.
+OUT_OF_SCOPE_DISPOSITIONS = ("retire", "retain")
 PERCENTILE_FIELDS = {50: "p50", 90: "p90", 95: "p95", 99: "p99", 100: "max"}
 MEMORY_PERF_COUNTERS = ("mem.consumed", "mem.active")
 # Physical hardware threads per core: what a single VM's vCPUs may not exceed on one host,
@@ -532,6 +536,20 @@ def recommend(options: list[NodeOption]) -> NodeOption | None:
     return min(candidates, key=lambda o: (len(o.vms_not_fitting), o.nodes))
 
 
+def has_usage_data(vm: VM) -> bool:
+    """True when performance-based sizing has something measured for this VM."""
+    if any(name in (vm.perf or {}) for name in ("cpu.usagemhz", "cpu.usage", "mem.consumed", "mem.active")):
+        return True
+    return vm.power_state == "powered_on" and (vm.cpu_usage_mhz is not None or vm.memory_consumed_mib is not None)
+
+
+def resolve_basis(basis: str, vms: Iterable[VM]) -> str:
+    """``auto`` → performance when any VM has measured use (history or point-in-time), else allocated."""
+    if basis != "auto":
+        return basis
+    return "performance" if any(has_usage_data(vm) for vm in vms) else "allocated"
+
+
 def _in_scope(estate: Estate, vms: Iterable[VM | str] | None) -> list[VM]:
     if vms is None:
         return estate.all_vms()
@@ -553,6 +571,8 @@ def size_target(
     params = parse_parameters(raw_params, target, basis)
     node_types, limits = parse_node_types(config, target)
     scoped = [vm for vm in _in_scope(estate, vms) if not vm.template]
+    requested_basis = params.basis
+    params = dataclasses.replace(params, basis=resolve_basis(params.basis, scoped))
     host_mhz: dict[tuple[str | None, str | None], int | None] = {
         (h.name, vc.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts
     }
@@ -586,8 +606,12 @@ def size_target(
         if fallback:
             notes.append(f"{fallback} VM(s) without CPU history sized on point-in-time use or allocated vCPUs")
 
+    if requested_basis == "auto":
+        why = "measured use found" if params.basis == "performance" else "no measured use"
+        notes.append(f"basis auto: {params.basis} ({why})")
     shown = {k: v for k, v in raw_params.items() if k != "source"}
     shown["basis"] = params.basis
+    shown["basis_requested"] = requested_basis
     shown["source"] = raw_params.get("source")
     shown["cluster"] = {"min_hosts": limits.min_hosts, "max_hosts": limits.max_hosts}
     return SizingResult(
@@ -620,6 +644,19 @@ def size_estate(
     """
     scoped = _in_scope(estate, vms)
     return [size_target(estate, scoped, target, config, basis) for target in targets]
+
+
+class HasPolicyData(Protocol):
+    """What sizing needs of scanner.policy.Policy: the effective (defaults + user) data."""
+
+    data: dict[str, Any]
+
+
+def assessment_sizing(estate: Estate, assessment: Assessment, policy: HasPolicyData) -> list[SizingResult]:
+    """The engine's sizing hook: size the VMs not dispositioned retire/retain for the assessed targets."""
+    excluded = {o.vm_id for o in assessment.vms if o.disposition in OUT_OF_SCOPE_DISPOSITIONS}
+    scoped = [vm for vm in estate.all_vms() if vm.id not in excluded]
+    return size_estate(estate, scoped, assessment.targets, policy.data)
 
 
 def format_sizing_line(result: SizingResult) -> str:

@@ -408,3 +408,29 @@ def test_raising_overcommit_never_raises_the_node_count(
     base = config_with("avs", "AV52", memory_overcommit=low, cpu_oversubscription=oversub)
     higher = config_with("avs", "AV52", memory_overcommit=low + raise_by, cpu_oversubscription=oversub + raise_by)
     assert only_option(estate.all_vms(), higher).nodes <= only_option(estate.all_vms(), base).nodes
+
+
+def test_auto_basis_uses_performance_only_when_use_was_measured() -> None:
+    config = config_with("avs", "AV36")
+    plain = size_target(estate_of([vm(1, 4, 4, GIB)]), None, "avs", config)
+    assert (plain.basis, plain.confidence, plain.parameters["basis_requested"]) == ("allocated", None, "auto")
+    measured = size_target(estate_of([vm(1, 4, 4, GIB, cpu_usage_mhz=500)]), None, "avs", config)
+    assert measured.basis == "performance"
+    assert "basis auto: performance (measured use found)" in measured.notes
+
+
+def test_assessment_hook_leaves_out_retire_and_retain() -> None:
+    from types import SimpleNamespace
+
+    from scanner.analysis.model import VmOutcome
+    from scanner.analysis.sizing import assessment_sizing
+
+    vms = [vm(i, 4, 4, GIB) for i in range(4)]
+    outcomes = [
+        VmOutcome(vm_id=v.id, name=v.name, vcenter="vc", datacenter=None, cluster=None, power_state=None, disposition=d)
+        for v, d in zip(vms, ["rehost", "retire", "retain", "remediate"], strict=True)
+    ]
+    assessment = Assessment(generated_at="t", vmscan_version="0", as_of="2026-01-01", targets=["vmc"], vms=outcomes)
+    results = assessment_sizing(estate_of(vms), assessment, SimpleNamespace(data=shipped_config()))
+    assert [(r.target, r.vm_count) for r in results] == [("vmc", 2)]
+    assert resource(results[0].options[0], "cpu").demand == 8  # vm-0 and vm-3, 4 vCPU each
