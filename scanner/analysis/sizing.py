@@ -17,7 +17,7 @@ in-scope VM has measured use, history or point-in-time, else allocated; template
   (MiB) x comfort factor, capped at configured MiB; else point-in-time consumed/active of a
   powered-on VM; else configured MiB.
 - Storage. allocated: provisioned bytes (committed + uncommitted, else disk capacities).
-  performance: used bytes (committed, else guest file-system used, else provisioned).
+  performance: used bytes (committed when above 0, else guest file-system used, else provisioned).
   Swap (configured RAM minus memory reservation) is added when ``include_swap``, except where used
   bytes come from ``storage_committed_bytes`` (vCenter counts the .vswp file in it already).
 
@@ -329,7 +329,9 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
     storage: float | None = None
     storage_source = "unknown"
     if performance:
-        if vm.storage_committed_bytes is not None:
+        # 0 committed bytes is no measurement: every VM has at least its .vmx and logs on disk
+        # (seen in simulators and in RVTools rows of never-started VMs).
+        if vm.storage_committed_bytes:
             # Committed bytes already include the swap file of a powered-on VM.
             storage, storage_source, swap_bytes = float(vm.storage_committed_bytes), "used", 0.0
         else:

@@ -434,3 +434,12 @@ def test_assessment_hook_leaves_out_retire_and_retain() -> None:
     results = assessment_sizing(estate_of(vms), assessment, SimpleNamespace(data=shipped_config()))
     assert [(r.target, r.vm_count) for r in results] == [("vmc", 2)]
     assert resource(results[0].options[0], "cpu").demand == 8  # vm-0 and vm-3, 4 vCPU each
+
+
+def test_zero_committed_bytes_fall_back_to_provisioned() -> None:
+    # committed 0 is no measurement: 10 GiB provisioned + 4 GiB swap = 14 GiB logical,
+    # x 2 (RAID1 at 3 hosts) / 1.5 = 18.667 GiB raw.
+    machine = vm(1, 2, 4, 10 * GIB, storage_committed_bytes=0, cpu_usage_mhz=100)
+    result = size_target(estate_of([machine]), None, "avs", config_with("avs", "AV36"), "performance")
+    assert result.demand_sources["storage.provisioned"] == 1
+    assert resource(result.options[0], "storage").demand == pytest.approx(14 / 1024 * 2 / 1.5, abs=1e-3)
