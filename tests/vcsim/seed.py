@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 BASELINE_GUEST_IDS = ("rhel7_64Guest", "windows9Server64Guest", "centos7_64Guest", "sles12_64Guest")
 TOOLS_VERSION = "11269"
+# (vCPU, cores per socket, memory MiB): a spread of typical VM sizes for sizing and reports.
+BASELINE_SIZES = ((2, 1, 4096), (4, 2, 8192), (2, 2, 4096), (8, 4, 32768), (4, 4, 16384), (1, 1, 2048), (16, 8, 65536))
 
 HOSTILE_ANNOTATIONS = {
     "annotation_script": "<script>alert(1)</script>",
@@ -158,7 +160,7 @@ def _set_guest(vm: vim.VirtualMachine, values: dict[str, str]) -> None:
 
 
 def _baseline(vm: vim.VirtualMachine, index: int) -> None:
-    """VMXNET3 instead of E1000, a current guest OS, Tools running, hostname and IPv4."""
+    """VMXNET3 instead of E1000, a current guest OS and size, Tools running, hostname and IPv4."""
     e1000 = _first(vm, vim.vm.device.VirtualE1000)
     vmxnet3 = vim.vm.device.VirtualVmxnet3(
         key=-1,
@@ -169,8 +171,12 @@ def _baseline(vm: vim.VirtualMachine, index: int) -> None:
         addressType="generated",
     )
     guest_id = BASELINE_GUEST_IDS[index % len(BASELINE_GUEST_IDS)]
+    num_cpu, cores_per_socket, memory_mb = BASELINE_SIZES[index % len(BASELINE_SIZES)]
     spec = vim.vm.ConfigSpec(
         guestId=guest_id,
+        numCPUs=num_cpu,
+        numCoresPerSocket=cores_per_socket,
+        memoryMB=memory_mb,
         annotation=f"baseline VM {index}",
         deviceChange=[
             vim.vm.device.VirtualDeviceSpec(operation="remove", device=e1000),
