@@ -27,6 +27,7 @@ from tests.vcsim.harness import Simulator, Topology  # noqa: E402
 from tests.vcsim.seed import SeedManifest, seed_estate  # noqa: E402
 
 # 1 datacenter x (1 standalone host + 3 clusters of 3 hosts) x 30 VMs per pool = 120 VMs.
+PERF_DAYS = 7
 FIXTURE_TOPOLOGY = Topology(datacenters=1, clusters=3, standalone_hosts=1, cluster_hosts=3, machines=30)
 
 README_HEAD = """# Sample estate from the vCenter simulator
@@ -37,14 +38,15 @@ documented in their own README-*.md. -->
 ## sample-estate.json.gz
 
 A vmscan inventory snapshot (schema `vmscan-inventory` v1) of govmomi's vCenter simulator
-(govmomi 0.24, "VMware vCenter Server 6.5.0"), {vms} VMs on {hosts} hosts in {clusters} clusters
-plus one standalone host. Produced by
+(govmomi 0.24, "VMware vCenter Server 6.5.0"), {vms} VMs on {hosts} hosts
+({clusters} clusters of {ch} hosts, plus {sh} standalone host). Produced by
 
     python scripts/make_fixture.py
 
 which starts the simulator with `-dc {dc} -cluster {cl} -cluster-host {ch} -host {sh} -machine {m}`,
 seeds it with `tests/vcsim/seed.py` and collects it with `vmscan`'s own collector
-(`scanner/collector`). Regenerating changes MAC addresses, UUIDs and timestamps, not the conditions.
+(`scanner/collector`), including {perf_days} days of the simulator's synthetic performance
+history for powered-on VMs (`vm.perf`). Regenerating changes MAC addresses, UUIDs and timestamps, not the conditions.
 
 Every VM first gets a baseline: VMXNET3 NIC (instead of the simulator's E1000), a current guest
 OS id (RHEL 7, Windows 2016, CentOS 7, SLES 12), a size from 1 vCPU/2 GiB to 16 vCPU/64 GiB,
@@ -82,6 +84,7 @@ def readme(manifest: SeedManifest, summary: str, vms: int, hosts: int, clusters:
         sh=topology.standalone_hosts,
         m=topology.machines,
         unsupported=unsupported,
+        perf_days=PERF_DAYS,
         summary=summary.rstrip(),
     )
     for condition, vm_name in manifest.conditions.items():
@@ -108,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             manifest = seed_estate(si)
         finally:
             Disconnect(si)
-        estate = collect_estate(simulator.sdk_url, simulator.user, simulator.password)
+        # A week of (synthetic) performance history so that performance-based sizing has data.
+        estate = collect_estate(simulator.sdk_url, simulator.user, simulator.password, perf_days=PERF_DAYS)
 
     estate.source.detail["generator"] = "scripts/make_fixture.py (govmomi 0.24 simulator, seeded)"
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
