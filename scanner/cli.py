@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from typing import Any
@@ -53,6 +54,7 @@ def main() -> None:
       vmscan demo                                   # everything on the bundled sample estate
       vmscan collect --server vc.example.com -o estate.json.gz
       vmscan inventory estate.json.gz
+      vmscan analyze estate.json.gz -o assessment.json
     """
 
 
@@ -245,6 +247,93 @@ def deanonymize_command(file: str, map_path: str, output: str) -> None:
     mapping = AnonymizationMap.load(map_path)
     count = deanonymize_file(file, mapping, output)
     click.echo(f"restored {count} names into {output}", err=True)
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-01-31", param_hint="--as-of") from None
+
+
+@main.command("analyze")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
+              help="Cloud target(s) to assess.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+              help="TOML policy overriding thresholds, severities, disabled rules and retain lists.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Date for end-of-support and age checks (default: today).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["blocker", "warning"]), default=None,
+              help="Exit 1 when a finding of this severity (or worse) exists - for CI gates.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the assessment JSON here (written atomically).")
+def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | None, as_of: str | None,
+                    fail_on: str | None, output: str | None) -> None:
+    """Assess migration readiness for AVS and VMware Cloud on AWS.
+
+    INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
+    several inputs are merged (multi-vCenter). Prints a summary: readiness per target, HCX
+    method eligibility, dispositions and top blockers.
+
+    \b
+    Examples:
+      vmscan analyze estate.json.gz -o assessment.json
+      vmscan analyze vc1.json.gz rvtools-vc2.xlsx --target avs --policy policy.toml
+      vmscan analyze estate.json.gz --fail-on blocker      # exit 1 if any blocker
+    """
+    from scanner.analysis.engine import analyze
+    from scanner.analysis.io import save_assessment
+    from scanner.analysis.model import InputInfo
+    from scanner.analysis.text import format_assessment
+    from scanner.inputs import load_inputs
+    from scanner.policy import load_policy
+    from scanner.rules import load_catalogue
+
+    as_of_date = parse_as_of(as_of)
+    registry = load_catalogue()
+    policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
+    estate, loaded = load_inputs(list(inputs))
+    infos = [
+        InputInfo(path=item.path, kind=item.kind, vcenters=[vc.name for vc in item.estate.vcenters],
+                  vm_count=len(item.estate.all_vms()))
+        for item in loaded
+    ]
+    targets = ("avs", "vmc") if target == "all" else (target,)
+    assessment = analyze(estate, targets=targets, policy=policy, as_of=as_of_date, inputs=infos,
+                         registry=registry)
+    if output:
+        save_assessment(assessment, output)
+    click.echo(format_assessment(assessment))
+    if output:
+        click.echo(f"\nassessment written to {output}")
+    if fail_on is not None:
+        levels = ("blocker",) if fail_on == "blocker" else ("blocker", "warning")
+        failing = {f.rule_id for f in assessment.findings if f.status == "fail" and f.severity in levels}
+        if failing:
+            click.echo(f"vmscan: --fail-on {fail_on}: {len(failing)} rule(s) with {fail_on}-level findings", err=True)
+            sys.exit(1)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="Output format.")
+def rules_command(fmt: str) -> None:
+    """List the rule catalogue: id, severity, targets, HCX methods, title.
+
+    \b
+    Examples:
+      vmscan rules
+      vmscan rules --format markdown > docs/rules.md
+    """
+    from scanner.rules import load_catalogue
+    from scanner.rules.catalogue import catalogue_json, catalogue_markdown, catalogue_table
+
+    registry = load_catalogue()
+    render = {"table": catalogue_table, "json": catalogue_json, "markdown": catalogue_markdown}[fmt]
+    click.echo(render(registry), nl=False)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m scanner`

@@ -45,6 +45,10 @@ class RuleInfo:
     references: list[str] = field(default_factory=list)
     family: str = ""
     enabled: bool = True
+    # False when the admin cannot fix it on the VM (a planning fact); drives "remediate".
+    remediable: bool = True
+    # Disposition a failing VM is steered to: retire | replatform | None
+    suggests: str | None = None
 
 
 @dataclass
@@ -70,6 +74,8 @@ class VmOutcome:
     power_state: str | None
     # target -> readiness
     readiness: dict[str, str] = field(default_factory=dict)
+    # target -> rule ids that decided the readiness (empty for "ready")
+    readiness_reasons: dict[str, list[str]] = field(default_factory=dict)
     # target -> method -> eligibility
     methods: dict[str, dict[str, str]] = field(default_factory=dict)
     # target -> method id or None when no method is possible

@@ -1,0 +1,224 @@
+"""Run the rule catalogue over an estate and build the Assessment.
+
+Data flow: Estate -> findings (rules) -> per-VM outcomes (readiness, methods, disposition) ->
+summary -> sizing hook. Sizing is computed elsewhere and plugged in through the single
+``sizing`` parameter of :func:`analyze` (see ``SizingHook``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from scanner import __version__
+from scanner.analysis.disposition import decide
+from scanner.analysis.model import (
+    DISPOSITIONS,
+    ELIGIBILITY,
+    METHODS,
+    READINESS,
+    TARGETS,
+    Assessment,
+    Finding,
+    InputInfo,
+    RuleCount,
+    RuleInfo,
+    SizingResult,
+    Summary,
+    TargetSummary,
+    VmOutcome,
+)
+from scanner.analysis.readiness import evaluate_target
+from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
+from scanner.policy import Policy, default_policy
+from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
+
+GIB = 1024**3
+TIB = 1024**4
+TOP_RULES = 10
+
+# Called once per analysis after findings and outcomes exist; returns the sizing results to store.
+SizingHook = Callable[[Estate, Assessment, Policy], list[SizingResult]]
+
+
+class RuleCrash(RuntimeError):
+    """A rule raised on some VM: a bug in the rule, reported with the rule and VM it happened on."""
+
+
+@dataclass
+class ActiveRule:
+    spec: RuleSpec
+    severity: str
+    targets: tuple[str, ...]
+
+
+@dataclass
+class VcenterIndex:
+    vcenter: VCenter
+    hosts: dict[str, Host]
+    clusters: dict[str, Cluster]
+    networks: dict[str, Network]
+
+
+def normalise_targets(targets: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(targets))
+    unknown_targets = [t for t in wanted if t not in TARGETS]
+    if unknown_targets or not wanted:
+        raise ValueError(f"targets must be a non-empty subset of {TARGETS}, got {wanted}")
+    return [t for t in TARGETS if t in wanted]
+
+
+def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> tuple[list[ActiveRule], list[RuleInfo]]:
+    active: list[ActiveRule] = []
+    infos: list[RuleInfo] = []
+    for spec in registry.specs():
+        override = policy.rule_overrides.get(spec.id)
+        info = spec.info()
+        if override is not None:
+            info.enabled = override.enabled
+            if override.severity is not None:
+                info.severity = override.severity
+        infos.append(info)
+        rule_targets = tuple(t for t in targets if t in spec.targets)
+        if info.enabled and rule_targets:
+            active.append(ActiveRule(spec, info.severity, rule_targets))
+    return active, infos
+
+
+def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
+    return {
+        id(vc): VcenterIndex(
+            vcenter=vc,
+            hosts={h.name: h for h in vc.hosts if h.name},
+            clusters={c.name: c for c in vc.clusters if c.name},
+            networks={n.name: n for n in vc.networks if n.name},
+        )
+        for vc in estate.vcenters
+    }
+
+
+def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date) -> list[Finding]:
+    ctx = RuleContext(
+        vm=vm,
+        host=index.hosts.get(vm.host) if vm.host else None,
+        cluster=index.clusters.get(vm.cluster) if vm.cluster else None,
+        vcenter=index.vcenter,
+        networks=index.networks,
+        policy=policy,
+        as_of=as_of,
+    )
+    findings: list[Finding] = []
+    for active in rules:
+        spec = active.spec
+        runs = [(t, (t,)) for t in active.targets] if spec.per_target else [(None, active.targets)]
+        for target, finding_targets in runs:
+            ctx.target = target
+            try:
+                results = list(spec.check(ctx))
+            except Exception as exc:
+                raise RuleCrash(f"rule {spec.id} failed on VM {vm.id} ({vm.name}): "
+                                f"{exc.__class__.__name__}: {exc}") from exc
+            for result in results:
+                methods = dict(result.methods) if result.methods is not None else dict(spec.methods)
+                for t in finding_targets:
+                    findings.append(Finding(
+                        rule_id=spec.id, severity=active.severity, target=t, vm_id=vm.id, status=result.status,
+                        message=result.message, methods=methods, evidence=dict(result.evidence),
+                        remediation=spec.remediation,
+                    ))
+    return findings
+
+
+def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
+                rules: dict[str, RuleInfo]) -> VmOutcome:
+    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
+                        cluster=vm.cluster, power_state=vm.power_state)
+    by_target: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_target[finding.target].append(finding)
+    for target in targets:
+        result = evaluate_target(vm, by_target[target], policy)
+        outcome.readiness[target] = result.readiness
+        outcome.readiness_reasons[target] = result.reasons
+        outcome.methods[target] = result.methods
+        outcome.recommended_method[target] = result.recommended
+    fails = [f for f in findings if f.status == "fail"]
+    outcome.finding_ids = sorted({f.rule_id for f in fails})
+    outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
+    outcome.disposition, outcome.disposition_reasons = decide(vm, fails, rules, policy.retain)
+    return outcome
+
+
+def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:
+    vms_per_rule: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.status == "fail" and (severity is None or f.severity == severity):
+            vms_per_rule[f.rule_id].add(f.vm_id)
+    ranked = sorted(vms_per_rule.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP_RULES]
+    return [RuleCount(rule_id=rid, title=rules[rid].title, severity=rules[rid].severity, vm_count=len(vms))
+            for rid, vms in ranked]
+
+
+def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding], targets: Sequence[str],
+              rules: dict[str, RuleInfo]) -> Summary:
+    vms = estate.all_vms()
+    power = Counter(vm.power_state for vm in vms if not vm.template)
+    provisioned = [vm.provisioned_bytes for vm in vms]
+    summary = Summary(
+        vm_count=len(vms), host_count=len(estate.all_hosts()), cluster_count=len(estate.all_clusters()),
+        datastore_count=len(estate.all_datastores()), vcenter_count=len(estate.vcenters),
+        powered_on=power.get("powered_on", 0), powered_off=power.get("powered_off", 0),
+        suspended=power.get("suspended", 0), templates=sum(1 for vm in vms if vm.template),
+        total_vcpu=sum(vm.num_cpu or 0 for vm in vms),
+        total_memory_gib=round(sum(vm.memory_mib or 0 for vm in vms) / 1024, 2),
+        total_provisioned_tib=round(sum(p for p in provisioned if p is not None) / TIB, 3),
+    )
+    for target in targets:
+        ts = TargetSummary(target=target)
+        ts.readiness = {r: sum(1 for o in outcomes if o.readiness.get(target) == r) for r in READINESS}
+        ts.methods = {m: {e: sum(1 for o in outcomes if o.methods.get(target, {}).get(m) == e) for e in ELIGIBILITY}
+                      for m in METHODS}
+        recommended = Counter(o.recommended_method.get(target) or "none" for o in outcomes)
+        ts.recommended_methods = {m: recommended.get(m, 0) for m in (*METHODS, "none")}
+        summary.targets.append(ts)
+    dispositions = Counter(o.disposition for o in outcomes)
+    summary.dispositions = {d: dispositions.get(d, 0) for d in DISPOSITIONS}
+    summary.top_blockers = count_rules(findings, rules, "blocker")
+    summary.top_findings = count_rules(findings, rules, None)
+    return summary
+
+
+def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | None = None,
+            as_of: dt.date | None = None, inputs: Iterable[InputInfo] = (), sizing: SizingHook | None = None,
+            registry: Registry | None = None, now: dt.datetime | None = None) -> Assessment:
+    """Assess every VM of ``estate`` for ``targets``; ``sizing`` (if given) fills ``assessment.sizing``."""
+    target_list = normalise_targets(targets)
+    policy = policy if policy is not None else default_policy()
+    as_of = as_of or dt.date.today()
+    registry = registry if registry is not None else load_catalogue()
+    rules, infos = active_rules(registry, policy, target_list)
+    info_by_id = {info.id: info for info in infos}
+    indexes = index_vcenters(estate)
+
+    findings: list[Finding] = []
+    outcomes: list[VmOutcome] = []
+    for vc in estate.vcenters:
+        index = indexes[id(vc)]
+        for vm in vc.vms:
+            vm_findings = run_rules(vm, index, rules, policy, as_of)
+            findings.extend(vm_findings)
+            outcomes.append(outcome_for(vm, vm_findings, target_list, policy, info_by_id))
+
+    generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    assessment = Assessment(
+        generated_at=generated.isoformat().replace("+00:00", "Z"), vmscan_version=__version__,
+        as_of=as_of.isoformat(), targets=target_list, inputs=list(inputs), policy=policy.record(),
+        rules=infos, vms=outcomes, findings=findings,
+    )
+    assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)
+    # The one place sizing plugs in: the sizing engine receives the finished assessment.
+    if sizing is not None:
+        assessment.sizing = sizing(estate, assessment, policy)
+    return assessment

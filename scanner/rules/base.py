@@ -1,0 +1,197 @@
+"""Rule framework: a rule is a small function with its metadata beside it.
+
+    @rule(id="disk.rdm-physical", title=..., severity="blocker", targets=("avs", "vmc"),
+          methods={"hcx_vmotion": "blocks", ...}, remediation=..., rationale=..., references=(...))
+    def rdm_physical(ctx: RuleContext) -> Iterator[RuleResult]:
+        ...yield fail("...", disk="Hard disk 2")
+
+A rule yields nothing when the VM is fine, ``fail(...)`` for each place the condition is present,
+and ``unknown(...)`` when the data it needs is missing (None) - never a silent pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.analysis.model import METHODS, SEVERITIES, TARGETS, RuleInfo
+from scanner.inventory.model import VM, Cluster, Host, Network, VCenter
+from scanner.policy import Policy
+
+EFFECTS = ("blocks", "conditions")
+RULE_ID_PATTERN = re.compile(r"^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass
+class RuleResult:
+    status: str  # fail | unknown
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    # When set, the subset of the rule's methods this particular result affects (e.g. a hardware
+    # version of 8 blocks vMotion but not Bulk).
+    methods: dict[str, str] | None = None
+
+
+def fail(message: str, methods: dict[str, str] | None = None, **evidence: Any) -> RuleResult:
+    return RuleResult("fail", message, evidence, methods)
+
+
+def unknown(message: str, **evidence: Any) -> RuleResult:
+    return RuleResult("unknown", message, evidence)
+
+
+@dataclass
+class RuleContext:
+    """What a rule may look at for one VM."""
+
+    vm: VM
+    host: Host | None
+    cluster: Cluster | None
+    vcenter: VCenter | None
+    networks: Mapping[str, Network]  # this VM's vCenter's networks by name
+    policy: Policy
+    as_of: dt.date
+    # The target being evaluated; set only for rules declared ``per_target``.
+    target: str | None = None
+
+    def network(self, name: str | None) -> Network | None:
+        return self.networks.get(name) if name is not None else None
+
+
+RuleCheck = Callable[[RuleContext], Iterable[RuleResult]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    title: str
+    severity: str
+    targets: tuple[str, ...]
+    methods: Mapping[str, str]
+    remediation: str
+    rationale: str
+    references: tuple[str, ...]
+    family: str
+    check: RuleCheck
+    # True when the result depends on the target (node sizes, CPU vendor of the target's hosts).
+    per_target: bool = False
+    # False when an administrator cannot fix the condition on the VM before migrating (it is a
+    # planning fact or calls for another disposition); drives the "remediate" disposition.
+    remediable: bool = True
+    # The disposition a failing VM is steered to (retire | replatform), if any.
+    suggests: str | None = None
+
+    def info(self) -> RuleInfo:
+        return RuleInfo(
+            id=self.id, title=self.title, severity=self.severity, targets=list(self.targets),
+            methods=dict(self.methods), remediation=self.remediation, rationale=self.rationale,
+            references=list(self.references), family=self.family, remediable=self.remediable,
+            suggests=self.suggests,
+        )
+
+
+class DuplicateRuleError(Exception):
+    """Two rules claim the same id: a programming error, raised at import."""
+
+
+class InvalidRuleError(Exception):
+    """A rule's metadata is malformed: a programming error, raised at import."""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[str, RuleSpec] = {}
+
+    def register(self, spec: RuleSpec) -> None:
+        validate_spec(spec)
+        existing = self._specs.get(spec.id)
+        if existing is not None:
+            raise DuplicateRuleError(
+                f"rule id {spec.id!r} registered twice ({existing.check.__module__}.{existing.check.__name__} and "
+                f"{spec.check.__module__}.{spec.check.__name__})")
+        self._specs[spec.id] = spec
+
+    def specs(self) -> list[RuleSpec]:
+        return sorted(self._specs.values(), key=lambda s: s.id)
+
+    def get(self, rule_id: str) -> RuleSpec:
+        return self._specs[rule_id]
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._specs
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+def validate_spec(spec: RuleSpec) -> None:
+    problems = []
+    if not RULE_ID_PATTERN.match(spec.id):
+        problems.append("id must be dotted lower-case, e.g. disk.rdm-physical")
+    if spec.severity not in SEVERITIES:
+        problems.append(f"severity must be one of {SEVERITIES}")
+    if not spec.targets or any(t not in TARGETS for t in spec.targets):
+        problems.append(f"targets must be a non-empty subset of {TARGETS}")
+    for method, effect in spec.methods.items():
+        if method not in METHODS or effect not in EFFECTS:
+            problems.append(f"methods entry {method}={effect} is not one of {METHODS} x {EFFECTS}")
+    if not spec.title or not spec.remediation or not spec.rationale:
+        problems.append("title, remediation and rationale are required")
+    if not spec.references or any(not r.startswith("https://") for r in spec.references):
+        problems.append("at least one https:// reference is required")
+    if spec.suggests not in (None, "retire", "replatform"):
+        problems.append("suggests must be retire, replatform or None")
+    if problems:
+        raise InvalidRuleError(f"rule {spec.id!r}: " + "; ".join(problems))
+
+
+# The catalogue's registry. Family modules register into it when load_catalogue() imports them.
+REGISTRY = Registry()
+
+
+def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = TARGETS,
+         methods: Mapping[str, str] | None = None, remediation: str, rationale: str,
+         references: Iterable[str], family: str | None = None, per_target: bool = False,
+         remediable: bool = True, suggests: str | None = None,
+         registry: Registry | None = None) -> Callable[[RuleCheck], RuleCheck]:
+    """Register the decorated function as rule ``id`` with its metadata."""
+
+    def decorate(check: RuleCheck) -> RuleCheck:
+        spec = RuleSpec(
+            id=id, title=title, severity=severity, targets=tuple(targets), methods=dict(methods or {}),
+            remediation=remediation, rationale=rationale, references=tuple(references),
+            family=family or check.__module__.rsplit(".", 1)[-1], check=check, per_target=per_target,
+            remediable=remediable, suggests=suggests,
+        )
+        (registry if registry is not None else REGISTRY).register(spec)
+        return check
+
+    return decorate
+
+
+def all_methods(effect: str) -> dict[str, str]:
+    return {m: effect for m in METHODS}
+
+
+def parse_timestamp(text: str | None) -> dt.datetime | None:
+    """ISO 8601 text -> aware UTC datetime; None when absent or unparseable."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def days_since(text: str | None, as_of: dt.date) -> int | None:
+    when = parse_timestamp(text)
+    if when is None:
+        return None
+    return (as_of - when.astimezone(dt.UTC).date()).days
+

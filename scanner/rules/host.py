@@ -1,0 +1,74 @@
+"""Source ESXi hosts the VM runs on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.rules import refs
+from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+
+
+def version_tuple(text: str) -> tuple[int, ...] | None:
+    match = re.match(r"^\s*(\d+(?:\.\d+)*)", text)
+    if match is None:
+        return None
+    return tuple(int(p) for p in match.group(1).split("."))
+
+
+@rule(
+    id="host.cpu-vendor-amd",
+    title="Source host CPU vendor differs from the target's (Intel): no live migration",
+    severity="warning",
+    methods={"hcx_vmotion": "blocks", "hcx_rav": "blocks"},
+    remediation="Migrate with HCX Bulk Migration (reboot at switchover) or cold migration; live vMotion between "
+                "AMD and Intel hosts is not possible.",
+    rationale="vMotion needs CPUs of the same vendor; the target node types (targets.toml cpu_vendor) are Intel "
+              "only, so VMs on AMD hosts need a reboot-based method.",
+    references=(refs.HCX_VMOTION, refs.AVS_INTRO),
+    per_target=True,
+    remediable=False,
+)
+def cpu_vendor_amd(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.host is None:
+        yield unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host)
+        return
+    vendor = ctx.host.cpu_vendor
+    if vendor is None:
+        yield unknown("host CPU vendor not known", missing="host.cpu_vendor", host=ctx.host.name)
+        return
+    if ctx.target is None:
+        return
+    nodes = ctx.policy.target_data(ctx.target).get("node_types", {})
+    target_vendors = sorted({str(n.get("cpu_vendor", "")).lower() for n in nodes.values()} - {""})
+    if target_vendors and vendor.lower() not in target_vendors:
+        yield fail(f"host {ctx.host.name} has {vendor} CPUs; {ctx.target} nodes are {', '.join(target_vendors)}",
+                   host=ctx.host.name, cpu_vendor=vendor, cpu_model=ctx.host.cpu_model,
+                   target_cpu_vendors=target_vendors)
+
+
+@rule(
+    id="host.esxi-old",
+    title="Source ESXi version older than HCX supports",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Upgrade the source host (and vCenter) to a version HCX supports as a migration source, or move "
+                "the VM to a newer cluster on premises first.",
+    rationale="HCX needs a supported source vSphere version (threshold esxi_min_source_version, per the "
+              "interoperability matrix).",
+    references=(refs.HCX_INTEROP,),
+)
+def esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.host is None:
+        yield unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host)
+        return
+    version_text = ctx.host.esxi_version
+    version = version_tuple(version_text) if version_text else None
+    if version is None:
+        yield unknown("host ESXi version not known", missing="host.esxi_version", host=ctx.host.name)
+        return
+    minimum_text = str(ctx.policy.threshold("esxi_min_source_version"))
+    minimum = version_tuple(minimum_text) or (0,)
+    if version < minimum:
+        yield fail(f"host {ctx.host.name} runs ESXi {version_text}, older than {minimum_text}", host=ctx.host.name,
+                   esxi_version=version_text, minimum=minimum_text)

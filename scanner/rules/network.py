@@ -1,0 +1,58 @@
+"""Virtual NICs and the networks they connect to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.rules import refs
+from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+
+LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
+
+
+@rule(
+    id="net.standard-vswitch",
+    title="NIC on a standard vSwitch port group (network extension planning)",
+    severity="warning",
+    remediation="HCX Network Extension extends distributed port groups: move the port group to a vSphere "
+                "Distributed Switch before extending it, or plan re-addressing on a new NSX segment.",
+    rationale="Keeping IP addresses across the migration needs the network extended with HCX, which does not "
+              "extend standard-switch port groups.",
+    references=(refs.AVS_MIGRATE,),
+    remediable=False,
+)
+def standard_vswitch(ctx: RuleContext) -> Iterator[RuleResult]:
+    nics = ctx.vm.nics
+    if nics is None:
+        yield unknown("the input carries no NIC details", missing="nics")
+        return
+    for nic in nics:
+        network = ctx.network(nic.network)
+        kind = nic.network_kind or (network.kind if network is not None else None)
+        if kind is None:
+            yield unknown(f"switch type of {nic.label or 'a NIC'} not known", nic=nic.label, network=nic.network)
+        elif kind == "standard":
+            yield fail(f"{nic.label or 'NIC'} is on standard port group {nic.network}", nic=nic.label,
+                       network=nic.network, switch=network.switch if network is not None else None)
+
+
+@rule(
+    id="net.nic-legacy",
+    title="Legacy virtual NIC type (E1000, Vlance, Flexible)",
+    severity="info",
+    remediation="Replace the adapter with VMXNET3 (install VMware Tools first; note the guest sees a new NIC and "
+                "its IP settings must be re-applied).",
+    rationale="Emulated legacy adapters are slower and deprecated for modern guests; the migration is a good "
+              "moment to switch to VMXNET3.",
+    references=(refs.AVS_MIGRATE, refs.KB_HARDWARE_VERSIONS),
+)
+def nic_legacy(ctx: RuleContext) -> Iterator[RuleResult]:
+    nics = ctx.vm.nics
+    if nics is None:
+        yield unknown("the input carries no NIC details", missing="nics")
+        return
+    for nic in nics:
+        if nic.adapter_type is None:
+            yield unknown(f"adapter type of {nic.label or 'a NIC'} not known", nic=nic.label)
+        elif nic.adapter_type in LEGACY_ADAPTERS:
+            yield fail(f"{nic.label or 'NIC'} is {nic.adapter_type}", nic=nic.label, adapter_type=nic.adapter_type)

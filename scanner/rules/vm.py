@@ -1,0 +1,412 @@
+"""VM configuration, state and size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.rules import refs
+from scanner.rules.base import RuleContext, RuleResult, all_methods, days_since, fail, rule, unknown
+
+GIB = 1024**3
+TIB = 1024**4
+FT_OFF = ("not_configured",)
+UNREACHABLE_STATES = ("orphaned", "inaccessible", "invalid")
+
+
+@rule(
+    id="vm.hw-version-old",
+    title="Virtual hardware version below an HCX method's minimum",
+    severity="warning",
+    methods=all_methods("blocks"),
+    remediation="Upgrade the VM compatibility (hardware version) during a maintenance window after updating "
+                "VMware Tools, or ask HCX to upgrade hardware during a Bulk migration.",
+    rationale="HCX vMotion, RAV and cold migration need hardware version 9 or later; Bulk Migration needs 7 or "
+              "later (minimums per method in targets.toml [hcx.methods]).",
+    references=(refs.HCX_VMOTION, refs.HCX_HARDWARE, refs.KB_HARDWARE_VERSIONS),
+)
+def hw_version_old(ctx: RuleContext) -> Iterator[RuleResult]:
+    version = ctx.vm.hardware_version
+    if version is None:
+        yield unknown("hardware version not known", missing="hardware_version")
+        return
+    minimums = {m: int(spec["min_hardware_version"]) for m, spec in ctx.policy.hcx_methods().items()}
+    blocked = {m: "blocks" for m, minimum in sorted(minimums.items()) if version < minimum}
+    if blocked:
+        yield fail(f"hardware version vmx-{version} is below the minimum of {', '.join(blocked)}",
+                   methods=blocked, hardware_version=version,
+                   minimums={m: minimums[m] for m in blocked})
+
+
+@rule(
+    id="vm.snapshots",
+    title="VM has snapshots (too many or too old)",
+    severity="warning",
+    methods={"hcx_bulk": "conditions", "hcx_rav": "conditions"},
+    remediation="Review and consolidate (delete) the snapshots before migrating; HCX Bulk/RAV remove snapshots "
+                "at switchover, so anything worth keeping must be captured another way.",
+    rationale="Snapshots are not carried over by replication-based HCX migrations, and long-lived snapshot "
+              "chains slow replication and risk consolidation failures.",
+    references=(refs.HCX_OPTIONS, refs.KB_SNAPSHOTS),
+)
+def snapshots(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    count = len(vm.snapshots) if vm.snapshots is not None else vm.snapshot_count
+    if count is None:
+        yield unknown("snapshot information not known", missing="snapshots")
+        return
+    if count == 0:
+        return
+    max_count = int(ctx.policy.threshold("snapshot_max_count"))
+    max_age = int(ctx.policy.threshold("snapshot_max_age_days"))
+    ages = [days_since(s.created, ctx.as_of) for s in vm.snapshots or []]
+    known_ages = [a for a in ages if a is not None]
+    oldest = max(known_ages) if known_ages else None
+    too_many = count > max_count
+    too_old = oldest is not None and oldest > max_age
+    if too_many or too_old:
+        reasons = []
+        if too_many:
+            reasons.append(f"{count} snapshot(s) (threshold {max_count})")
+        if too_old:
+            reasons.append(f"oldest is {oldest} days old (threshold {max_age})")
+        yield fail("; ".join(reasons), count=count, oldest_age_days=oldest,
+                   max_count=max_count, max_age_days=max_age)
+    elif oldest is None:
+        yield unknown(f"{count} snapshot(s) of unknown age", count=count, missing="snapshot.created")
+
+
+@rule(
+    id="vm.fault-tolerance",
+    title="vSphere Fault Tolerance is configured",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Turn off Fault Tolerance (not just suspend it) before migrating; re-protect the VM on the target "
+                "with vSphere HA or application-level availability.",
+    rationale="HCX cannot migrate a VM with an FT secondary; FT must be turned off first.",
+    references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+)
+def fault_tolerance(ctx: RuleContext) -> Iterator[RuleResult]:
+    state = ctx.vm.ft_state
+    if state is None:
+        yield unknown("fault tolerance state not known", missing="ft_state")
+    elif state not in FT_OFF:
+        yield fail(f"fault tolerance state is {state}", ft_state=state)
+
+
+@rule(
+    id="vm.tools-not-running",
+    title="VMware Tools installed but not running",
+    severity="warning",
+    methods={"hcx_bulk": "conditions", "hcx_rav": "conditions"},
+    remediation="Start the VMware Tools service in the guest (and fix why it stopped) so HCX can shut the guest "
+                "down gracefully at switchover and report its IP addresses.",
+    rationale="Bulk Migration and RAV switchover rely on VMware Tools for a graceful guest shutdown and guest "
+              "customisation.",
+    references=(refs.HCX_BULK, refs.HCX_OPTIONS),
+)
+def tools_not_running(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    if vm.power_state is None:
+        yield unknown("power state not known", missing="power_state")
+        return
+    if vm.power_state != "powered_on" or vm.tools_status == "not_installed":
+        return
+    if vm.tools_running is False or vm.tools_status == "not_running":
+        yield fail("VMware Tools is installed but not running", tools_status=vm.tools_status,
+                   tools_running=vm.tools_running, tools_version=vm.tools_version)
+    elif vm.tools_running is None and vm.tools_status is None:
+        yield unknown("VMware Tools running state not known", missing="tools_running")
+
+
+@rule(
+    id="vm.tools-missing",
+    title="VMware Tools not installed",
+    severity="warning",
+    methods={"hcx_bulk": "conditions", "hcx_rav": "conditions"},
+    remediation="Install VMware Tools (or open-vm-tools) in the guest before migrating.",
+    rationale="Without Tools, HCX cannot shut the guest down gracefully at Bulk/RAV switchover nor customise it, "
+              "and vSphere cannot report guest OS and IP details.",
+    references=(refs.HCX_BULK, refs.HCX_OPTIONS),
+)
+def tools_missing(ctx: RuleContext) -> Iterator[RuleResult]:
+    status = ctx.vm.tools_status
+    if status is None:
+        yield unknown("VMware Tools status not known", missing="tools_status")
+    elif status == "not_installed":
+        yield fail("VMware Tools is not installed", tools_status=status)
+
+
+def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | None:
+    target = ctx.target
+    if target is None:
+        return None
+    nodes: dict[str, dict[str, Any]] = ctx.policy.target_data(target).get("node_types", {})
+    if not nodes:
+        return None
+    name = max(nodes, key=lambda n: float(nodes[n][key]))
+    return name, nodes[name]
+
+
+@rule(
+    id="vm.cpu-exceeds-node",
+    title="VM has more vCPUs than the largest node of the target has threads",
+    severity="blocker",
+    remediation="Right-size the VM (check its CPU usage) to fit one host of the target, or re-platform it.",
+    rationale="A VM cannot span hosts: its vCPU count must not exceed the logical processors of one node "
+              "(physical cores x threads per core of the largest node type in targets.toml).",
+    references=(refs.AVS_INTRO, refs.VMC_HOSTS),
+    per_target=True,
+)
+def cpu_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.num_cpu is None:
+        yield unknown("vCPU count not known", missing="num_cpu")
+        return
+    node = largest_node(ctx, "cores")
+    if node is None:
+        return
+    name, spec = node
+    threads = int(spec["cores"]) * int(ctx.policy.threshold("threads_per_core"))
+    if ctx.vm.num_cpu > threads:
+        yield fail(f"{ctx.vm.num_cpu} vCPUs exceed the {threads} threads of {name}", num_cpu=ctx.vm.num_cpu,
+                   node_type=name, node_threads=threads)
+
+
+@rule(
+    id="vm.memory-exceeds-node",
+    title="VM has more memory than the largest node of the target",
+    severity="blocker",
+    remediation="Right-size the VM's memory to fit one host of the target, or re-platform it.",
+    rationale="A VM's memory must fit one node (memory of the largest node type in targets.toml, before "
+              "hypervisor and vSAN overhead).",
+    references=(refs.AVS_INTRO, refs.VMC_HOSTS),
+    per_target=True,
+)
+def memory_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.memory_mib is None:
+        yield unknown("memory size not known", missing="memory_mib")
+        return
+    node = largest_node(ctx, "memory_gib")
+    if node is None:
+        return
+    name, spec = node
+    node_mib = int(float(spec["memory_gib"]) * 1024)
+    if ctx.vm.memory_mib > node_mib:
+        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {spec['memory_gib']} GiB of {name}",
+                   memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib)
+
+
+def is_global_ipv6(address: str) -> bool:
+    lowered = address.lower().split("%", 1)[0]
+    return not (lowered.startswith("fe80") or lowered in ("::1", "::"))
+
+
+@rule(
+    id="vm.ipv6",
+    title="VM uses IPv6 addresses",
+    severity="warning",
+    remediation="Plan IPv6 connectivity on the target (NSX segments with IPv6, routing over ExpressRoute/Direct "
+                "Connect); HCX Network Extension carries IPv4 subnets, so IPv6 workloads need re-addressing or "
+                "routed migration.",
+    rationale="Azure Migrate marks IPv6 VMs 'ready with conditions' for AVS; target network design must cover "
+              "IPv6 explicitly.",
+    references=(refs.AVS_ASSESSMENT, refs.AVS_MIGRATE),
+    remediable=False,
+)
+def ipv6(ctx: RuleContext) -> Iterator[RuleResult]:
+    addresses = ctx.vm.ipv6_addresses
+    if addresses is None:
+        yield unknown("IPv6 addresses not known", missing="ipv6_addresses")
+        return
+    global_addresses = [a for a in addresses if is_global_ipv6(a)]
+    if global_addresses:
+        ipv4 = ctx.vm.ipv4_addresses
+        yield fail(f"{len(global_addresses)} IPv6 address(es)", count=len(global_addresses),
+                   addresses=global_addresses[:4], ipv6_only=(ipv4 == []) if ipv4 is not None else None)
+
+
+@rule(
+    id="vm.suspended",
+    title="VM is suspended",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Resume the VM (then migrate live) or power it off cleanly (then cold/Bulk migrate); HCX does not "
+                "migrate suspended VMs.",
+    rationale="HCX migrates powered-on (vMotion, RAV, Bulk) or powered-off (cold, Bulk) VMs; a suspended VM's "
+              "memory state cannot be carried over.",
+    references=(refs.HCX_VMOTION, refs.HCX_BULK),
+)
+def suspended(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.power_state is None:
+        yield unknown("power state not known", missing="power_state")
+    elif ctx.vm.power_state == "suspended":
+        yield fail("VM is suspended", power_state="suspended")
+
+
+@rule(
+    id="vm.latency-sensitivity-high",
+    title="Latency sensitivity set to High",
+    severity="warning",
+    methods={"hcx_vmotion": "conditions", "hcx_rav": "conditions"},
+    remediation="Confirm the target cluster can grant the full CPU and memory reservations High latency "
+                "sensitivity requires, or set it to Normal before migrating.",
+    rationale="High latency sensitivity needs exclusive physical cores and full memory reservation; live "
+              "migration and placement on shared cloud clusters need capacity planned for it.",
+    references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+)
+def latency_sensitivity_high(ctx: RuleContext) -> Iterator[RuleResult]:
+    level = ctx.vm.latency_sensitivity
+    if level is None:
+        yield unknown("latency sensitivity not known", missing="latency_sensitivity")
+    elif level == "high":
+        yield fail("latency sensitivity is High", latency_sensitivity=level)
+
+
+@rule(
+    id="vm.vtpm",
+    title="Virtual TPM device present",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Configure a key provider on the target and use a migration path that supports encrypted VMs "
+                "(cross-vCenter vMotion), or remove the vTPM after suspending BitLocker/secure-boot dependencies.",
+    rationale="A vTPM makes the VM's home files encrypted; HCX migrations do not carry the key provider, so "
+              "such VMs are refused.",
+    references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+)
+def vtpm(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.vtpm is None:
+        yield unknown("vTPM presence not known", missing="vtpm")
+    elif ctx.vm.vtpm:
+        yield fail("VM has a virtual TPM", vtpm=True)
+
+
+@rule(
+    id="vm.encrypted",
+    title="VM encryption enabled",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Decrypt the VM before an HCX migration and re-encrypt it with the target's key provider, or "
+                "migrate it by cross-vCenter vMotion with a shared key provider.",
+    rationale="HCX does not migrate vSphere-encrypted VMs; the target must trust the same key provider.",
+    references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+)
+def encrypted(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.encrypted is None:
+        yield unknown("encryption state not known", missing="encrypted")
+    elif ctx.vm.encrypted:
+        yield fail("VM is encrypted", encrypted=True)
+
+
+@rule(
+    id="vm.cbt-multiwriter",
+    title="Changed block tracking on a VM with multi-writer disks",
+    severity="warning",
+    methods=all_methods("conditions"),
+    remediation="Turn off changed block tracking on VMs with multi-writer disks (and exclude them from "
+                "CBT-based backup) before migrating.",
+    rationale="VMware does not support CBT together with the multi-writer flag; backup and replication tools "
+              "may fail or corrupt the shared disk.",
+    references=(refs.KB_MULTI_WRITER,),
+)
+def cbt_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    if vm.disks is None:
+        yield unknown("the input carries no virtual disk details", missing="disks")
+        return
+    shared = [d.label for d in vm.disks if d.sharing == "multi_writer"]
+    if not shared:
+        return
+    if vm.cbt_enabled is None:
+        yield unknown("changed block tracking state not known", missing="cbt_enabled", disks=shared)
+    elif vm.cbt_enabled:
+        yield fail(f"CBT is enabled and {', '.join(str(s) for s in shared)} use multi-writer", disks=shared,
+                   cbt_enabled=True)
+
+
+@rule(
+    id="vm.powered-off-long",
+    title="Powered off for longer than the retire threshold",
+    severity="info",
+    remediation="Confirm with the owner whether the VM is still needed; retire it (archive, delete) rather than "
+                "migrate it, or migrate it cold.",
+    rationale="VMs powered off for months are usually candidates to retire; migrating them costs capacity and "
+              "effort (threshold powered_off_retire_days).",
+    references=(refs.CAF_RATIONALIZATION,),
+    remediable=False,
+    suggests="retire",
+)
+def powered_off_long(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    if vm.power_state is None:
+        yield unknown("power state not known", missing="power_state")
+        return
+    if vm.power_state != "powered_off" or vm.template:
+        return
+    days = days_since(vm.powered_off_since, ctx.as_of)
+    threshold = int(ctx.policy.threshold("powered_off_retire_days"))
+    if days is None:
+        yield unknown("VM is powered off since an unknown date", missing="powered_off_since")
+    elif days > threshold:
+        yield fail(f"powered off for {days} days (threshold {threshold})", powered_off_since=vm.powered_off_since,
+                   days=days, threshold_days=threshold)
+
+
+@rule(
+    id="vm.template",
+    title="VM is a template",
+    severity="info",
+    remediation="Rebuild templates on the target from current images (content library) instead of migrating "
+                "them, or retire them.",
+    rationale="Templates are rarely migrated as they are; they are rebuilt or retired.",
+    references=(refs.CAF_RATIONALIZATION, refs.AVS_MIGRATE),
+    remediable=False,
+    suggests="retire",
+)
+def template(ctx: RuleContext) -> Iterator[RuleResult]:
+    if ctx.vm.template is None:
+        yield unknown("template flag not known", missing="template")
+    elif ctx.vm.template:
+        yield fail("VM is a template", template=True)
+
+
+@rule(
+    id="vm.orphaned-or-inaccessible",
+    title="VM is orphaned, inaccessible or invalid",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Re-register or repair the VM (datastore reachable, .vmx valid), or remove it from inventory if "
+                "it is gone.",
+    rationale="vCenter cannot read or move a VM whose files are unreachable; such entries are usually leftovers.",
+    references=(refs.HCX_VMOTION, refs.CAF_RATIONALIZATION),
+    remediable=False,
+    suggests="retire",
+)
+def orphaned_or_inaccessible(ctx: RuleContext) -> Iterator[RuleResult]:
+    state = ctx.vm.connection_state
+    if state is None:
+        yield unknown("connection state not known", missing="connection_state")
+    elif state in UNREACHABLE_STATES:
+        yield fail(f"VM connection state is {state}", connection_state=state)
+
+
+@rule(
+    id="vm.storage-large",
+    title="Large VM storage (long replication or transfer)",
+    severity="warning",
+    methods={"hcx_vmotion": "conditions", "hcx_cold": "conditions"},
+    remediation="Plan Bulk or RAV with early initial sync (seed) for large VMs, and check the target vSAN "
+                "capacity; serial vMotion/cold transfers of this size exceed typical windows.",
+    rationale="HCX vMotion and cold migration move one VM at a time over the interconnect; multi-TiB VMs take "
+              "hours to days (threshold vm_storage_large_tib).",
+    references=(refs.AVS_MIGRATE, refs.HCX_VMOTION),
+    remediable=False,
+)
+def storage_large(ctx: RuleContext) -> Iterator[RuleResult]:
+    size = ctx.vm.provisioned_bytes
+    if size is None:
+        yield unknown("provisioned storage not known", missing="storage")
+        return
+    threshold_tib = float(ctx.policy.threshold("vm_storage_large_tib"))
+    if size > threshold_tib * TIB:
+        yield fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
+                   provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib)
