@@ -81,16 +81,13 @@ enabled = false
     assert infos["vm.cpu-exceeds-node"].severity == "warning"
 
 
-def test_new_node_type_is_accepted_and_used(tmp_path):
-    policy = load_policy(write(tmp_path, """
-[targets.avs.node_types.AV128]
-cores = 128
-memory_gib = 4096
-storage_tib_raw = 40.0
-cpu_vendor = "intel"
-first_cluster_allowed = true
-source = "https://example.com/av128"
-"""))
+def test_new_node_type_is_accepted_and_used():
+    from scanner.policy import build_policy, load_default_data
+
+    defaults = load_default_data()
+    # A new node type must carry every key its siblings have (whatever other features added).
+    av128 = dict(defaults["targets"]["avs"]["node_types"]["AV52"], cores=128, memory_gib=4096)
+    policy = build_policy(defaults, {"targets": {"avs": {"node_types": {"AV128": av128}}}}, "policy.toml")
     assert fails(clean_vm(num_cpu=200), policy) == {}
 
 
