@@ -443,3 +443,17 @@ def test_zero_committed_bytes_fall_back_to_provisioned() -> None:
     result = size_target(estate_of([machine]), None, "avs", config_with("avs", "AV36"), "performance")
     assert result.demand_sources["storage.provisioned"] == 1
     assert resource(result.options[0], "storage").demand == pytest.approx(14 / 1024 * 2 / 1.5, abs=1e-3)
+
+
+def test_kubev2v_rvtools_export_matches_the_hand_check_in_docs() -> None:
+    # docs/sizing.md works this through: 69 vCPU, 146,713 MiB, 1.4057 TiB provisioned + 0.1399 TiB
+    # swap = 1.5456 TiB x 2 (FTT1-RAID1 at 3 hosts) / 1.5 = 2.061 TiB raw -> 3 x AV36, minimum_cluster.
+    from scanner.inputs import load_inputs
+
+    estate, _ = load_inputs([str(Path(__file__).resolve().parents[2] / "fixtures" / "kubev2v-example1.xlsx")])
+    option = only_option(estate.all_vms(), config_with("avs", "AV36"), basis="allocated")
+    assert (option.nodes, option.binding_resource, option.storage_policy) == (3, "minimum_cluster", "FTT1-RAID1")
+    assert resource(option, "cpu").demand == 69
+    assert resource(option, "memory").demand == pytest.approx(146713 / 1024, abs=1e-3)
+    assert resource(option, "storage").demand == pytest.approx(2.061, abs=1e-3)
+    assert resource(option, "cpu").utilisation == pytest.approx(69 / 864, abs=1e-4)
