@@ -123,6 +123,8 @@ class Simulator:
     """A running simulator process. Use as a context manager or call start()/stop()."""
 
     topology: Topology = dataclasses.field(default_factory=Topology)
+    # The only user name/password pair Login accepts.
+    credentials: tuple[str, str] = ("user", "pass")
     startup_timeout: float = 120.0
     process: subprocess.Popen[str] | None = None
     url: str = ""
@@ -157,7 +159,13 @@ class Simulator:
     def start(self) -> Simulator:
         binary = ensure_launcher()
         self.process = subprocess.Popen(
-            [str(binary), "-listen=127.0.0.1:0", *self.topology.args()],
+            [
+                str(binary),
+                "-listen=127.0.0.1:0",
+                f"-username={self.credentials[0]}",
+                f"-password={self.credentials[1]}",
+                *self.topology.args(),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
