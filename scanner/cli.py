@@ -270,8 +270,11 @@ def parse_as_of(value: str | None) -> dt.date:
               help="Exit 1 when a finding of this severity (or worse) exists - for CI gates.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the assessment JSON here (written atomically).")
+@click.option("--sizing-basis", "sizing_basis", type=click.Choice(["auto", "allocated", "performance"]),
+              default=None, help="Size on configured (allocated) or measured (performance) use; default: the "
+              "policy's sizing.basis (auto = performance when usage data exists).")
 def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | None, as_of: str | None,
-                    fail_on: str | None, output: str | None) -> None:
+                    fail_on: str | None, output: str | None, sizing_basis: str | None) -> None:
     """Assess migration readiness for AVS and VMware Cloud on AWS.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -283,13 +286,16 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
       vmscan analyze estate.json.gz -o assessment.json
       vmscan analyze vc1.json.gz rvtools-vc2.xlsx --target avs --policy policy.toml
       vmscan analyze estate.json.gz --fail-on blocker      # exit 1 if any blocker
+      vmscan analyze rvtools.xlsx --sizing-basis allocated   # host counts as on-premises
     """
     from scanner.analysis.engine import analyze
     from scanner.analysis.io import save_assessment
-    from scanner.analysis.model import InputInfo
+    from scanner.analysis.model import Assessment, InputInfo, SizingResult
+    from scanner.analysis.sizing import assessment_sizing
     from scanner.analysis.text import format_assessment
     from scanner.inputs import load_inputs
-    from scanner.policy import load_policy
+    from scanner.inventory.model import Estate
+    from scanner.policy import Policy, load_policy
     from scanner.rules import load_catalogue
 
     as_of_date = parse_as_of(as_of)
@@ -302,8 +308,12 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
         for item in loaded
     ]
     targets = ("avs", "vmc") if target == "all" else (target,)
+
+    def sizing(estate: Estate, assessment: Assessment, policy: Policy) -> list[SizingResult]:
+        return assessment_sizing(estate, assessment, policy, sizing_basis)
+
     assessment = analyze(estate, targets=targets, policy=policy, as_of=as_of_date, inputs=infos,
-                         registry=registry)
+                         registry=registry, sizing=sizing)
     if output:
         save_assessment(assessment, output)
     click.echo(format_assessment(assessment))

@@ -654,20 +654,26 @@ class HasPolicyData(Protocol):
     data: dict[str, Any]
 
 
-def assessment_sizing(estate: Estate, assessment: Assessment, policy: HasPolicyData) -> list[SizingResult]:
-    """The engine's sizing hook: size the VMs not dispositioned retire/retain for the assessed targets."""
+def assessment_sizing(
+    estate: Estate, assessment: Assessment, policy: HasPolicyData, basis: str | None = None
+) -> list[SizingResult]:
+    """The engine's sizing hook: size the VMs not dispositioned retire/retain for the assessed targets.
+
+    ``basis`` overrides the policy's ``sizing.basis`` (the CLI's ``--sizing-basis``).
+    """
     excluded = {o.vm_id for o in assessment.vms if o.disposition in OUT_OF_SCOPE_DISPOSITIONS}
     scoped = [vm for vm in estate.all_vms() if vm.id not in excluded]
-    return size_estate(estate, scoped, assessment.targets, policy.data)
+    return size_estate(estate, scoped, assessment.targets, policy.data, basis)
 
 
-def format_sizing_line(result: SizingResult) -> str:
+def format_sizing_line(result: SizingResult, with_target: bool = True) -> str:
     """One terminal line per target for ``vmscan analyze``."""
+    prefix = f"{result.target}: " if with_target else ""
     option = result.recommended_option()
     if option is None:
-        return f"{result.target}: no node type can be recommended"
+        return f"{prefix}no node type can be recommended"
     text = (
-        f"{result.target}: {option.nodes} x {option.node_type} in {option.clusters} cluster(s), "
+        f"{prefix}{option.nodes} x {option.node_type} in {option.clusters} cluster(s), "
         f"bound by {option.binding_resource} ({result.basis}, {result.vm_count} VMs, {option.storage_policy})"
     )
     if result.confidence is not None:

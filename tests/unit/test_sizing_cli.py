@@ -1,0 +1,59 @@
+"""`vmscan analyze` carries sizing: terminal line per target, assessment JSON, basis and policy overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.analysis.io import load_assessment
+from scanner.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+KUBEV2V = str(FIXTURES / "kubev2v-example1.xlsx")
+SAMPLE = str(FIXTURES / "sample-estate.json.gz")
+
+
+def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
+    output = tmp_path / "assessment.json"
+    result = CliRunner().invoke(main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    # docs/sizing.md: 3 x AV36 (the 3-host minimum binds); VMC's minimum is 2 hosts.
+    assert "sizing       3 x AV36 in 1 cluster(s), bound by minimum_cluster (allocated, 9 VMs" in result.output
+    assert "sizing       2 x i3.metal in 1 cluster(s), bound by minimum_cluster" in result.output
+    sizing = {s.target: s for s in load_assessment(output).sizing}
+    assert set(sizing) == {"avs", "vmc"}
+    assert sizing["avs"].basis == "allocated"
+    assert sizing["avs"].parameters["cpu_oversubscription"] == 4.0
+    assert {o.node_type for o in sizing["avs"].options} == {"AV36", "AV36P", "AV48", "AV52", "AV64"}
+
+
+def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path: Path) -> None:
+    output = tmp_path / "assessment.json"
+    result = CliRunner().invoke(main, ["analyze", SAMPLE, "--sizing-basis", "allocated", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    avs = next(s for s in load_assessment(output).sizing if s.target == "avs")
+    option = avs.recommended_option()
+    assert option is not None and option.binding_resource in ("cpu", "memory", "storage", "minimum_cluster")
+    assert avs.vms_fitting_no_node_type, "the seeded estate has a VM larger than any AVS node"
+
+
+def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    # FTT2 has no policy below 5 hosts (FTT2-RAID1 needs 5): the small estate becomes 5 x AV36,
+    # bound by the minimum cluster size.
+    policy.write_text("[sizing]\nftt = 2\n", encoding="utf-8")
+    output = tmp_path / "assessment.json"
+    result = CliRunner().invoke(
+        main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "--policy", str(policy), "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "sizing       5 x AV36 in 1 cluster(s), bound by minimum_cluster (allocated, 9 VMs, FTT2-RAID1)"
+        in result.output
+    )
+    policy.write_text("[sizing.avs]\ncpu_oversubscription = 0.0\n", encoding="utf-8")
+    bad = CliRunner().invoke(main, ["analyze", KUBEV2V, "--policy", str(policy), "-o", str(output)])
+    assert bad.exit_code == 2
+    assert "sizing.avs.cpu_oversubscription" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
