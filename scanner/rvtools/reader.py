@@ -248,7 +248,9 @@ class _Builder:
     def read_metadata(self) -> None:
         meta = self.views.get("vMetaData")
         if meta is not None:
-            if meta.has("rvtools_version"):
+            columnar = meta.has("rvtools_version") and any(
+                meta.has(name) for name in ("created", "major_version", "server"))
+            if columnar:
                 for row, number in zip(meta.table.rows, meta.table.row_numbers, strict=True):
                     self.rvtools_version = self.rvtools_version or self.text(meta, row, number, "rvtools_version")
                     self.created = self.created or self.get(meta, row, number, "created", val.timestamp)

@@ -1,0 +1,60 @@
+"""Random cell contents never make the reader fail with anything but InputError."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scanner.errors import InputError
+from scanner.rvtools.reader import read_rvtools
+from scanner.rvtools.tables import read_csv_folder
+from tests.unit.rvtools_helpers import variant_sheets, write_csv_folder, write_workbook
+
+# openpyxl refuses control characters in cells, so keep text to printable characters.
+cell_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+cells = st.one_of(
+    st.none(), cell_text, st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.sampled_from(["True", "False", "vmx-19", "poweredOn", "1,5", "1.234.567", "-1", "NaN", "inf", "=1+1"]),
+)
+TEMPLATE = variant_sheets("4.7")
+
+
+def mutate(data, sheet_names):
+    sheets = {name: [list(row) for row in TEMPLATE[name]] for name in sheet_names}
+    for rows in sheets.values():
+        for row in rows[1:]:
+            for index in range(len(row)):
+                row[index] = data.draw(cells)
+    return sheets
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_cells_in_xlsx(data):
+    sheets = mutate(data, ["vInfo", "vCPU", "vMemory", "vDisk", "vNetwork", "vSnapshot", "vHost", "vDatastore"])
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_workbook(Path(folder) / "random.xlsx", sheets)
+        try:
+            estate = read_rvtools(path)
+        except InputError:
+            return
+        assert len(estate.all_vms()) <= 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), raw=st.binary(max_size=400))
+def test_random_csv_bytes(data, raw):
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_csv_folder(Path(folder) / "csv", mutate(data, ["vInfo", "vDisk"]), encoding="utf-8")
+        (root / "RVTools_tabvCPU.csv").write_bytes(raw)
+        try:
+            read_csv_folder(root)
+            read_rvtools(root)
+        except InputError:
+            return
