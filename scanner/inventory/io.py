@@ -101,7 +101,16 @@ def load_estate(path: str | os.PathLike[str], max_bytes: int | None = None) -> E
         data: Any = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{p}: not valid JSON ({exc.__class__.__name__} at byte {getattr(exc, 'pos', '?')})") from None
+    except RecursionError:
+        raise InputError(f"{p}: not a vmscan inventory (JSON nested too deeply)") from None
+    except ValueError as exc:
+        # e.g. an integer of thousands of digits (Python refuses to convert it)
+        raise InputError(f"{p}: not a vmscan inventory ({one_line_reason(exc)})") from None
     return estate_from_plain(data, str(p))
+
+
+def one_line_reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def estate_from_plain(data: Any, origin: str) -> Estate:
