@@ -277,3 +277,18 @@ def issues_table(estate: Estate) -> Table:
             yield [i.vcenter, i.object_id, i.object_name, i.property, i.message]
 
     return Table("Collection issues", columns, rows, len(estate.collection_issues))
+
+
+def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool) -> list[Table]:
+    result = [
+        vm_table(estate, assessment, readiness_labels=readiness_labels),
+        findings_table(assessment),
+        rules_table(assessment),
+        hosts_table(estate),
+        clusters_table(estate),
+        datastores_table(estate),
+    ]
+    if assessment.sizing:
+        result.append(sizing_table(assessment))
+    result.append(issues_table(estate))
+    return result

@@ -1,16 +1,21 @@
 """The Excel workbook: summary with native charts, one sheet per table, formula-injection safe.
 
-openpyxl's write-only mode streams rows to disk, so memory stays flat at 100,000 VMs; it is used
-for every workbook (measured: it is also faster than the normal mode at every size, see
-docs/benchmarks.md), which keeps one code path. Every string goes through
+openpyxl (write-only mode) writes the workbook skeleton: summary and charts, styles, headers,
+frozen panes, filters, conditional fills, the About sheet. The table rows themselves are streamed
+as SpreadsheetML into the sheet parts afterwards, because openpyxl's per-cell path is far too slow
+for 100,000 VMs (docs/benchmarks.md); memory stays flat either way. Every string goes through
 ``cells.safe_text``; numbers stay numbers, dates are real dates with a format.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import zipfile
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -57,7 +62,12 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, font: Font | None = None, number_f
     return cell
 
 
-def _write_table(wb: Workbook, table: tables.Table) -> None:
+def _table_sheet(wb: Workbook, table: tables.Table) -> tuple[WriteOnlyWorksheet, list[str]]:
+    """Create the sheet with its header, views, filter and fills; return it and each column's style attr.
+
+    The data rows are not written through openpyxl (its per-cell path costs ~10 µs, over a minute
+    at 100,000 VMs) but streamed as XML into the saved file by ``_inject_rows``.
+    """
     ws = wb.create_sheet(table.name)
     columns = table.columns
     for index, column in enumerate(columns, start=1):
@@ -68,14 +78,15 @@ def _write_table(wb: Workbook, table: tables.Table) -> None:
     for cell in header:
         cell.fill = HEADER_FILL
     ws.append(header)
-    formats = [NUMBER_FORMATS.get(c.kind) for c in columns]
-    styled = [i for i, f in enumerate(formats) if f is not None and columns[i].kind != "int"]
-    for row in table.rows():
-        values: list[Any] = [safe_text(v) if isinstance(v, str) else v for v in row]
-        for i in styled:
-            if values[i] is not None:
-                values[i] = _cell(ws, values[i], number_format=formats[i])
-        ws.append(values)
+    style_attrs = []
+    for column in columns:
+        number_format = NUMBER_FORMATS.get(column.kind)
+        if number_format is None:
+            style_attrs.append("")
+            continue
+        probe = WriteOnlyCell(ws)
+        probe.number_format = number_format
+        style_attrs.append(f' s="{probe.style_id}"')  # registers the format in the workbook's styles
     last = f"{get_column_letter(len(columns))}{table.count + 1}"
     ws.auto_filter.ref = f"A1:{last}"
     for index, column in enumerate(columns, start=1):
@@ -86,6 +97,68 @@ def _write_table(wb: Workbook, table: tables.Table) -> None:
                 ws.conditional_formatting.add(
                     cell_range, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill)
                 )
+    return ws, style_attrs
+
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _rows_xml(table: tables.Table, style_attrs: list[str]) -> Iterator[str]:
+    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards)."""
+    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+    row_number = 1
+    for row in table.rows():
+        row_number += 1
+        rn = str(row_number)
+        parts = [f'<row r="{rn}">']
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            ref = letters[index] + rn
+            if isinstance(value, str):
+                text = safe_text(value)
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                parts.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int):
+                parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{value}</v></c>')
+            elif isinstance(value, float):
+                if math.isfinite(value):
+                    parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{value!r}</v></c>')
+            elif isinstance(value, datetime):
+                serial = (value - EXCEL_EPOCH).total_seconds() / 86400
+                parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{serial!r}</v></c>')
+            else:
+                raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
+        parts.append("</row>")
+        yield "".join(parts)
+
+
+def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, Iterator[str]]) -> None:
+    """Copy the openpyxl-written workbook, streaming the data rows into the named sheet parts."""
+    with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            body = bodies.get(info.filename)
+            if body is None:
+                out.writestr(info, data)
+                continue
+            head, tail = data.split(b"</sheetData>", 1)
+            with out.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head)
+                chunk: list[str] = []
+                for row_xml in body:
+                    chunk.append(row_xml)
+                    if len(chunk) >= 2000:
+                        part.write("".join(chunk).encode("utf-8"))
+                        chunk.clear()
+                part.write("".join(chunk).encode("utf-8"))
+                part.write(b"</sheetData>" + tail)
 
 
 def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
@@ -217,15 +290,15 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
     """Write the workbook atomically (a failed run leaves no partial .xlsx behind)."""
     wb = Workbook(write_only=True)
     _summary_sheet(wb, estate, assessment)
-    _write_table(wb, tables.vm_table(estate, assessment, readiness_labels=True))
-    _write_table(wb, tables.findings_table(assessment))
-    _write_table(wb, tables.rules_table(assessment))
-    _write_table(wb, tables.hosts_table(estate))
-    _write_table(wb, tables.clusters_table(estate))
-    _write_table(wb, tables.datastores_table(estate))
-    if assessment.sizing:
-        _write_table(wb, tables.sizing_table(assessment))
-    _write_table(wb, tables.issues_table(estate))
+    report_tables = tables.report_tables(estate, assessment, readiness_labels=True)
+    sheets = [(table, *_table_sheet(wb, table)) for table in report_tables]
     _about_sheet(wb, estate, assessment)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        skeleton = tmp.with_name(tmp.name + ".skeleton")
+        try:
+            wb.save(skeleton)
+            # Sheet part names are assigned by openpyxl during save.
+            bodies = {ws.path.lstrip("/"): _rows_xml(table, styles) for table, ws, styles in sheets}
+            _inject_rows(skeleton, tmp, bodies)
+        finally:
+            skeleton.unlink(missing_ok=True)

@@ -118,3 +118,15 @@ def test_no_sizing_sheet_without_sizing(tmp_path):
     estate = generate_estate(10, seed=1)
     write_xlsx(estate, assess(estate, with_sizing=False), tmp_path / "r.xlsx")
     assert "Sizing" not in openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
+
+
+def test_hostile_text_round_trips_exactly(workbook):
+    from scanner.synthetic import HOSTILE_STRINGS
+
+    _, _, wb = workbook
+    names = [c.value for c in column(wb["VMs"], "VM")][: len(HOSTILE_STRINGS)]
+    expected = []
+    for text in HOSTILE_STRINGS:
+        cleaned = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
+        expected.append("'" + cleaned if cleaned.startswith(("=", "+", "-", "@", "\t", "\r")) else cleaned)
+    assert names == expected
