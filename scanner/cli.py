@@ -120,6 +120,43 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     )
 
 
+def collect_live(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
+                 page_size: int | None, perf_days: int) -> Any:
+    """Prompt for what is missing and collect one vCenter (shared by `collect` and `scan`)."""
+    from scanner.collector.collect import collect_estate
+    from scanner.collector.properties import DEFAULT_PAGE_SIZE
+    from scanner.errors import InputError
+
+    if ca_file is not None and not os.path.isfile(ca_file):
+        raise InputError(f"CA file not found: {ca_file}")
+    if user is None:
+        user = click.prompt("vCenter user", err=True)
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise InputError(f"environment variable {password_env} is not set")
+    else:
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+
+    last_shown: dict[str, int] = {}
+
+    def progress(what: str, count: int) -> None:
+        if last_shown.get(what) != count:
+            last_shown[what] = count
+            click.echo(f"vmscan: collecting {what}: {count}", err=True)
+
+    return collect_estate(
+        server,
+        user or "",
+        password or "",
+        insecure=insecure,
+        ca_file=ca_file,
+        page_size=page_size or DEFAULT_PAGE_SIZE,
+        progress=progress,
+        perf_days=perf_days,
+    )
+
+
 @main.command("collect")
 @click.option("--server", "-s", required=True, help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk).")
 @click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
@@ -174,9 +211,7 @@ def collect_command(
       vmscan collect -s http://127.0.0.1:8989/sdk -u user --password-env VCSIM_PASS -o sim.json.gz
       vmscan collect -s vc.example.com -u ro@vsphere.local --perf-days 7 -o estate.json.gz
     """
-    from scanner.collector.collect import collect_estate
-    from scanner.collector.properties import DEFAULT_PAGE_SIZE
-    from scanner.errors import InputError, OutputError
+    from scanner.errors import OutputError
     from scanner.inventory.io import save_estate
 
     output_dir = os.path.dirname(os.path.abspath(output))
@@ -185,34 +220,7 @@ def collect_command(
     if not os.access(output_dir, os.W_OK):
         # Checked up front so that a long collection does not end in a write error.
         raise OutputError(f"cannot write to output folder {output_dir}: permission denied")
-    if ca_file is not None and not os.path.isfile(ca_file):
-        raise InputError(f"CA file not found: {ca_file}")
-    if user is None:
-        user = click.prompt("vCenter user", err=True)
-    if password_env is not None:
-        password = os.environ.get(password_env)
-        if password is None:
-            raise InputError(f"environment variable {password_env} is not set")
-    else:
-        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
-
-    last_shown: dict[str, int] = {}
-
-    def progress(what: str, count: int) -> None:
-        if last_shown.get(what) != count:
-            last_shown[what] = count
-            click.echo(f"vmscan: collecting {what}: {count}", err=True)
-
-    estate = collect_estate(
-        server,
-        user or "",
-        password or "",
-        insecure=insecure,
-        ca_file=ca_file,
-        page_size=page_size or DEFAULT_PAGE_SIZE,
-        progress=progress,
-        perf_days=perf_days,
-    )
+    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days)
     save_estate(estate, output)
     vcenter = estate.vcenters[0]
     click.echo(
@@ -344,6 +352,162 @@ def rules_command(fmt: str) -> None:
     registry = load_catalogue()
     render = {"table": catalogue_table, "json": catalogue_json, "markdown": catalogue_markdown}[fmt]
     click.echo(render(registry), nl=False)
+
+
+def assess_estate(estate: Any, infos: list[Any], target: str, policy_path: str | None, as_of: str | None) -> Any:
+    """Analyze (with sizing) for `report`, `scan` and `demo`."""
+    from scanner.analysis.engine import analyze
+    from scanner.analysis.sizing import assessment_sizing
+    from scanner.policy import load_policy
+    from scanner.rules import load_catalogue
+
+    as_of_date = parse_as_of(as_of)
+    registry = load_catalogue()
+    policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
+    targets = ("avs", "vmc") if target == "all" else (target,)
+    return analyze(estate, targets=targets, policy=policy, as_of=as_of_date, inputs=infos, registry=registry,
+                   sizing=assessment_sizing)
+
+
+def input_infos(loaded: list[Any]) -> list[Any]:
+    from scanner.analysis.model import InputInfo
+
+    return [
+        InputInfo(path=item.path, kind=item.kind, vcenters=[vc.name for vc in item.estate.vcenters],
+                  vm_count=len(item.estate.all_vms()))
+        for item in loaded
+    ]
+
+
+def write_and_list(estate: Any, assessment: Any, out: str, formats: str, force: bool) -> None:
+    from scanner.reporters.output import parse_formats, prepare_output_dir, write_reports
+
+    chosen = parse_formats(formats)
+    directory = prepare_output_dir(out, force)
+    for path in write_reports(estate, assessment, directory, chosen):
+        click.echo(str(path))
+
+
+report_options = [
+    click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+                 help="Folder for the reports (created if missing)."),
+    click.option("--format", "formats", default="html,xlsx", show_default=True,
+                 help="Comma-separated: html, xlsx, csv, json."),
+    click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
+                 help="Cloud target(s) to assess."),
+    click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+                 help="TOML policy overriding thresholds, severities, disabled rules and retain lists."),
+    click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                 help="Date for end-of-support and age checks (default: today)."),
+    click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder."),
+]
+
+
+def with_options(options: list[Any]) -> Any:
+    def decorate(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+@main.command("report")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@with_options(report_options)
+def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str, policy_path: str | None,
+                   as_of: str | None, force: bool) -> None:
+    """Analyze inputs and write reports: HTML, Excel, CSV, assessment JSON.
+
+    INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
+    several inputs are merged. Prints the path of every file written. Files are written
+    atomically; an existing non-empty --out folder is refused unless --force is given.
+
+    \b
+    Examples:
+      vmscan report estate.json.gz --out reports/
+      vmscan report vc1.json.gz rvtools-vc2.xlsx --out reports/ --format html,xlsx,csv,json
+      vmscan report estate.json.gz --out reports/ --target avs --policy policy.toml --force
+    """
+    from scanner.inputs import load_inputs
+    from scanner.reporters.output import parse_formats
+
+    parse_formats(formats)  # a typo fails before the (possibly long) analysis
+    estate, loaded = load_inputs(list(inputs))
+    assessment = assess_estate(estate, input_infos(loaded), target, policy_path, as_of)
+    write_and_list(estate, assessment, out, formats, force)
+
+
+@main.command("demo")
+@click.option("--out", "out", default="vmscan-demo", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the demo reports.")
+@click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder.")
+def demo_command(out: str, force: bool) -> None:
+    """Assess the bundled sample estate and write report.html and report.xlsx.
+
+    The sample is a snapshot of govmomi's vCenter simulator (120 VMs) shipped with vmscan, so
+    this works offline with nothing else installed. Prints the paths of the files written.
+
+    \b
+    Example:
+      vmscan demo                     # ./vmscan-demo/report.html and report.xlsx
+      vmscan demo --out /tmp/demo --force
+    """
+    from importlib import resources
+
+    from scanner.analysis.model import InputInfo
+    from scanner.inventory.io import load_estate
+
+    fixture = resources.files("fixtures").joinpath("sample-estate.json.gz")
+    with resources.as_file(fixture) as path:
+        estate = load_estate(path)
+    info = InputInfo(path="sample-estate.json.gz (bundled with vmscan)", kind="snapshot",
+                     vcenters=[vc.name for vc in estate.vcenters], vm_count=len(estate.all_vms()))
+    assessment = assess_estate(estate, [info], "all", None, None)
+    write_and_list(estate, assessment, out, "html,xlsx", force)
+
+
+@main.command("scan")
+@click.option("--server", "-s", required=True, help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk).")
+@click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
+@click.option("--password-env", metavar="VAR", default=None,
+              help="Read the password from environment variable VAR instead of prompting.")
+@click.option("--insecure", is_flag=True, help="Do not verify the vCenter TLS certificate (lab use only).")
+@click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
+              help="PEM file of the CA that signed the vCenter certificate.")
+@click.option("--page-size", type=click.IntRange(min=1), default=None,
+              help="Objects per PropertyCollector page (default 500).")
+@click.option("--perf-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.")
+@with_options(report_options)
+def scan_command(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
+                 page_size: int | None, perf_days: int, out: str, formats: str, target: str,
+                 policy_path: str | None, as_of: str | None, force: bool) -> None:
+    """Collect a vCenter, analyze it and write the reports, in one go.
+
+    Same connection options as `vmscan collect`, same report options as `vmscan report`. The
+    snapshot is saved in --out as estate.json.gz so the estate can be re-assessed offline.
+
+    \b
+    Examples:
+      vmscan scan --server vc.example.com --user readonly@vsphere.local --out reports/
+      VC_PASS=... vmscan scan -s vc.example.com -u ro@vsphere.local --password-env VC_PASS --out r/ --format html,json
+    """
+    from scanner.analysis.model import InputInfo
+    from scanner.inventory.io import save_estate
+    from scanner.reporters.output import parse_formats, prepare_output_dir
+
+    parse_formats(formats)
+    # Checked before connecting, so a long collection does not end in a refusal to write.
+    directory = prepare_output_dir(out, force)
+    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days)
+    snapshot = directory / "estate.json.gz"
+    save_estate(estate, snapshot)
+    info = InputInfo(path=str(snapshot), kind="snapshot", vcenters=[vc.name for vc in estate.vcenters],
+                     vm_count=len(estate.all_vms()))
+    assessment = assess_estate(estate, [info], target, policy_path, as_of)
+    click.echo(str(snapshot))
+    write_and_list(estate, assessment, out, formats, True)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m scanner`

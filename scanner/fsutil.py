@@ -27,6 +27,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}") from None
     os.close(fd)
+    # mkstemp creates 0600; a report or snapshot should get the usual permissions (umask), like open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)
     tmp = Path(tmp_name)
     try:
         yield tmp

@@ -139,16 +139,22 @@ def _rows_xml(table: tables.Table, style_attrs: list[str]) -> Iterator[str]:
         yield "".join(parts)
 
 
-def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, Iterator[str]]) -> None:
-    """Copy the openpyxl-written workbook, streaming the data rows into the named sheet parts."""
+def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iterator[str]]]) -> None:
+    """Copy the openpyxl-written workbook, streaming the data rows into the named sheet parts.
+
+    ``bodies`` maps a part name to (used range, row XML). The used range goes into <dimension>,
+    which Excel does not need but streaming readers (openpyxl read-only) rely on.
+    """
     with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             data = source.read(info.filename)
-            body = bodies.get(info.filename)
-            if body is None:
+            if info.filename not in bodies:
                 out.writestr(info, data)
                 continue
+            used_range, body = bodies[info.filename]
             head, tail = data.split(b"</sheetData>", 1)
+            # CT_Worksheet order: sheetPr, dimension, sheetViews.
+            head = head.replace(b"<sheetViews>", f'<dimension ref="{used_range}"/><sheetViews>'.encode(), 1)
             with out.open(info.filename, "w", force_zip64=True) as part:
                 part.write(head)
                 chunk: list[str] = []
@@ -298,7 +304,11 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
         try:
             wb.save(skeleton)
             # Sheet part names are assigned by openpyxl during save.
-            bodies = {ws.path.lstrip("/"): _rows_xml(table, styles) for table, ws, styles in sheets}
+            bodies = {
+                ws.path.lstrip("/"): (f"A1:{get_column_letter(len(table.columns))}{table.count + 1}",
+                                      _rows_xml(table, styles))
+                for table, ws, styles in sheets
+            }
             _inject_rows(skeleton, tmp, bodies)
         finally:
             skeleton.unlink(missing_ok=True)
