@@ -236,11 +236,17 @@ _TEXT_TOKEN_RE = re.compile(
     r"|(?<![\w:])(?P<ipv6>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])"
 )
 
+# Notes and attribute values that hold a password-like string keep that fact (never the secret) so
+# that the annotation.cleartext-secret rule still fires on the anonymized estate. The deanonymizer
+# drops the marker again.
+SECRET_MARKER = " (contains password=********)"  # noqa: S105 - a mask, not a password
+SECRET_BEARING_KINDS = frozenset({"note", "attrvalue"})
+
 # Every pseudonym this module produces matches this (names, IPv4 in 240/4, IPv6 in 2001:db8::/32,
 # MACs); the deanonymizer looks each match up in the map.
 PSEUDONYM_RE = re.compile(
-    r"(?<![\w.:-])(?:[a-z]+-[0-9a-f]{8,64}|\d{1,3}(?:\.\d{1,3}){3}|2001:db8:[0-9a-f:]+"
-    r"|[0-9a-f]{2}(?::[0-9a-f]{2}){5})(?![\w-])"
+    r"(?<![\w.:-])(?P<pseudonym>[a-z]+-[0-9a-f]{8,64}|\d{1,3}(?:\.\d{1,3}){3}|2001:db8:[0-9a-f:]+"
+    r"|[0-9a-f]{2}(?::[0-9a-f]{2}){5})(?![\w-])(?P<marker>" + re.escape(SECRET_MARKER) + ")?"
 )
 
 
@@ -409,9 +415,11 @@ class Anonymizer:
             DETAIL: self.detail,
         }
 
-    def value(self, kind: str, original: str) -> str:
+    def value(self, kind: str, original: str, attribute_key: str | None = None) -> str:
         if not original:
             return original
+        if kind in SECRET_BEARING_KINDS:
+            return self.mapping.name(kind, original) + (SECRET_MARKER if _secretish(original, attribute_key) else "")
         if kind in NAME_KINDS:
             return self.mapping.name(kind, original)
         return self._handlers[kind](original)
@@ -562,7 +570,10 @@ class Anonymizer:
             if rule.value == DETAIL:
                 return {k: v if k in SAFE_DETAIL_KEYS else self._transform(rule, v) for k, v in value.items()}
             return {
-                self.value(key_kind, str(k)): self._transform(rule, v) if isinstance(v, str | list | dict) else v
+                self.value(key_kind, str(k)): (
+                    self.value(rule.value, v, attribute_key=str(k)) if isinstance(v, str)
+                    else self._transform(rule, v) if isinstance(v, list | dict) else v
+                )
                 for k, v in value.items()
             }
         raise RuntimeError(f"anonymizer: unexpected {type(value).__name__} in a string field")
@@ -575,6 +586,15 @@ class Anonymizer:
         if isinstance(value, dict):
             return {k: self._nested(v, deferred) for k, v in value.items()}
         return value
+
+
+def _secretish(text: str, attribute_key: str | None) -> bool:
+    """Whether the cleartext-secret rule would flag this note or attribute (same patterns as the rule)."""
+    from scanner.rules.annotation import SECRET_KEY_NAMES, find_secrets
+
+    if find_secrets(text):
+        return True
+    return attribute_key is not None and bool(SECRET_KEY_NAMES.search(attribute_key)) and bool(text.strip())
 
 
 def _is_ip(text: str) -> bool:
@@ -643,8 +663,8 @@ def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], s
 
     def substitute(match: re.Match[str]) -> str:
         nonlocal count
-        entry = mapping.entries.get(match.group(0))
-        if entry is None:
+        entry = mapping.entries.get(match["pseudonym"])
+        if entry is None or (match["marker"] and entry[0] not in SECRET_BEARING_KINDS):
             return match.group(0)
         count += 1
         return escape(entry[1])

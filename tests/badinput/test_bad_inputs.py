@@ -293,3 +293,36 @@ def test_csv_folder_in_cp1252_is_read_not_mangled(tmp_path):
 def test_zip_bomb_was_cheap_to_build(tmp_path):
     # Guard for the corpus itself: the bomb must stay small on disk, or the test suite gets slow.
     assert zip_bomb_xlsx(tmp_path).stat().st_size < 2 << 20
+
+
+POLICY_CASES = [
+    ("unknown-top-level-key", "[nonsense]\nx = 1\n", "unknown key"),
+    ("unknown-rule-id", '[rules."disk.no-such-rule"]\nenabled = false\n', "disk.no-such-rule"),
+    ("wrong-type", '[rules."annotation.cleartext-secret"]\nenabled = "no"\n', "must be a boolean"),
+    ("bad-severity", '[rules."annotation.cleartext-secret"]\nseverity = "fatal"\n', "severity"),
+    ("retain-not-a-list", '[retain]\nname_patterns = "web*"\n', "retain.name_patterns"),
+    ("not-toml", "this is = = not toml", "not valid TOML"),
+    ("binary", "\x00\x01\x02", "policy.toml"),
+]
+
+
+@pytest.mark.parametrize(("text", "needle"), [c[1:] for c in POLICY_CASES], ids=[c[0] for c in POLICY_CASES])
+def test_bad_policy_file(tmp_path, text, needle):
+    save_estate(sample_estate(), tmp_path / "estate.json.gz")
+    (tmp_path / "policy.toml").write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "estate.json.gz"), "--policy",
+                                       str(tmp_path / "policy.toml"), "-o", str(out / "assessment.json")])
+    assert_one_line_error(result.exit_code, result.output, ("policy.toml", needle))
+    assert list(out.iterdir()) == []
+
+
+def test_policy_that_is_a_folder_or_missing(tmp_path):
+    save_estate(sample_estate(), tmp_path / "estate.json.gz")
+    (tmp_path / "dir.toml").mkdir()
+    for policy in ("dir.toml", "missing.toml"):
+        result = CliRunner().invoke(main, ["analyze", str(tmp_path / "estate.json.gz"), "--policy",
+                                           str(tmp_path / policy)])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert policy in result.output

@@ -1,9 +1,11 @@
 import dataclasses
 import gzip
+import html
 import ipaddress
 import json
 import re
 import stat
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -72,8 +74,8 @@ def rich_estate() -> Estate:
         ipv4_addresses=["10.42.7.19", "172.16.99.3"],
         ipv6_addresses=["fd00:abcd::19", "fe80::250:56ff:fe9a:1b2c"],
         hostname="payroll-web01.fin.contoso.local",
-        annotation="Owner Jane Doe, ticket CHG-4711\nreplaces payroll-old",
-        custom_attributes={"Owner": "jane.doe@contoso.com", "CostCenter": "CC-8812"},
+        annotation="Owner Jane Doe, ticket CHG-4711\nreplaces payroll-old; root password: Hunter2-zh",
+        custom_attributes={"Owner": "jane.doe@contoso.com", "CostCenter": "CC-8812", "svc-pwd": "Tr0ub4dor-zh"},
         controllers=[Controller(key=1000, label="SCSI controller 0", type="scsi_pvscsi", bus_sharing="none")],
         disks=[
             Disk(key=2000, label="Hard disk 1", capacity_bytes=1 << 34, provisioning="thin", backing="flat",
@@ -86,7 +88,7 @@ def rich_estate() -> Estate:
         nics=[Nic(key=4000, label="Network adapter 1", adapter_type="vmxnet3", network="PG-Finance-VLAN42",
                   network_kind="distributed", mac_address="00:50:56:9a:1b:2c", mac_type="assigned")],
         cdroms=[RemovableDrive(key=3000, label="CD/DVD drive 1", backing="iso",
-                               backing_path="[DS-ISO] Images/en_windows_server_2019_secret.iso")],
+                               backing_path="[DS-ISO] Images/en_windows_server_2019_zhvault.iso")],
         floppies=[],
         serial_ports=[PortDevice(key=9000, label="Serial port 1", backing="network",
                                  backing_path="telnet://serialhub.contoso.local:7001")],
@@ -169,9 +171,9 @@ def rich_estate() -> Estate:
 # Substrings that identify the customer even when the whole field value does not appear.
 IDENTIFYING_FRAGMENTS = [
     "contoso", "Zurich", "zurich", "payroll", "Payroll", "Jane", "Doe", "jdoe", "CHG-4711", "Finance",
-    "VLAN42", "Gold", "secret", "serialhub", "HASP", "legacy-fax", "ghost-vm", "10.42.", "172.16.", "fd00:abcd",
-    "192.168.", "9a:1b:2c", "9A-1B-2D", "600a0980", "CC-8812", "lpt-capture", "run.log", "exports",
-    "250:56ff", "Images",
+    "VLAN42", "Gold", "zhvault", "serialhub", "HASP", "legacy-fax", "ghost-vm", "10.42.", "172.16.", "fd00:abcd",
+    "192.168.", "9a:1b:2c", "9A-1B-2D", "600a0980", "CC-8812", "lpt-capture", "run.log",
+    "250:56ff", "Hunter2", "Tr0ub4dor",
 ]
 
 
@@ -255,6 +257,13 @@ def test_hidden_attribute_keys():
     assert "CostCenter" not in text and "Owner" not in text
     kept = serialized(anonymize_estate(rich_estate(), AnonymizationMap.new()))
     assert '"CostCenter"' in kept
+
+
+def test_secret_bearing_notes_keep_only_the_fact():
+    out = anonymize_estate(rich_estate(), AnonymizationMap.new(), hide_attribute_keys=True)
+    web = out.vcenters[0].vms[0]
+    assert web.annotation.endswith(anon.SECRET_MARKER)
+    assert sum(v.endswith(anon.SECRET_MARKER) for v in web.custom_attributes.values()) == 1
 
 
 def test_safe_vocabulary_and_numbers_are_kept():
@@ -465,3 +474,70 @@ def test_cli_anonymize_refuses_dangerous_paths(tmp_path, extra):
     assert result.output.startswith("vmscan: error:") and result.output.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "estate.json.gz").read_bytes() == estate_bytes
+
+
+# ---------------------------------------------------------------- analysis and reports of the anonymized estate
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-estate.json.gz"
+KUBEV2V = Path(__file__).resolve().parents[2] / "fixtures" / "kubev2v-example1.xlsx"
+
+
+def _estates():
+    from scanner.inputs import load_inputs
+
+    return {
+        "rich": rich_estate(),
+        "sample-fixture": load_estate(SAMPLE),
+        "kubev2v-rvtools": load_inputs([str(KUBEV2V)])[0],
+    }
+
+
+@pytest.mark.parametrize("name", ["rich", "sample-fixture", "kubev2v-rvtools"])
+def test_analysis_of_the_anonymized_estate_gives_the_same_findings_per_vm(name):
+    import datetime as dt
+
+    from scanner.analysis.engine import analyze
+
+    original = _estates()[name]
+    anonymized = anonymize_estate(original, AnonymizationMap.new())
+    as_of = dt.date(2026, 11, 25)
+    before = analyze(original, as_of=as_of)
+    after = analyze(anonymized, as_of=as_of)
+    pseudonym = {o.id: a.id for o, a in zip(original.all_vms(), anonymized.all_vms(), strict=True)}
+
+    def findings(assessment, rename):
+        return sorted((rename(f.vm_id), f.rule_id, f.target, f.status, f.severity) for f in assessment.findings)
+
+    def outcomes(assessment, rename):
+        return sorted((rename(o.vm_id), json.dumps([o.readiness, o.methods, o.recommended_method, o.disposition,
+                                                     sorted(o.finding_ids), sorted(o.unknown_ids)], sort_keys=True))
+                      for o in assessment.vms)
+
+    assert before.findings, "the estate should produce findings, or the comparison proves nothing"
+    assert findings(before, pseudonym.__getitem__) == findings(after, lambda vm_id: vm_id)
+    assert outcomes(before, pseudonym.__getitem__) == outcomes(after, lambda vm_id: vm_id)
+    assert to_plain(before.summary) == to_plain(after.summary)
+    assert [to_plain(s.options) for s in before.sizing] == [to_plain(s.options) for s in after.sizing]
+
+
+def test_reports_of_the_anonymized_estate_leak_no_original(tmp_path):
+    import datetime as dt
+    import zipfile
+
+    from scanner.analysis.engine import analyze
+    from scanner.reporters.html import write_html
+    from scanner.reporters.xlsx import write_xlsx
+
+    original = rich_estate()
+    anonymized = anonymize_estate(original, AnonymizationMap.new())
+    assessment = analyze(anonymized, as_of=dt.date(2026, 11, 25))
+    write_html(anonymized, assessment, tmp_path / "report.html")
+    write_xlsx(anonymized, assessment, tmp_path / "report.xlsx")
+    html_text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "report.xlsx") as archive:
+        xlsx_text = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    assert anonymized.all_vms()[0].name in html_text and anonymized.all_vms()[0].name in xlsx_text
+    for text in (html_text, xlsx_text):
+        leaked = sorted(o for o in sensitive_originals(original) | set(IDENTIFYING_FRAGMENTS)
+                        if o in text or html.escape(o) in text)
+        assert leaked == []
