@@ -19,10 +19,21 @@ class SchemaMismatch(ValueError):
     """The data does not fit the dataclass; the message names the path of the bad value."""
 
 
+_SCALARS = (str, int, float, bool, type(None))
+# Field names per dataclass: dataclasses.fields() per object dominated large (100k-VM) dumps.
+_field_names: dict[type, tuple[str, ...]] = {}
+
+
 def to_plain(obj: Any) -> Any:
     """Convert dataclasses (recursively) to dicts/lists of JSON-compatible values."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, _SCALARS):
+        return obj
+    cls = type(obj)
+    names = _field_names.get(cls)
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _field_names[cls] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        return {name: to_plain(getattr(obj, name)) for name in names}
     if isinstance(obj, list | tuple):
         return [to_plain(item) for item in obj]
     if isinstance(obj, dict):

@@ -177,10 +177,11 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
     )
     for target in targets:
         ts = TargetSummary(target=target)
-        ts.readiness = {r: sum(1 for o in outcomes if o.readiness.get(target) == r) for r in READINESS}
-        ts.methods = {m: {e: sum(1 for o in outcomes if o.methods.get(target, {}).get(m) == e) for e in ELIGIBILITY}
-                      for m in METHODS}
+        readiness = Counter(o.readiness.get(target) for o in outcomes)
+        eligibility = Counter((m, e) for o in outcomes for m, e in o.methods.get(target, {}).items())
         recommended = Counter(o.recommended_method.get(target) or "none" for o in outcomes)
+        ts.readiness = {r: readiness.get(r, 0) for r in READINESS}
+        ts.methods = {m: {e: eligibility.get((m, e), 0) for e in ELIGIBILITY} for m in METHODS}
         ts.recommended_methods = {m: recommended.get(m, 0) for m in (*METHODS, "none")}
         summary.targets.append(ts)
     dispositions = Counter(o.disposition for o in outcomes)
