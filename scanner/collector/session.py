@@ -22,6 +22,7 @@ from typing import Any
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
+from scanner.collector.readonly import enforce_read_only
 from scanner.errors import CollectionError
 
 DEFAULT_HTTPS_PORT = 443
@@ -127,7 +128,7 @@ def connect(
     _probe_tcp(endpoint)
     where = endpoint.display
     try:
-        return SmartConnect(
+        service_instance = SmartConnect(
             protocol=endpoint.scheme,
             host=endpoint.host,
             port=endpoint.port,
@@ -155,6 +156,9 @@ def connect(
         if "is not a VIM server" in str(exc) or "is down" in str(exc):
             raise CollectionError(f"{where}{endpoint.path} is not a vSphere API endpoint") from None
         raise
+    # From here on only allow-listed read methods can be sent (scanner/collector/readonly.py).
+    enforce_read_only(service_instance)
+    return service_instance
 
 
 def disconnect(service_instance: Any) -> None:

@@ -1,0 +1,79 @@
+"""Read-only by construction: the collector may send only SOAP methods on this allow-list.
+
+Every vSphere API call made through pyVmomi — explicit method calls and property reads alike —
+ends in ``SoapStubAdapter.InvokeMethod`` with the method's WSDL name. :func:`enforce_read_only`
+wraps that entry point on a session's stub, so a method outside the list raises
+:class:`ReadOnlyViolation` *before* anything is sent. A unit test records every method of a full
+collection against the simulator and checks it against the same list.
+
+Add a method here only if it cannot change vCenter state (no ``*_Task``, no ``Create*`` other
+than the session-scoped view that ``DestroyView`` releases, no ``Update*``/``Set*``/``Reconfig*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.errors import CollectionError
+
+READ_ONLY_METHODS = frozenset(
+    {
+        # session
+        "RetrieveServiceContent",
+        "Login",
+        "Logout",
+        "CurrentTime",
+        # property reads: pyVmomi's attribute access sends Fetch (one property of one object)
+        "Fetch",
+        # property collector
+        "RetrieveProperties",
+        "RetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "CancelRetrievePropertiesEx",
+        # session-scoped views: created, read, destroyed; they change nothing in the inventory
+        "CreateContainerView",
+        "DestroyView",
+        # performance manager (queries only)
+        "QueryPerf",
+        "QueryPerfCounter",
+        "QueryPerfCounterByLevel",
+        "QueryAvailablePerfMetric",
+        "QueryPerfProviderSummary",
+        # option manager / about
+        "QueryOptions",
+    }
+)
+
+
+class ReadOnlyViolation(CollectionError):
+    """vmscan tried to call a vSphere method that is not known to be read-only (a bug in vmscan)."""
+
+
+def check_method(name: str) -> None:
+    if name not in READ_ONLY_METHODS:
+        raise ReadOnlyViolation(
+            f"refusing to call vSphere method {name!r}: vmscan only sends read-only methods (this is a bug)"
+        )
+
+
+def enforce_read_only(service_instance: Any, record: Callable[[str], None] | None = None) -> None:
+    """Make the session's stub refuse methods outside :data:`READ_ONLY_METHODS` (and report each call).
+
+    Managed objects returned by the server share the stub of the call that produced them, so
+    wrapping it once covers every object reached from ``service_instance``.
+    """
+    stub = service_instance._stub
+    if getattr(stub, "_vmscan_read_only", False):
+        return
+    original = stub.InvokeMethod
+
+    def invoke_method(mo: Any, info: Any, args: Any, outerStub: Any = None) -> Any:
+        name = str(info.wsdlName)
+        check_method(name)
+        if record is not None:
+            record(name)
+        return original(mo, info, args, outerStub) if outerStub is not None else original(mo, info, args)
+
+    stub.InvokeMethod = invoke_method
+    stub._vmscan_read_only = True
