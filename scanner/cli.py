@@ -77,6 +77,33 @@ def inventory_command(inputs: tuple[str, ...]) -> None:
     click.echo(format_summary(summarize(estate)))
 
 
+@main.command("export")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--format", "fmt", type=click.Choice(["rvtools"]), default="rvtools", show_default=True,
+              help="Output layout.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Workbook to write (.xlsx); written atomically.")
+def export_command(inputs: tuple[str, ...], fmt: str, output: str) -> None:
+    """Write an inventory as an RVTools-4.x-compatible workbook.
+
+    INPUT is a vmscan snapshot, an RVTools .xlsx or a folder of RVTools CSV files; several inputs
+    are merged. Tools that import RVTools exports (and vmscan itself) can read the result.
+
+    \b
+    Example:
+      vmscan export estate.json.gz --format rvtools -o estate-rvtools.xlsx
+    """
+    from scanner.errors import OutputError
+    from scanner.inputs import load_inputs
+    from scanner.rvtools.writer import write_rvtools
+
+    if not output.lower().endswith(".xlsx"):
+        raise OutputError(f"{output}: the RVTools export must be an .xlsx file")
+    estate, _ = load_inputs(list(inputs))
+    counts = write_rvtools(estate, output)
+    click.echo(f"wrote {output}: {counts.get('vInfo', 0)} VMs, {len(counts)} tabs ({fmt} layout)", err=True)
+
+
 @main.command("anonymize")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", required=True, metavar="OUT.json.gz", help="Anonymized snapshot to write.")
