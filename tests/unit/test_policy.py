@@ -144,3 +144,18 @@ def test_sections_added_by_others_merge_generically(tmp_path):
     assert policy.data["sizing"]["avs"] == {"cpu_overcommit": 6.0, "ftt": "raid1"}
     with pytest.raises(InputError, match=r"unknown key 'sizing\.avs\.cpu_overcomit'"):
         build_policy(defaults, {"sizing": {"avs": {"cpu_overcomit": 6}}}, "policy.toml")
+
+
+def test_documented_example_policy_loads_and_applies():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "policy.toml"
+    policy = load_policy(str(example))
+    assert policy.threshold("snapshot_max_age_days") == 7
+    assert policy.rule_overrides["net.nic-legacy"].enabled is False
+    assert policy.retain.custom_attributes == {"Migrate": "no"}
+    family = policy.data["guest_os"]["families"]["windows_server_2012"]
+    assert family["end_of_support"] == dt.date(2026, 10, 13)
+    assert family["guest_ids"] == ["windows8Server64Guest"]  # untouched keys keep their defaults
+    vm = clean_vm(guest_id_tools="windows8Server64Guest", guest_full_name_tools=None)
+    assert fails(vm, policy) == {"vm.guest-os-end-of-support": "blocker"}
