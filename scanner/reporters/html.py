@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -121,8 +122,11 @@ def _gib(value: int | None) -> float | None:
     return None if value is None else round(value / GIB, 1)
 
 
-def vm_table_payload(estate: Estate, assessment: Assessment) -> dict[str, Any]:
-    """Compact column-oriented rows for the browser (arrays, not objects, to keep the file small)."""
+def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
+    """The data island's JSON, in pieces: compact arrays per VM (not objects, to keep the file small).
+
+    Streamed row by row so that 100,000 VMs never exist as one giant Python structure or string.
+    """
     vm_by_id = {vm.id: vm for vm in estate.all_vms()}
     rule_index = {rule.id: i for i, rule in enumerate(assessment.rules)}
     target_index = {target: i for i, target in enumerate(assessment.targets)}
@@ -141,11 +145,20 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> dict[str, Any]:
             finding.remediation if rule is None or finding.remediation != rule.remediation else None,
             finding.methods,
         ])
-    rows: list[list[Any]] = []
-    details: list[Any] = []
-    for outcome in assessment.vms:
+    meta = {
+        "targets": assessment.targets,
+        "methods": list(METHODS),
+        "labels": LABELS,
+        "rules": [
+            {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
+             "references": r.references}
+            for r in assessment.rules
+        ],
+    }
+    yield str(json_for_script(meta))[:-1] + ',"rows":['
+    for position, outcome in enumerate(assessment.vms):
         vm = vm_by_id.get(outcome.vm_id)
-        rows.append([
+        row = [
             outcome.vm_id,
             outcome.name,
             outcome.vcenter,
@@ -161,25 +174,19 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> dict[str, Any]:
             outcome.disposition,
             sorted({rule_index[r] for r in outcome.finding_ids + outcome.unknown_ids if r in rule_index}),
             1 if vm and vm.template else 0,
-        ])
-        details.append([
+        ]
+        yield ("," if position else "") + json_for_script(row)
+    yield '],"details":['
+    for position, outcome in enumerate(assessment.vms):
+        vm = vm_by_id.get(outcome.vm_id)
+        detail = [
             {t: outcome.methods.get(t, {}) for t in assessment.targets},
             outcome.disposition_reasons,
             findings_by_vm.get(outcome.vm_id, []),
             _vm_facts(vm) if vm else [],
-        ])
-    return {
-        "targets": assessment.targets,
-        "methods": list(METHODS),
-        "labels": LABELS,
-        "rules": [
-            {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
-             "references": r.references}
-            for r in assessment.rules
-        ],
-        "rows": rows,
-        "details": details,
-    }
+        ]
+        yield ("," if position else "") + json_for_script(detail)
+    yield "]}"
 
 
 def _vm_facts(vm: VM) -> list[list[Any]]:
@@ -255,7 +262,12 @@ def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
     ]
 
 
-def render_html(estate: Estate, assessment: Assessment, generated_at: datetime | None = None) -> str:
+# Stands in for the data island while the template renders; the JSON is streamed in its place.
+DATA_PLACEHOLDER = "\x00vmscan-data-island\x00"
+
+
+def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime | None = None) -> Iterator[str]:
+    """The report as a sequence of text pieces (page head, JSON island pieces, page tail)."""
     env = _environment()
     css = _read_resource("report.css")
     script = _read_resource("report.js")
@@ -274,18 +286,31 @@ def render_html(estate: Estate, assessment: Assessment, generated_at: datetime |
         "policy_json": json.dumps(assessment.policy, indent=2, sort_keys=True, ensure_ascii=False, default=str),
         "css": Markup(css),  # noqa: S704 - our own stylesheet shipped in the package
         "script": Markup(script),  # noqa: S704 - our own script shipped in the package
-        "data_json": json_for_script(vm_table_payload(estate, assessment)),
+        "data_json": Markup(DATA_PLACEHOLDER),  # noqa: S704 - a fixed marker, replaced below
         "csp": (
             f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; "
             "img-src data:; base-uri 'none'; form-action 'none'"
         ),
         "donut_radius": charts.DONUT_RADIUS,
     }
-    return env.get_template("report.html.j2").render(context)
+    page = env.get_template("report.html.j2").render(context)
+    head, tail = page.split(DATA_PLACEHOLDER)
+    yield head
+    yield from vm_table_payload(estate, assessment)
+    yield tail
+
+
+def render_html(estate: Estate, assessment: Assessment, generated_at: datetime | None = None) -> str:
+    return "".join(render_parts(estate, assessment, generated_at))
 
 
 def write_html(estate: Estate, assessment: Assessment, path: str | os.PathLike[str]) -> None:
-    """Render and write the report atomically."""
-    text = render_html(estate, assessment)
+    """Render and write the report atomically, streaming the VM data in batches."""
     with atomic_write(path) as handle:
-        handle.write(text)
+        batch: list[str] = []
+        for piece in render_parts(estate, assessment):
+            batch.append(piece)
+            if len(batch) >= 1000:
+                handle.write("".join(batch))
+                batch.clear()
+        handle.write("".join(batch))
