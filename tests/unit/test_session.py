@@ -80,3 +80,48 @@ def test_not_a_vsphere_endpoint() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def self_signed_https_server(tmp_path: object) -> object:
+    """An HTTPS server on 127.0.0.1 with a throw-away self-signed certificate (needs openssl)."""
+    import http.server
+    import shutil
+    import subprocess
+    import threading
+    from pathlib import Path
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not found")
+    directory = Path(str(tmp_path))
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=vc.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_untrusted_certificate_is_refused_even_on_localhost(self_signed_https_server: int) -> None:
+    """pyVmomi skips verification for 127.0.0.1 unless given a context; vmscan always gives one."""
+    with pytest.raises(CollectionError) as info:
+        connect(f"https://127.0.0.1:{self_signed_https_server}/sdk", "user", "Secr3t!")
+    message = str(info.value)
+    assert "not trusted" in message and "--insecure" in message
+    assert "Secr3t!" not in message and "\n" not in message
+
+
+def test_insecure_skips_verification(self_signed_https_server: int) -> None:
+    """With --insecure the TLS handshake succeeds; this server is no vCenter, which is the error."""
+    with pytest.raises(CollectionError) as info:
+        connect(f"https://127.0.0.1:{self_signed_https_server}/sdk", "user", "Secr3t!", insecure=True)
+    assert "not trusted" not in str(info.value)
