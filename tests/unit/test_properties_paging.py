@@ -83,3 +83,22 @@ def test_stopping_early_cancels_the_server_side_result() -> None:
     next(iterator)
     iterator.close()
     assert collector.calls[-1] == ("CancelRetrievePropertiesEx", "token-1")
+
+
+def test_missing_properties_become_collection_issues() -> None:
+    from scanner.collector.collect import _issues
+    from scanner.collector.mappers import Lookups
+
+    items = list(
+        retrieve_pages(FakePropertyCollector([[content("vm-4", "db01", ["config.hardware.device"])]]), None, 10)
+    )
+    issues = _issues("vc1", Lookups(vcenter_name="vc1", vcenter_uuid="uuid-1"), items)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.vcenter, issue.object_id, issue.object_name, issue.property) == (
+        "vc1",
+        "uuid-1/vm-4",
+        "db01",
+        "config.hardware.device",
+    )
+    assert issue.message.startswith("NoPermission")
