@@ -36,6 +36,7 @@ from scanner.errors import InputError
 from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
+from scanner.reporters.cells import FORMULA_TRIGGERS
 
 MAP_FORMAT = "vmscan-anonymization-map"
 MAP_VERSION = 1
@@ -644,7 +645,6 @@ def anonymize_estate(estate: Estate, mapping: AnonymizationMap, hide_attribute_k
 # -- reversing ------------------------------------------------------------------------------------
 
 _HTML_EXTRA = str.maketrans({"\\": "&#92;", "\n": "&#10;", "\r": "&#13;", "\u2028": "&#8232;", "\u2029": "&#8233;"})
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _html_escape(text: str) -> str:
@@ -674,7 +674,7 @@ def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], s
 
 def _guard_cell(original_cell: str, new_cell: str) -> str:
     """A cell that gained a formula prefix from a restored name is made inert for spreadsheet apps."""
-    if new_cell != original_cell and new_cell.startswith(_FORMULA_PREFIXES):
+    if new_cell != original_cell and new_cell.startswith(FORMULA_TRIGGERS):
         return "'" + new_cell
     return new_cell
 

@@ -57,6 +57,16 @@ def from_plain(cls: type[T], data: Any, path: str = "$") -> T:
     return typing.cast(T, _convert(cls, data, path))
 
 
+def _valid_unicode(text: str, path: str) -> str:
+    """JSON can spell a lone surrogate (\\ud800); such text cannot be written as UTF-8, so refuse it here."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SchemaMismatch(f"{path}: text contains a lone surrogate (not valid Unicode)") from None
+    return text
+
+
 def _convert(tp: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
@@ -83,7 +93,7 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise SchemaMismatch(f"{path}: expected an object")
         _, value_type = typing.get_args(tp)
-        return {str(k): _convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
+        return {_valid_unicode(str(k), path): _convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, dict):
             raise SchemaMismatch(f"{path}: expected an object")
@@ -114,5 +124,5 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
     if tp is str:
         if not isinstance(value, str):
             raise SchemaMismatch(f"{path}: expected a string")
-        return value
+        return _valid_unicode(value, path)
     raise SchemaMismatch(f"{path}: unsupported type {tp!r}")
