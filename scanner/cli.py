@@ -148,7 +148,7 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
 
 
 def collect_live(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
-                 page_size: int | None, perf_days: int) -> Any:
+                 page_size: int | None, perf_days: int, parser: str = "stream") -> Any:
     """Prompt for what is missing and collect one vCenter (shared by `collect` and `scan`)."""
     from scanner.collector.collect import collect_estate
     from scanner.collector.properties import DEFAULT_PAGE_SIZE
@@ -181,6 +181,7 @@ def collect_live(server: str, user: str | None, password_env: str | None, insecu
         page_size=page_size or DEFAULT_PAGE_SIZE,
         progress=progress,
         perf_days=perf_days,
+        parser=parser,
     )
 
 
@@ -214,6 +215,14 @@ def collect_live(server: str, user: str | None, password_env: str | None, insecu
     help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
 )
 @click.option(
+    "--parser",
+    type=click.Choice(["stream", "pyvmomi"]),
+    default="stream",
+    show_default=True,
+    help="How PropertyCollector responses are read: vmscan's streaming parser, or pyVmomi's deserializer "
+    "(slower, more memory; the reference).",
+)
+@click.option(
     "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (.json.gz)."
 )
 def collect_command(
@@ -224,6 +233,7 @@ def collect_command(
     ca_file: str | None,
     page_size: int | None,
     perf_days: int,
+    parser: str,
     output: str,
 ) -> None:
     """Collect a vCenter inventory, read-only, into a snapshot file.
@@ -237,6 +247,7 @@ def collect_command(
       VC_PASS=... vmscan collect -s https://vc.example.com -u ro@vsphere.local --password-env VC_PASS -o estate.json.gz
       vmscan collect -s http://127.0.0.1:8989/sdk -u user --password-env VCSIM_PASS -o sim.json.gz
       vmscan collect -s vc.example.com -u ro@vsphere.local --perf-days 7 -o estate.json.gz
+      vmscan collect -s vc.example.com -u ro@vsphere.local --parser pyvmomi -o estate.json.gz
     """
     from scanner.errors import OutputError
     from scanner.inventory.io import save_estate
@@ -247,7 +258,7 @@ def collect_command(
     if not os.access(output_dir, os.W_OK):
         # Checked up front so that a long collection does not end in a write error.
         raise OutputError(f"cannot write to output folder {output_dir}: permission denied")
-    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days)
+    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days, parser)
     save_estate(estate, output)
     vcenter = estate.vcenters[0]
     click.echo(

@@ -7,7 +7,8 @@ One ContainerView + paged RetrievePropertiesEx per managed-object type, then pur
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import http.client
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pyVmomi import vim, vmodl
@@ -15,8 +16,16 @@ from pyVmomi import vim, vmodl
 from scanner import __version__
 from scanner.collector import mappers
 from scanner.collector.mappers import Lookups, PropertyValues
-from scanner.collector.properties import DEFAULT_PAGE_SIZE, ObjectProperties, retrieve_all, retrieve_one
+from scanner.collector.properties import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PARSER,
+    PARSERS,
+    ObjectProperties,
+    iter_all,
+    retrieve_one,
+)
 from scanner.collector.session import parse_server, vcenter_session
+from scanner.collector.soapstream import StreamParseError
 from scanner.errors import CollectionError
 from scanner.inventory.model import (
     CollectionIssue,
@@ -58,9 +67,17 @@ def _raw(item: ObjectProperties) -> PropertyValues:
 
 
 class _Collector:
-    def __init__(self, content: Any, vcenter_name: str, page_size: int, progress: ProgressCallback | None) -> None:
+    def __init__(
+        self,
+        content: Any,
+        vcenter_name: str,
+        page_size: int,
+        progress: ProgressCallback | None,
+        parser: str = DEFAULT_PARSER,
+    ) -> None:
         self.content = content
         self.page_size = page_size
+        self.parser = parser
         self.progress = progress
         about = content.about
         self.vcenter = VCenter(
@@ -75,7 +92,8 @@ class _Collector:
         self.lookups = Lookups(vcenter_name=vcenter_name, vcenter_uuid=about.instanceUuid or vcenter_name)
         self.issues: list[CollectionIssue] = []
 
-    def _retrieve(self, label: str, vim_type: type, paths: Iterable[str]) -> list[ObjectProperties]:
+    def _iter(self, label: str, vim_type: type, paths: Iterable[str]) -> Iterator[ObjectProperties]:
+        """Each object as it arrives (its collection issues recorded on the way)."""
         counted = 0
 
         def on_page(count: int) -> None:
@@ -84,9 +102,15 @@ class _Collector:
             if self.progress is not None:
                 self.progress(label, counted)
 
-        items = retrieve_all(self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page)
-        self.issues.extend(_issues(self.vcenter.name, self.lookups, items))
-        return items
+        for item in iter_all(
+            self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page, parser=self.parser
+        ):
+            if item.missing:
+                self.issues.extend(_issues(self.vcenter.name, self.lookups, [item]))
+            yield item
+
+    def _retrieve(self, label: str, vim_type: type, paths: Iterable[str]) -> list[ObjectProperties]:
+        return list(self._iter(label, vim_type, paths))
 
     def _structure(self) -> None:
         lookups = self.lookups
@@ -110,7 +134,7 @@ class _Collector:
         manager = self.content.customFieldsManager
         if manager is None:
             return
-        item = retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"])
+        item = retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser)
         for definition in (item.values.get("field") if item else None) or []:
             self.lookups.custom_field_names[int(definition.key)] = definition.name
 
@@ -185,9 +209,10 @@ class _Collector:
 
     def _vms(self) -> None:
         lookups = self.lookups
-        items = self._retrieve("VMs", vim.VirtualMachine, mappers.VM_PROPERTIES)
         vms = []
-        for item in items:
+        # Mapped one at a time as they arrive: the raw device lists of a large estate never
+        # need to be in memory together.
+        for item in self._iter("VMs", vim.VirtualMachine, mappers.VM_PROPERTIES):
             if item.values.get("parent") is not None:
                 lookups.parents[item.moref] = item.values["parent"]._moId
             vm = mappers.map_vm(item.moref, _raw(item), lookups)
@@ -202,8 +227,6 @@ class _Collector:
                     )
                 )
             vms.append(vm)
-            # Release the raw device lists as we go; they dominate memory on large estates.
-            item.values.clear()
         self.vcenter.vms = vms
 
     def run(self) -> VCenter:
@@ -223,10 +246,11 @@ def collect_vcenter(
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: ProgressCallback | None = None,
     perf_days: int = 0,
+    parser: str = DEFAULT_PARSER,
 ) -> tuple[VCenter, list[CollectionIssue]]:
     """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
     content = service_instance.RetrieveContent()
-    collector = _Collector(content, vcenter_name, page_size, progress)
+    collector = _Collector(content, vcenter_name, page_size, progress, parser)
     vcenter = collector.run()
     if perf_days > 0:
         from scanner.collector.perf import attach_perf
@@ -248,11 +272,15 @@ def collect_estate(
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: ProgressCallback | None = None,
     perf_days: int = 0,
+    parser: str = DEFAULT_PARSER,
 ) -> Estate:
     """Connect, collect the whole vCenter (and ``perf_days`` of VM history, 0 = none), log out.
 
-    Raises CollectionError on failure.
+    ``parser`` chooses how PropertyCollector responses are read: "stream" (vmscan's streaming
+    parser, the default) or "pyvmomi" (pyVmomi's deserializer). Raises CollectionError on failure.
     """
+    if parser not in PARSERS:
+        raise CollectionError(f"unknown parser {parser!r} (expected one of {', '.join(PARSERS)})")
     if page_size < 1:
         raise CollectionError(f"page size must be at least 1, got {page_size}")
     if perf_days < 0:
@@ -261,7 +289,7 @@ def collect_estate(
     collected_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file) as service_instance:
         try:
-            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days)
+            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days, parser)
         except vim.fault.NoPermission as fault:
             raise CollectionError(
                 f"user {user!r} may not read the inventory of {endpoint.display} "
@@ -271,6 +299,10 @@ def collect_estate(
             fault_name = type(fault).__name__.rsplit(".", 1)[-1]
             detail = getattr(fault, "msg", None) or ""
             raise CollectionError(f"collection from {endpoint.display} failed: {fault_name}: {detail}") from None
+        except StreamParseError as exc:
+            raise CollectionError(f"unreadable response from {endpoint.display}: {exc}") from None
+        except http.client.HTTPException as exc:
+            raise CollectionError(f"HTTP error from {endpoint.display} during collection: {exc}") from None
         except (ConnectionError, TimeoutError, OSError) as exc:
             raise CollectionError(
                 f"connection to {endpoint.display} lost during collection: {exc.__class__.__name__}"

@@ -20,6 +20,13 @@ from pyVmomi import vim, vmodl
 
 DEFAULT_PAGE_SIZE = 500
 
+# How PropertyCollector responses are read: vmscan's streaming parser (fast, bounded memory;
+# scanner/collector/soapstream.py) or pyVmomi's own deserializer (the reference).
+PARSER_STREAM = "stream"
+PARSER_PYVMOMI = "pyvmomi"
+PARSERS = (PARSER_STREAM, PARSER_PYVMOMI)
+DEFAULT_PARSER = PARSER_STREAM
+
 
 @dataclasses.dataclass
 class MissingProperty:
@@ -79,7 +86,11 @@ def _missing(entry: Any) -> list[MissingProperty]:
 
 
 def retrieve_pages(
-    property_collector: Any, spec: Any, page_size: int, on_page: PageCallback | None = None
+    property_collector: Any,
+    spec: Any,
+    page_size: int,
+    on_page: PageCallback | None = None,
+    parser: str = PARSER_PYVMOMI,
 ) -> Iterator[ObjectProperties]:
     """Yield every object of ``spec``, following ContinueRetrievePropertiesEx tokens.
 
@@ -87,6 +98,13 @@ def retrieve_pages(
     simulator ignores the limit and returns everything at once. If iteration stops early the
     remaining result set is released with CancelRetrievePropertiesEx.
     """
+    if parser == PARSER_STREAM:
+        from scanner.collector.soapstream import stream_pages
+
+        yield from stream_pages(property_collector, spec, page_size, on_page)
+        return
+    if parser != PARSER_PYVMOMI:
+        raise ValueError(f"unknown parser {parser!r} (expected one of {', '.join(PARSERS)})")
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page_size)
     result = property_collector.RetrievePropertiesEx(specSet=[spec], options=options)
     token = None
@@ -110,26 +128,45 @@ def retrieve_pages(
                 property_collector.CancelRetrievePropertiesEx(token=token)
 
 
+def iter_all(
+    content: Any,
+    vim_type: type,
+    paths: Sequence[str],
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on_page: PageCallback | None = None,
+    parser: str = PARSER_PYVMOMI,
+) -> Iterator[ObjectProperties]:
+    """Properties ``paths`` of every ``vim_type`` object under the root folder (recursive), as they arrive.
+
+    With the streaming parser each object is yielded as soon as it is parsed, so a caller that
+    maps and drops it keeps memory bounded however large the page.
+    """
+    view = _container_view(content, vim_type)
+    try:
+        spec = _filter_spec(view, vim_type, paths, via_view=True)
+        yield from retrieve_pages(content.propertyCollector, spec, page_size, on_page, parser)
+    finally:
+        with contextlib.suppress(Exception):
+            view.DestroyView()
+
+
 def retrieve_all(
     content: Any,
     vim_type: type,
     paths: Sequence[str],
     page_size: int = DEFAULT_PAGE_SIZE,
     on_page: PageCallback | None = None,
+    parser: str = PARSER_PYVMOMI,
 ) -> list[ObjectProperties]:
     """Properties ``paths`` of every ``vim_type`` object under the root folder (recursive)."""
-    view = _container_view(content, vim_type)
-    try:
-        spec = _filter_spec(view, vim_type, paths, via_view=True)
-        return list(retrieve_pages(content.propertyCollector, spec, page_size, on_page))
-    finally:
-        with contextlib.suppress(Exception):
-            view.DestroyView()
+    return list(iter_all(content, vim_type, paths, page_size, on_page, parser))
 
 
-def retrieve_one(content: Any, obj: Any, vim_type: type, paths: Sequence[str]) -> ObjectProperties | None:
+def retrieve_one(
+    content: Any, obj: Any, vim_type: type, paths: Sequence[str], parser: str = PARSER_PYVMOMI
+) -> ObjectProperties | None:
     """Properties of a single known object (e.g. the CustomFieldsManager), in one call."""
     spec = _filter_spec(obj, vim_type, paths, via_view=False)
-    for item in retrieve_pages(content.propertyCollector, spec, page_size=1):
+    for item in retrieve_pages(content.propertyCollector, spec, page_size=1, parser=parser):
         return item
     return None

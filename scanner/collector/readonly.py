@@ -57,6 +57,18 @@ def check_method(name: str) -> None:
         )
 
 
+def check_stub_call(stub: Any, name: str) -> None:
+    """The same check (and recording) for code that sends SOAP over a session's stub itself.
+
+    The streaming parser (soapstream.py) posts its PropertyCollector requests on the stub's
+    connection without going through ``InvokeMethod``; it calls this first.
+    """
+    check_method(name)
+    record = getattr(stub, "_vmscan_record", None)
+    if record is not None:
+        record(name)
+
+
 def enforce_read_only(service_instance: Any, record: Callable[[str], None] | None = None) -> None:
     """Make the session's stub refuse methods outside :data:`READ_ONLY_METHODS` (and report each call).
 
@@ -77,3 +89,4 @@ def enforce_read_only(service_instance: Any, record: Callable[[str], None] | Non
 
     stub.InvokeMethod = invoke_method
     stub._vmscan_read_only = True
+    stub._vmscan_record = record

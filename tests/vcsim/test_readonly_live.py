@@ -26,6 +26,17 @@ def test_full_collection_sends_only_read_only_methods(vcsim: Simulator, seeded_m
         return original(self, mo, info, args, outerStub)
 
     monkeypatch.setattr(SoapStubAdapter, "InvokeMethod", recording)
+    # The streaming parser posts PropertyCollector calls on the stub's connection itself, after
+    # the same allow-list check: record there too.
+    import scanner.collector.soapstream as soapstream
+
+    checked = soapstream.check_stub_call
+
+    def recording_stream(stub, name):
+        sent.append(name)
+        return checked(stub, name)
+
+    monkeypatch.setattr(soapstream, "check_stub_call", recording_stream)
     estate = collect_estate(vcsim.sdk_url, vcsim.user, vcsim.password, page_size=5, perf_days=1)
     assert len(estate.all_vms()) == vcsim.topology.vm_count
     assert set(sent) - READ_ONLY_METHODS == set()

@@ -1,0 +1,624 @@
+"""Stream-parse PropertyCollector responses, bypassing pyVmomi's SOAP deserializer.
+
+pyVmomi's deserializer builds every data object through expat callbacks and type-checked
+``setattr``; on a 10,000-VM ``RetrievePropertiesEx`` response (~120 MB with the device lists) it
+needs tens of seconds and holds the whole result in memory. Here pyVmomi still does everything
+else (session, cookie, connection pool, serializing the request), but the HTTP response body is
+fed chunk by chunk into an lxml pull parser and each ``objects`` element is converted as soon
+as it is complete, then dropped. Memory is bounded by one object plus one read buffer.
+
+The values produced are the same pyVmomi classes the deserializer would produce (data objects
+are created without running their type-checking constructor, with the same defaults), so the
+pure mappers in mappers.py work on either path unchanged; a live test checks that both paths
+give identical snapshots.
+
+Conversion follows pyVmomi's rules: ``xsi:type`` narrows the static type (polymorphic device
+lists, backings), ``ArrayOf*`` values become lists, managed object references become pyVmomi
+managed objects bound to the session's stub, faults in ``missingSet`` are reported per property,
+and a SOAP fault (HTTP 500) is deserialized by pyVmomi and raised exactly as pyVmomi would.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lxml import etree
+from pyVmomi import SoapAdapter, VmomiSupport
+
+from scanner.collector.properties import MissingProperty, ObjectProperties
+from scanner.collector.readonly import check_stub_call
+
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+READ_CHUNK_BYTES = 256 * 1024
+
+DataObject = VmomiSupport.DataObject
+ManagedObject = VmomiSupport.ManagedObject
+LocalizedMethodFault = VmomiSupport.GetVmodlType("vmodl.LocalizedMethodFault")
+# Types whose xsi:type is ignored (as pyVmomi does): their value names a type or method.
+DYNAMIC_TYPES = (type, VmomiSupport.ManagedMethod, VmomiSupport.PropertyPath)
+# xsd primitive names do not collide with vSphere type names (those are capitalised).
+XSD_TYPES = {
+    "string": str,
+    "boolean": bool,
+    "byte": VmomiSupport.byte,
+    "short": VmomiSupport.short,
+    "int": int,
+    "long": VmomiSupport.long,
+    "float": float,
+    "double": VmomiSupport.double,
+    "dateTime": VmomiSupport.datetime,
+    "base64Binary": VmomiSupport.binary,
+    "anyURI": VmomiSupport.URI,
+    "anyType": object,
+}
+
+
+class StreamParseError(ValueError):
+    """The response is not a PropertyCollector result vmscan can read."""
+
+
+Converter = Callable[[Any], Any]
+
+
+@dataclasses.dataclass
+class _DataInfo:
+    cls: type
+    defaults: dict[str, Any]
+    list_attrs: tuple[str, ...]
+    # XML element name -> (attribute name, property type, the property is a list)
+    props: dict[str, tuple[str, Any, bool]]
+    # Full tag ("{urn:vim25}key") -> (attribute name, converter, is a list); filled as seen.
+    by_tag: dict[str, tuple[str, Converter, bool] | None] = dataclasses.field(default_factory=dict)
+
+
+def _default(prop: Any) -> Any:
+    """The value DataObject.__init__ gives an unset property (lists are handled separately)."""
+    ptype = prop.type
+    if prop.flags & VmomiSupport.F_OPTIONAL:
+        return None
+    if ptype is bool:
+        return False
+    if issubclass(ptype, VmomiSupport.Enum):
+        return None
+    if issubclass(ptype, str):
+        return ""
+    if issubclass(ptype, int | float):
+        return ptype(0)
+    return None
+
+
+def _is_list(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, list)
+
+
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _parse_bool(elem: Any) -> bool:
+    try:
+        return BOOLEANS[elem.text]
+    except KeyError:
+        raise StreamParseError(f"not a boolean: {elem.text!r}") from None
+
+
+def _text(elem: Any) -> str:
+    return elem.text or ""
+
+
+class TypeCatalog:
+    """Resolves wsdl type names to pyVmomi types and builds (and caches) one converter per type.
+
+    A converter turns one XML element into a value. Converters for primitive types ignore
+    ``xsi:type`` (it cannot change the value); those for data objects and untyped values
+    (``anyType``) honour it, which is what makes polymorphic device lists work.
+    """
+
+    def __init__(self, stub: Any) -> None:
+        self.stub = stub
+        self.version = getattr(stub, "version", None)
+        self._wsdl: dict[str, Any] = {}
+        self._managed: dict[str, type] = {}
+        self._data: dict[type, _DataInfo] = {}
+        self._static: dict[Any, Converter] = {}  # declared type -> converter (xsi-aware)
+        self._exact: dict[Any, Converter] = {}  # concrete type -> converter
+        self._narrowed: dict[tuple[str, Any], Converter] = {}  # (xsi:type, declared type) -> converter
+        self._plain_data: dict[type, Converter] = {}  # data object type -> converter (no fault wrapping)
+        self._local: dict[str, str] = {}
+        self._any = self.converter(object)
+
+    # --- names and types ---------------------------------------------------------------------
+
+    def local(self, tag: Any) -> str | None:
+        """``{urn:vim25}key`` -> ``key``; None for anything that is not an element name."""
+        name = self._local.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                return None
+            name = tag.rsplit("}", 1)[-1]
+            self._local[tag] = name
+        return name
+
+    def _compatible(self, tp: Any) -> Any:
+        if self.version and isinstance(tp, type) and hasattr(tp, "_version"):
+            return VmomiSupport.GetCompatibleType(tp, self.version)
+        return tp
+
+    def wsdl_type(self, qualified: str) -> Any:
+        """The type an ``xsi:type`` value names (``xsd:int``, ``ArrayOfVirtualDevice``); False if unknown."""
+        tp = self._wsdl.get(qualified)
+        if tp is None:
+            name = qualified.rsplit(":", 1)[-1]
+            if name.endswith("ManagedObjectReference"):
+                # pyVmomi models references as ManagedObject (and ArrayOfManagedObject).
+                name = name[: -len("Reference")]
+            tp = XSD_TYPES.get(name)
+            if tp is None:
+                try:
+                    tp = VmomiSupport.GetWsdlType(VmomiSupport.XMLNS_VMODL_BASE, name)
+                except KeyError:
+                    try:
+                        tp = VmomiSupport.GuessWsdlType(name)
+                    except KeyError:
+                        # Unknown to this pyVmomi (newer server): keep the declared type.
+                        tp = False
+            if tp is not False:
+                tp = self._compatible(tp)
+            self._wsdl[qualified] = tp
+        return tp
+
+    def managed_type(self, name: str) -> type:
+        tp = self._managed.get(name)
+        if tp is None:
+            try:
+                tp = VmomiSupport.GetWsdlType(VmomiSupport.XMLNS_VMODL_BASE, name)
+            except KeyError:
+                try:
+                    tp = VmomiSupport.GuessWsdlType(name)
+                except KeyError:
+                    tp = ManagedObject
+            tp = self._compatible(tp)
+            self._managed[name] = tp
+        return tp
+
+    def data_info(self, cls: type) -> _DataInfo:
+        info = self._data.get(cls)
+        if info is None:
+            defaults: dict[str, Any] = {}
+            list_attrs = []
+            props: dict[str, tuple[str, Any, bool]] = {}
+            for prop in cls._GetPropertyList():  # type: ignore[attr-defined]
+                is_list = _is_list(prop.type)
+                if is_list:
+                    list_attrs.append(prop.name)
+                else:
+                    defaults[prop.name] = _default(prop)
+                props[prop.name] = (prop.name, prop.type, is_list)
+            info = _DataInfo(cls=cls, defaults=defaults, list_attrs=tuple(list_attrs), props=props)
+            self._data[cls] = info
+        return info
+
+    def _property(self, info: _DataInfo, tag: Any) -> tuple[str, Converter, bool] | None:
+        name = self.local(tag)
+        prop = info.props.get(name) if name is not None else None
+        entry: tuple[str, Converter, bool] | None = None
+        if prop is not None:
+            attr, ptype, is_list = prop
+            converter: Converter
+            if info.cls is LocalizedMethodFault and attr == "fault":
+                converter = self._fault_body
+            else:
+                converter = self.converter(ptype.Item if is_list else ptype)
+            entry = (attr, converter, is_list)
+        info.by_tag[tag] = entry
+        return entry
+
+    # --- converters --------------------------------------------------------------------------
+
+    def value(self, elem: Any, declared: Any) -> Any:
+        """Convert one element whose declared type is ``declared``."""
+        return self.converter(declared)(elem)
+
+    def converter(self, declared: Any) -> Converter:
+        """The converter for elements declared as ``declared`` (honouring xsi:type where it matters)."""
+        conv = self._static.get(declared)
+        if conv is None:
+            conv = self._make_static(declared)
+            self._static[declared] = conv
+        return conv
+
+    def _make_static(self, declared: Any) -> Converter:
+        polymorphic = declared is object or (isinstance(declared, type) and issubclass(declared, DataObject | list))
+        if not polymorphic:
+            return self.exact(declared)
+        base = self.exact(declared)
+        narrowed = self._narrowed
+
+        def convert(elem: Any) -> Any:
+            xsi = elem.get(XSI_TYPE)
+            if xsi is None:
+                return base(elem)
+            conv = narrowed.get((xsi, declared))
+            if conv is None:
+                conv = self._narrow(xsi, declared, base)
+            return conv(elem)
+
+        return convert
+
+    def _narrow(self, xsi: str, declared: Any, base: Converter) -> Converter:
+        dynamic = self.wsdl_type(xsi)
+        conv = base
+        if dynamic is not False and not (_is_list(dynamic) and _is_list(declared)):
+            conv = self.exact(dynamic)
+        self._narrowed[(xsi, declared)] = conv
+        return conv
+
+    def exact(self, tp: Any) -> Converter:
+        """The converter for elements of exactly type ``tp``."""
+        conv = self._exact.get(tp)
+        if conv is None:
+            conv = self._make_exact(tp)
+            self._exact[tp] = conv
+        return conv
+
+    def _make_exact(self, tp: Any) -> Converter:
+        if tp is str or tp is VmomiSupport.URI or tp is VmomiSupport.PropertyPath:
+            return _text
+        if tp is VmomiSupport.ManagedMethod:
+            return _text
+        if tp is bool:
+            return _parse_bool
+        if tp is object:
+            # An untyped value without xsi:type (pyVmomi cannot read these either); keep its text.
+            return lambda e: e.text
+        if tp is VmomiSupport.datetime:
+            return self._datetime
+        if tp is VmomiSupport.binary:
+            return lambda e: VmomiSupport.binary(base64.b64decode(e.text or ""))
+        if tp is type:
+            return lambda e: (self.wsdl_type(e.text) or None) if e.text else None
+        if not isinstance(tp, type):
+            raise StreamParseError(f"cannot convert values of type {tp!r}")
+        if issubclass(tp, ManagedObject):
+            return self._managed_ref
+        if issubclass(tp, VmomiSupport.Enum):
+            return _text
+        declared: Any = tp  # pyVmomi's generated types carry attributes mypy cannot see
+        if issubclass(tp, list):
+            item = self.converter(declared.Item)
+            return lambda e: [item(child) for child in e]
+        if issubclass(tp, Exception) and tp is not LocalizedMethodFault:
+            # On the wire a fault-typed value is a LocalizedMethodFault; pyVmomi unwraps it.
+            return self._localized_fault
+        if issubclass(tp, DataObject):
+            return self._data_converter(tp)
+        if issubclass(tp, int | float):
+            return lambda e: declared(e.text)
+        if issubclass(tp, str):
+            return lambda e: declared(e.text or "")  # e.g. pyVmomi's Link
+        raise StreamParseError(f"cannot convert values of type {tp.__name__}")
+
+    def _data_converter(self, cls: type) -> Converter:
+        conv = self._plain_data.get(cls)
+        if conv is None:
+            conv = self._make_data_converter(self.data_info(cls))
+            self._plain_data[cls] = conv
+        return conv
+
+    def _fault_body(self, elem: Any) -> Any:
+        """The ``fault`` inside a LocalizedMethodFault: the fault data object itself."""
+        xsi = elem.get(XSI_TYPE)
+        tp = self.wsdl_type(xsi) if xsi is not None else False
+        if not (isinstance(tp, type) and issubclass(tp, DataObject)):
+            tp = VmomiSupport.GetVmodlType("vmodl.MethodFault")
+        return self._data_converter(tp)(elem)
+
+    def _make_data_converter(self, info: _DataInfo) -> Converter:
+        cls = info.cls
+        defaults = info.defaults
+        list_attrs = info.list_attrs
+        by_tag = info.by_tag
+        new: Any = cls.__new__
+        set_dict = object.__setattr__
+        is_fault_wrapper = cls is LocalizedMethodFault
+
+        def convert(elem: Any) -> Any:
+            values = defaults.copy()
+            for attr in list_attrs:
+                values[attr] = []
+            for child in elem:
+                tag = child.tag
+                prop = by_tag[tag] if tag in by_tag else self._property(info, tag)
+                if prop is None:
+                    continue  # a property this pyVmomi does not know (newer server)
+                attr, conv, is_list = prop
+                value = conv(child)
+                if not is_list:
+                    values[attr] = value
+                elif isinstance(value, list):
+                    values[attr].extend(value)
+                else:
+                    values[attr].append(value)
+            obj = new(cls)
+            set_dict(obj, "__dict__", values)
+            if is_fault_wrapper and values.get("fault") is not None:
+                fault = values["fault"]
+                fault.__dict__["msg"] = values.get("localizedMessage")
+                return fault
+            return obj
+
+        return convert
+
+    def _datetime(self, elem: Any) -> Any:
+        value = SoapAdapter.Iso8601.ParseISO8601(elem.text or "")
+        if not value:
+            raise StreamParseError(f"not a date-time: {elem.text!r}")
+        return value
+
+    def _managed_ref(self, elem: Any) -> Any:
+        cls = self.managed_type(elem.get("type") or "ManagedObject")
+        return cls(elem.text, self.stub, None)
+
+    def _localized_fault(self, elem: Any) -> Any:
+        return self.exact(LocalizedMethodFault)(elem)
+
+    # --- PropertyCollector result ------------------------------------------------------------
+
+    def object_content(self, elem: Any) -> ObjectProperties:
+        """One ``objects`` element (ObjectContent) -> ObjectProperties."""
+        obj: Any = None
+        values: dict[str, Any] = {}
+        missing: list[MissingProperty] = []
+        for child in elem:
+            name = self.local(child.tag)
+            if name == "propSet":
+                prop_name: str | None = None
+                value: Any = None
+                for part in child:
+                    part_name = self.local(part.tag)
+                    if part_name == "name":
+                        prop_name = part.text
+                    elif part_name == "val":
+                        value = self._any(part)
+                if prop_name is None:
+                    raise StreamParseError("propSet without a name")
+                values[prop_name] = value
+            elif name == "obj":
+                obj = self._managed_ref(child)
+            elif name == "missingSet":
+                missing.append(self._missing(child))
+        if obj is None:
+            raise StreamParseError("objects element without obj")
+        return ObjectProperties(moref=obj._moId, obj=obj, values=values, missing=missing)
+
+    def _missing(self, elem: Any) -> MissingProperty:
+        path = ""
+        fault_name = "Unknown"
+        message = ""
+        for part in elem:
+            part_name = self.local(part.tag)
+            if part_name == "path":
+                path = part.text or ""
+            elif part_name == "fault":
+                fault = self._localized_fault(part)
+                if isinstance(fault, Exception):
+                    fault_name = type(fault).__name__.rsplit(".", 1)[-1]
+                    message = getattr(fault, "msg", None) or ""
+        return MissingProperty(path=path, fault=fault_name, message=message)
+
+
+@dataclasses.dataclass
+class StreamResult:
+    """Filled while a response is parsed: the continuation token, if the server sent one."""
+
+    token: str | None = None
+    bytes_read: int = 0
+
+
+def parse_retrieve_result(
+    chunks: Iterator[bytes], catalog: TypeCatalog, result: StreamResult
+) -> Iterator[ObjectProperties]:
+    """Yield each ObjectContent of a RetrievePropertiesEx/ContinueRetrievePropertiesEx response body.
+
+    ``chunks`` is the raw body; ``result.token`` is set once the token element has been read.
+    Only direct children of ``returnval`` count: a data object with an ``objects`` or ``token``
+    property deeper down is not mistaken for them.
+    """
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=("{*}objects", "{*}token"),
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    saw_response = False
+    for chunk in _bounded(chunks):
+        result.bytes_read += len(chunk)
+        try:
+            parser.feed(chunk)
+            events = list(parser.read_events())
+        except etree.XMLSyntaxError as exc:
+            raise StreamParseError(f"malformed SOAP response: {exc}") from None
+        for _event, elem in events:
+            parent = elem.getparent()
+            if parent is None or catalog.local(parent.tag) != "returnval":
+                continue
+            saw_response = True
+            if catalog.local(elem.tag) == "token":
+                result.token = elem.text or None
+            else:
+                yield catalog.object_content(elem)
+            # Drop what has been converted so that memory stays bounded by one object.
+            elem.clear()
+            parent.remove(elem)
+    try:
+        root = parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise StreamParseError(f"malformed SOAP response: {exc}") from None
+    if not saw_response and not _is_empty_response(root):
+        raise StreamParseError("not a RetrievePropertiesEx response")
+
+
+def _bounded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Split big chunks: libxml2 refuses to take a very large buffer in one feed."""
+    for chunk in chunks:
+        for start in range(0, len(chunk), READ_CHUNK_BYTES):
+            yield chunk[start : start + READ_CHUNK_BYTES]
+
+
+def _is_empty_response(root: Any) -> bool:
+    """An Envelope/Body/*Response with no returnval: the server found no objects."""
+    if root is None or not str(root.tag).endswith("}Envelope"):
+        return False
+    for body in root:
+        if str(body.tag).endswith("}Body"):
+            return any(str(child.tag).endswith("Response") for child in body)
+    return False
+
+
+def decoded_chunks(read: Callable[[int], bytes], content_encoding: str | None) -> Iterator[bytes]:
+    """Read the body in chunks, undoing gzip/deflate transfer compression."""
+    encoding = (content_encoding or "identity").lower()
+    inflater = None
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    elif encoding == "deflate":
+        inflater = zlib.decompressobj()
+    while True:
+        chunk = read(READ_CHUNK_BYTES)
+        if not chunk:
+            break
+        if inflater is None:
+            yield chunk
+        else:
+            data = inflater.decompress(chunk)
+            if data:
+                yield data
+    if inflater is not None:
+        tail = inflater.flush()
+        if tail:
+            yield tail
+
+
+# --- transport: pyVmomi builds and sends the request, vmscan reads the response ----------------
+
+MAX_FAULT_BYTES = 16 * 1024 * 1024
+
+
+def _soap_stub(managed_object: Any) -> Any:
+    """The SoapStubAdapter behind a managed object (unwrapping a session-oriented stub)."""
+    stub = managed_object._stub
+    return getattr(stub, "soapStub", stub)
+
+
+def invoke_streaming(
+    managed_object: Any,
+    method_name: str,
+    args: list[Any],
+    catalog: TypeCatalog,
+    result: StreamResult,
+) -> Iterator[ObjectProperties]:
+    """Call a PropertyCollector method through pyVmomi's stub and stream-parse its result.
+
+    The request is serialized by pyVmomi and sent over the stub's pooled connection with its
+    session cookie. A SOAP fault (HTTP 500) is deserialized by pyVmomi and raised, as the
+    pyVmomi path would raise it. The connection goes back to the pool only when the whole
+    response was read; a partly read one is closed.
+    """
+    import http.client
+
+    stub = _soap_stub(managed_object)
+    info = managed_object._GetMethodInfo(method_name)
+    # Same allow-list as every pyVmomi call (read-only by construction).
+    check_stub_call(managed_object._stub, str(info.wsdlName))
+    request = stub.SerializeRequest(managed_object, info, args)
+    headers = {
+        "Cookie": stub.cookie,
+        "SOAPAction": stub.versionId,
+        "Content-Type": "text/xml; charset=UTF-8",
+        "User-Agent": "vmscan (pyVmomi session, streaming parser)",
+    }
+    custom = getattr(stub, "_customHeaders", None)
+    if custom:
+        headers.update(custom)
+    if getattr(stub, "_acceptCompressedResponses", False):
+        headers["Accept-Encoding"] = "gzip, deflate"
+    conn = stub.GetConnection()
+    try:
+        conn.request("POST", stub.path, request, headers)
+        response = conn.getresponse()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        stub.DropConnections()
+        raise
+    cookie = response.getheader("Set-Cookie")
+    if cookie:
+        stub.cookie = cookie
+    complete = False
+    try:
+        if response.status == 500:
+            body = response.read(MAX_FAULT_BYTES)
+            complete = response.read(1) == b""
+            fault = SoapAdapter.SoapResponseDeserializer(stub).Deserialize(body, info.result)
+            if isinstance(fault, Exception):
+                raise fault
+            raise StreamParseError(f"{method_name}: HTTP 500 without a SOAP fault")
+        if response.status != 200:
+            raise http.client.HTTPException(f"{response.status} {response.reason}")
+        encoding = response.getheader("Content-Encoding")
+        yield from parse_retrieve_result(decoded_chunks(response.read, encoding), catalog, result)
+        complete = response.read(1) == b""
+    finally:
+        if complete:
+            stub.ReturnConnection(conn)
+        else:
+            conn.close()
+
+
+def stream_pages(
+    property_collector: Any,
+    spec: Any,
+    page_size: int,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[ObjectProperties]:
+    """Like properties.retrieve_pages, but each page is stream-parsed as it arrives.
+
+    Follows ContinueRetrievePropertiesEx tokens; if iteration stops early the remaining result
+    set is released with CancelRetrievePropertiesEx. ``on_page`` receives object counts as they
+    are parsed (several calls per page on large pages), so progress moves during long pages.
+    """
+    from pyVmomi import vmodl
+
+    catalog = TypeCatalog(_soap_stub(property_collector))
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page_size)
+    method, args = "RetrievePropertiesEx", [[spec], options]
+    result = StreamResult()
+    finished = False
+    try:
+        while True:
+            result = StreamResult()
+            pending = 0
+            for item in invoke_streaming(property_collector, method, args, catalog, result):
+                yield item
+                pending += 1
+                if on_page is not None and pending >= PROGRESS_EVERY:
+                    on_page(pending)
+                    pending = 0
+            if on_page is not None:
+                on_page(pending)
+            if not result.token:
+                break
+            method, args = "ContinueRetrievePropertiesEx", [result.token]
+        finished = True
+    finally:
+        if not finished and result.token:
+            with contextlib.suppress(Exception):
+                property_collector.CancelRetrievePropertiesEx(token=result.token)
+
+
+PROGRESS_EVERY = 1000
