@@ -41,6 +41,12 @@ def to_plain(obj: Any) -> Any:
     return obj
 
 
+def path_key(key: object) -> str:
+    """A key as shown in an error path: quoted when it would break the one-line message."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)
+
+
 _hints_cache: dict[type, dict[str, Any]] = {}
 
 
@@ -93,7 +99,9 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise SchemaMismatch(f"{path}: expected an object")
         _, value_type = typing.get_args(tp)
-        return {_valid_unicode(str(k), path): _convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
+        return {
+            _valid_unicode(str(k), path): _convert(value_type, v, f"{path}.{path_key(k)}") for k, v in value.items()
+        }
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, dict):
             raise SchemaMismatch(f"{path}: expected an object")

@@ -123,3 +123,12 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_estate(sample_estate(), path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_error_path_with_a_control_character_key_stays_one_line():
+    from scanner.serde import SchemaMismatch, from_plain
+
+    with pytest.raises(SchemaMismatch) as info:
+        from_plain(Source, {"kind": "vcenter", "detail": {"\n": None}})
+    assert "\n" not in str(info.value)
+    assert "'\\n'" in str(info.value)
