@@ -102,7 +102,7 @@ def main() -> None:
         return
     for size in (int(s) for s in args.sizes.split(",")):
         done = subprocess.run([sys.executable, __file__, "--child", str(size), "--out", str(out_dir)],
-                              check=True, capture_output=True, text=True)
+                              check=True, stdout=subprocess.PIPE, text=True)
         row = json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
     html = out_dir / "report-10000.html"
