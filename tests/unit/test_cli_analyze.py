@@ -126,3 +126,17 @@ def test_help_texts_have_examples():
     for command in ("analyze", "rules"):
         result = run(command, "--help")
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_analyze_rvtools_export_and_snapshot_together(tmp_path):
+    xlsx = REPO / "fixtures" / "kubev2v-example1.xlsx"
+    out = tmp_path / "assessment.json"
+    result = run("analyze", str(xlsx), snapshot(tmp_path, clean_vm()), "--as-of", "2026-11-25", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert [i["kind"] for i in data["inputs"]] == ["rvtools_xlsx", "snapshot"]
+    assert data["summary"]["vm_count"] == data["inputs"][0]["vm_count"] + 1
+    # Families the export does not carry come out as unknown findings, not as silent passes.
+    rvtools_vm_ids = {vm["vm_id"] for vm in data["vms"] if vm["vcenter"] != "vc01"}
+    unknown = {f["rule_id"] for f in data["findings"] if f["vm_id"] in rvtools_vm_ids and f["status"] == "unknown"}
+    assert unknown, "an RVTools export lacks some families; their rules must say unknown"
