@@ -147,10 +147,14 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     )
 
 
-def collect_live(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
-                 page_size: int | None, perf_days: int, parser: str = "stream") -> Any:
-    """Prompt for what is missing and collect one vCenter (shared by `collect` and `scan`)."""
-    from scanner.collector.collect import collect_estate
+def collect_live(server: str | list[str], user: str | None, password_env: str | None, insecure: bool,
+                 ca_file: str | None, page_size: int | None, perf_days: int, parser: str = "stream") -> Any:
+    """Prompt for what is missing and collect one or more vCenters (shared by `collect` and `scan`).
+
+    Several servers are collected concurrently into one estate; each one that fails is reported
+    on stderr (and as a collection issue) while the others are kept. All failing is an error.
+    """
+    from scanner.collector.collect import collect_estates
     from scanner.collector.properties import DEFAULT_PAGE_SIZE
     from scanner.errors import InputError
 
@@ -172,8 +176,9 @@ def collect_live(server: str, user: str | None, password_env: str | None, insecu
             last_shown[what] = count
             click.echo(f"vmscan: collecting {what}: {count}", err=True)
 
-    return collect_estate(
-        server,
+    servers = [server] if isinstance(server, str) else list(server)
+    estate, failures = collect_estates(
+        servers,
         user or "",
         password or "",
         insecure=insecure,
@@ -183,10 +188,40 @@ def collect_live(server: str, user: str | None, password_env: str | None, insecu
         perf_days=perf_days,
         parser=parser,
     )
+    for failure in failures:
+        click.echo(f"vmscan: warning: {one_line(failure.message)} (other vCenters kept)", err=True)
+    return estate
+
+
+def read_servers_file(path: str) -> list[str]:
+    """One server per line; blank lines and lines starting with # are ignored."""
+    from scanner.errors import InputError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read servers file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    servers = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    if not servers:
+        raise InputError(f"servers file {path} lists no server")
+    return servers
 
 
 @main.command("collect")
-@click.option("--server", "-s", required=True, help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk).")
+@click.option(
+    "--server",
+    "-s",
+    "servers",
+    multiple=True,
+    help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk). Repeat for several vCenters.",
+)
+@click.option(
+    "--servers-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File listing vCenters, one per line (# comments allowed); combined with --server.",
+)
 @click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
 @click.option(
     "--password-env",
@@ -226,7 +261,8 @@ def collect_live(server: str, user: str | None, password_env: str | None, insecu
     "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (.json.gz)."
 )
 def collect_command(
-    server: str,
+    servers: tuple[str, ...],
+    servers_file: str | None,
     user: str | None,
     password_env: str | None,
     insecure: bool,
@@ -236,7 +272,11 @@ def collect_command(
     parser: str,
     output: str,
 ) -> None:
-    """Collect a vCenter inventory, read-only, into a snapshot file.
+    """Collect vCenter inventories, read-only, into one snapshot file.
+
+    Several vCenters (repeated --server, or --servers-file) are collected concurrently with the
+    same credentials; one that fails is reported and left out, the others are kept (exit 2 only
+    when all fail).
 
     The password comes from an interactive prompt or from --password-env; it is never a command
     argument. Needs a read-only vCenter account (the built-in "Read-only" role, propagated).
@@ -248,6 +288,8 @@ def collect_command(
       vmscan collect -s http://127.0.0.1:8989/sdk -u user --password-env VCSIM_PASS -o sim.json.gz
       vmscan collect -s vc.example.com -u ro@vsphere.local --perf-days 7 -o estate.json.gz
       vmscan collect -s vc.example.com -u ro@vsphere.local --parser pyvmomi -o estate.json.gz
+      vmscan collect -s vc1.example.com -s vc2.example.com -u ro@vsphere.local -o estate.json.gz
+      vmscan collect --servers-file vcenters.txt -u ro@vsphere.local -o estate.json.gz
     """
     from scanner.errors import OutputError
     from scanner.inventory.io import save_estate
@@ -258,12 +300,16 @@ def collect_command(
     if not os.access(output_dir, os.W_OK):
         # Checked up front so that a long collection does not end in a write error.
         raise OutputError(f"cannot write to output folder {output_dir}: permission denied")
-    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days, parser)
+    server_list = list(servers) + (read_servers_file(servers_file) if servers_file else [])
+    if not server_list:
+        raise click.UsageError("give --server (repeatable) or --servers-file")
+    estate = collect_live(server_list, user, password_env, insecure, ca_file, page_size, perf_days, parser)
     save_estate(estate, output)
-    vcenter = estate.vcenters[0]
+    vcenters = estate.vcenters
     click.echo(
-        f"vmscan: wrote {output}: {len(vcenter.vms)} VMs, {len(vcenter.hosts)} hosts, "
-        f"{len(vcenter.clusters)} clusters, {len(vcenter.datastores)} datastores, "
+        f"vmscan: wrote {output}: {f'{len(vcenters)} vCenters, ' if len(vcenters) > 1 else ''}"
+        f"{sum(len(v.vms) for v in vcenters)} VMs, {sum(len(v.hosts) for v in vcenters)} hosts, "
+        f"{sum(len(v.clusters) for v in vcenters)} clusters, {sum(len(v.datastores) for v in vcenters)} datastores, "
         f"{len(estate.collection_issues)} collection issues",
         err=True,
     )
