@@ -29,6 +29,7 @@ from scanner.collector.properties import (
     iter_all,
     retrieve_one,
 )
+from scanner.collector.readonly import ReadOnlyViolation
 from scanner.collector.session import parse_server, vcenter_session
 from scanner.collector.soapstream import StreamParseError
 from scanner.errors import CollectionError
@@ -435,6 +436,8 @@ def collect_estates(
         for index, future in enumerate(futures):
             try:
                 results.append(future.result())
+            except ReadOnlyViolation:
+                raise  # a bug in vmscan, never just one vCenter's problem
             except CollectionError as exc:
                 results.append(ServerFailure(server=displays[index], message=str(exc)))
     failures = [r for r in results if isinstance(r, ServerFailure)]

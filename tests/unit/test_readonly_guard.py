@@ -62,7 +62,8 @@ def test_violation_is_a_one_line_cli_error(monkeypatch, tmp_path):
         stub, _ = guarded()
         stub.InvokeMethod(None, SimpleNamespace(wsdlName="PowerOffVM_Task"), ())
 
-    monkeypatch.setattr(collect, "collect_estate", broken)
+    # collect_one is what the CLI's (multi-)vCenter collection runs per server.
+    monkeypatch.setattr(collect, "collect_one", broken)
     monkeypatch.setenv("VC_PASS", "x")
     result = CliRunner().invoke(__import__("scanner.cli").cli.main,
                                 ["collect", "-s", "vc.invalid", "-u", "u", "--password-env", "VC_PASS",
