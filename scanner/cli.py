@@ -291,15 +291,11 @@ def collect_command(
       vmscan collect -s vc1.example.com -s vc2.example.com -u ro@vsphere.local -o estate.json.gz
       vmscan collect --servers-file vcenters.txt -u ro@vsphere.local -o estate.json.gz
     """
-    from scanner.errors import OutputError
+    from scanner.fsutil import ensure_writable_folder
     from scanner.inventory.io import save_estate
 
-    output_dir = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(output_dir):
-        raise OutputError(f"output folder does not exist: {output_dir}")
-    if not os.access(output_dir, os.W_OK):
-        # Checked up front so that a long collection does not end in a write error.
-        raise OutputError(f"cannot write to output folder {output_dir}: permission denied")
+    # Checked up front so that a long collection does not end in a write error.
+    ensure_writable_folder(os.path.dirname(os.path.abspath(output)))
     server_list = list(servers) + (read_servers_file(servers_file) if servers_file else [])
     if not server_list:
         raise click.UsageError("give --server (repeatable) or --servers-file")

@@ -12,6 +12,21 @@ from typing import IO
 from scanner.errors import OutputError
 
 
+def ensure_writable_folder(path: str | os.PathLike[str]) -> None:
+    """Fail early, before a long collection, when files cannot be created in ``path``.
+
+    Probes by creating a file: ``os.access`` says yes to root even on read-only file systems.
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        raise OutputError(f"output folder does not exist: {directory}")
+    try:
+        with tempfile.TemporaryFile(prefix=".vmscan-probe.", dir=directory):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {directory}: {exc.strerror or exc}") from None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
