@@ -13,6 +13,9 @@ from scanner import __version__
 from scanner.errors import VmscanError
 
 INTERNAL_ERROR_EXIT = 3
+# Per SOAP call; one RetrievePropertiesEx page of a large vCenter can take minutes.
+SOAP_TIMEOUT_DEFAULT_S = 900.0
+TIMEOUT_OPTION_HELP = "Seconds to wait for vCenter on each call before retrying (default 900)."
 
 
 class VmscanGroup(click.Group):
@@ -148,7 +151,8 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
 
 
 def collect_live(server: str | list[str], user: str | None, password_env: str | None, insecure: bool,
-                 ca_file: str | None, page_size: int | None, perf_days: int, parser: str = "stream") -> Any:
+                 ca_file: str | None, page_size: int | None, perf_days: int, parser: str = "stream",
+                 timeout_s: float | None = None) -> Any:
     """Prompt for what is missing and collect one or more vCenters (shared by `collect` and `scan`).
 
     Several servers are collected concurrently into one estate; each one that fails is reported
@@ -187,6 +191,8 @@ def collect_live(server: str | list[str], user: str | None, password_env: str | 
         progress=progress,
         perf_days=perf_days,
         parser=parser,
+        timeout_s=timeout_s or SOAP_TIMEOUT_DEFAULT_S,
+        notify=lambda message: click.echo(f"vmscan: {message}", err=True),
     )
     for failure in failures:
         click.echo(f"vmscan: warning: {one_line(failure.message)} (other vCenters kept)", err=True)
@@ -249,6 +255,8 @@ def read_servers_file(path: str) -> list[str]:
     show_default=True,
     help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
 )
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help=TIMEOUT_OPTION_HELP)
 @click.option(
     "--parser",
     type=click.Choice(["stream", "pyvmomi"]),
@@ -269,6 +277,7 @@ def collect_command(
     ca_file: str | None,
     page_size: int | None,
     perf_days: int,
+    timeout_s: float | None,
     parser: str,
     output: str,
 ) -> None:
@@ -299,7 +308,8 @@ def collect_command(
     server_list = list(servers) + (read_servers_file(servers_file) if servers_file else [])
     if not server_list:
         raise click.UsageError("give --server (repeatable) or --servers-file")
-    estate = collect_live(server_list, user, password_env, insecure, ca_file, page_size, perf_days, parser)
+    estate = collect_live(server_list, user, password_env, insecure, ca_file, page_size, perf_days, parser,
+                          timeout_s=timeout_s)
     save_estate(estate, output)
     vcenters = estate.vcenters
     click.echo(
@@ -559,9 +569,11 @@ def demo_command(out: str, force: bool) -> None:
               help="Objects per PropertyCollector page (default 500).")
 @click.option("--perf-days", type=click.IntRange(min=0), default=30, show_default=True,
               help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help=TIMEOUT_OPTION_HELP)
 @with_options(report_options)
 def scan_command(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
-                 page_size: int | None, perf_days: int, out: str, formats: str, target: str,
+                 page_size: int | None, perf_days: int, timeout_s: float | None, out: str, formats: str, target: str,
                  policy_path: str | None, as_of: str | None, force: bool) -> None:
     """Collect a vCenter, analyze it and write the reports, in one go.
 
@@ -580,7 +592,7 @@ def scan_command(server: str, user: str | None, password_env: str | None, insecu
     parse_formats(formats)
     # Checked before connecting, so a long collection does not end in a refusal to write.
     directory = prepare_output_dir(out, force)
-    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days)
+    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days, timeout_s=timeout_s)
     snapshot = directory / "estate.json.gz"
     save_estate(estate, snapshot)
     info = InputInfo(path=str(snapshot), kind="snapshot", vcenters=[vc.name for vc in estate.vcenters],

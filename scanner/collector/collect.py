@@ -30,7 +30,8 @@ from scanner.collector.properties import (
     retrieve_one,
 )
 from scanner.collector.readonly import ReadOnlyViolation
-from scanner.collector.session import parse_server, vcenter_session
+from scanner.collector.retry import NO_RETRY, Retrier, RetryPolicy
+from scanner.collector.session import SOAP_TIMEOUT_S, parse_server, vcenter_session
 from scanner.collector.soapstream import StreamParseError
 from scanner.errors import CollectionError
 from scanner.inventory.model import (
@@ -107,8 +108,11 @@ class _Collector:
         page_size: int,
         progress: ProgressCallback | None,
         parser: str = DEFAULT_PARSER,
+        retrier: Retrier | None = None,
     ) -> None:
         self.content = content
+        # Each retrieval is retried as a whole after a dropped connection or expired session.
+        self.retrier = retrier or Retrier(NO_RETRY)
         self.page_size = page_size
         self.parser = parser
         self.progress = progress
@@ -135,9 +139,23 @@ class _Collector:
             if self.progress is not None:
                 self.progress(label, counted)
 
-        for item in iter_all(
-            self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page, parser=self.parser
-        ):
+        def attempt() -> Iterator[ObjectProperties]:
+            nonlocal counted
+            counted = 0
+            return iter_all(
+                self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page, parser=self.parser
+            )
+
+        # A retry re-reads the whole type; objects already handed on are skipped by moref.
+        for item in self.retrier.iterate(label, attempt, key=lambda item: item.moref):
+            if any(m.fault == "ManagedObjectNotFound" for m in item.missing):
+                # Deleted while it was being read.
+                self.issues.append(CollectionIssue(
+                    vcenter=self.vcenter.name, object_id=self.lookups.object_id(item.moref),
+                    object_name=item.values.get("name"), property=None,
+                    message=f"deleted during collection; skipped (was being read as one of the {label})",
+                ))
+                continue
             if item.missing:
                 self.issues.extend(_issues(self.vcenter.name, self.lookups, [item]))
             yield item
@@ -167,7 +185,10 @@ class _Collector:
         manager = self.content.customFieldsManager
         if manager is None:
             return
-        item = retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser)
+        item = self.retrier.run(
+            "custom attribute definitions",
+            lambda: retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser),
+        )
         for definition in (item.values.get("field") if item else None) or []:
             self.lookups.custom_field_names[int(definition.key)] = definition.name
 
@@ -284,10 +305,11 @@ def collect_vcenter(
     progress: ProgressCallback | None = None,
     perf_days: int = 0,
     parser: str = DEFAULT_PARSER,
+    retrier: Retrier | None = None,
 ) -> tuple[VCenter, list[CollectionIssue]]:
     """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
     content = service_instance.RetrieveContent()
-    collector = _Collector(content, vcenter_name, page_size, progress, parser)
+    collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier)
     vcenter = collector.run()
     if perf_days > 0:
         from scanner.collector.perf import attach_perf
@@ -310,8 +332,14 @@ def collect_estate(
     progress: ProgressCallback | None = None,
     perf_days: int = 0,
     parser: str = DEFAULT_PARSER,
+    *,
+    timeout_s: float = SOAP_TIMEOUT_S,
+    retry: RetryPolicy | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Estate:
     """Connect, collect the whole vCenter (and ``perf_days`` of VM history, 0 = none), log out.
+
+    ``timeout_s``, ``retry`` and ``notify`` as for :func:`collect_one`.
 
     ``parser`` chooses how PropertyCollector responses are read: "stream" (vmscan's streaming
     parser, the default) or "pyvmomi" (pyVmomi's deserializer). Raises CollectionError on failure.
@@ -319,7 +347,8 @@ def collect_estate(
     _check_options(parser, page_size, perf_days)
     endpoint = parse_server(server)
     collected_at = _now()
-    vcenter, issues = collect_one(server, user, password, insecure, ca_file, page_size, progress, perf_days, parser)
+    vcenter, issues = collect_one(server, user, password, insecure, ca_file, page_size, progress, perf_days, parser,
+                                  timeout_s=timeout_s, retry=retry, notify=notify)
     return Estate(
         collected_at=collected_at,
         source=Source(kind="vcenter", tool=f"vmscan {__version__}", detail={"server": endpoint.display}),
@@ -351,12 +380,29 @@ def collect_one(
     progress: ProgressCallback | None = None,
     perf_days: int = 0,
     parser: str = DEFAULT_PARSER,
+    *,
+    timeout_s: float = SOAP_TIMEOUT_S,
+    retry: RetryPolicy | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> tuple[VCenter, list[CollectionIssue]]:
-    """Log in to one vCenter, collect it, log out. Every failure is a one-line CollectionError."""
+    """Log in to one vCenter, collect it, log out. Every failure is a one-line CollectionError.
+
+    ``retry`` (default: 4 tries, 1/2/4 s apart) covers dropped connections and expired sessions;
+    ``notify`` hears about each retry; ``timeout_s`` bounds each SOAP call.
+    """
     endpoint = parse_server(server)
-    with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file) as service_instance:
+    with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file,
+                         timeout_s=timeout_s) as service_instance:
+
+        def relogin() -> None:
+            # RetrieveServiceContent needs no session; Login on the same stub replaces its cookie,
+            # so every managed object already in hand works again.
+            service_instance.RetrieveContent().sessionManager.Login(userName=user, password=password)
+
+        retrier = Retrier(retry or RetryPolicy(), relogin=relogin, notify=notify)
         try:
-            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days, parser)
+            vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days, parser,
+                                              retrier)
         except vim.fault.NoPermission as fault:
             raise CollectionError(
                 f"user {user!r} may not read the inventory of {endpoint.display} "
@@ -376,6 +422,13 @@ def collect_one(
             ) from None
     # Keep what the collection recorded (performance window, interval) beside the server name.
     vcenter.source_detail = {"server": endpoint.display, **vcenter.source_detail}
+    if retrier.retries:
+        vcenter.source_detail["retries"] = str(retrier.retries)
+        issues.append(CollectionIssue(
+            vcenter=vcenter.name, property=None,
+            message=f"{retrier.retries} retrieval(s) repeated after a dropped connection or expired session "
+                    f"({retrier.relogins} re-login(s)); the data is complete",
+        ))
     return vcenter, issues
 
 
@@ -401,6 +454,10 @@ def collect_estates(
     perf_days: int = 0,
     parser: str = DEFAULT_PARSER,
     max_workers: int = MAX_CONCURRENT_VCENTERS,
+    *,
+    timeout_s: float = SOAP_TIMEOUT_S,
+    retry: RetryPolicy | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> tuple[Estate, list[ServerFailure]]:
     """Collect several vCenters concurrently (same credentials) into one Estate.
 
@@ -425,8 +482,13 @@ def collect_estates(
             if progress is not None:
                 progress(f"{label}: {what}" if len(servers) > 1 else what, count)
 
+        def noted(message: str) -> None:
+            if notify is not None:
+                notify(f"{label}: {message}" if len(servers) > 1 else message)
+
         return collect_one(
-            servers[index], user, password, insecure, ca_file, page_size, labelled, perf_days, parser
+            servers[index], user, password, insecure, ca_file, page_size, labelled, perf_days, parser,
+            timeout_s=timeout_s, retry=retry, notify=noted,
         )
 
     results: list[tuple[VCenter, list[CollectionIssue]] | ServerFailure] = []

@@ -86,21 +86,21 @@ def ssl_context(insecure: bool = False, ca_file: str | None = None) -> ssl.SSLCo
         raise CollectionError(f"cannot read CA file {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _probe_tcp(endpoint: Endpoint) -> None:
+def _probe_tcp(endpoint: Endpoint, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
     """Fail fast, with a clear message, when the host does not resolve or the port is closed.
 
     pyVmomi's version discovery opens its first connection without a timeout.
     """
     where = endpoint.display
     try:
-        with socket.create_connection((endpoint.host, endpoint.port), timeout=CONNECT_TIMEOUT_S):
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout_s):
             pass
     except socket.gaierror:
         raise CollectionError(f"cannot resolve host name {endpoint.host!r}") from None
     except ConnectionRefusedError:
         raise CollectionError(f"connection refused by {where}") from None
     except TimeoutError:
-        raise CollectionError(f"timed out connecting to {where} after {CONNECT_TIMEOUT_S:.0f} s") from None
+        raise CollectionError(f"timed out connecting to {where} after {timeout_s:g} s") from None
     except OSError as exc:
         raise CollectionError(f"cannot connect to {where}: {exc.strerror or exc.__class__.__name__}") from None
 
@@ -121,11 +121,17 @@ def connect(
     password: str,
     insecure: bool = False,
     ca_file: str | None = None,
+    timeout_s: float = SOAP_TIMEOUT_S,
 ) -> Any:
-    """Log in and return a pyVmomi ServiceInstance. Prefer :func:`vcenter_session`."""
+    """Log in and return a pyVmomi ServiceInstance. Prefer :func:`vcenter_session`.
+
+    ``timeout_s`` bounds every socket operation of every SOAP call (and the first connect).
+    """
+    if timeout_s <= 0:
+        raise CollectionError(f"timeout must be more than 0 seconds, got {timeout_s:g}")
     endpoint = parse_server(server)
     context = ssl_context(insecure, ca_file) if endpoint.scheme == "https" else None
-    _probe_tcp(endpoint)
+    _probe_tcp(endpoint, min(CONNECT_TIMEOUT_S, timeout_s))
     where = endpoint.display
     try:
         service_instance = SmartConnect(
@@ -136,7 +142,7 @@ def connect(
             user=user,
             pwd=password,
             sslContext=context,
-            httpConnectionTimeout=SOAP_TIMEOUT_S,
+            httpConnectionTimeout=timeout_s,
         )
     except vim.fault.InvalidLogin:
         raise CollectionError(f"login to {where} refused for user {user!r}: wrong user name or password") from None
@@ -174,9 +180,10 @@ def vcenter_session(
     password: str,
     insecure: bool = False,
     ca_file: str | None = None,
+    timeout_s: float = SOAP_TIMEOUT_S,
 ) -> Iterator[Any]:
     """``with vcenter_session(...) as si:`` — logged-in ServiceInstance, logged out on exit."""
-    service_instance = connect(server, user, password, insecure=insecure, ca_file=ca_file)
+    service_instance = connect(server, user, password, insecure=insecure, ca_file=ca_file, timeout_s=timeout_s)
     try:
         yield service_instance
     finally:

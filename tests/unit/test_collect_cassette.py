@@ -71,7 +71,7 @@ def replayed_estate() -> Estate:
                 pytest.fail(f"cassette {CASSETTE} missing and CI=true forbids recording", pytrace=False)
             _record()
         # Replay: no server listens; the TCP pre-check is the only socket vmscan opens itself.
-        monkeypatch.setattr(session, "_probe_tcp", lambda endpoint: None)
+        monkeypatch.setattr(session, "_probe_tcp", lambda endpoint, *timeout: None)
         with pyvmomi_vcr("none").use_cassette(CASSETTE, allow_playback_repeats=False) as cassette:
             estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE)
             assert cassette.all_played, "the collector skipped recorded requests"
