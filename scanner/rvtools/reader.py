@@ -50,7 +50,7 @@ from scanner.inventory.model import (
 )
 from scanner.rvtools import values as val
 from scanner.rvtools.columns import REQUIRED, SHEETS, VINFO_NETWORK_PREFIX, normalize_header
-from scanner.rvtools.tables import Export, Table, read_export
+from scanner.rvtools.tables import MAX_CELL_CHARS, Export, Table, read_export
 
 T = TypeVar("T")
 
@@ -152,6 +152,17 @@ def datastore_of(path: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _cell_text(row: list[Any], position: int | None) -> str | None:
+    if position is None:
+        return None
+    value = row[position]
+    if value is None:
+        return None
+    if value.__class__ is str:
+        return value.strip() or None
+    return val.text(value)
+
+
 class SheetView:
     """A table whose columns are resolved against the alias table."""
 
@@ -168,6 +179,10 @@ class SheetView:
                 if found is not None:
                     self.positions[column.field] = found
                     break
+
+        # VM identity columns, read for every row of every VM tab.
+        self.key_positions = tuple(
+            self.positions.get(name) for name in ("vm_id", "vm_uuid", "vm", "vi_sdk_server", "vi_sdk_uuid"))
 
     @property
     def sheet(self) -> str:
@@ -224,13 +239,19 @@ class _Builder:
         self.default_server: str | None = None
         self.default_uuid: str | None = None
         self.source_rows: list[dict[str, str | None]] = []
+        self.vc_cache: dict[tuple[str | None, str | None], _VcState] = {}
 
     # ------------------------------------------------------------ cell helpers
 
     def get(self, view: SheetView, row: list[Any], row_number: int, name: str, parse: Callable[[Any], T]) -> T | None:
-        value = view.raw(row, name)
-        if value is None:
+        position = view.positions.get(name)
+        if position is None:
             return None
+        value = row[position]
+        if value is None or value == "":
+            return None
+        if value.__class__ is str and len(value) > MAX_CELL_CHARS:
+            self.too_long(view, row_number, position, value)
         try:
             return parse(value)
         except val.BadValue as exc:
@@ -241,7 +262,25 @@ class _Builder:
             return None
 
     def text(self, view: SheetView, row: list[Any], row_number: int, name: str) -> str | None:
-        return self.get(view, row, row_number, name, val.text)
+        # The hot path of the reader: most cells are plain text or empty.
+        position = view.positions.get(name)
+        if position is None:
+            return None
+        value = row[position]
+        if value is None:
+            return None
+        if value.__class__ is str:
+            if len(value) > MAX_CELL_CHARS:
+                self.too_long(view, row_number, position, value)
+            return value.strip() or None
+        return val.text(value)
+
+    def too_long(self, view: SheetView, row_number: int, position: int, value: str) -> None:
+        raise InputError(
+            f"{view.table.origin}: sheet {view.sheet} row {row_number} column '{view.table.headers[position]}': "
+            f"cell of {len(value)} characters exceeds the {MAX_CELL_CHARS}-character limit of Excel; "
+            "not an RVTools export"
+        )
 
     # ------------------------------------------------------------ vCenters
 
@@ -286,6 +325,16 @@ class _Builder:
 
     def vc_for(self, server: str | None, uuid: str | None) -> _VcState:
         """The vCenter a row belongs to, created on first sight."""
+        cached = self.vc_cache.get((server, uuid))
+        if cached is not None:
+            return cached
+        state = self.resolve_vc(server, uuid)
+        # Rows without identity follow the vCenters seen so far, so only cache explicit identities.
+        if server is not None or uuid is not None:
+            self.vc_cache[(server, uuid)] = state
+        return state
+
+    def resolve_vc(self, server: str | None, uuid: str | None) -> _VcState:
         if uuid is None and server is None:
             if len(self.vcs) == 1:
                 return next(iter(self.vcs.values()))
@@ -464,11 +513,12 @@ class _Builder:
     # ------------------------------------------------------------ joins
 
     def find_vm(self, view: SheetView, row: list[Any], number: int) -> VM | None:
-        vm_ref = self.text(view, row, number, "vm_id")
-        uuid = self.text(view, row, number, "vm_uuid")
-        name = self.text(view, row, number, "vm")
-        server = self.text(view, row, number, "vi_sdk_server")
-        sdk_uuid = self.text(view, row, number, "vi_sdk_uuid")
+        p_ref, p_uuid, p_name, p_server, p_sdk = view.key_positions
+        vm_ref = _cell_text(row, p_ref)
+        uuid = _cell_text(row, p_uuid)
+        name = _cell_text(row, p_name)
+        server = _cell_text(row, p_server)
+        sdk_uuid = _cell_text(row, p_sdk)
         if server or sdk_uuid:
             states = [self.vc_for(server, sdk_uuid)]
         else:

@@ -18,7 +18,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,20 +69,17 @@ def read_export(path: Path) -> Export:
 # ---------------------------------------------------------------- shared row handling
 
 
-def _clean_row(values: Iterable[Any], width: int, origin: str, sheet: str, row_number: int) -> list[Any]:
-    row: list[Any] = []
-    for value in values:
-        if len(row) == width:
-            break
-        if value.__class__ is str:
-            if not value:
-                value = None
-            elif len(value) > MAX_CELL_CHARS:
-                raise InputError(
-                    f"{origin}: sheet {sheet} row {row_number}: cell of {len(value)} characters exceeds "
-                    f"the {MAX_CELL_CHARS}-character limit of Excel; not an RVTools export"
-                )
-        row.append(value)
+def _clean_row(values: Any, width: int) -> list[Any] | None:
+    """The row cut or padded to the header width; None when every cell is empty.
+
+    Cells are not inspected one by one here (that dominated import time); empty strings and
+    oversized cells are dealt with when the reader reads a cell.
+    """
+    row = list(values[:width]) if len(values) > width else list(values)
+    if not any(row):
+        # any() is false for 0, False and "" too: look closer only then.
+        if all(value is None or value == "" for value in row):
+            return None
     if len(row) < width:
         row.extend([None] * (width - len(row)))
     return row
@@ -115,8 +112,8 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
     empty_run = 0
     for raw in rows:
         number += 1
-        row = _clean_row(raw, width, origin, sheet, number)
-        if all(v is None for v in row):
+        row = _clean_row(raw, width)
+        if row is None:
             empty_run += 1
             if empty_run >= EMPTY_RUN_ENDS_SHEET:
                 break

@@ -8,6 +8,7 @@ of guessing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -49,6 +50,11 @@ def text(value: Any) -> str | None:
 
 
 def number(value: Any) -> float | None:
+    kind = value.__class__
+    if kind is int or kind is float:  # the common case, checked first for speed
+        if kind is float and not math.isfinite(value):
+            raise BadValue(f"expected a number, got {value!r}")
+        return float(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -96,7 +102,12 @@ def mib_to_bytes(value: Any) -> int | None:
     return round(result * MIB)
 
 
+_BOOL_TEXT = {"True": True, "False": False}
+
+
 def boolean(value: Any) -> bool | None:
+    if value.__class__ is str and value in _BOOL_TEXT:  # RVTools writes exactly these
+        return _BOOL_TEXT[value]
     if value is None:
         return None
     if isinstance(value, bool):
@@ -138,6 +149,7 @@ def timestamp(value: Any) -> str | None:
     raise BadValue(f"expected a date, got {_show(value)}")
 
 
+@functools.lru_cache(maxsize=4096)
 def camel_to_snake(value: str) -> str:
     """``poweredOn`` -> ``powered_on``, ``notConfigured`` -> ``not_configured``."""
     spaced = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", value.strip())
