@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 sys.path.insert(0, {root!r})
 path, what = sys.argv[1], sys.argv[2]
 # Imports happen before the clock starts: only reading is timed.
@@ -49,7 +49,9 @@ elif what.startswith("pandas"):
     frame = pandas.read_excel(path, sheet_name="vInfo", engine=engine)
     rows = len(frame)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the parent's peak.
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 print(json.dumps({{"seconds": elapsed, "cpu": time.process_time() - cpu, "peak_mib": peak,
                    "rows": rows}}))
 """
