@@ -400,6 +400,11 @@ class Anonymizer:
     hide_attribute_keys: bool = False
     _handlers: dict[str, Callable[[str], str]] = field(default_factory=dict, init=False)
     _known: dict[str, str] | None = field(default=None, init=False)
+    _known_lengths: list[int] = field(default_factory=list, init=False)
+    # Same (kind, original) -> same result: the walk meets most names many times.
+    _cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, init=False)
+    # Per class: (field name, rule or None when the field carries no string), checked once.
+    _plans: dict[type, list[tuple[str, FieldRule | None]]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._handlers = {
@@ -419,6 +424,15 @@ class Anonymizer:
     def value(self, kind: str, original: str, attribute_key: str | None = None) -> str:
         if not original:
             return original
+        if kind in _UNCACHED_KINDS:
+            return self._handlers[kind](original)
+        cache_key = (kind, original, attribute_key)
+        found = self._cache.get(cache_key)
+        if found is None:
+            found = self._cache[cache_key] = self._value(kind, original, attribute_key)
+        return found
+
+    def _value(self, kind: str, original: str, attribute_key: str | None) -> str:
         if kind in SECRET_BEARING_KINDS:
             return self.mapping.name(kind, original) + (SECRET_MARKER if _secretish(original, attribute_key) else "")
         if kind in NAME_KINDS:
@@ -477,7 +491,7 @@ class Anonymizer:
     def free_text(self, original: str) -> str:
         """Replace paths, IPs and every name already pseudonymized, in one left-to-right scan."""
         known = self._known_names()
-        lengths = sorted({len(name) for name in known}, reverse=True)
+        lengths = self._known_lengths
         out: list[str] = []
         i = 0
         while i < len(original):
@@ -512,6 +526,7 @@ class Anonymizer:
                 reverse=True,
             )
             self._known = {o: p for _, o, p in entries}
+            self._known_lengths = sorted({len(name) for name in self._known}, reverse=True)
         return self._known
 
     def _text_token(self, match: re.Match[str]) -> str:
@@ -537,24 +552,35 @@ class Anonymizer:
             setattr(obj, name, self._transform(rule, getattr(obj, name)))
         return copy
 
+    def _plan(self, cls: type) -> list[tuple[str, FieldRule | None]]:
+        plan = self._plans.get(cls)
+        if plan is None:
+            string_fields = _string_fields(cls)
+            plan = []
+            for f in dataclasses.fields(cls):
+                rule = FIELD_RULES.get((cls.__name__, f.name))
+                if f.name in string_fields and rule is None:
+                    raise RuntimeError(
+                        f"anonymizer has no rule for {cls.__name__}.{f.name}; declare it in FIELD_RULES"
+                    )
+                plan.append((f.name, rule if f.name in string_fields else None))
+            self._plans[cls] = plan
+        return plan
+
     def _walk(self, obj: Any, deferred: list[tuple[Any, str, FieldRule]]) -> Any:
         cls = type(obj)
-        string_fields = _string_fields(cls)
         values: dict[str, Any] = {}
         later: list[tuple[str, FieldRule]] = []
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if f.name not in string_fields:
-                values[f.name] = self._nested(value, deferred)
-                continue
-            rule = FIELD_RULES.get((cls.__name__, f.name))
+        for name, rule in self._plan(cls):
+            value = getattr(obj, name)
             if rule is None:
-                raise RuntimeError(f"anonymizer has no rule for {cls.__name__}.{f.name}; declare it in FIELD_RULES")
+                values[name] = self._nested(value, deferred) if value is not None else None
+                continue
             if rule.value in (FREE_TEXT, OBJECT_NAME, DETAIL):
-                values[f.name] = value  # replaced below, once all names have pseudonyms
-                later.append((f.name, rule))
+                values[name] = value  # replaced below, once all names have pseudonyms
+                later.append((name, rule))
             else:
-                values[f.name] = self._transform(rule, value)
+                values[name] = self._transform(rule, value)
         new = cls(**values)
         deferred.extend((new, name, rule) for name, rule in later)
         return new
@@ -596,6 +622,10 @@ def _secretish(text: str, attribute_key: str | None) -> bool:
     if find_secrets(text):
         return True
     return attribute_key is not None and bool(SECRET_KEY_NAMES.search(attribute_key)) and bool(text.strip())
+
+
+# Results that depend on the whole map (known names), computed once all names have pseudonyms.
+_UNCACHED_KINDS = frozenset({FREE_TEXT, OBJECT_NAME, DETAIL})
 
 
 def _is_ip(text: str) -> bool:
