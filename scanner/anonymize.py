@@ -754,6 +754,23 @@ def deanonymize_file(source: str | os.PathLike[str], mapping: AnonymizationMap, 
     return count
 
 
+def deanonymize_tree(source: str | os.PathLike[str], mapping: AnonymizationMap,
+                     target: str | os.PathLike[str]) -> int:
+    """Deanonymize every file of a report folder into ``target`` (which must not exist or be empty)."""
+    src, out = Path(source), Path(target)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out}: output folder exists and is not empty")
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    if not files:
+        raise InputError(f"{src}: folder holds no report files")
+    total = 0
+    for path in files:
+        destination = out / path.relative_to(src)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        total += deanonymize_file(path, mapping, destination)
+    return total
+
+
 def _deanonymize_csv(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
@@ -775,29 +792,37 @@ def _deanonymize_csv(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
     return bom + buffer.getvalue(), total
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Formula text is left alone: a restored name inside a formula's string literal could end it.
+_XLSX_FORMULA = re.compile(r"(<(?:\w+:)?f[\s>].*?</(?:\w+:)?f>|<(?:\w+:)?f/>)", re.DOTALL)
+
+
+def _xml_escape(text: str) -> str:
+    # Illegal XML 1.0 characters would make Excel refuse the whole file; they become U+FFFD.
+    return html.escape(_XML_ILLEGAL.sub("\ufffd", text), quote=True)
+
+
 def _deanonymize_xlsx(src: Path, mapping: AnonymizationMap, target: str | os.PathLike[str]) -> int:
+    """Substitute inside the workbook's XML parts, so charts, styles and filters stay as written.
+
+    Restored names land in string cells (shared or inline strings), which Excel never
+    evaluates, so a name starting with "=" stays text.
+    """
     import zipfile
 
-    import openpyxl
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    try:
-        workbook = openpyxl.load_workbook(src)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{src}: not a readable xlsx workbook ({exc.__class__.__name__})") from None
     total = 0
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if not isinstance(cell.value, str) or cell.data_type == "f":
-                    continue
-                new, count = reverse_text(cell.value, mapping)
-                if count:
-                    total += count
-                    new = ILLEGAL_CHARACTERS_RE.sub("\ufffd", new)[:32767]
-                    cell.value = new
-                    # A restored name that starts with "=" must stay text, never become a formula.
-                    cell.data_type = "s"
-    with atomic_path(target) as tmp:
-        workbook.save(tmp)
+    try:
+        with zipfile.ZipFile(src) as archive, atomic_path(target) as tmp:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in archive.infolist():
+                    data = archive.read(info)
+                    if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                        parts = _XLSX_FORMULA.split(data.decode("utf-8"))
+                        for index in range(0, len(parts), 2):  # even parts are outside formulas
+                            parts[index], count = reverse_text(parts[index], mapping, _xml_escape)
+                            total += count
+                        data = "".join(parts).encode("utf-8")
+                    out.writestr(info, data, compress_type=info.compress_type)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(f"{src}: not a readable xlsx workbook ({exc.__class__.__name__})") from None
     return total

@@ -324,26 +324,32 @@ def collect_command(
 @main.command("deanonymize")
 @click.argument("file", metavar="FILE")
 @click.option("--map", "map_path", required=True, metavar="MAPFILE", help="The map written by `vmscan anonymize`.")
-@click.option("-o", "--output", required=True, metavar="OUT", help="File to write with the real names restored.")
+@click.option("-o", "--output", required=True, metavar="OUT",
+              help="File (or, for a folder FILE, new folder) to write with the real names restored.")
 def deanonymize_command(file: str, map_path: str, output: str) -> None:
-    """Put the real names back into a report (HTML, CSV, JSON, xlsx, text) or snapshot.
+    """Put the real names back into a report (HTML, CSV, JSON, xlsx, text), a snapshot or a report folder.
 
-    Restored names are escaped for the file's format (HTML entities, JSON escapes, CSV quoting
-    with a formula guard, plain xlsx text cells).
+    FILE may be the --out folder of `vmscan report`; OUT is then a new folder. Restored names
+    are escaped for each file's format (HTML entities, JSON escapes, CSV quoting with a formula
+    guard, plain xlsx text cells).
 
     \b
     Example:
       vmscan deanonymize report/assessment.html --map estate.map.json -o report-real.html
+      vmscan deanonymize shared-report/ --map estate.map.json -o real-report/
     """
     from pathlib import Path
 
-    from scanner.anonymize import AnonymizationMap, deanonymize_file
+    from scanner.anonymize import AnonymizationMap, deanonymize_file, deanonymize_tree
     from scanner.errors import InputError
 
     if Path(output).resolve() in (Path(file).resolve(), Path(map_path).resolve()):
         raise InputError(f"{output}: the output must not overwrite the input or the map file")
     mapping = AnonymizationMap.load(map_path)
-    count = deanonymize_file(file, mapping, output)
+    if Path(file).is_dir():
+        count = deanonymize_tree(file, mapping, output)
+    else:
+        count = deanonymize_file(file, mapping, output)
     click.echo(f"restored {count} names into {output}", err=True)
 
 

@@ -541,3 +541,46 @@ def test_reports_of_the_anonymized_estate_leak_no_original(tmp_path):
         leaked = sorted(o for o in sensitive_originals(original) | set(IDENTIFYING_FRAGMENTS)
                         if o in text or html.escape(o) in text)
         assert leaked == []
+
+
+def test_cli_deanonymize_a_whole_report_folder(tmp_path):
+    save_estate(rich_estate(), tmp_path / "estate.json.gz")
+    runner = CliRunner()
+    assert runner.invoke(main, ["anonymize", str(tmp_path / "estate.json.gz"), "-o", str(tmp_path / "shared.json.gz"),
+                                "--map", str(tmp_path / "map.json")]).exit_code == 0
+    result = runner.invoke(main, ["report", str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "shared"),
+                                  "--format", "html,xlsx,csv,json", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["deanonymize", str(tmp_path / "shared"), "--map", str(tmp_path / "map.json"),
+                                  "-o", str(tmp_path / "real")])
+    assert result.exit_code == 0, result.output
+    shared_files = sorted(p.relative_to(tmp_path / "shared") for p in (tmp_path / "shared").rglob("*") if p.is_file())
+    real_files = sorted(p.relative_to(tmp_path / "real") for p in (tmp_path / "real").rglob("*") if p.is_file())
+    assert real_files == shared_files and len(real_files) >= 4
+    html_text = next((tmp_path / "real").rglob("*.html")).read_text(encoding="utf-8")
+    assert "payroll-web01" in html_text and "esx-zh-07.contoso.local" in html_text
+    book = openpyxl.load_workbook(next((tmp_path / "real").rglob("*.xlsx")))
+    cells = {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "payroll-web01" in cells
+    csv_text = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "real").rglob("*.csv"))
+    assert "payroll-db01" in csv_text
+    # Refuses to write into a folder that already has files.
+    again = runner.invoke(main, ["deanonymize", str(tmp_path / "shared"), "--map", str(tmp_path / "map.json"),
+                                 "-o", str(tmp_path / "real")])
+    assert again.exit_code == 2 and "not empty" in again.output
+
+
+def test_deanonymize_xlsx_leaves_formulas_alone_and_stays_valid_xml(tmp_path):
+    mapping = AnonymizationMap.new()
+    estate = rich_estate()
+    estate.vcenters[0].vms[0].name = 'bell\x07"); =cmd|"'
+    name = anonymize_estate(estate, mapping).vcenters[0].vms[0].name
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = name
+    sheet["B1"] = f'=LEN("{name}")'
+    workbook.save(tmp_path / "r.xlsx")
+    assert deanonymize_file(tmp_path / "r.xlsx", mapping, tmp_path / "real.xlsx") == 1
+    cells = openpyxl.load_workbook(tmp_path / "real.xlsx").active
+    assert cells["A1"].value == 'bell\ufffd"); =cmd|"' and cells["A1"].data_type == "s"
+    assert cells["B1"].value == f'=LEN("{name}")'  # the formula still holds the pseudonym, untouched
