@@ -391,6 +391,9 @@ class _Builder:
 
     def read_vinfo(self) -> None:
         view = self.views.get("vInfo")
+        if view is None and "vInfo" in self.export.tables:
+            origin = self.export.tables["vInfo"].origin
+            raise InputError(f"{origin}: sheet vInfo is empty (no header row with a 'VM' column)")
         if view is None:
             where = "no vInfo CSV file (expected vInfo.csv or RVTools_tabvInfo.csv)" if (
                 self.export.format == "csv") else "sheet vInfo is missing"

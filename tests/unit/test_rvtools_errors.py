@@ -112,3 +112,41 @@ def test_wrong_cell_types_become_unknown_with_an_issue(tmp_path):
     messages = [issue.message for issue in estate.collection_issues]
     assert any("column 'CPUs'" in m and "row 2" in m for m in messages)
     assert any("column 'HW version'" in m for m in messages)
+
+
+def test_empty_vinfo_sheet_is_named_as_empty(tmp_path):
+    path = write_workbook(tmp_path / "blank.xlsx", {"vInfo": []})
+    assert_one_line_error(run_inventory(path), "blank.xlsx", "vInfo is empty")
+
+
+def test_header_only_vinfo_is_an_empty_estate(tmp_path):
+    path = write_workbook(tmp_path / "novms.xlsx", {"vInfo": [["VM", "Powerstate"]]})
+    assert read_rvtools(path).all_vms() == []
+
+
+def test_openpyxl_is_the_fallback_without_calamine(monkeypatch):
+    import sys
+
+    from scanner.rvtools.tables import xlsx_engine
+
+    monkeypatch.delenv("VMSCAN_XLSX_READER", raising=False)
+    assert xlsx_engine() == "calamine"
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # import now raises ImportError
+    assert xlsx_engine() == "openpyxl"
+    monkeypatch.setenv("VMSCAN_XLSX_READER", "openpyxl")
+    assert xlsx_engine() == "openpyxl"
+
+
+def test_utf16_csv_with_bom(tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "vInfo.csv").write_bytes("VM\tPowerstate\r\nZürich-01\tpoweredOn\r\n".encode("utf-16"))
+    (vm,) = read_rvtools(folder).all_vms()
+    assert (vm.name, vm.power_state) == ("Zürich-01", "powered_on")
+
+
+def test_binary_csv_is_refused(tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "vInfo.csv").write_bytes(b"VM\x00\x01\x02" * 100)
+    assert_one_line_error(run_inventory(folder), "vInfo.csv", "binary")
