@@ -99,13 +99,16 @@ def load_estate(path: str | os.PathLike[str], max_bytes: int | None = None) -> E
         raise InputError(f"{p}: file is empty")
     try:
         data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not a vmscan snapshot (not UTF-8 JSON text; bad byte at offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not valid JSON ({exc.__class__.__name__} at byte {getattr(exc, 'pos', '?')})") from None
     except RecursionError:
         raise InputError(f"{p}: not a vmscan inventory (JSON nested too deeply)") from None
     except ValueError as exc:
-        # e.g. an integer of thousands of digits (Python refuses to convert it)
-        raise InputError(f"{p}: not a vmscan inventory ({one_line_reason(exc)})") from None
+        # e.g. an integer of thousands of digits, which Python refuses to convert
+        reason = "a number with thousands of digits" if "digits" in str(exc) else one_line_reason(exc)
+        raise InputError(f"{p}: not a vmscan inventory ({reason})") from None
     return estate_from_plain(data, str(p))
 
 
@@ -118,7 +121,8 @@ def estate_from_plain(data: Any, origin: str) -> Estate:
         raise InputError(f"{origin}: not a vmscan inventory (top level is not an object)")
     schema = data.get("schema")
     if schema != SCHEMA_NAME:
-        raise InputError(f"{origin}: not a vmscan inventory (schema is {schema!r}, expected {SCHEMA_NAME!r})")
+        found = "no 'schema' key" if schema is None else f"schema is {schema!r}"
+        raise InputError(f"{origin}: not a vmscan inventory ({found}, expected {SCHEMA_NAME!r})")
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise InputError(

@@ -63,6 +63,12 @@ def test_connection_reset_mid_collection_is_retried(sim, tmp_path):
     assert names(estate) == names(baseline)
     assert estate.vcenters[0].source_detail["retries"] == "1"
     assert any("repeated after a dropped connection" in i.message for i in estate.collection_issues)
+    # The report lists it among the collection issues.
+    report = CliRunner().invoke(main, ["report", str(tmp_path / "e.json.gz"), "--out", str(tmp_path / "r"),
+                                       "--format", "html"])
+    assert report.exit_code == 0, report.output
+    html_text = next((tmp_path / "r").rglob("*.html")).read_text(encoding="utf-8")
+    assert "repeated after a dropped connection or expired session" in html_text
 
 
 def test_unanswered_call_times_out_and_is_retried(sim, tmp_path):
