@@ -318,7 +318,10 @@ def collect_vcenter(
             if progress is not None:
                 progress("performance history (VMs)", done)
 
-        collector.issues.extend(attach_perf(content, vcenter, perf_days, perf_progress))
+        # Re-running it after a dropped connection recomputes every VM's history from scratch.
+        collector.issues.extend(collector.retrier.run(
+            "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress)
+        ))
     return vcenter, collector.issues
 
 

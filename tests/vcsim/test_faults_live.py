@@ -170,3 +170,12 @@ def test_ctrl_c_leaves_no_output(sim, tmp_path):
     assert "interrupted; no output written" in rest
     assert "Traceback" not in rest
     assert list(out.iterdir()) == []
+
+
+def test_connection_reset_during_performance_history_is_retried(sim):
+    with FlakyProxy(sim.port, fault="drop", on=b"QueryPerf>", nth=1) as proxy:
+        estate = collect_estate(proxy.url(), sim.user, sim.password, perf_days=1, retry=FAST)
+        assert proxy.faults == 1
+    running = [vm for vm in estate.all_vms() if vm.power_state == "powered_on" and not vm.template]
+    assert running and all(vm.perf for vm in running)
+    assert estate.vcenters[0].source_detail["retries"] == "1"
