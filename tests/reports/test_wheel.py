@@ -24,14 +24,15 @@ def test_demo_renders_from_installed_wheel(tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
+                   timeout=300)
     # Dependencies come from this interpreter's site-packages (a plain path entry: its .pth files,
-    # e.g. an editable vmscan, are not processed); vmscan itself comes only from the wheel.
+    # e.g. an editable vmscan, are not processed); vmscan itself comes only from the wheel. Added
+    # after the install: pip would otherwise see the outer vmscan (CI installs it) as already there.
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
     deps = [p for p in sys.path if p.endswith("site-packages")]
     Path(site, "outer-deps.pth").write_text("\n".join(deps) + "\n")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
-                   timeout=300)
     shutil.rmtree(source)  # nothing can come from the source tree any more
     work = tmp_path / "work"
     work.mkdir()
