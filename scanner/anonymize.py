@@ -232,7 +232,9 @@ _VERSION_RE = re.compile(r"^v?\d+(?:\.\d+){0,3}(?:[ ._-]?[A-Za-z]{0,6}\d*)?$")
 _MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$")
 # Inside free text: Windows/Unix paths, datastore paths, IPv4 and IPv6 literals.
 _TEXT_TOKEN_RE = re.compile(
-    r"(?P<path>\[[^\]]+\]\s*[^\s;,'\"]*|(?<![\w.])(?:[A-Za-z]:)?[\\/][^\s;,'\"]+)"
+    # e-mail addresses and DOMAIN\\user accounts (vCenter fault messages name the user)
+    r"(?<![\w.+-])(?P<account>[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+\\[\w.$-]+)"
+    r"|(?P<path>\[[^\]]+\]\s*[^\s;,'\"]*|(?<![\w.])(?:[A-Za-z]:)?[\\/][^\s;,'\"]+)"
     r"|(?<![\w.])(?P<ipv4>\d{1,3}(?:\.\d{1,3}){3})(?![\w.])"
     r"|(?<![\w:])(?P<ipv6>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])"
 )
@@ -245,9 +247,15 @@ SECRET_BEARING_KINDS = frozenset({"note", "attrvalue"})
 
 # Every pseudonym this module produces matches this (names, IPv4 in 240/4, IPv6 in 2001:db8::/32,
 # MACs); the deanonymizer looks each match up in the map.
+# No look-behind on name pseudonyms: in JSON or HTML text one may follow an escape that ends in a
+# letter ("\u001fpath-…", "\u003evm-…"). A match is only replaced when the map knows it exactly.
+_PREFIX_PATTERN = "|".join(sorted(set(NAME_KINDS.values()), key=len, reverse=True))
 PSEUDONYM_RE = re.compile(
-    r"(?<![\w.:-])(?P<pseudonym>[a-z]+-[0-9a-f]{8,64}|\d{1,3}(?:\.\d{1,3}){3}|2001:db8:[0-9a-f:]+"
-    r"|[0-9a-f]{2}(?::[0-9a-f]{2}){5})(?![\w-])(?P<marker>" + re.escape(SECRET_MARKER) + ")?"
+    r"(?P<pseudonym>(?:" + _PREFIX_PATTERN + r")-[0-9a-f]{8,64}(?![0-9A-Za-z_])"
+    r"|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d)"
+    r"|(?<![0-9:])2001:db8(?::[0-9a-f]{1,4}){6}(?![0-9a-f:])"
+    r"|(?<![0-9:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:]))"
+    r"(?P<marker>" + re.escape(SECRET_MARKER) + ")?"
 )
 
 
@@ -530,6 +538,8 @@ class Anonymizer:
         return self._known
 
     def _text_token(self, match: re.Match[str]) -> str:
+        if match["account"]:
+            return self.mapping.name("text", match["account"])
         if match["path"]:
             return self.path(match["path"])
         if match["ipv4"]:
