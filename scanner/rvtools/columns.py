@@ -141,6 +141,13 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         _c("starts_connected", "Starts Connected", "Start Connected"),
         _c("device_type", "Device Type"),
     ),
+    "vFloppy": (
+        *_VM_KEYS,
+        _c("device_node", "Device Node"),
+        _c("connected", "Connected"),
+        _c("starts_connected", "Starts Connected", "Start Connected"),
+        _c("device_type", "Device Type", "Backing"),
+    ),
     "vUSB": (
         *_VM_KEYS,
         _c("device_node", "Device Node"),

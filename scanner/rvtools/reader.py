@@ -63,6 +63,7 @@ FAMILY_TABS: dict[str, str] = {
     "vPartition": "guest file systems",
     "vNetwork": "network adapters, MAC and IP addresses",
     "vCD": "CD/DVD drives",
+    "vFloppy": "floppy drives",
     "vUSB": "USB devices",
     "vSnapshot": "snapshots",
     "vTools": "VMware Tools status and version",
@@ -132,6 +133,21 @@ def cd_backing(device_type: str | None) -> str | None:
     if "remote" in lowered:
         return "remote"
     if "host" in lowered or "physical" in lowered or "passthrough" in lowered or "atapi" in lowered:
+        return "host_device"
+    return None
+
+
+def _floppy_backing(device_type: str | None) -> str | None:
+    if not device_type:
+        return None
+    lowered = device_type.casefold()
+    if ".flp" in lowered or "image" in lowered:
+        return "image"
+    if "client" in lowered:
+        return "client"
+    if "remote" in lowered:
+        return "remote"
+    if "host" in lowered or "physical" in lowered:
         return "host_device"
     return None
 
@@ -486,7 +502,7 @@ class _Builder:
                 disks=[] if has_vdisk else None,
                 nics=[] if has_vnetwork else None,
                 cdroms=[] if has_vcd else None,
-                floppies=None,
+                floppies=[] if "vFloppy" in views else None,
                 serial_ports=None,
                 parallel_ports=None,
                 usb_controllers=None,
@@ -613,6 +629,16 @@ class _Builder:
                 vm.cdroms.append(RemovableDrive(
                     label=self.text(view, row, n, "device_node"),
                     backing=cd_backing(device_type),
+                    backing_path=device_type,
+                    connected=self.get(view, row, n, "connected", val.boolean),
+                    start_connected=self.get(view, row, n, "starts_connected", val.boolean),
+                ))
+        for view, row, n, vm in self.rows("vFloppy"):
+            device_type = self.text(view, row, n, "device_type")
+            if vm.floppies is not None:
+                vm.floppies.append(RemovableDrive(
+                    label=self.text(view, row, n, "device_node"),
+                    backing=_floppy_backing(device_type),
                     backing_path=device_type,
                     connected=self.get(view, row, n, "connected", val.boolean),
                     start_connected=self.get(view, row, n, "starts_connected", val.boolean),

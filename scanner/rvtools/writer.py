@@ -160,6 +160,14 @@ def _cd_type(backing: str | None, path: str | None) -> str | None:
     return path
 
 
+def _floppy_type(backing: str | None, path: str | None) -> str | None:
+    if backing == "image":
+        return f"Image {path}" if path else "Image"
+    if backing in ("client", "remote", "host_device"):
+        return {"client": "Client Device", "remote": "Remote Device", "host_device": "Host Device"}[backing]
+    return path
+
+
 def workbook_rows(estate: Estate) -> dict[str, Iterable[list[Any]]]:
     """Each tab's rows (header first), in RVTools' tab order."""
     vms = estate.all_vms()
@@ -220,6 +228,13 @@ def workbook_rows(estate: Estate) -> dict[str, Iterable[list[Any]]]:
             lambda vm, _: [[vm.name, _camel(vm.power_state), _bool(vm.template), cd.label, _bool(cd.connected),
                             _bool(cd.start_connected), _cd_type(cd.backing, cd.backing_path)]
                            for cd in vm.cdroms or []])
+    if any_known("floppies"):
+        tabs["vFloppy"] = _per_vm(
+            estate, ["VM", "Powerstate", "Template", "Device Node", "Connected", "Starts Connected", "Device Type"],
+            "floppies",
+            lambda vm, _: [[vm.name, _camel(vm.power_state), _bool(vm.template), fd.label, _bool(fd.connected),
+                            _bool(fd.start_connected), _floppy_type(fd.backing, fd.backing_path)]
+                           for fd in vm.floppies or []])
     if any_known("usb_devices"):
         tabs["vUSB"] = _per_vm(
             estate, ["VM", "Powerstate", "Template", "Device Node", "Device Type", "Connected"], "usb_devices",

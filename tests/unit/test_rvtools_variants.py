@@ -183,3 +183,16 @@ def test_merged_files_with_a_duplicate(tmp_path):
     result = CliRunner().invoke(main, ["inventory", str(first), str(second), str(again)])
     assert result.exit_code == 0, result.output
     assert "VMs          4" in result.output
+
+
+def test_vfloppy_tab(tmp_path):
+    sheets = variant_sheets("4.7")
+    sheets["vFloppy"] = [["VM", "Device Node", "Connected", "Starts Connected", "Device Type", "VM ID"],
+                         ["web01", "Floppy drive 1", "True", "False", "Image [ds01] boot.flp", "vm-101"]]
+    estate = read_rvtools(write_workbook(tmp_path / "floppy.xlsx", sheets))
+    vms = vms_of(estate)
+    (floppy,) = vms["web01"].floppies
+    assert (floppy.label, floppy.backing, floppy.connected, floppy.start_connected) == (
+        "Floppy drive 1", "image", True, False)
+    assert vms["db01"].floppies == []
+    assert vms_of(read_rvtools(write_workbook(tmp_path / "none.xlsx", variant_sheets("4.7"))))["db01"].floppies is None
