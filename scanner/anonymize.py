@@ -204,6 +204,7 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
     ("VCenter", "api_version"): FieldRule(SAFE),
     ("VCenter", "source_kind"): FieldRule(SAFE),
     ("VCenter", "source_detail"): FieldRule(DETAIL, key=SAFE),
+    ("VCenter", "missing_tabs"): FieldRule(SAFE),  # RVTools tab names
     ("CollectionIssue", "vcenter"): FieldRule("vcenter"),
     ("CollectionIssue", "object_id"): FieldRule(IDENTIFIER),
     ("CollectionIssue", "object_name"): FieldRule(OBJECT_NAME),

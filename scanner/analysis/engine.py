@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from scanner import __version__
+from scanner.analysis.coverage import Cause, CoverageTally, cause_of, missing_key
 from scanner.analysis.disposition import decide
 from scanner.analysis.model import (
     DISPOSITIONS,
@@ -21,6 +22,7 @@ from scanner.analysis.model import (
     READINESS,
     TARGETS,
     Assessment,
+    Coverage,
     Finding,
     InputInfo,
     RuleCount,
@@ -30,7 +32,7 @@ from scanner.analysis.model import (
     TargetSummary,
     VmOutcome,
 )
-from scanner.analysis.readiness import evaluate_target
+from scanner.analysis.readiness import evaluate_target, unknown_as
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
@@ -131,17 +133,47 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     return findings
 
 
+def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict[tuple[str, str], Cause]:
+    """Why each unknown finding of ``vm`` lacks data, keyed by (rule id, missing data key)."""
+    causes: dict[tuple[str, str], Cause] = {}
+    for finding in findings:
+        if finding.status == "unknown":
+            key = (finding.rule_id, missing_key(finding))
+            if key not in causes:
+                causes[key] = cause_of(finding, vm, index.vcenter, index.hosts)
+    return causes
+
+
+def reason_texts(reasons: list[str], unverified: list[str], findings: list[Finding],
+                 causes: dict[tuple[str, str], Cause], as_condition: bool) -> list[str]:
+    """One readable line per deciding rule: its failure message, or why it could not be evaluated."""
+    texts = []
+    for rule_id in reasons:
+        failed = next((f for f in findings if f.rule_id == rule_id and f.status == "fail"), None)
+        if failed is not None or rule_id not in unverified:
+            texts.append(f"{rule_id}: {failed.message}" if failed is not None else rule_id)
+            continue
+        lacking = [causes[(f.rule_id, missing_key(f))] for f in findings
+                   if f.rule_id == rule_id and f.status == "unknown"]
+        verb = "not verified" if as_condition else "not evaluated"
+        texts.append(lacking[0].text(rule_id, verb) if lacking else f"{verb}: {rule_id}")
+    return texts
+
+
 def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
-                rules: dict[str, RuleInfo]) -> VmOutcome:
+                rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None) -> VmOutcome:
     outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
                         cluster=vm.cluster, power_state=vm.power_state)
     by_target: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_target[finding.target].append(finding)
+    as_condition = unknown_as(policy) == "condition"
     for target in targets:
         result = evaluate_target(vm, by_target[target], policy)
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
+        outcome.readiness_details[target] = reason_texts(result.reasons, result.unverified, by_target[target],
+                                                         causes or {}, as_condition)
         outcome.methods[target] = result.methods
         outcome.recommended_method[target] = result.recommended
     fails = [f for f in findings if f.status == "fail"]
@@ -149,6 +181,17 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
     outcome.disposition, outcome.disposition_reasons = decide(vm, fails, rules, policy.retain)
     return outcome
+
+
+def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
+                   causes: dict[tuple[str, str], Cause], outcome: VmOutcome) -> None:
+    failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
+    for finding in findings:
+        if finding.status != "unknown":
+            continue
+        decides = (finding.rule_id in outcome.readiness_reasons.get(finding.target, ())
+                   and (finding.rule_id, finding.target) not in failed)
+        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides)
 
 
 def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:
@@ -205,18 +248,26 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
 
     findings: list[Finding] = []
     outcomes: list[VmOutcome] = []
+    tally = CoverageTally()
+    input_list = list(inputs)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         for vm in vc.vms:
             vm_findings = run_rules(vm, index, rules, policy, as_of)
             findings.extend(vm_findings)
-            outcomes.append(outcome_for(vm, vm_findings, target_list, policy, info_by_id))
+            causes = unknown_causes(vm, vm_findings, index)
+            outcome = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
+            outcomes.append(outcome)
+            if causes:
+                tally_unknowns(tally, vm, vc, vm_findings, causes, outcome)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(
         generated_at=generated.isoformat().replace("+00:00", "Z"), vmscan_version=__version__,
-        as_of=as_of.isoformat(), targets=target_list, inputs=list(inputs), policy=policy.record(),
+        as_of=as_of.isoformat(), targets=target_list, inputs=input_list, policy=policy.record(),
         rules=infos, vms=outcomes, findings=findings,
+        coverage=Coverage(unknown_as=unknown_as(policy), inputs=tally.inputs(estate.vcenters, input_list),
+                          rules=tally.rule_gaps(info_by_id)),
     )
     assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)
     # The one place sizing plugs in: the sizing engine receives the finished assessment.

@@ -76,6 +76,9 @@ class VmOutcome:
     readiness: dict[str, str] = field(default_factory=dict)
     # target -> rule ids that decided the readiness (empty for "ready")
     readiness_reasons: dict[str, list[str]] = field(default_factory=dict)
+    # target -> one line of text per entry of readiness_reasons, e.g. "vm.snapshots: 2 snapshot(s)"
+    # or "not evaluated: device.usb (missing USB devices: RVTools export has no vUSB tab)"
+    readiness_details: dict[str, list[str]] = field(default_factory=dict)
     # target -> method -> eligibility
     methods: dict[str, dict[str, str]] = field(default_factory=dict)
     # target -> method id or None when no method is possible
@@ -189,6 +192,49 @@ class InputInfo:
 
 
 @dataclass
+class RuleGap:
+    """Data coverage: a rule that could not be evaluated on some VMs for one reason."""
+
+    rule_id: str
+    title: str
+    severity: str
+    vm_count_unknown: int  # distinct VMs with an unknown result of this rule for this reason
+    # of those, VMs whose readiness this unknown decided (readiness unknown, or a "not verified"
+    # condition under [analysis] unknown_as = "condition")
+    vm_count_readiness: int
+    data: str  # what was missing, in words: "USB devices"
+    reason: str  # "RVTools export has no vUSB tab", "the VM's host is not in vHost"
+    fix: str
+    targets: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # e.g. host names not found
+
+
+@dataclass
+class InputCoverage:
+    """Data coverage of one vCenter of one input."""
+
+    input: str  # the input path as given
+    vcenter: str
+    source_kind: str  # rvtools | vcenter | synthetic | ""
+    vm_count: int = 0
+    vms_with_unknowns: int = 0
+    missing_tabs: list[str] = field(default_factory=list)  # RVTools tabs the export lacks
+    needed_tabs: list[str] = field(default_factory=list)  # of those, tabs whose absence left rules unknown
+    not_in_source: list[str] = field(default_factory=list)  # data rules needed that this input kind never has
+    unmatched_hosts: list[str] = field(default_factory=list)  # VM hosts missing from the host list (vHost)
+    fixes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    # How unknown findings of blocker rules count: "unknown" (readiness unknown) or "condition"
+    # (ready_with_conditions, "not verified") - policy [analysis] unknown_as.
+    unknown_as: str = "unknown"
+    inputs: list[InputCoverage] = field(default_factory=list)
+    rules: list[RuleGap] = field(default_factory=list)
+
+
+@dataclass
 class Assessment:
     generated_at: str
     vmscan_version: str
@@ -201,5 +247,6 @@ class Assessment:
     vms: list[VmOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     sizing: list[SizingResult] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
     schema: str = ASSESSMENT_SCHEMA_NAME
     schema_version: int = ASSESSMENT_SCHEMA_VERSION

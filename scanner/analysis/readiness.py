@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from scanner.analysis.model import METHODS, Finding
 from scanner.inventory.model import VM
-from scanner.policy import Policy
+from scanner.policy import UNKNOWN_AS_VALUES, Policy
 
 
 @dataclass
@@ -16,6 +16,15 @@ class TargetOutcome:
     reasons: list[str] = field(default_factory=list)
     methods: dict[str, str] = field(default_factory=dict)
     recommended: str | None = None
+    # Rule ids among ``reasons`` that could not be evaluated (unknown findings) - under
+    # unknown_as = "condition" they are conditions to verify, otherwise they made readiness unknown.
+    unverified: list[str] = field(default_factory=list)
+
+
+def unknown_as(policy: Policy) -> str:
+    """Policy [analysis] unknown_as: how an unevaluated blocker rule counts (default "unknown")."""
+    value = policy.data.get("analysis", {}).get("unknown_as", "unknown")
+    return str(value) if value in UNKNOWN_AS_VALUES else "unknown"
 
 
 def applicable_methods(vm: VM, policy: Policy) -> list[str]:
@@ -54,6 +63,10 @@ def unique(ids: Iterable[str]) -> list[str]:
 def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOutcome:
     """Azure Migrate-style readiness plus method eligibility for one VM on one target."""
     methods = method_eligibility(findings)
+    as_condition = unknown_as(policy) == "condition"
+    if as_condition:
+        # The consultant accepts unverified checks knowingly: a method only unknown is conditional.
+        methods = {m: "conditional" if e == "unknown" else e for m, e in methods.items()}
     usable = applicable_methods(vm, policy)
     fails = [f for f in findings if f.status == "fail"]
     unknowns = [f for f in findings if f.status == "unknown"]
@@ -67,15 +80,19 @@ def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOu
 
     recommended = recommend(usable, methods, vm)
     could_block = [f.rule_id for f in unknowns if f.severity == "blocker"]
-    if could_block or (usable and all(methods[m] in ("blocked", "unknown") for m in usable)):
-        reasons = could_block or [f.rule_id for f in unknowns if any(f.methods.get(m) == "blocks" for m in usable)]
-        return TargetOutcome("unknown", unique(reasons), methods, recommended)
+    blocks_usable = [f.rule_id for f in unknowns if any(f.methods.get(m) == "blocks" for m in usable)]
+    if not as_condition and (could_block or (usable and all(methods[m] in ("blocked", "unknown") for m in usable))):
+        reasons = unique(could_block or blocks_usable)
+        return TargetOutcome("unknown", reasons, methods, recommended, unverified=reasons)
 
     conditions = [f.rule_id for f in fails if f.severity == "warning"]
     conditions += [f.rule_id for f in fails if f.severity == "info" and any(
         f.methods.get(m) == "blocks" for m in usable)]
+    unverified = unique(could_block + blocks_usable) if as_condition else []
+    conditions = unique(conditions)
+    conditions += [rid for rid in unverified if rid not in conditions]
     if conditions:
-        return TargetOutcome("ready_with_conditions", unique(conditions), methods, recommended)
+        return TargetOutcome("ready_with_conditions", conditions, methods, recommended, unverified=unverified)
     return TargetOutcome("ready", [], methods, recommended)
 
 

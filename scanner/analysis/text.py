@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.analysis.model import METHODS, READINESS, Assessment
+from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import format_sizing_line
 
 TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
@@ -38,4 +38,51 @@ def format_assessment(assessment: Assessment) -> str:
         lines.append("top other findings (VMs)")
         for rc in warnings:
             lines.append(f"  {rc.vm_count:>6}  {rc.rule_id:<30} {rc.title}")
+    lines.extend(format_coverage(assessment))
     return "\n".join(lines)
+
+
+def format_coverage(assessment: Assessment) -> list[str]:
+    """The "could not evaluate" block: which data was missing, where from, and what to do."""
+    coverage: Coverage = assessment.coverage
+    if not coverage.rules:
+        return []
+    as_condition = coverage.unknown_as == "condition"
+    vms = sum(i.vms_with_unknowns for i in coverage.inputs)
+    rule_count = len({g.rule_id for g in coverage.rules})
+    per_target = ", ".join(
+        f"{ts.readiness.get('unknown', 0)} ({ts.target})" for ts in assessment.summary.targets)
+    lines = ["", f"could not evaluate: {rule_count} rule(s) lacked data on {vms} VM(s)" + (
+        " - counted as conditions to verify (policy [analysis] unknown_as = \"condition\")" if as_condition
+        else f"; readiness unknown for {per_target}")]
+    for entry in coverage.inputs:
+        notes = []
+        if entry.needed_tabs:
+            notes.append(f"no {', '.join(entry.needed_tabs)} tab(s) in the export")
+        if entry.unmatched_hosts:
+            notes.append(f"host(s) in vInfo but not in vHost: {', '.join(entry.unmatched_hosts)}")
+        if entry.not_in_source:
+            notes.append(f"not available from RVTools input: {', '.join(entry.not_in_source)}")
+        if notes:
+            lines.append(f"  {entry.input or entry.vcenter} ({entry.vcenter}, {entry.vm_count} VMs)")
+            lines.extend(f"    {note}" for note in notes)
+    deciding = [g for g in coverage.rules if g.vm_count_readiness]
+    if deciding:
+        lines.append("  checks not verified, counted as conditions (VMs)" if as_condition
+                     else "  rules that left readiness unknown (VMs)")
+        for gap in deciding:
+            examples = f" ({', '.join(gap.examples)})" if gap.examples else ""
+            lines.append(f"  {gap.vm_count_readiness:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
+    others = len({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
+    if others:
+        lines.append(f"  + {others} other rule(s) not evaluated on some VMs (warnings/info; see the report's "
+                     "Data coverage section or the assessment JSON)")
+    fixes = list(dict.fromkeys(fix for entry in coverage.inputs for fix in entry.fixes))
+    if not fixes:
+        fixes = list(dict.fromkeys(g.fix for g in deciding or coverage.rules))
+    if not as_condition:
+        fixes.append("or, accepting partial data knowingly: set [analysis] unknown_as = \"condition\" in a "
+                     "--policy file (see docs/policy.md)")
+    lines.append("  what to do")
+    lines.extend(f"    - {fix}" for fix in fixes)
+    return lines

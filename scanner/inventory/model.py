@@ -345,6 +345,9 @@ class VCenter:
     # Where this vCenter's data came from: "vcenter" or "rvtools" plus file/version details.
     source_kind: str | None = None
     source_detail: dict[str, str] = field(default_factory=dict)
+    # RVTools tabs vmscan reads that the export lacked (e.g. ["vUSB", "vSnapshot"]); empty for
+    # other sources. The analysis uses it to say why a rule could not be evaluated.
+    missing_tabs: list[str] = field(default_factory=list)
     datacenters: list[Datacenter] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)

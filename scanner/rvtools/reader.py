@@ -50,7 +50,7 @@ from scanner.inventory.model import (
     VCenter,
 )
 from scanner.rvtools import values as val
-from scanner.rvtools.columns import REQUIRED, SHEETS, VINFO_NETWORK_PREFIX, normalize_header
+from scanner.rvtools.columns import REQUIRED, SHEET_NAMES, SHEETS, VINFO_NETWORK_PREFIX, normalize_header
 from scanner.rvtools.tables import MAX_CELL_CHARS, Export, Table, read_export
 
 T = TypeVar("T")
@@ -993,6 +993,10 @@ class _Builder:
                     object_name=self.file_name, property=sheet,
                     message=f"export has no {sheet} tab: {what} unknown",
                 ))
+        # Recorded per vCenter so that the analysis can name the tab behind each unknown finding.
+        missing_tabs = [sheet for sheet in SHEET_NAMES if sheet not in self.views]
+        for state in self.vcs.values():
+            state.vcenter.missing_tabs = list(missing_tabs)
         created = self.created
         if created is None:
             mtime = Path(self.path).stat().st_mtime

@@ -1,0 +1,287 @@
+"""Data coverage: which rules could not be evaluated, on how many VMs, why, and what fixes it.
+
+A rule that lacks data yields an ``unknown`` finding whose evidence names the VM field it needed
+(``missing="usb_devices"``). This module maps that field to where the data comes from - an RVTools
+tab, or no RVTools tab at all - and looks at the VM's vCenter (which RVTools tabs its export
+lacked, which hosts its export lists) to say *why* the value is missing and what the consultant
+can do: re-export with more tabs, or collect live with ``vmscan collect``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.analysis.model import Finding, InputCoverage, InputInfo, RuleGap, RuleInfo
+from scanner.inventory.model import VM, VCenter
+
+FIX_COLLECT = "collect live with `vmscan collect --server <vCenter>` (read-only account)"
+SEVERITY_ORDER = {"blocker": 0, "warning": 1, "info": 2}
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where one kind of VM data comes from."""
+
+    label: str  # human words, e.g. "USB devices"
+    # RVTools tabs that carry it (any one is enough); empty when no RVTools export has it.
+    rvtools_tabs: tuple[str, ...] = ()
+    rvtools_column: str | None = None
+
+
+# Keyed by the ``missing`` evidence of the rules' unknown results (scanner/rules/*.py).
+DATA_SOURCES: dict[str, DataSource] = {
+    "cdroms": DataSource("CD/DVD drives", ("vCD",)),
+    "cdrom.backing": DataSource("CD/DVD drive backing", ("vCD",), "Device Type"),
+    # devices.py spells the floppy family "floppys" (f"{kind}s"); both spellings are accepted.
+    "floppys": DataSource("floppy drives"),
+    "floppies": DataSource("floppy drives"),
+    "floppy.backing": DataSource("floppy drive backing"),
+    "serial_ports": DataSource("serial ports"),
+    "parallel_ports": DataSource("parallel ports"),
+    "port.backing": DataSource("serial/parallel port backing"),
+    "usb_devices": DataSource("USB devices", ("vUSB",)),
+    "usb_controllers": DataSource("USB controllers"),
+    "passthrough_devices": DataSource("PCI passthrough / vGPU devices"),
+    "nics": DataSource("network adapters", ("vNetwork",)),
+    "nic.adapter_type": DataSource("network adapter type", ("vNetwork",), "Adapter"),
+    "nic.network_kind": DataSource("port group switch type", ("dvSwitch", "vSwitch", "dvPort", "vPort")),
+    "ipv6_addresses": DataSource("IPv6 addresses", ("vNetwork",)),
+    "snapshots": DataSource("snapshots", ("vSnapshot",)),
+    "snapshot.created": DataSource("snapshot dates", ("vSnapshot",), "Date / time"),
+    "tools_status": DataSource("VMware Tools status", ("vTools",)),
+    "tools_running": DataSource("VMware Tools running state", ("vInfo",), "Guest state"),
+    "host": DataSource("ESXi host", ("vHost",)),
+    "host.cpu_vendor": DataSource("host CPU vendor", ("vHost",), "CPU Model"),
+    "host.esxi_version": DataSource("host ESXi version", ("vHost",), "ESX Version"),
+    "vtpm": DataSource("vTPM presence"),
+    "encrypted": DataSource("VM encryption state"),
+    "powered_off_since": DataSource("power-off date"),
+    "ft_state": DataSource("Fault Tolerance state", ("vInfo",), "FT State"),
+    "latency_sensitivity": DataSource("latency sensitivity", ("vInfo",), "Latency Sensitivity"),
+    "hardware_version": DataSource("hardware version", ("vInfo",), "HW version"),
+    "guest_id": DataSource("guest OS", ("vInfo",), "OS according to the configuration file"),
+    "power_state": DataSource("power state", ("vInfo",), "Powerstate"),
+    "template": DataSource("template flag", ("vInfo",), "Template"),
+    "connection_state": DataSource("connection state", ("vInfo",), "Connection state"),
+    "num_cpu": DataSource("vCPU count", ("vInfo",), "CPUs"),
+    "memory_mib": DataSource("memory size", ("vInfo",), "Memory"),
+    "storage": DataSource("provisioned storage", ("vInfo",), "Provisioned MiB"),
+    "cbt_enabled": DataSource("changed block tracking", ("vInfo",), "CBT"),
+    "annotation": DataSource("notes and custom attributes", ("vInfo",), "Annotation"),
+    "disks": DataSource("virtual disks", ("vDisk",)),
+    "controllers": DataSource("disk controllers", ("vDisk",)),
+}
+# Families of keys such as "disk.sharing" or "controller.type".
+PREFIX_SOURCES: dict[str, DataSource] = {
+    "disk": DataSource("virtual disk details", ("vDisk",)),
+    "controller": DataSource("disk controller details", ("vDisk",)),
+    "snapshot": DataSource("snapshot details", ("vSnapshot",)),
+    "host": DataSource("host details", ("vHost",)),
+    "nic": DataSource("network adapter details", ("vNetwork",)),
+}
+# Rules whose unknown results about a single device carry no ``missing`` key.
+RULE_DEFAULT_MISSING: dict[str, str] = {
+    "device.cdrom-connected": "cdrom.backing",
+    "device.floppy-connected": "floppy.backing",
+    "device.serial-port": "port.backing",
+    "device.parallel-port": "port.backing",
+    "net.standard-vswitch": "nic.network_kind",
+    "net.nic-legacy": "nic.adapter_type",
+}
+
+
+def data_source(key: str) -> DataSource:
+    known = DATA_SOURCES.get(key)
+    if known is not None:
+        return known
+    prefix = key.split(".", 1)[0]
+    if prefix in PREFIX_SOURCES and "." in key:
+        family = PREFIX_SOURCES[prefix]
+        return DataSource(f"{family.label} ({key.split('.', 1)[1]})", family.rvtools_tabs)
+    return DataSource(key.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why one rule could not be evaluated on one VM."""
+
+    key: str  # the rule's ``missing`` evidence, e.g. "usb_devices"
+    data: str  # what is missing, in words: "USB devices"
+    reason: str  # the same for every VM it applies to: "RVTools export has no vUSB tab"
+    fix: str
+    # The reason for this VM when it is more specific ("host 10.1.1.1 not in vHost").
+    detail: str | None = None
+    # A specific value worth listing in the estate-wide view (the host name).
+    example: str | None = None
+    # RVTools tabs whose absence caused it, and data no RVTools export carries.
+    missing_tabs: tuple[str, ...] = ()
+    not_in_source: bool = False
+
+    @property
+    def vm_reason(self) -> str:
+        return self.detail or self.reason
+
+    def text(self, rule_id: str, verb: str) -> str:
+        """``not verified: device.usb (missing USB devices: RVTools export has no vUSB tab)``."""
+        return f"{verb}: {rule_id} (missing {self.data}: {self.vm_reason})"
+
+
+def missing_key(finding: Finding) -> str:
+    value = finding.evidence.get("missing")
+    if isinstance(value, str) and value:
+        return value
+    return RULE_DEFAULT_MISSING.get(finding.rule_id, finding.rule_id)
+
+
+def cause_of(finding: Finding, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
+    """Classify one unknown finding of ``vm`` (which belongs to ``vcenter``)."""
+    key = missing_key(finding)
+    source = data_source(key)
+    if vcenter.source_kind == "rvtools":
+        return rvtools_cause(key, source, vm, vcenter, host_names)
+    if key == "host":
+        if vm.host is None:
+            return Cause(key, source.label, "the VM's host is not known", FIX_COLLECT, detail="host not known")
+        return Cause(key, source.label, "the VM's host is not in the inventory",
+                     "re-collect; the host may have been removed or not readable by the account",
+                     detail=f"host {vm.host} not in the inventory", example=vm.host)
+    return Cause(key, source.label, f"{source.label} not collected",
+                 "see the collection issues; re-collect with `vmscan collect` using an account that can read it",
+                 detail="not collected")
+
+
+def rvtools_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
+    absent = tuple(t for t in source.rvtools_tabs if t in vcenter.missing_tabs)
+    if not source.rvtools_tabs:
+        return Cause(key, source.label, f"{source.label} not available from RVTools input", FIX_COLLECT,
+                     detail="not in RVTools exports", not_in_source=True)
+    if absent and len(absent) == len(source.rvtools_tabs):
+        tabs = ", ".join(absent)
+        plural = "tabs" if len(absent) > 1 else "tab"
+        return Cause(key, source.label, f"RVTools export has no {tabs} {plural}",
+                     f"re-export with RVTools including the {tabs} {plural}, or {FIX_COLLECT}",
+                     detail=f"no {tabs} {plural} in the export", missing_tabs=absent)
+    if key == "host":
+        if vm.host is None:
+            return Cause(key, source.label, "the VM has no host in vInfo",
+                         f"check the VM in vCenter (orphaned or inaccessible?), or {FIX_COLLECT}",
+                         detail="no host in vInfo")
+        if vm.host not in host_names:
+            return Cause(key, source.label, "the VM's host is not in vHost",
+                         "export vInfo and vHost in the same RVTools run (anonymized or partial exports "
+                         f"can differ), or {FIX_COLLECT}",
+                         detail=f"host {vm.host} not in vHost", example=vm.host)
+    where = f"{'/'.join(source.rvtools_tabs)}"
+    if source.rvtools_column:
+        where += f" column '{source.rvtools_column}'"
+    return Cause(key, source.label, f"{source.label} empty in the export ({where})",
+                 f"check that RVTools could read it (vHealth, permissions), or {FIX_COLLECT}",
+                 detail=f"empty in {where}")
+
+
+@dataclass
+class GapTally:
+    rule_id: str
+    cause: Cause
+    vm_ids: set[str] = field(default_factory=set)
+    readiness_vm_ids: set[str] = field(default_factory=set)
+    targets: set[str] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VcenterTally:
+    vcenter: VCenter
+    needed_tabs: list[str] = field(default_factory=list)
+    not_in_source: list[str] = field(default_factory=list)
+    unmatched_hosts: list[str] = field(default_factory=list)
+    vm_ids: set[str] = field(default_factory=set)
+
+
+class CoverageTally:
+    """Accumulates causes while the engine walks the VMs; ``rule_gaps``/``inputs`` build the result."""
+
+    def __init__(self) -> None:
+        self.gaps: dict[tuple[str, str], GapTally] = {}
+        self.vcenters: dict[int, VcenterTally] = {}
+
+    def add(self, vm: VM, vcenter: VCenter, finding: Finding, cause: Cause, decides_readiness: bool) -> None:
+        gap = self.gaps.get((finding.rule_id, cause.reason))
+        if gap is None:
+            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(finding.rule_id, cause)
+        gap.vm_ids.add(vm.id)
+        gap.targets.add(finding.target)
+        if decides_readiness:
+            gap.readiness_vm_ids.add(vm.id)
+        if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
+            gap.examples.append(cause.example)
+        tally = self.vcenter_tally(vcenter)
+        tally.vm_ids.add(vm.id)
+        for tab in cause.missing_tabs:
+            if tab not in tally.needed_tabs:
+                tally.needed_tabs.append(tab)
+        if cause.not_in_source and cause.data not in tally.not_in_source:
+            tally.not_in_source.append(cause.data)
+        if cause.key == "host" and cause.example and cause.example not in tally.unmatched_hosts:
+            tally.unmatched_hosts.append(cause.example)
+
+    def vcenter_tally(self, vcenter: VCenter) -> VcenterTally:
+        tally = self.vcenters.get(id(vcenter))
+        if tally is None:
+            tally = self.vcenters[id(vcenter)] = VcenterTally(vcenter)
+        return tally
+
+    def rule_gaps(self, rules: Mapping[str, RuleInfo]) -> list[RuleGap]:
+        gaps = [
+            RuleGap(rule_id=g.rule_id, title=rules[g.rule_id].title, severity=rules[g.rule_id].severity,
+                    vm_count_unknown=len(g.vm_ids), vm_count_readiness=len(g.readiness_vm_ids),
+                    data=g.cause.data, reason=g.cause.reason, fix=g.cause.fix,
+                    targets=sorted(g.targets), examples=list(g.examples))
+            for g in self.gaps.values()
+        ]
+        gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), -g.vm_count_unknown, g.rule_id, g.reason))
+        return gaps
+
+    def inputs(self, vcenters: Iterable[VCenter], infos: list[InputInfo]) -> list[InputCoverage]:
+        result = []
+        for vc in vcenters:
+            tally = self.vcenters.get(id(vc)) or VcenterTally(vc)
+            entry = InputCoverage(
+                input=input_path(vc, infos), vcenter=vc.name, source_kind=vc.source_kind or "",
+                vm_count=len(vc.vms), vms_with_unknowns=len(tally.vm_ids), missing_tabs=list(vc.missing_tabs),
+                needed_tabs=sorted(tally.needed_tabs, key=vc.missing_tabs.index),
+                not_in_source=list(tally.not_in_source), unmatched_hosts=list(tally.unmatched_hosts),
+            )
+            entry.fixes = input_fixes(entry)
+            result.append(entry)
+        return result
+
+
+def input_path(vc: VCenter, infos: list[InputInfo]) -> str:
+    """The input a vCenter came from: its RVTools file, else the input that names it."""
+    file = vc.source_detail.get("file")
+    if file:
+        wanted = Path(file).resolve()
+        for info in infos:
+            if Path(info.path).resolve() == wanted:
+                return info.path
+    for info in infos:
+        if vc.name in info.vcenters:
+            return info.path
+    return file or ""
+
+
+def input_fixes(entry: InputCoverage) -> list[str]:
+    fixes = []
+    if entry.needed_tabs:
+        plural = "tabs" if len(entry.needed_tabs) > 1 else "tab"
+        fixes.append(f"re-export with RVTools including the {', '.join(entry.needed_tabs)} {plural}")
+    if entry.unmatched_hosts:
+        fixes.append(f"{len(entry.unmatched_hosts)} host(s) named in vInfo are not in vHost "
+                     f"({', '.join(entry.unmatched_hosts[:EXAMPLES])}): export both tabs in the same RVTools run")
+    if entry.not_in_source:
+        fixes.append(f"{FIX_COLLECT} for {', '.join(entry.not_in_source)} (not available from RVTools input)")
+    return fixes

@@ -1,0 +1,277 @@
+"""Data coverage: why rules could not be evaluated, and the [analysis] unknown_as policy.
+
+On the real kubev2v export (vInfo, vCPU, vMemory, vDisk, vPartition, vHost only) and on a
+synthetic VM. The rules themselves still yield ``unknown`` on missing data in both modes; only
+the readiness/method roll-up and the explanations change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.analysis.engine import analyze
+from scanner.analysis.io import load_assessment, save_assessment
+from scanner.analysis.model import InputInfo
+from scanner.analysis.text import format_assessment
+from scanner.cli import main
+from scanner.errors import InputError
+from scanner.inventory.model import Estate
+from scanner.policy import build_policy, load_default_data
+from scanner.rvtools.reader import read_rvtools
+from scanner.rvtools.writer import write_rvtools
+from tests.factories import AS_OF, clean_host, clean_vm, estate_of
+from tests.unit.rvtools_helpers import kubev2v_path
+
+AS_OF_DATE = dt.date.fromisoformat(AS_OF)
+NEEDED_TABS = ["vNetwork", "vCD", "vUSB", "vSnapshot", "vTools"]
+VINFO_HOSTS = {"10.185.26.9", "10.5.126.198", "10.41.187.30"}
+
+
+def condition_policy():
+    return build_policy(load_default_data(), {"analysis": {"unknown_as": "condition"}}, "policy.toml")
+
+
+@pytest.fixture(scope="module")
+def kubev2v():
+    return read_rvtools(kubev2v_path())
+
+
+def assess(estate, policy=None):
+    info = InputInfo(path=str(kubev2v_path()), kind="rvtools_xlsx", vcenters=[vc.name for vc in estate.vcenters],
+                     vm_count=len(estate.all_vms()))
+    return analyze(estate, as_of=AS_OF_DATE, policy=policy, inputs=[info])
+
+
+# ------------------------------------------------------------------ the reader's part (item 3)
+
+def test_reader_records_the_absent_tabs(kubev2v):
+    (vcenter,) = kubev2v.vcenters
+    assert vcenter.missing_tabs == ["vNetwork", "vCD", "vUSB", "vSnapshot", "vTools", "vCluster", "vDatastore",
+                                    "vSwitch", "vPort", "dvSwitch", "dvPort", "vHealth", "vSource", "vMetaData"]
+
+
+def test_kubev2v_vm_hosts_are_not_in_vhost(kubev2v):
+    """Anonymized export: vInfo's Host IPs and vHost's Host IPs were pseudonymised separately."""
+    (vcenter,) = kubev2v.vcenters
+    vhost = {h.name for h in vcenter.hosts}
+    vinfo = {vm.host for vm in vcenter.vms if vm.host}
+    assert vinfo == VINFO_HOSTS
+    assert len(vhost) == 7 and not (vinfo & vhost)
+    assert [vm.name for vm in vcenter.vms if vm.host is None] == ["vm-9"]
+
+
+def test_host_matching_finds_a_host_listed_in_vhost(tmp_path):
+    """Round trip through an RVTools workbook with every tab: the VM's host is found, host rules pass."""
+    path = tmp_path / "full.xlsx"
+    write_rvtools(estate_of(clean_vm()), path)
+    estate = read_rvtools(path)
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    host_findings = [f for f in assessment.findings if f.rule_id.startswith("host.")]
+    assert host_findings == []
+    assert not any(g.rule_id.startswith("host.") for g in assessment.coverage.rules)
+
+
+# ------------------------------------------------------------------ strict default
+
+def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
+    assessment = assess(kubev2v)
+    assert {o.readiness["avs"] for o in assessment.vms} == {"unknown"}
+    assert {o.readiness["vmc"] for o in assessment.vms} == {"unknown"}
+    assert all(o.recommended_method["avs"] is None for o in assessment.vms)
+    coverage = assessment.coverage
+    assert coverage.unknown_as == "unknown"
+    (entry,) = coverage.inputs
+    assert entry.input == str(kubev2v_path())
+    assert entry.needed_tabs == NEEDED_TABS
+    assert set(entry.unmatched_hosts) == VINFO_HOSTS
+    assert {"vTPM presence", "VM encryption state", "PCI passthrough / vGPU devices"} <= set(entry.not_in_source)
+    assert entry.vms_with_unknowns == 9
+    assert any("re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in fix
+               for fix in entry.fixes)
+
+    gaps = {(g.rule_id, g.reason): g for g in coverage.rules}
+    usb = gaps[("device.usb", "RVTools export has no vUSB tab")]
+    assert (usb.vm_count_unknown, usb.vm_count_readiness, usb.data) == (9, 9, "USB devices")
+    snapshots = gaps[("vm.snapshots", "RVTools export has no vSnapshot tab")]
+    assert (snapshots.vm_count_unknown, snapshots.vm_count_readiness) == (9, 0)
+    assert gaps[("vm.tools-missing", "RVTools export has no vTools tab")].vm_count_unknown == 9
+    assert gaps[("net.standard-vswitch", "RVTools export has no vNetwork tab")].vm_count_unknown == 9
+    assert gaps[("device.cdrom-connected", "RVTools export has no vCD tab")].vm_count_unknown == 9
+    host = gaps[("host.esxi-old", "the VM's host is not in vHost")]
+    assert host.vm_count_unknown == 8 and set(host.examples) == VINFO_HOSTS
+    assert gaps[("host.esxi-old", "the VM has no host in vInfo")].vm_count_unknown == 1
+    # Blockers first: the estate-wide table leads with what decides readiness.
+    assert [g.severity for g in coverage.rules] == sorted(
+        (g.severity for g in coverage.rules), key=["blocker", "warning", "info"].index)
+
+
+def test_default_vm_reasons_name_the_missing_data(kubev2v):
+    assessment = assess(kubev2v)
+    vm2 = next(o for o in assessment.vms if o.name == "vm-2")
+    details = vm2.readiness_details["avs"]
+    assert len(details) == len(vm2.readiness_reasons["avs"])
+    assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in details
+    assert "not evaluated: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in details
+    assert "not evaluated: vm.vtpm (missing vTPM presence: not in RVTools exports)" in details
+
+
+def test_rules_still_yield_unknown_in_both_modes(kubev2v):
+    for policy in (None, condition_policy()):
+        assessment = assess(kubev2v, policy)
+        statuses = {f.status for f in assessment.findings if f.rule_id in ("device.usb", "host.esxi-old")}
+        assert statuses == {"unknown"}
+
+
+# ------------------------------------------------------------------ unknown_as = "condition"
+
+def test_condition_mode_on_kubev2v(kubev2v):
+    assessment = assess(kubev2v, condition_policy())
+    assert assessment.coverage.unknown_as == "condition"
+    for o in assessment.vms:
+        for target in ("avs", "vmc"):
+            assert o.readiness[target] == "ready_with_conditions"
+            assert "unknown" not in o.methods[target].values()
+            expected = "hcx_vmotion" if o.power_state == "powered_on" else (
+                "hcx_cold" if o.power_state == "powered_off" else None)
+            assert o.recommended_method[target] == expected
+            assert any(text.startswith("not verified: device.usb (missing USB devices") for text in
+                       o.readiness_details[target])
+    vm2 = next(o for o in assessment.vms if o.name == "vm-2")
+    assert "not verified: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in \
+        vm2.readiness_details["avs"]
+    summary = {ts.target: ts for ts in assessment.summary.targets}
+    assert summary["avs"].readiness["ready_with_conditions"] == 9
+    assert summary["avs"].recommended_methods["none"] == 0
+
+
+def test_synthetic_vm_missing_usb_data_in_both_modes():
+    vm = clean_vm(usb_devices=None)
+    strict = analyze(estate_of(vm), as_of=AS_OF_DATE).vms[0]
+    assert strict.readiness["avs"] == "unknown"
+    assert strict.readiness_reasons["avs"] == ["device.usb"]
+    assert strict.readiness_details["avs"] == ["not evaluated: device.usb (missing USB devices: not collected)"]
+    assert strict.methods["avs"]["hcx_vmotion"] == "unknown"
+
+    relaxed = analyze(estate_of(vm), as_of=AS_OF_DATE, policy=condition_policy()).vms[0]
+    assert relaxed.readiness["avs"] == "ready_with_conditions"
+    assert relaxed.readiness_reasons["avs"] == ["device.usb"]
+    assert relaxed.readiness_details["avs"] == ["not verified: device.usb (missing USB devices: not collected)"]
+    assert relaxed.methods["avs"]["hcx_vmotion"] == "conditional"
+    assert relaxed.recommended_method["avs"] == "hcx_vmotion"
+
+
+def test_condition_mode_never_hides_a_real_blocker():
+    vm = clean_vm(usb_devices=None, encrypted=True)
+    o = analyze(estate_of(vm), as_of=AS_OF_DATE, policy=condition_policy()).vms[0]
+    assert o.readiness["avs"] == "not_ready"
+    assert o.readiness_reasons["avs"] == ["vm.encrypted"]
+    assert o.readiness_details["avs"][0].startswith("vm.encrypted: ")
+    assert o.recommended_method["avs"] is None
+
+
+def test_clean_vm_has_no_coverage_gaps():
+    assessment = analyze(estate_of(clean_vm()), as_of=AS_OF_DATE)
+    assert assessment.coverage.rules == []
+    assert assessment.vms[0].readiness_details == {"avs": [], "vmc": []}
+    assert "could not evaluate" not in format_assessment(assessment)
+
+
+def test_host_missing_from_a_collected_inventory():
+    vm = clean_vm(host="esx99.example.com")
+    assessment = analyze(estate_of(vm, host=clean_host()), as_of=AS_OF_DATE)
+    o = assessment.vms[0]
+    assert o.readiness["avs"] == "unknown"
+    assert "not evaluated: host.esxi-old (missing ESXi host: host esx99.example.com not in the inventory)" in \
+        o.readiness_details["avs"]
+    (gap,) = [g for g in assessment.coverage.rules if g.rule_id == "host.esxi-old"]
+    assert gap.examples == ["esx99.example.com"]
+
+
+def test_rvtools_export_without_vhost_says_so(tmp_path):
+    estate = read_rvtools(write_xlsx_without(tmp_path, estate_of(clean_vm()), "vHost"))
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    (entry,) = assessment.coverage.inputs
+    assert "vHost" in entry.needed_tabs and entry.unmatched_hosts == []
+    reasons = {g.reason for g in assessment.coverage.rules if g.rule_id == "host.esxi-old"}
+    assert reasons == {"RVTools export has no vHost tab"}
+
+
+def write_xlsx_without(tmp_path: Path, estate: Estate, tab: str) -> Path:
+    import openpyxl
+
+    path = tmp_path / "export.xlsx"
+    write_rvtools(estate, path)
+    workbook = openpyxl.load_workbook(path)
+    del workbook[tab]
+    workbook.save(path)
+    return path
+
+
+# ------------------------------------------------------------------ policy, JSON, terminal
+
+def test_unknown_as_rejects_other_values():
+    with pytest.raises(InputError, match=r"'analysis.unknown_as' must be one of unknown, condition"):
+        build_policy(load_default_data(), {"analysis": {"unknown_as": "pass"}}, "policy.toml")
+    with pytest.raises(InputError, match=r"'analysis.unknown_as' must be a string"):
+        build_policy(load_default_data(), {"analysis": {"unknown_as": True}}, "policy.toml")
+
+
+def test_coverage_round_trips_through_the_assessment_json(kubev2v, tmp_path):
+    assessment = assess(kubev2v)
+    path = tmp_path / "assessment.json"
+    save_assessment(assessment, path)
+    loaded = load_assessment(path)
+    assert loaded.coverage == assessment.coverage
+    assert loaded.vms[1].readiness_details == assessment.vms[1].readiness_details
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["coverage"]["inputs"][0]["needed_tabs"] == NEEDED_TABS
+
+
+def test_assessment_json_without_coverage_still_loads(kubev2v, tmp_path):
+    """Assessments written before the coverage section existed load with an empty one."""
+    assessment = assess(kubev2v)
+    path = tmp_path / "old.json"
+    save_assessment(assessment, path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    del raw["coverage"]
+    for vm in raw["vms"]:
+        del vm["readiness_details"]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    loaded = load_assessment(path)
+    assert loaded.coverage.rules == [] and loaded.vms[0].readiness_details == {}
+
+
+def test_terminal_block_on_kubev2v(kubev2v):
+    text = format_assessment(assess(kubev2v))
+    block = text[text.index("could not evaluate"):]
+    assert "readiness unknown for 9 (avs), 9 (vmc)" in block
+    assert "no vNetwork, vCD, vUSB, vSnapshot, vTools tab(s) in the export" in block
+    assert "host(s) in vInfo but not in vHost: 10.185.26.9, 10.5.126.198, 10.41.187.30" in block
+    assert "re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in block
+    assert "vmscan collect" in block
+    assert 'unknown_as = "condition"' in block
+    assert "device.usb" in block and "RVTools export has no vUSB tab" in block
+
+
+def test_cli_analyze_both_modes(tmp_path):
+    runner = CliRunner()
+    strict = runner.invoke(main, ["analyze", str(kubev2v_path()), "--as-of", AS_OF])
+    assert strict.exit_code == 0, strict.output
+    assert "unknown: 9" in strict.output and "could not evaluate" in strict.output
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[analysis]\nunknown_as = "condition"\n', encoding="utf-8")
+    relaxed = runner.invoke(main, ["analyze", str(kubev2v_path()), "--as-of", AS_OF, "--policy", str(policy)])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "ready_with_conditions: 9" in relaxed.output
+    assert "counted as conditions to verify" in relaxed.output
+    assert "none: 9" not in relaxed.output
+    policy.write_text('[analysis]\nunknown_as = "yes"\n', encoding="utf-8")
+    bad = runner.invoke(main, ["analyze", str(kubev2v_path()), "--policy", str(policy)])
+    assert bad.exit_code == 2
+    assert "analysis.unknown_as" in bad.output
+
