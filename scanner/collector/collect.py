@@ -435,6 +435,10 @@ def collect_one(
     return vcenter, issues
 
 
+class CollectionCancelled(Exception):
+    """Raised inside a worker thread after the user pressed Ctrl-C, to end its collection early."""
+
+
 @dataclasses.dataclass
 class ServerFailure:
     server: str
@@ -477,11 +481,14 @@ def collect_estates(
     if duplicates:
         raise CollectionError(f"server given more than once: {', '.join(duplicates)}")
     collected_at = _now()
+    cancelled = threading.Event()
 
     def one(index: int) -> tuple[VCenter, list[CollectionIssue]]:
         label = displays[index]
 
         def labelled(what: str, count: int) -> None:
+            if cancelled.is_set():
+                raise CollectionCancelled("collection cancelled")
             if progress is not None:
                 progress(f"{label}: {what}" if len(servers) > 1 else what, count)
 
@@ -498,6 +505,16 @@ def collect_estates(
     workers = max(1, min(max_workers, len(servers)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vmscan-vc") as pool:
         futures = [pool.submit(one, index) for index in range(len(servers))]
+        try:
+            # Short waits keep the main thread responsive to Ctrl-C (a blocked wait may miss it).
+            pending = set(futures)
+            while pending:
+                _, pending = concurrent.futures.wait(pending, timeout=0.2)
+        except KeyboardInterrupt:
+            # Workers stop at their next page (their progress callback raises) and log out.
+            cancelled.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         for index, future in enumerate(futures):
             try:
                 results.append(future.result())
