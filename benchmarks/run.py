@@ -1,0 +1,280 @@
+"""vmscan's benchmark suite: one command, one table (time and peak RSS per row).
+
+    python benchmarks/run.py                      # everything (~10 min on 2 cores)
+    python benchmarks/run.py --only collect       # just the 10,000-VM simulator rows
+    python benchmarks/run.py --only offline --sizes 10000
+
+Rows (each measured in its own subprocess, so every peak RSS is that row's alone):
+
+a. collection from a 10,000-VM govmomi simulator (1 datacenter, 20 clusters x 8 hosts, 500 VMs
+   per cluster; started once, shared by the rows):
+   - raw transfer: the same PropertyCollector requests ``vmscan collect`` sends, sent over the
+     same pyVmomi session, response bytes read and thrown away (the wire + simulator floor);
+   - pyVmomi RetrievePropertiesEx of the VM properties (the big request) with pyVmomi's own
+     deserializer;
+   - a naive per-VM attribute walk (vm.name, vm.config, ... one round trip each), measured on 200
+     VMs and extrapolated to 10,000;
+   - ``vmscan collect --parser pyvmomi`` and ``vmscan collect`` (streaming parser, the default),
+     whole CLI processes including the snapshot write, ``--perf-days 0``.
+b. RVTools import: benchmarks/bench_rvtools.py (when present), its output passed through.
+c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
+
+Results are pasted into docs/benchmarks.md by hand, with the date, machine and commit printed here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+NAIVE_SAMPLE = 200
+TOPOLOGY_ARGS = {"datacenters": 1, "clusters": 20, "standalone_hosts": 0, "cluster_hosts": 8, "machines": 500}
+
+
+# --- children: each runs in a fresh interpreter and prints one JSON line ----------------------
+
+
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_raw(url: str, user: str, password: str) -> dict[str, Any]:
+    """vmscan's own request sequence with the response bodies read and dropped."""
+    import scanner.collector.soapstream as soapstream
+    from scanner.collector.collect import collect_estate
+
+    counted = {"bytes": 0, "responses": 0}
+
+    def drain(chunks: Any, catalog: Any, result: Any) -> Any:
+        for chunk in chunks:
+            counted["bytes"] += len(chunk)
+        counted["responses"] += 1
+        return iter(())
+
+    soapstream.parse_retrieve_result = drain  # type: ignore[assignment]
+    start = time.perf_counter()
+    collect_estate(url, user, password, perf_days=0, parser="stream")
+    return {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "responses": counted["responses"]}
+
+
+def _vm_request(si: Any) -> tuple[Any, Any, Any]:
+    from pyVmomi import vim
+
+    from scanner.collector import mappers
+    from scanner.collector.properties import _container_view, _filter_spec
+
+    content = si.RetrieveContent()
+    view = _container_view(content, vim.VirtualMachine)
+    spec = _filter_spec(view, vim.VirtualMachine, mappers.VM_PROPERTIES, via_view=True)
+    return content, view, spec
+
+
+def child_pyvmomi(url: str, user: str, password: str) -> dict[str, Any]:
+    """One RetrievePropertiesEx of vmscan's VM properties, deserialized by pyVmomi."""
+    from pyVmomi import vmodl
+
+    from scanner.collector.session import connect, disconnect
+
+    si = connect(url, user, password)
+    try:
+        content, view, spec = _vm_request(si)
+        options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=500)
+        start = time.perf_counter()
+        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=options)
+        objects = len(result.objects)
+        while result.token:
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
+            objects += len(result.objects)
+        seconds = time.perf_counter() - start
+        view.DestroyView()
+    finally:
+        disconnect(si)
+    return {"seconds": seconds, "objects": objects}
+
+
+def child_naive(url: str, user: str, password: str) -> dict[str, Any]:
+    """The obvious pyVmomi loop: one round trip per attribute per VM, on a sample of VMs."""
+    from scanner.collector.session import connect, disconnect
+
+    si = connect(url, user, password)
+    try:
+        _, view, _ = _vm_request(si)
+        vms = list(view.view)
+        total = len(vms)
+        start = time.perf_counter()
+        for vm in vms[:NAIVE_SAMPLE]:
+            # (vm.snapshot is left out: reading an unset property crashes govmomi 0.24's Fetch.)
+            _ = (vm.name, vm.parent, vm.resourcePool, vm.runtime, vm.config, vm.guest, vm.summary)
+        seconds = time.perf_counter() - start
+        view.DestroyView()
+    finally:
+        disconnect(si)
+    return {"seconds": seconds, "sampled": NAIVE_SAMPLE, "total_vms": total}
+
+
+CHILDREN = {"raw": child_raw, "pyvmomi": child_pyvmomi, "naive": child_naive}
+
+
+# --- parent ---------------------------------------------------------------------------------------
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str, str]:
+    """Run ``command``; return (wall seconds, peak RSS MiB of that process, stdout, stderr)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode}):\n{stderr[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def row(name: str, seconds: float, peak_mib: float | None, note: str = "") -> dict[str, Any]:
+    return {"row": name, "seconds": seconds, "peak_mib": peak_mib, "note": note}
+
+
+def collect_rows() -> list[dict[str, Any]]:
+    sys.path.insert(0, str(REPO))
+    from tests.vcsim.harness import Simulator, Topology
+
+    topology = Topology(**TOPOLOGY_ARGS)
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    with Simulator(topology, startup_timeout=900) as sim, tempfile.TemporaryDirectory() as workdir:
+        print(f"# simulator: {topology.vm_count} VMs up in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        env = dict(os.environ, VMSCAN_BENCH_PASSWORD=sim.password)
+
+        def child(kind: str) -> tuple[dict[str, Any], float]:
+            command = [sys.executable, __file__, "--child", kind, "--url", sim.sdk_url, "--user", sim.user]
+            _, peak, stdout, _ = run_measured(command, env)
+            return json.loads(stdout.strip().splitlines()[-1]), peak
+
+        # Warm the simulator once (its first large response is slower: Go heap growth).
+        child("raw")
+        raw, peak = child("raw")
+        rows.append(row("raw transfer of vmscan's PropertyCollector requests", raw["seconds"], peak,
+                        f"{raw['bytes'] / 1e6:.0f} MB in {raw['responses']} responses"))
+        result, peak = child("pyvmomi")
+        rows.append(row("pyVmomi RetrievePropertiesEx (VM properties) + deserializer", result["seconds"], peak,
+                        f"{result['objects']} VMs"))
+        result, peak = child("naive")
+        per_vm = result["seconds"] / result["sampled"]
+        rows.append(row(f"naive per-VM attribute walk (EXTRAPOLATED from {result['sampled']} VMs)",
+                        per_vm * result["total_vms"], None,
+                        f"{result['seconds']:.1f} s for {result['sampled']} VMs; RSS not extrapolated"))
+        for parser in ("pyvmomi", "stream"):
+            output = Path(workdir) / f"{parser}.json.gz"
+            command = [
+                sys.executable, "-m", "scanner", "collect", "-s", sim.sdk_url, "-u", sim.user,
+                "--password-env", "VMSCAN_BENCH_PASSWORD", "--perf-days", "0", "--parser", parser, "-o", str(output),
+            ]  # fmt: skip
+            wall, peak, _, _ = run_measured(command, env)
+            label = "vmscan collect" + (" --parser pyvmomi" if parser == "pyvmomi" else " (stream)")
+            size_mb = output.stat().st_size / 1e6
+            rows.append(row(label, wall, peak, f"whole process incl. snapshot write ({size_mb:.1f} MB)"))
+        raw_seconds = rows[0]["seconds"]
+        for item in rows:
+            item["x_raw"] = item["seconds"] / raw_seconds
+    return rows
+
+
+def offline_rows(sizes: list[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for size in sizes:
+            script = str(REPO / "benchmarks/bench_reports.py")
+            _, peak, stdout, _ = run_measured([sys.executable, script, "--child", str(size), "--out", workdir])
+            stages = json.loads(stdout.strip().splitlines()[-1])
+            total = stages["analyze_s"] + stages["html_s"] + stages["xlsx_s"]
+            rows.append(row(
+                f"analyze + HTML + xlsx, {size:,} synthetic VMs", total, peak,
+                f"analyze {stages['analyze_s']:.1f} s, HTML {stages['html_s']:.1f} s, xlsx {stages['xlsx_s']:.1f} s "
+                f"(+ generate {stages['generate_s']:.1f} s, not counted); {stages['findings']:,} findings",
+            ))  # fmt: skip
+    return rows
+
+
+def rvtools_lines() -> list[str]:
+    script = REPO / "benchmarks/bench_rvtools.py"
+    if not script.exists():
+        return ["(benchmarks/bench_rvtools.py not present on this commit)"]
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True, check=False)
+    return (done.stdout + (f"\n(exit {done.returncode}) {done.stderr[-500:]}" if done.returncode else "")).splitlines()
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs ({model or platform.processor()}), Python {platform.python_version()}, load {load}"
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                           capture_output=True, text=True).stdout.strip()
+    return done.stdout.strip() + (" (+ local changes)" if dirty else "")
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| row | time | peak RSS | × raw transfer | note |", "|---|---:|---:|---:|---|"]
+    for item in rows:
+        peak = f"{item['peak_mib']:.0f} MiB" if item["peak_mib"] is not None else "—"
+        ratio = f"{item['x_raw']:.1f}×" if "x_raw" in item else ""
+        lines.append(f"| {item['row']} | {item['seconds']:.1f} s | {peak} | {ratio} | {item['note']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["collect", "rvtools", "offline"], action="append")
+    parser.add_argument("--sizes", default="10000,100000", help="synthetic VM counts for the offline rows")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--user", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        sys.path.insert(0, str(REPO))
+        result = CHILDREN[args.child](args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"])
+        result["peak_mib"] = _peak_mib()
+        print(json.dumps(result))
+        return 0
+    parts = set(args.only or ["collect", "rvtools", "offline"])
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit()}; {machine()}")
+    if "collect" in parts:
+        print("\n### a. Collection, 10,000-VM simulator\n")
+        print(table(collect_rows()), flush=True)
+    if "rvtools" in parts:
+        print("\n### b. RVTools import (benchmarks/bench_rvtools.py)\n")
+        print("\n".join(rvtools_lines()), flush=True)
+    if "offline" in parts:
+        print("\n### c. Offline pipeline on synthetic estates\n")
+        print(table(offline_rows([int(s) for s in args.sizes.split(",")])), flush=True)
+    print(f"\nload after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
