@@ -5,10 +5,12 @@ that the third request containing ``on`` is never forwarded: with ``drop`` the c
 is reset (RST), with ``stall`` it is held open and silent (the client must time out). ``times``
 says how many such requests get the fault (default 1; 0 = every one from ``nth`` on).
 ``delay_s`` slows every forwarded request, to make a collection last long enough to interrupt.
+``methods`` records the SOAP method of every request seen on the wire (forwarded or not).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -24,6 +26,7 @@ class FlakyProxy:
         self.seen = 0  # requests containing ``on``
         self.faults = 0  # faults injected
         self.connections = 0
+        self.methods: list[str] = []
         self._lock = threading.Lock()
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
@@ -70,10 +73,19 @@ class FlakyProxy:
                 self.faults += 1
             return due
 
+    _SOAP_METHOD = re.compile(rb"<(?:[\w-]+:)?Body[^>]*>\s*<(?:[\w-]+:)?([A-Za-z_]\w*)")
+
     def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
         tail = b""
+        seen = bytearray()
+        scanned = 0
         try:
             while chunk := client.recv(65536):
+                seen += chunk
+                for match in self._SOAP_METHOD.finditer(seen, scanned):
+                    with self._lock:
+                        self.methods.append(match.group(1).decode())
+                    scanned = match.end()
                 if self._should_fault(chunk, tail):
                     if self.fault == "drop":
                         # SO_LINGER 0: close with RST, as a dying firewall or load balancer would.

@@ -58,3 +58,16 @@ def test_a_write_method_is_refused_and_never_reaches_the_server(vcsim: Simulator
     finally:
         Disconnect(raw)
     assert "vmscan-must-not-exist" not in names
+
+
+def test_wire_sees_only_read_only_methods(vcsim: Simulator, seeded_manifest: Any):
+    # Independent of any Python hook: a proxy reads the SOAP method of every request on the wire.
+    from tests.vcsim.flaky_proxy import FlakyProxy
+
+    with FlakyProxy(vcsim.port, fault="none") as proxy:
+        estate = collect_estate(proxy.url(), vcsim.user, vcsim.password, page_size=5, perf_days=1)
+        methods = list(proxy.methods)
+    assert len(estate.all_vms()) == vcsim.topology.vm_count
+    assert set(methods) - READ_ONLY_METHODS == set()
+    assert {"RetrieveServiceContent", "Login", "RetrievePropertiesEx", "CreateContainerView", "DestroyView",
+            "QueryPerf", "Logout"} <= set(methods)
