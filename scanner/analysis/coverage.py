@@ -36,9 +36,9 @@ DATA_SOURCES: dict[str, DataSource] = {
     "cdroms": DataSource("CD/DVD drives", ("vCD",)),
     "cdrom.backing": DataSource("CD/DVD drive backing", ("vCD",), "Device Type"),
     # devices.py spells the floppy family "floppys" (f"{kind}s"); both spellings are accepted.
-    "floppys": DataSource("floppy drives"),
-    "floppies": DataSource("floppy drives"),
-    "floppy.backing": DataSource("floppy drive backing"),
+    "floppys": DataSource("floppy drives", ("vFloppy",)),
+    "floppies": DataSource("floppy drives", ("vFloppy",)),
+    "floppy.backing": DataSource("floppy drive backing", ("vFloppy",)),
     "serial_ports": DataSource("serial ports"),
     "parallel_ports": DataSource("parallel ports"),
     "port.backing": DataSource("serial/parallel port backing"),

@@ -28,7 +28,7 @@ from tests.factories import AS_OF, clean_host, clean_vm, estate_of
 from tests.unit.rvtools_helpers import kubev2v_path
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
-NEEDED_TABS = ["vNetwork", "vCD", "vUSB", "vSnapshot", "vTools"]
+NEEDED_TABS = ["vNetwork", "vCD", "vFloppy", "vUSB", "vSnapshot", "vTools"]
 VINFO_HOSTS = {"10.185.26.9", "10.5.126.198", "10.41.187.30"}
 
 
@@ -51,8 +51,8 @@ def assess(estate, policy=None):
 
 def test_reader_records_the_absent_tabs(kubev2v):
     (vcenter,) = kubev2v.vcenters
-    assert vcenter.missing_tabs == ["vNetwork", "vCD", "vUSB", "vSnapshot", "vTools", "vCluster", "vDatastore",
-                                    "vSwitch", "vPort", "dvSwitch", "dvPort", "vHealth", "vSource", "vMetaData"]
+    assert vcenter.missing_tabs == [*NEEDED_TABS, "vCluster", "vDatastore", "vSwitch", "vPort", "dvSwitch", "dvPort",
+                                    "vHealth", "vSource", "vMetaData"]
 
 
 def test_kubev2v_vm_hosts_are_not_in_vhost(kubev2v):
@@ -91,7 +91,7 @@ def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
     assert set(entry.unmatched_hosts) == VINFO_HOSTS
     assert {"vTPM presence", "VM encryption state", "PCI passthrough / vGPU devices"} <= set(entry.not_in_source)
     assert entry.vms_with_unknowns == 9
-    assert any("re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in fix
+    assert any("re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in fix
                for fix in entry.fixes)
 
     gaps = {(g.rule_id, g.reason): g for g in coverage.rules}
@@ -250,9 +250,9 @@ def test_terminal_block_on_kubev2v(kubev2v):
     text = format_assessment(assess(kubev2v))
     block = text[text.index("could not evaluate"):]
     assert "readiness unknown for 9 (avs), 9 (vmc)" in block
-    assert "no vNetwork, vCD, vUSB, vSnapshot, vTools tab(s) in the export" in block
+    assert "no vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tab(s) in the export" in block
     assert "host(s) in vInfo but not in vHost: 10.185.26.9, 10.5.126.198, 10.41.187.30" in block
-    assert "re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in block
+    assert "re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in block
     assert "vmscan collect" in block
     assert 'unknown_as = "condition"' in block
     assert "device.usb" in block and "RVTools export has no vUSB tab" in block
