@@ -614,6 +614,8 @@ VM_PROPERTIES = (
     "config.memoryHotAddEnabled",
     "config.latencySensitivity",
     "config.keyId",
+    # Set only on members of an FT pair; tells "not configured" when faultToleranceState is absent.
+    "config.ftInfo",
     "guest.toolsStatus",
     "guest.toolsRunningStatus",
     "guest.toolsVersion",
@@ -723,7 +725,7 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         passthrough_devices=inv("passthrough_devices"),
         snapshots=snapshots,
         snapshot_count=len(snapshots) if snapshots is not None else None,
-        ft_state=mapped(FT_STATES, raw.get("runtime.faultToleranceState")),
+        ft_state=fault_tolerance_state(raw, config_read),
         latency_sensitivity=lower_or_none(getattr(latency, "level", None)) if latency is not None else None,
         vtpm=inventory.vtpm if inventory is not None else None,
         # config.keyId is set only on encrypted VMs.
@@ -740,6 +742,21 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         memory_consumed_mib=getattr(quick, "hostMemoryUsage", None) if quick is not None else None,
         memory_active_mib=getattr(quick, "guestMemoryUsage", None) if quick is not None else None,
     )
+
+
+def fault_tolerance_state(raw: PropertyValues, config_read: bool) -> str | None:
+    """``runtime.faultToleranceState`` mapped; when vCenter leaves it out, derived from ``config.ftInfo``.
+
+    vCenter always sets the state (``notConfigured`` on ordinary VMs), but some endpoints (the
+    govmomi simulator) omit it. ``config.ftInfo`` is set on every member of an FT pair, so a VM
+    whose configuration was read without it is not protected by FT. Anything else stays unknown.
+    """
+    state = mapped(FT_STATES, raw.get("runtime.faultToleranceState"))
+    if state is not None:
+        return state
+    if config_read and raw.known("config.ftInfo") and raw.get("config.ftInfo") is None:
+        return "not_configured"
+    return None
 
 
 def map_guest_disks(disks: Iterable[Any] | None) -> list[GuestDisk]:

@@ -447,3 +447,44 @@ def test_standard_portgroup_vlans() -> None:
     pg = vim.host.PortGroup(spec=vim.host.PortGroup.Specification(name="VM Network", vlanId=20, vswitchName="vSwitch0"))
     vlans, switches = mappers.standard_portgroup_vlans([[pg], None])
     assert vlans == {"VM Network": "20"} and switches == {"VM Network": "vSwitch0"}
+
+
+def ft_pair_member() -> object:
+    return vim.vm.FaultToleranceConfigInfo(role=1, instanceUuids=["a", "b"], configPaths=["[ds] a/a.vmx"])
+
+
+def test_ft_state_absent_and_no_ft_info_means_not_configured() -> None:
+    """Some endpoints (the govmomi simulator) omit runtime.faultToleranceState; an unset ftInfo says no FT."""
+    values = full_vm_values()
+    del values["runtime.faultToleranceState"]
+    vm = mappers.map_vm("vm-42", PropertyValues(values), lookups())
+    assert vm.ft_state == "not_configured"
+
+
+def test_ft_state_absent_with_ft_info_stays_unknown() -> None:
+    """A member of an FT pair whose state was not reported: FT is configured, its state is not known."""
+    values = full_vm_values()
+    del values["runtime.faultToleranceState"]
+    values["config.ftInfo"] = ft_pair_member()
+    vm = mappers.map_vm("vm-42", PropertyValues(values), lookups())
+    assert vm.ft_state is None
+
+
+def test_ft_state_reported_wins_over_ft_info() -> None:
+    values = full_vm_values()
+    values["runtime.faultToleranceState"] = "notConfigured"
+    assert mappers.map_vm("vm-42", PropertyValues(values), lookups()).ft_state == "not_configured"
+    values["runtime.faultToleranceState"] = "running"
+    values["config.ftInfo"] = ft_pair_member()
+    assert mappers.map_vm("vm-42", PropertyValues(values), lookups()).ft_state == "running"
+
+
+def test_ft_state_unknown_when_neither_can_be_read() -> None:
+    # Neither property read (refused): honest unknown.
+    values = full_vm_values()
+    del values["runtime.faultToleranceState"]
+    refused = PropertyValues(values, ["runtime.faultToleranceState", "config.ftInfo"])
+    assert mappers.map_vm("vm-42", refused, lookups()).ft_state is None
+    # The VM's configuration could not be read at all (inaccessible VM): unknown, not "no FT".
+    bare = {"name": "ghost", "runtime.powerState": "poweredOff", "runtime.connectionState": "inaccessible"}
+    assert mappers.map_vm("vm-9", PropertyValues(bare), lookups()).ft_state is None
