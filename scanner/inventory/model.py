@@ -248,13 +248,21 @@ class VM:
 
     @property
     def provisioned_bytes(self) -> int | None:
-        """Committed plus uncommitted storage, else the sum of disk capacities."""
-        if self.storage_committed_bytes is not None and self.storage_uncommitted_bytes is not None:
-            return self.storage_committed_bytes + self.storage_uncommitted_bytes
+        """Committed plus uncommitted storage, else the sum of disk capacities.
+
+        vCenter's committed + uncommitted covers every file of the VM, so it is never below the
+        capacity of the VM's datastore-backed disks; when it is (0 + 0 from a simulator, or a stale
+        summary after a disk was added) it is not a measurement and the disk capacities are used.
+        """
         capacities = [d.capacity_bytes for d in self.disks or []]
-        if capacities and all(c is not None for c in capacities):
-            return sum(c for c in capacities if c is not None)
-        return None
+        disk_total = sum(c for c in capacities if c is not None) if capacities and None not in capacities else None
+        if self.storage_committed_bytes is not None and self.storage_uncommitted_bytes is not None:
+            summary_total = self.storage_committed_bytes + self.storage_uncommitted_bytes
+            on_datastores = sum(d.capacity_bytes or 0 for d in self.disks or []
+                                if d.backing not in ("rdm_physical", "rdm_virtual"))
+            if summary_total >= on_datastores or disk_total is None:
+                return summary_total
+        return disk_total
 
 
 @dataclass
