@@ -24,7 +24,13 @@ from scanner.collector.collect import collect_estate  # noqa: E402
 from scanner.inventory.io import save_estate  # noqa: E402
 from scanner.inventory.summary import format_summary, summarize  # noqa: E402
 from tests.vcsim.harness import Simulator, Topology  # noqa: E402
-from tests.vcsim.seed import SeedManifest, seed_estate  # noqa: E402
+from tests.vcsim.seed import (  # noqa: E402
+    BASELINE_BOOT_DISKS_GIB,
+    BASELINE_DATA_DISKS_GIB,
+    BASELINE_GUESTS,
+    SeedManifest,
+    seed_estate,
+)
 
 # 1 datacenter x (1 standalone host + 3 clusters of 3 hosts) x 30 VMs per pool = 120 VMs.
 PERF_DAYS = 7
@@ -48,16 +54,24 @@ seeds it with `tests/vcsim/seed.py` and collects it with `vmscan`'s own collecto
 (`scanner/collector`), including {perf_days} days of the simulator's synthetic performance
 history for powered-on VMs (`vm.perf`). Regenerating changes MAC addresses, UUIDs and timestamps, not the conditions.
 
-Every VM first gets a baseline: VMXNET3 NIC (instead of the simulator's E1000), a current guest
-OS id (RHEL 7, Windows 2016, CentOS 7, SLES 12), a size from 1 vCPU/2 GiB to 16 vCPU/64 GiB,
-VMware Tools running, a hostname and an IPv4 address. Then each condition below is put on
-exactly one VM, so a rule that fires on any other VM is wrong. The same table, machine-readable,
-is `sample-estate.conditions.json`; `tests/unit/test_sample_fixture.py` checks the snapshot
-against it with the predicates of `tests/vcsim/conditions.py`.
+Every VM first gets a baseline that looks like most of a real estate: VMXNET3 NIC (instead of
+the simulator's E1000); a guest OS from a mix of {guest_mix}; a size from 1 vCPU/2 GiB to
+16 vCPU/64 GiB; a {boot_disks} GiB boot disk and on {data_share} of the VMs one or two data
+disks of {data_disks} GiB (thin); the CD/DVD drive set to "Client Device", not connected
+(instead of the simulator's connected host drive); VMware Tools running, a hostname and an IPv4
+address. Then each condition below is put on exactly one VM, so a rule that fires on any other
+VM is wrong. The same table, machine-readable, is `sample-estate.conditions.json`;
+`tests/unit/test_sample_fixture.py` checks the snapshot against it with the predicates of
+`tests/vcsim/conditions.py`, and `tests/unit/test_fixture_rules.py` checks that each condition
+yields its rule on exactly its VM and that every other VM is ready for HCX vMotion.
 
-Simulator limits: disks are small (1 MiB boot disk, extra disks 0.5–2 GiB) and storage
-committed/uncommitted figures are 0; no vTPM (the simulator speaks API 6.5), no RDM (a
-physical-RDM reconfigure crashes the simulator), guest full names echo the guest id.
+Simulator limits: storage committed/uncommitted figures are 0 or cover one disk (the simulator
+measures its empty backing files), so provisioned storage comes from the disk capacities; the
+simulator leaves `runtime.faultToleranceState` unset (the collector derives "not configured"
+from the absent `config.ftInfo`); its ReconfigVM accepts only guest ids up to Windows 2016 /
+RHEL 7, so current guests are set through its `SET.config.*` hook; extra disks of the seeded
+disk conditions are 0.5–2 GiB; no vTPM (the simulator speaks API 6.5), no RDM (a physical-RDM
+reconfigure crashes the simulator).
 {unsupported}
 ```
 {summary}
@@ -74,7 +88,18 @@ def readme(manifest: SeedManifest, summary: str, vms: int, hosts: int, clusters:
         f"\nNot seeded because the simulator refused it: `{name}` ({reason}).\n"
         for name, reason in sorted(manifest.unsupported.items())
     )
+    guest_counts: dict[str, int] = {}
+    for _, full_name in BASELINE_GUESTS:
+        short = full_name.removeprefix("Microsoft ").removesuffix(" (64-bit)").removesuffix(" or later")
+        guest_counts[short] = guest_counts.get(short, 0) + 1
+    guest_mix = ", ".join(f"{name} ({count}/{len(BASELINE_GUESTS)})" for name, count in guest_counts.items())
+    data_sizes = sorted({size for sizes in BASELINE_DATA_DISKS_GIB for size in sizes})
+    with_data = sum(1 for sizes in BASELINE_DATA_DISKS_GIB if sizes)
     text = README_HEAD.format(
+        guest_mix=guest_mix,
+        boot_disks=f"{min(BASELINE_BOOT_DISKS_GIB)}–{max(BASELINE_BOOT_DISKS_GIB)}",
+        data_share=f"{with_data}/{len(BASELINE_DATA_DISKS_GIB)}",
+        data_disks=f"{data_sizes[0]}–{data_sizes[-1]}",
         vms=vms,
         hosts=hosts,
         clusters=clusters,

@@ -21,8 +21,8 @@ from scanner.rules import load_catalogue
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MANIFEST = json.loads((FIXTURES / "sample-estate.conditions.json").read_text(encoding="utf-8"))
 SEEDED: dict[str, str] = MANIFEST["conditions"]
-# Before RHEL 7 / CentOS 7 / SLES 12 (the fixture's baseline guests) reached end of support, so only
-# the seeded old guests count; the default "today" is exercised in test_fixture_counts_today.
+# Before RHEL 7 / CentOS 7 (the fixture's legacy baseline guests) reached end of support on
+# 2024-06-30, so only the seeded old guests count; test_end_of_support_today covers a later date.
 AS_OF = dt.date(2024, 1, 1)
 
 # rule id -> seeded conditions whose VM must fail it (and no other VM may).
@@ -51,11 +51,9 @@ RULE_CONDITIONS: dict[str, tuple[str, ...]] = {
     "annotation.cleartext-secret": ("annotation_password",),
     "vm.ipv6": ("ipv6_only",),
     "vm.tools-not-running": ("tools_not_running",),
-    "device.cdrom-connected": ("cdrom_iso_connected",),
+    # A disconnected ISO and a connected client device must NOT trigger.
+    "device.cdrom-connected": ("cdrom_iso_connected", "cdrom_host_device"),
 }
-# The simulator gives every VM a host-device CD-ROM that is connected; that blocks vMotion just like
-# an ISO does, so those VMs legitimately fail the rule too (checked below, not ignored).
-BASELINE_ARTEFACTS = {"device.cdrom-connected"}
 
 
 @pytest.fixture(scope="module")
@@ -82,20 +80,45 @@ def test_mapping_names_real_conditions_and_rules():
 def test_rule_fires_on_exactly_the_seeded_vms(rule_id: str, assessment: Assessment):
     expected = {SEEDED[c] for c in RULE_CONDITIONS.get(rule_id, ())}
     actual = failing_vms(assessment).get(rule_id, set())
-    if rule_id in BASELINE_ARTEFACTS:
-        assert expected <= actual
-        return
     assert actual == expected
 
 
-def test_cdrom_rule_spares_disconnected_iso_and_client_device(assessment: Assessment):
+def test_no_rule_is_unknown_except_where_the_data_is_missing(assessment: Assessment):
+    # The simulator carries everything but a power-off date: only that rule may be unknown.
+    unknown = failing_vms(assessment, "unknown")
+    assert set(unknown) == {"vm.powered-off-long"}
+
+
+def test_baseline_vms_are_ready_for_vmotion(assessment: Assessment):
+    """A VM that got no seeded condition is what most of a real estate looks like: ready, rehost, vMotion.
+
+    Conditions that no rule flags (a file-backed serial port, a disconnected ISO, a client-device
+    CD-ROM, hot-add, CBT, EFI, reservations, custom attributes, hostile but harmless annotations ...)
+    must not change that either.
+    """
+    flagged = {SEEDED[c] for conds in RULE_CONDITIONS.values() for c in conds}
+    flagged |= {SEEDED[c] for c in ("powered_off", "template")}  # powered off: cold migration
+    plain = [o for o in assessment.vms if o.name not in flagged]
+    assert len(plain) == 120 - len(flagged)
+    for outcome in plain:
+        assert outcome.readiness == {"avs": "ready", "vmc": "ready"}, outcome.name
+        assert outcome.recommended_method == {"avs": "hcx_vmotion", "vmc": "hcx_vmotion"}, outcome.name
+        assert outcome.disposition == "rehost", outcome.name
+        assert outcome.finding_ids == [] and outcome.unknown_ids == [], outcome.name
+
+
+def test_end_of_support_today():
+    # On 2026-11-26 RHEL 7 and CentOS 7 are past end of support: 2 in 10 baseline guests (24 VMs,
+    # none of them seeded with an old guest) plus the two seeded old guests.
+    from tests.vcsim.seed import BASELINE_GUESTS
+
     estate = load_estate(FIXTURES / "sample-estate.json.gz")
-    flagged = failing_vms(assessment)["device.cdrom-connected"]
-    assert SEEDED["cdrom_iso_disconnected"] not in flagged
-    assert SEEDED["cdrom_client_device"] not in flagged
-    for vm in estate.all_vms():
-        if vm.name in flagged and vm.name != SEEDED["cdrom_iso_connected"]:
-            assert any(c.backing == "host_device" and c.connected for c in vm.cdroms or []), vm.name
+    assessment = analyze(estate, as_of=dt.date(2026, 11, 26))
+    legacy = {"rhel7_64Guest", "centos7_64Guest"}
+    expected = {vm.name for vm in estate.all_vms() if vm.guest_id_tools in legacy}
+    assert len(expected) == 120 * sum(g in legacy for g, _ in BASELINE_GUESTS) // len(BASELINE_GUESTS)
+    expected |= {SEEDED["guest_os_win2003"], SEEDED["guest_os_rhel5"]}
+    assert failing_vms(assessment)["vm.guest-os-end-of-support"] == expected
 
 
 def test_powered_off_vm_without_power_off_date_is_unknown_not_pass(assessment: Assessment):

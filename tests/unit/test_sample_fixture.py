@@ -36,3 +36,35 @@ def test_manifest_covers_every_condition() -> None:
 def test_condition_on_exactly_its_vm(condition: str, estate: Estate) -> None:
     matching = sorted(vm.name or "" for vm in estate.all_vms() if CONDITION_CHECKS[condition](vm))
     assert matching == [MANIFEST["conditions"][condition]]
+
+
+def test_baseline_looks_like_a_real_estate(estate: Estate) -> None:
+    """What the seed's baseline promises (tests/vcsim/seed.py), seen in the committed snapshot."""
+    from tests.vcsim.seed import BASELINE_BOOT_DISKS_GIB, BASELINE_GUESTS
+
+    gib = 1024**3
+    vms = estate.all_vms()
+    # vCenter reports notConfigured for VMs outside an FT pair; the simulator omits the state and
+    # the collector derives it from the absent config.ftInfo.
+    assert {vm.ft_state for vm in vms} == {"not_configured"}
+    # CD-ROMs: a disconnected client device unless a CD-ROM condition was seeded on the VM.
+    cdrom_vms = {MANIFEST["conditions"][c] for c in MANIFEST["conditions"] if c.startswith("cdrom_")}
+    for vm in vms:
+        if vm.name not in cdrom_vms:
+            assert [(c.backing, c.connected, c.start_connected) for c in vm.cdroms or []] == [
+                ("client", False, False)
+            ], vm.name
+    # Disks: a 40-120 GiB boot disk, data disks up to 500 GiB; provisioned storage follows them
+    # although the simulator's committed/uncommitted figures do not.
+    for vm in vms:
+        assert vm.disks and (vm.disks[0].capacity_bytes or 0) // gib in BASELINE_BOOT_DISKS_GIB, vm.name
+        assert vm.provisioned_bytes == sum(d.capacity_bytes or 0 for d in vm.disks), vm.name
+    assert sum(len(vm.disks or []) > 1 for vm in vms) >= len(vms) // 3
+    # Guests: the configured and the Tools-reported guest agree, from the mix unless seeded old.
+    old_guest_vms = {MANIFEST["conditions"]["guest_os_win2003"], MANIFEST["conditions"]["guest_os_rhel5"]}
+    mix = dict(BASELINE_GUESTS)
+    for vm in vms:
+        assert vm.guest_id == vm.guest_id_tools, vm.name
+        if vm.name not in old_guest_vms:
+            assert vm.guest_id in mix and vm.guest_full_name == mix[vm.guest_id], vm.name
+    assert {vm.guest_id for vm in vms} >= set(mix)

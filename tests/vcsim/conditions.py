@@ -33,7 +33,9 @@ CONDITION_CHECKS: dict[str, Callable[[VM], bool]] = {
     "usb": lambda vm: bool(vm.usb_controllers) and has(vm.usb_devices, connected=True),
     "cdrom_iso_connected": lambda vm: has(vm.cdroms, backing="iso", connected=True),
     "cdrom_iso_disconnected": lambda vm: has(vm.cdroms, backing="iso", connected=False, start_connected=False),
-    "cdrom_client_device": lambda vm: has(vm.cdroms, backing="client"),
+    # Every baseline CD-ROM is a disconnected client device; only this one is connected.
+    "cdrom_client_device": lambda vm: has(vm.cdroms, backing="client", connected=True),
+    "cdrom_host_device": lambda vm: has(vm.cdroms, backing="host_device", connected=True),
     "floppy_connected": lambda vm: has(vm.floppies, backing="image", connected=True),
     "multiwriter_disk": lambda vm: has(vm.disks, sharing="multi_writer"),
     "bus_sharing_virtual": lambda vm: (

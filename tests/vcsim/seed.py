@@ -5,21 +5,28 @@ may change vCenter state; ``scanner/`` never does) and returns a ``SeedManifest`
 that carries each condition, so tests can assert that the condition shows up on exactly that VM.
 
 Every VM first gets a realistic baseline (VMXNET3 NIC instead of the simulator's default E1000,
-a current guest OS id, VMware Tools running, a hostname and an IPv4 address), so that each
-seeded condition is unique to the VM it was put on.
+a guest OS from a current mix, VMware Tools running, a hostname and an IPv4 address, a CD/DVD
+drive set to "Client Device" and not connected, disks of 40-500 GiB), so that each seeded
+condition is unique to the VM it was put on.
 
 Simulator limits found with govmomi 0.24 (probed; the seeding logs and records rejections in
 ``SeedManifest.unsupported`` instead of failing):
 - A physical-compatibility RDM backing in ReconfigVM crashes the simulator's handler, so no RDM
   is seeded; RDM mapping is covered by unit tests of the mappers with fabricated data objects.
-- Only older guest OS ids are accepted (the list in simulator/guest_id.go, up to Windows 2016 /
-  RHEL 7); ``guestFullName`` echoes ``guestId``.
+- ReconfigVM accepts only older guest OS ids (the list in simulator/guest_id.go, up to Windows
+  2016 / RHEL 7 / SLES 12, plus the generic ubuntu64Guest) and ``guestFullName`` echoes
+  ``guestId``; the baseline's current guests (Windows Server 2019/2022, RHEL 8/9) are therefore
+  set through the ``SET.config.*`` test hook, with the full names vCenter would show.
+- Every default VM has a CD-ROM backed by a host device and connected, which real VMs rarely
+  have; the baseline switches it to a disconnected client device.
+- Default disks are 1 MiB; ReconfigVM accepts a capacity edit, so the baseline resizes them.
 - Guest information (Tools state, IP, hostname) can only be set through the simulator's
   ``SET.guest.*`` extraConfig hook, and ``guest.ipAddress`` only fills the first NIC, so a VM
   cannot show IPv4 and IPv6 together; mixed addresses are covered by mapper unit tests.
 - Editing a device needs its full ``deviceInfo`` (the handler dereferences it), so edits start
   from the device object read back from the simulator.
-- Storage committed/uncommitted figures stay 0.
+- Storage committed/uncommitted figures stay 0 (or cover one disk): the simulator derives them
+  from the size of its empty backing files.
 - The simulator announces API 6.5, so a VirtualTPM (API 6.7) cannot be added: it arrives as an
   anonymous VirtualDevice. vTPM mapping is unit-tested instead.
 - Reading an unset property one at a time (e.g. ``resourcePool`` of a template through pyVmomi's
@@ -39,10 +46,26 @@ from pyVmomi import vim, vmodl
 
 log = logging.getLogger(__name__)
 
-BASELINE_GUEST_IDS = ("rhel7_64Guest", "windows9Server64Guest", "centos7_64Guest", "sles12_64Guest")
+# (guest id, full name as vCenter shows it): mostly current releases; RHEL 7 and CentOS 7 (past
+# end of support since 2024-06-30) are the legacy share a real estate still has.
+BASELINE_GUESTS = (
+    ("windows2019srv_64Guest", "Microsoft Windows Server 2019 (64-bit)"),
+    ("rhel8_64Guest", "Red Hat Enterprise Linux 8 (64-bit)"),
+    ("windows2019srvNext_64Guest", "Microsoft Windows Server 2022 (64-bit)"),
+    ("ubuntu64Guest", "Ubuntu Linux (64-bit)"),
+    ("windows9Server64Guest", "Microsoft Windows Server 2016 or later (64-bit)"),
+    ("rhel9_64Guest", "Red Hat Enterprise Linux 9 (64-bit)"),
+    ("windows2019srv_64Guest", "Microsoft Windows Server 2019 (64-bit)"),
+    ("rhel7_64Guest", "Red Hat Enterprise Linux 7 (64-bit)"),
+    ("windows2019srvNext_64Guest", "Microsoft Windows Server 2022 (64-bit)"),
+    ("centos7_64Guest", "CentOS 7 (64-bit)"),
+)
 TOOLS_VERSION = "11269"
 # (vCPU, cores per socket, memory MiB): a spread of typical VM sizes for sizing and reports.
 BASELINE_SIZES = ((2, 1, 4096), (4, 2, 8192), (2, 2, 4096), (8, 4, 32768), (4, 4, 16384), (1, 1, 2048), (16, 8, 65536))
+# Disk capacities in GiB, picked by VM index: a boot disk, then none to two data disks.
+BASELINE_BOOT_DISKS_GIB = (40, 60, 80, 100, 50, 120, 60, 40)
+BASELINE_DATA_DISKS_GIB = ((), (200,), (), (100, 250), (), (500,), (150,), (), (300, 80))
 
 HOSTILE_ANNOTATIONS = {
     "annotation_script": "<script>alert(1)</script>",
@@ -159,8 +182,44 @@ def _set_guest(vm: vim.VirtualMachine, values: dict[str, str]) -> None:
 # --- baseline -------------------------------------------------------------------------------
 
 
+def _set_config_guest(vm: vim.VirtualMachine, guest_id: str, full_name: str) -> None:
+    # ReconfigVM refuses guest ids newer than the simulator's list, so the configured guest is set
+    # through the SET hook on every property vCenter would change with it.
+    values = {
+        "config.guestId": guest_id,
+        "config.guestFullName": full_name,
+        "summary.config.guestId": guest_id,
+        "summary.config.guestFullName": full_name,
+    }
+    spec = vim.vm.ConfigSpec(extraConfig=[vim.option.OptionValue(key=f"SET.{k}", value=v) for k, v in values.items()])
+    _reconfigure(vm, spec)
+
+
+def _baseline_cdrom(vm: vim.VirtualMachine) -> None:
+    """The usual state of a CD/DVD drive: "Client Device", not connected, not connected at power on."""
+    backing = vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(deviceName="", exclusive=False)
+    _edit_cdrom(vm, backing, connected=False)
+
+
+def _baseline_disks(vm: vim.VirtualMachine, index: int) -> None:
+    """Resize the simulator's 1 MiB boot disk and add the data disks of this VM's index."""
+    boot = _first(vm, vim.vm.device.VirtualDisk)
+    boot_gib = BASELINE_BOOT_DISKS_GIB[index % len(BASELINE_BOOT_DISKS_GIB)]
+    boot.capacityInKB = boot_gib * 1024 * 1024
+    boot.capacityInBytes = boot_gib * 1024**3
+    changes = [vim.vm.device.VirtualDeviceSpec(operation="edit", device=boot)]
+    scsi = _scsi_controller(vm)
+    unit = _free_unit(vm, scsi.key)
+    for offset, data_gib in enumerate(BASELINE_DATA_DISKS_GIB[index % len(BASELINE_DATA_DISKS_GIB)]):
+        disk = _new_disk(scsi.key, unit + offset, data_gib * 1024 * 1024, key=-201 - offset)
+        disk.capacityInBytes = data_gib * 1024**3
+        changes.append(_add(disk, create_file=True))
+    _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=changes))
+
+
 def _baseline(vm: vim.VirtualMachine, index: int) -> None:
-    """VMXNET3 instead of E1000, a current guest OS and size, Tools running, hostname and IPv4."""
+    """VMXNET3 instead of E1000, a guest OS from the mix, a size, disks, a client-device CD-ROM,
+    Tools running, hostname and IPv4."""
     e1000 = _first(vm, vim.vm.device.VirtualE1000)
     vmxnet3 = vim.vm.device.VirtualVmxnet3(
         key=-1,
@@ -170,10 +229,9 @@ def _baseline(vm: vim.VirtualMachine, index: int) -> None:
         ),
         addressType="generated",
     )
-    guest_id = BASELINE_GUEST_IDS[index % len(BASELINE_GUEST_IDS)]
+    guest_id, guest_name = BASELINE_GUESTS[index % len(BASELINE_GUESTS)]
     num_cpu, cores_per_socket, memory_mb = BASELINE_SIZES[index % len(BASELINE_SIZES)]
     spec = vim.vm.ConfigSpec(
-        guestId=guest_id,
         numCPUs=num_cpu,
         numCoresPerSocket=cores_per_socket,
         memoryMB=memory_mb,
@@ -184,6 +242,9 @@ def _baseline(vm: vim.VirtualMachine, index: int) -> None:
         ],
     )
     _reconfigure(vm, spec)
+    _set_config_guest(vm, guest_id, guest_name)
+    _baseline_cdrom(vm)
+    _baseline_disks(vm, index)
     _set_guest(
         vm,
         {
@@ -191,7 +252,7 @@ def _baseline(vm: vim.VirtualMachine, index: int) -> None:
             "toolsRunningStatus": "guestToolsRunning",
             "toolsVersion": TOOLS_VERSION,
             "guestId": guest_id,
-            "guestFullName": guest_id,
+            "guestFullName": guest_name,
             "hostName": f"{vm.name.lower().replace('_', '-')}.corp.example",
             "ipAddress": f"10.{index // 250}.{index % 250}.{10 + index % 200}",
         },
@@ -289,8 +350,16 @@ def _cdrom_iso_disconnected(vm: vim.VirtualMachine, _si: Any) -> Any:
 
 
 def _cdrom_client_device(vm: vim.VirtualMachine, _si: Any) -> Any:
+    # Connected to the client's drive (every baseline CD-ROM is a disconnected client device).
     backing = vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(deviceName="", exclusive=False)
     _edit_cdrom(vm, backing, connected=True)
+
+
+def _cdrom_host_device(vm: vim.VirtualMachine, _si: Any) -> Any:
+    # The ESXi host's own optical drive, connected: blocks vMotion like an ISO does.
+    backing = vim.vm.device.VirtualCdrom.AtapiBackingInfo(deviceName="/vmfs/devices/cdrom/mpx.vmhba0:C0:T0:L0")
+    _edit_cdrom(vm, backing, connected=True)
+    return backing.deviceName
 
 
 def _floppy_connected(vm: vim.VirtualMachine, _si: Any) -> Any:
@@ -485,6 +554,7 @@ CONDITIONS: dict[str, Seeder] = {
     "cdrom_iso_connected": _cdrom_iso_connected,
     "cdrom_iso_disconnected": _cdrom_iso_disconnected,
     "cdrom_client_device": _cdrom_client_device,
+    "cdrom_host_device": _cdrom_host_device,
     "floppy_connected": _floppy_connected,
     "multiwriter_disk": _multiwriter_disk,
     "bus_sharing_virtual": _bus_sharing("virtualSharing"),

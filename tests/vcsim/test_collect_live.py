@@ -123,6 +123,9 @@ def test_every_vm_matches_pyvmomi(estate: Estate, reference: dict[str, Any]) -> 
         assert (vm.template, vm.guest_id, vm.annotation) == (config.template, config.guestId, config.annotation), name
         assert (vm.bios_uuid, vm.instance_uuid, vm.firmware) == (config.uuid, config.instanceUuid, config.firmware)
         assert (vm.tools_version, vm.hostname) == (guest.toolsVersion, guest.hostName), name
+        # The simulator leaves runtime.faultToleranceState unset; no ftInfo means no FT pair.
+        assert (runtime.faultToleranceState, config.ftInfo) == (None, None), name
+        assert vm.ft_state == "not_configured", name
 
         disks = [d for d in devices if isinstance(d, vim.vm.device.VirtualDisk)]
         assert vm.disks is not None
