@@ -240,10 +240,12 @@ _TEXT_TOKEN_RE = re.compile(
     r"|(?<![\w:])(?P<ipv6>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])"
 )
 
-# Notes and attribute values that hold a password-like string keep that fact (never the secret) so
-# that the annotation.cleartext-secret rule still fires on the anonymized estate. The deanonymizer
-# drops the marker again.
-SECRET_MARKER = " (contains password=********)"  # noqa: S105 - a mask, not a password
+# Notes and attribute values that hold a password-like string keep that fact (never the secret):
+# "note-3f9a2c1b (contains pwd=********)" carries the rule's own masked evidence, so the
+# annotation.cleartext-secret rule fires on the anonymized estate with the same evidence. The
+# deanonymizer drops the marker again.
+SECRET_MARKER_PATTERN = r" \(contains [^()]{1,500}\)"  # noqa: S105 - a pattern, not a password
+GENERIC_SECRET_MARKER = " (contains password=********)"  # noqa: S105 - a mask, not a password
 SECRET_BEARING_KINDS = frozenset({"note", "attrvalue"})
 
 # Every pseudonym this module produces matches this (names, IPv4 in 240/4, IPv6 in 2001:db8::/32,
@@ -254,9 +256,9 @@ _PREFIX_PATTERN = "|".join(sorted(set(NAME_KINDS.values()), key=len, reverse=Tru
 PSEUDONYM_RE = re.compile(
     r"(?P<pseudonym>(?:" + _PREFIX_PATTERN + r")-[0-9a-f]{8,64}(?![0-9A-Za-z_])"
     r"|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d)"
-    r"|(?<![0-9:])2001:db8(?::[0-9a-f]{1,4}){6}(?![0-9a-f:])"
+    r"|(?<![0-9:])(?:2001:db8(?::[0-9a-f]{1,4}){6}|fe80:(?::[0-9a-f]{1,4}){4})(?![0-9a-f:])"
     r"|(?<![0-9:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:]))"
-    r"(?P<marker>" + re.escape(SECRET_MARKER) + ")?"
+    r"(?P<marker>" + SECRET_MARKER_PATTERN + ")?"
 )
 
 
@@ -358,7 +360,10 @@ class AnonymizationMap:
         return self._claim(kind, original, candidates())
 
     def ip(self, original: str) -> str:
-        """A syntactically valid address: IPv4 in reserved 240.0.0.0/4, IPv6 in 2001:db8::/32."""
+        """A syntactically valid address: IPv4 in reserved 240.0.0.0/4, IPv6 in 2001:db8::/32.
+
+        Link-local addresses stay link-local (169.254.0.0/16, fe80::/64).
+        """
         try:
             address = ipaddress.ip_address(original.strip().split("%")[0])
         except ValueError:
@@ -370,7 +375,13 @@ class AnonymizationMap:
             attempt = 0
             while True:
                 digest = self._digest(f"ip{address.version}", original, attempt)
-                if address.version == 4:
+                # Link-local stays link-local (rules skip fe80::/APIPA addresses); the interface
+                # part, which for fe80:: often embeds the MAC, is replaced like everything else.
+                if address.is_link_local and address.version == 4:
+                    yield f"169.254.{1 + digest[0] % 254}.{1 + digest[1] % 254}"
+                elif address.is_link_local:
+                    yield "fe80::" + ":".join(f"{int.from_bytes(digest[i : i + 2], 'big'):x}" for i in range(0, 8, 2))
+                elif address.version == 4:
                     yield f"{240 + digest[0] % 16}.{digest[1]}.{digest[2]}.{1 + digest[3] % 254}"
                 else:
                     groups = [int.from_bytes(digest[i : i + 2], "big") for i in range(0, 12, 2)]
@@ -443,10 +454,21 @@ class Anonymizer:
 
     def _value(self, kind: str, original: str, attribute_key: str | None) -> str:
         if kind in SECRET_BEARING_KINDS:
-            return self.mapping.name(kind, original) + (SECRET_MARKER if _secretish(original, attribute_key) else "")
+            return self.mapping.name(kind, original) + self._secret_marker(original, attribute_key)
         if kind in NAME_KINDS:
             return self.mapping.name(kind, original)
         return self._handlers[kind](original)
+
+    def _secret_marker(self, text: str, attribute_key: str | None) -> str:
+        """The masked evidence the cleartext-secret rule would report for ``text`` (same patterns)."""
+        from scanner.rules.annotation import MASK, SECRET_KEY_NAMES, find_secrets
+
+        found = find_secrets(text)
+        if not found and attribute_key is not None and SECRET_KEY_NAMES.search(attribute_key) and text.strip():
+            if not self.hide_attribute_keys:
+                return ""  # the kept attribute name ("svc-pwd") makes the rule fire by itself
+            found = [f"password={MASK}"]  # the name is hidden: say only that there is a secret
+        return f" (contains {', '.join(found)})" if found else ""
 
     def detail(self, original: str) -> str:
         if _is_ip(original):
@@ -626,13 +648,6 @@ class Anonymizer:
         return value
 
 
-def _secretish(text: str, attribute_key: str | None) -> bool:
-    """Whether the cleartext-secret rule would flag this note or attribute (same patterns as the rule)."""
-    from scanner.rules.annotation import SECRET_KEY_NAMES, find_secrets
-
-    if find_secrets(text):
-        return True
-    return attribute_key is not None and bool(SECRET_KEY_NAMES.search(attribute_key)) and bool(text.strip())
 
 
 # Results that depend on the whole map (known names), computed once all names have pseudonyms.

@@ -262,8 +262,11 @@ def test_hidden_attribute_keys():
 def test_secret_bearing_notes_keep_only_the_fact():
     out = anonymize_estate(rich_estate(), AnonymizationMap.new(), hide_attribute_keys=True)
     web = out.vcenters[0].vms[0]
-    assert web.annotation.endswith(anon.SECRET_MARKER)
-    assert sum(v.endswith(anon.SECRET_MARKER) for v in web.custom_attributes.values()) == 1
+    assert re.fullmatch(r"note-[0-9a-f]{8} \(contains password=\*{8}\)", web.annotation)
+    # the attribute is flagged by its (now hidden) name "svc-pwd": a generic marker, no name in it
+    assert sum(v.endswith(anon.GENERIC_SECRET_MARKER) for v in web.custom_attributes.values()) == 1
+    kept = anonymize_estate(rich_estate(), AnonymizationMap.new()).vcenters[0].vms[0]
+    assert re.fullmatch(r"attr-[0-9a-f]{8}", kept.custom_attributes["svc-pwd"])  # the kept name suffices
 
 
 def test_safe_vocabulary_and_numbers_are_kept():
@@ -319,8 +322,10 @@ def test_ip_and_mac_pseudonyms_stay_syntactically_valid():
     web, db, _ = out.vcenters[0].vms
     for address in web.ipv4_addresses + db.ipv4_addresses:
         assert ipaddress.IPv4Address(address) in ipaddress.IPv4Network("240.0.0.0/4")
-    for address in web.ipv6_addresses:
-        assert ipaddress.IPv6Address(address) in ipaddress.IPv6Network("2001:db8::/32")
+    ula, link_local = web.ipv6_addresses  # fd00:abcd::19, fe80::250:56ff:fe9a:1b2c
+    assert ipaddress.IPv6Address(ula) in ipaddress.IPv6Network("2001:db8::/32")
+    assert ipaddress.IPv6Address(link_local) in ipaddress.IPv6Network("fe80::/64")
+    assert "250:56ff" not in link_local  # the MAC-derived interface part is gone
     mac = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
     assert mac.match(web.nics[0].mac_address) and web.nics[0].mac_address.startswith("00:50:56:")
     assert mac.match(db.nics[0].mac_address) and db.nics[0].mac_address != web.nics[0].mac_address
@@ -584,3 +589,35 @@ def test_deanonymize_xlsx_leaves_formulas_alone_and_stays_valid_xml(tmp_path):
     cells = openpyxl.load_workbook(tmp_path / "real.xlsx").active
     assert cells["A1"].value == 'bell\ufffd"); =cmd|"' and cells["A1"].data_type == "s"
     assert cells["B1"].value == f'=LEN("{name}")'  # the formula still holds the pseudonym, untouched
+
+
+@pytest.mark.parametrize("source", ["rich", "sample-fixture", "kubev2v-rvtools"])
+def test_report_of_the_anonymized_estate_restores_to_the_original_report(tmp_path, source):
+    # Anonymize -> report (by the consultant) -> deanonymize (back home) gives the very report the
+    # original estate gives: every CSV table has the same rows.
+    import csv
+
+    inputs = {"rich": tmp_path / "rich.json.gz", "sample-fixture": SAMPLE, "kubev2v-rvtools": KUBEV2V}
+    if source == "rich":
+        save_estate(rich_estate(), inputs["rich"])
+    runner = CliRunner()
+    original_input = str(inputs[source])
+    steps = [
+        ["anonymize", original_input, "-o", str(tmp_path / "shared.json.gz"), "--map", str(tmp_path / "map.json")],
+        ["report", original_input, "--out", str(tmp_path / "original"), "--format", "csv", "--as-of", "2026-11-25"],
+        ["report", str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "shared"), "--format", "csv",
+         "--as-of", "2026-11-25"],
+        ["deanonymize", str(tmp_path / "shared"), "--map", str(tmp_path / "map.json"), "-o", str(tmp_path / "back")],
+    ]
+    for args in steps:
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (args[0], result.output)
+
+    def rows(path):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return sorted(map(tuple, csv.reader(handle)))
+
+    tables = sorted(p.relative_to(tmp_path / "original") for p in (tmp_path / "original").rglob("*.csv"))
+    assert len(tables) >= 5
+    for table in tables:
+        assert rows(tmp_path / "back" / table) == rows(tmp_path / "original" / table), table
