@@ -160,7 +160,10 @@ def test_ctrl_c_leaves_no_output(sim, tmp_path):
         env = {**os.environ, "PYTHONPATH": str(REPO), "P": sim.password}
         proc = subprocess.Popen([sys.executable, "-m", "scanner", "collect", "-s", proxy.url(), "-u", sim.user,
                                  "--password-env", "P", "-o", str(out / "e.json.gz")],
-                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+                                # A shell's background job inherits SIGINT ignored, and Python keeps
+                                # it so; restore the default so that Python turns it into Ctrl-C.
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert proc.stderr is not None
         first = proc.stderr.readline()  # the first progress line: collection is under way
         assert first.startswith("vmscan: collecting"), first
