@@ -621,3 +621,19 @@ def test_report_of_the_anonymized_estate_restores_to_the_original_report(tmp_pat
     assert len(tables) >= 5
     for table in tables:
         assert rows(tmp_path / "back" / table) == rows(tmp_path / "original" / table), table
+
+
+def test_rvtools_export_of_the_anonymized_estate_leaks_nothing(tmp_path):
+    import zipfile
+
+    original = rich_estate()
+    save_estate(anonymize_estate(original, AnonymizationMap.new()), tmp_path / "shared.json.gz")
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "shared.json.gz"), "--format", "rvtools",
+                                       "-o", str(tmp_path / "shared-rvtools.xlsx")])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "shared-rvtools.xlsx") as archive:
+        text = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    assert "vInfo" in text
+    leaked = sorted(o for o in sensitive_originals(original) | set(IDENTIFYING_FRAGMENTS)
+                    if o in text or html.escape(o) in text)
+    assert leaked == []
