@@ -63,3 +63,20 @@ def test_map_restores_the_snapshot_exactly(names, free):
         save_estate(anonymize_estate(estate, mapping), shared)
         deanonymize_file(shared, mapping, restored)
         assert load_estate(restored) == estate
+
+
+@SETTINGS
+@given(st.binary(max_size=2048), st.sampled_from(["r.html", "r.json", "r.csv", "r.xlsx", "r.txt", "r.json.gz"]))
+def test_deanonymize_never_crashes_on_random_files(data, name):
+    from scanner.errors import InputError
+
+    mapping = AnonymizationMap.new()
+    mapping.name("vm", "web01")
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / name, Path(folder) / f"out-{name}"
+        source.write_bytes(data)
+        try:
+            deanonymize_file(source, mapping, target)
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            assert not target.exists()
