@@ -709,6 +709,35 @@ def _html_escape(text: str) -> str:
     return html.escape(text, quote=True).translate(_HTML_EXTRA)
 
 
+def _script_json_escape(text: str) -> str:
+    """For a JSON data island in a <script> element: the reporter's escaping, so names read as typed."""
+    return (
+        json.dumps(text, ensure_ascii=False)[1:-1]
+        .replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+# <script type="application/json">…</script>: data read with JSON.parse, never HTML-decoded.
+_JSON_ISLAND = re.compile(r"(<script\b[^>]*\btype=[\"']application/json[\"'][^>]*>)(.*?)(</script>)",
+                          re.DOTALL | re.IGNORECASE)
+
+
+def _deanonymize_html(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
+    """HTML entities in markup; JSON escapes inside JSON data islands (which are not HTML-decoded)."""
+    out: list[str] = []
+    total = position = 0
+    for match in _JSON_ISLAND.finditer(text):
+        markup, count = reverse_text(text[position : match.start()], mapping, _html_escape)
+        island, island_count = reverse_text(match.group(2), mapping, _script_json_escape)
+        out += [markup, match.group(1), island, match.group(3)]
+        total += count + island_count
+        position = match.end()
+    rest, count = reverse_text(text[position:], mapping, _html_escape)
+    out.append(rest)
+    return "".join(out), total + count
+
+
 def _json_escape(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1].replace("</", "<\\/")
 
@@ -763,7 +792,7 @@ def deanonymize_file(source: str | os.PathLike[str], mapping: AnonymizationMap, 
         raise InputError(f"{src}: not UTF-8 text; vmscan reports are UTF-8") from None
     bare = name.removesuffix(".gz")
     if bare.endswith((".html", ".htm")):
-        out, count = reverse_text(text, mapping, _html_escape)
+        out, count = _deanonymize_html(text, mapping)
     elif bare.endswith(".json"):
         out, count = reverse_text(text, mapping, _json_escape)
     elif bare.endswith(".csv"):

@@ -400,6 +400,18 @@ def test_deanonymize_html_escapes_restored_names(tmp_path):
     assert "=cmd|&#x27; /C calc&#x27;!A0" in text
 
 
+def test_deanonymize_html_json_island_gets_script_json_escapes(tmp_path):
+    mapping, web, _ = _anonymized_names(tmp_path)
+    src = tmp_path / "r.html"
+    src.write_text(f'<p>{web}</p><script type="application/json" id="vm-data">["{web}"]</script><p>{web}</p>')
+    deanonymize_file(src, mapping, tmp_path / "real.html")
+    text = (tmp_path / "real.html").read_text()
+    start = text.index('id="vm-data">') + len('id="vm-data">')
+    island = text[start : text.index("</script>", start)]
+    assert "<" not in island and json.loads(island) == ['<img src=x onerror="alert(1)">\\']
+    assert text.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#92;") == 2  # the markup outside
+
+
 def test_deanonymize_json_stays_valid_json(tmp_path):
     mapping, web, db = _anonymized_names(tmp_path)
     src = tmp_path / "a.json"
