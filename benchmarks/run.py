@@ -49,17 +49,28 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_raw(url: str, user: str, password: str) -> dict[str, Any]:
-    """vmscan's own request sequence with the response bodies read and dropped."""
+def child_raw(url: str, user: str, password: str, dump: str | None = None) -> dict[str, Any]:
+    """vmscan's own request sequence with the response bodies read and dropped.
+
+    With ``dump``, the largest response body (the VMs) is also written there for the parse rows.
+    """
     import scanner.collector.soapstream as soapstream
     from scanner.collector.collect import collect_estate
 
-    counted = {"bytes": 0, "responses": 0}
+    counted = {"bytes": 0, "responses": 0, "largest": 0}
 
     def drain(chunks: Any, catalog: Any, result: Any) -> Any:
+        body = bytearray() if dump else None
+        size = 0
         for chunk in chunks:
-            counted["bytes"] += len(chunk)
+            size += len(chunk)
+            if body is not None:
+                body += chunk
+        counted["bytes"] += size
         counted["responses"] += 1
+        if dump and body is not None and size > counted["largest"]:
+            counted["largest"] = size
+            Path(dump).write_bytes(body)
         return iter(())
 
     soapstream.parse_retrieve_result = drain  # type: ignore[assignment]
@@ -123,7 +134,30 @@ def child_naive(url: str, user: str, password: str) -> dict[str, Any]:
     return {"seconds": seconds, "sampled": NAIVE_SAMPLE, "total_vms": total}
 
 
+def child_parse(kind: str, dump: str) -> dict[str, Any]:
+    """Parse a recorded response body already in memory: pyVmomi's deserializer or vmscan's stream parser."""
+    from pyVmomi import SoapAdapter, vmodl
+
+    from scanner.collector.soapstream import StreamResult, TypeCatalog, parse_retrieve_result
+
+    class Stub:
+        version = "vim.version.version11"
+
+        def SupportServerGUIDs(self) -> bool:
+            return False
+
+    body = Path(dump).read_bytes()
+    start = time.perf_counter()
+    if kind == "parse-pyvmomi":
+        result_type = vmodl.query.PropertyCollector.RetrieveResult
+        objects = len(SoapAdapter.SoapResponseDeserializer(Stub()).Deserialize(body, result_type).objects)
+    else:
+        objects = sum(1 for _ in parse_retrieve_result(iter([body]), TypeCatalog(Stub()), StreamResult()))
+    return {"seconds": time.perf_counter() - start, "objects": objects, "bytes": len(body)}
+
+
 CHILDREN = {"raw": child_raw, "pyvmomi": child_pyvmomi, "naive": child_naive}
+PARSE_CHILDREN = ("parse-pyvmomi", "parse-stream")
 
 
 # --- parent ---------------------------------------------------------------------------------------
@@ -160,13 +194,19 @@ def collect_rows() -> list[dict[str, Any]]:
         print(f"# simulator: {topology.vm_count} VMs up in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         env = dict(os.environ, VMSCAN_BENCH_PASSWORD=sim.password)
 
+        dump = str(Path(workdir) / "vms-response.xml")
+
         def child(kind: str) -> tuple[dict[str, Any], float]:
             command = [sys.executable, __file__, "--child", kind, "--url", sim.sdk_url, "--user", sim.user]
+            if kind in PARSE_CHILDREN:
+                command += ["--dump", dump]
             _, peak, stdout, _ = run_measured(command, env)
             return json.loads(stdout.strip().splitlines()[-1]), peak
 
-        # Warm the simulator once (its first large response is slower: Go heap growth).
-        child("raw")
+        # Warm the simulator once (its first large response is slower: Go heap growth); keep
+        # the VM response body for the parse-only rows.
+        run_measured([sys.executable, __file__, "--child", "raw", "--url", sim.sdk_url, "--user", sim.user,
+                      "--dump", dump], env)
         raw, peak = child("raw")
         rows.append(row("raw transfer of vmscan's PropertyCollector requests", raw["seconds"], peak,
                         f"{raw['bytes'] / 1e6:.0f} MB in {raw['responses']} responses"))
@@ -178,6 +218,10 @@ def collect_rows() -> list[dict[str, Any]]:
         rows.append(row(f"naive per-VM attribute walk (EXTRAPOLATED from {result['sampled']} VMs)",
                         per_vm * result["total_vms"], None,
                         f"{result['seconds']:.1f} s for {result['sampled']} VMs; RSS not extrapolated"))
+        for kind, label in (("parse-pyvmomi", "pyVmomi deserializer"), ("parse-stream", "vmscan stream parser")):
+            result, peak = child(kind)
+            rows.append(row(f"parse only, {label}: the VM response from memory", result["seconds"], peak,
+                            f"{result['bytes'] / 1e6:.0f} MB, {result['objects']} objects, no network"))
         for parser in ("pyvmomi", "stream"):
             output = Path(workdir) / f"{parser}.json.gz"
             command = [
@@ -251,13 +295,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["collect", "rvtools", "offline"], action="append")
     parser.add_argument("--sizes", default="10000,100000", help="synthetic VM counts for the offline rows")
-    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN]), help=argparse.SUPPRESS)
+    parser.add_argument("--dump", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--user", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         sys.path.insert(0, str(REPO))
-        result = CHILDREN[args.child](args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"])
+        if args.child in PARSE_CHILDREN:
+            result = child_parse(args.child, args.dump)
+        elif args.child == "raw":
+            result = child_raw(args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"], args.dump)
+        else:
+            result = CHILDREN[args.child](args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"])
         result["peak_mib"] = _peak_mib()
         print(json.dumps(result))
         return 0
