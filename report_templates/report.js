@@ -64,6 +64,12 @@
     view = out;
   }
 
+  // Readiness reasons of VM idx for target t, as text (details[idx][4] holds indexes into data.reasons).
+  function reasonTexts(idx, t) {
+    var d = details[idx], ids = d && d[4] ? d[4][t] || [] : [];
+    return ids.map(function (k) { return data.reasons[k]; });
+  }
+
   function badge(prefix, value) { return el("span", "badge " + prefix + (value || "unknown"), label(value)); }
 
   function renderRows() {
@@ -90,7 +96,10 @@
       tr.appendChild(el("td", "num", fmt(r[C.disk])));
       for (var t = 0; t < targets.length; t++) {
         var td = el("td");
-        td.appendChild(badge("r-", r[C.readiness][t]));
+        var rb = badge("r-", r[C.readiness][t]);
+        var why = reasonTexts(idx, t);
+        if (why.length) { rb.title = why.join("\n"); td.className = "has-reasons"; }
+        td.appendChild(rb);
         tr.appendChild(td);
       }
       tr.appendChild(el("td", null, label(r[C.method][state.target] || "none")));
@@ -182,6 +191,16 @@
       table.appendChild(tr);
     });
     body.appendChild(table);
+    targets.forEach(function (t, ti) {
+      var why = reasonTexts(idx, ti);
+      if (!why.length) return;
+      var box = el("div", "reasons");
+      box.appendChild(el("h4", null, "Why " + label(r[C.readiness][ti]).toLowerCase() + " – " + label(t)));
+      var list = el("ul", "reason-list");
+      why.forEach(function (text) { list.appendChild(el("li", null, text)); });
+      box.appendChild(list);
+      body.appendChild(box);
+    });
     var disp = el("p");
     disp.appendChild(el("b", null, "Disposition: "));
     disp.appendChild(badge("d-", r[C.disposition]));

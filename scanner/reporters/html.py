@@ -145,8 +145,18 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             finding.remediation if rule is None or finding.remediation != rule.remediation else None,
             finding.methods,
         ])
+    # Readiness reasons repeat across VMs ("not evaluated: device.usb (...)"): each text is sent
+    # once in meta.reasons and referenced by index from every VM's details.
+    reason_index: dict[str, int] = {}
+    reasons_by_vm: list[list[list[int]]] = []
+    for outcome in assessment.vms:
+        reasons_by_vm.append([
+            [reason_index.setdefault(text, len(reason_index)) for text in outcome.readiness_details.get(t, [])]
+            for t in assessment.targets
+        ])
     meta = {
         "targets": assessment.targets,
+        "reasons": list(reason_index),
         "methods": list(METHODS),
         "labels": LABELS,
         "rules": [
@@ -184,6 +194,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             outcome.disposition_reasons,
             findings_by_vm.get(outcome.vm_id, []),
             _vm_facts(vm) if vm else [],
+            reasons_by_vm[position],
         ]
         yield ("," if position else "") + json_for_script(detail)
     yield "]}"
@@ -278,6 +289,8 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "summary": assessment.summary,
         "view": _summary_view(estate, assessment),
         "rules": _rules_view(assessment),
+        "coverage": assessment.coverage,
+        "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules}),
         "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],
         "issue_count": len(issues),
         "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),

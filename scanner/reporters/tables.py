@@ -95,6 +95,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
         Column("Disposition", width=12), Column("Disposition reasons", width=30), Column("Findings", width=36),
         Column("Unknown (data missing)", width=24), Column("Annotation", width=40),
     ]
+    # Why each readiness is what it is (failing rules, or checks not evaluated and the data they lacked).
+    columns += [Column(f"Readiness reasons {target.upper()}", width=60) for target in targets]
 
     def rows() -> Iterator[list[Any]]:
         for outcome in assessment.vms:
@@ -116,6 +118,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 outcome.disposition, "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
                 ", ".join(outcome.unknown_ids), vm.annotation,
             ]
+            row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
             yield row
 
     return Table("VMs", columns, rows, len(assessment.vms), frozen_columns=1)
@@ -163,6 +166,44 @@ def rules_table(assessment: Assessment) -> Table:
             ]
 
     return Table("Rules", columns, rows, len(assessment.rules))
+
+
+def coverage_table(assessment: Assessment) -> Table:
+    """Data coverage per rule: how many VMs it could not evaluate, why, and what fixes it."""
+    columns = [
+        Column("Rule", width=28), Column("Title", width=34), Column("Severity", width=10),
+        Column("VMs not evaluated", "int", 11), Column("VMs whose readiness it decided", "int", 13),
+        Column("Missing data", width=26), Column("Reason", width=46), Column("What to do", width=60),
+        Column("Examples", width=30), Column("Targets", width=9),
+    ]
+    gaps = assessment.coverage.rules
+
+    def rows() -> Iterator[list[Any]]:
+        for g in gaps:
+            yield [g.rule_id, g.title, g.severity, g.vm_count_unknown, g.vm_count_readiness, g.data, g.reason,
+                   g.fix, ", ".join(g.examples), ", ".join(g.targets)]
+
+    return Table("Data coverage", columns, rows, len(gaps), frozen_columns=1)
+
+
+def input_coverage_table(assessment: Assessment) -> Table:
+    """Data coverage per input and vCenter: absent RVTools tabs, data the input never has, fixes."""
+    columns = [
+        Column("Input", width=36), Column("vCenter", width=24), Column("Source", width=9), Column("VMs", "int", 7),
+        Column("VMs with unknowns", "int", 11), Column("Tabs missing (rules need them)", width=34),
+        Column("Other tabs missing", width=34), Column("Not available from this input", width=40),
+        Column("VM hosts not in host list", width=30), Column("What to do", width=70),
+    ]
+    entries = assessment.coverage.inputs
+
+    def rows() -> Iterator[list[Any]]:
+        for e in entries:
+            others = [tab for tab in e.missing_tabs if tab not in e.needed_tabs]
+            yield [e.input, e.vcenter, e.source_kind, e.vm_count, e.vms_with_unknowns, ", ".join(e.needed_tabs),
+                   ", ".join(others), ", ".join(e.not_in_source), ", ".join(e.unmatched_hosts),
+                   "; ".join(e.fixes)]
+
+    return Table("Data coverage inputs", columns, rows, len(entries), frozen_columns=1)
 
 
 def hosts_table(estate: Estate) -> Table:
@@ -284,6 +325,8 @@ def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool
         vm_table(estate, assessment, readiness_labels=readiness_labels),
         findings_table(assessment),
         rules_table(assessment),
+        coverage_table(assessment),
+        input_coverage_table(assessment),
         hosts_table(estate),
         clusters_table(estate),
         datastores_table(estate),

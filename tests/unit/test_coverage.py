@@ -275,3 +275,60 @@ def test_cli_analyze_both_modes(tmp_path):
     assert bad.exit_code == 2
     assert "analysis.unknown_as" in bad.output
 
+
+
+# ------------------------------------------------------------------ reports
+
+def test_xlsx_data_coverage_sheets_and_reasons_columns(kubev2v, tmp_path):
+    import openpyxl
+
+    from scanner.reporters.xlsx import write_xlsx
+
+    path = tmp_path / "report.xlsx"
+    write_xlsx(kubev2v, assess(kubev2v), path)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    coverage = list(wb["Data coverage"].iter_rows(values_only=True))
+    header = coverage[0]
+    assert header[:5] == ("Rule", "Title", "Severity", "VMs not evaluated", "VMs whose readiness it decided")
+    usb = next(row for row in coverage[1:] if row[0] == "device.usb")
+    assert usb[2] == "blocker" and usb[3] == 9 and usb[4] == 9 and isinstance(usb[3], int)
+    assert usb[6] == "RVTools export has no vUSB tab"
+    assert usb[7].startswith("re-export with RVTools including the vUSB tab")
+    host = next(row for row in coverage[1:] if row[0] == "host.esxi-old" and row[3] == 8)
+    assert set(host[8].split(", ")) == VINFO_HOSTS
+
+    inputs = list(wb["Data coverage inputs"].iter_rows(values_only=True))
+    assert len(inputs) == 2
+    row = dict(zip(inputs[0], inputs[1], strict=True))
+    assert row["Tabs missing (rules need them)"] == ", ".join(NEEDED_TABS)
+    assert "vCluster" in row["Other tabs missing"] and "vUSB" not in row["Other tabs missing"]
+    assert "vTPM presence" in row["Not available from this input"]
+    assert "vmscan collect" in row["What to do"]
+
+    vms = list(wb["VMs"].iter_rows(values_only=True))
+    columns = vms[0]
+    avs = columns.index("Readiness reasons AVS")
+    assert columns.index("Readiness reasons VMC") == avs + 1
+    vm2 = next(r for r in vms[1:] if r[0] == "vm-2")
+    assert "not evaluated: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in vm2[avs]
+    assert vm2[columns.index("Readiness AVS")] == "Unknown"
+
+
+def test_html_shows_coverage_and_reasons(kubev2v):
+    from scanner.reporters.html import render_html
+
+    page = render_html(kubev2v, assess(kubev2v))
+    assert '<section id="coverage">' in page and 'href="#coverage"' in page
+    assert "RVTools export has no vUSB tab" in page
+    assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in page
+    # Reasons travel once in the data island and are referenced by index from each VM.
+    assert page.count("not evaluated: device.usb (missing USB devices: no vUSB tab in the export)") == 1
+
+
+def test_html_without_gaps_says_everything_was_evaluated():
+    from scanner.reporters.html import render_html
+
+    estate = estate_of(clean_vm())
+    page = render_html(estate, analyze(estate, as_of=AS_OF_DATE))
+    assert "Every rule could be evaluated on every VM" in page
+    assert 'id="coverage-callout"' not in page
