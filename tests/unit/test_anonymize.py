@@ -627,7 +627,11 @@ def test_report_of_the_anonymized_estate_restores_to_the_original_report(tmp_pat
 
     def rows(path):
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return sorted(map(tuple, csv.reader(handle)))
+            table = list(csv.reader(handle))
+        if path.name == "data_coverage_inputs.csv":
+            # Its first column is the input path as given, which is a different file by design.
+            table = [row[1:] for row in table]
+        return sorted(map(tuple, table))
 
     tables = sorted(p.relative_to(tmp_path / "original") for p in (tmp_path / "original").rglob("*.csv"))
     assert len(tables) >= 5
