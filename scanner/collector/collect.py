@@ -308,7 +308,7 @@ def collect_vcenter(
     retrier: Retrier | None = None,
 ) -> tuple[VCenter, list[CollectionIssue]]:
     """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
-    content = service_instance.RetrieveContent()
+    content = (retrier or Retrier(NO_RETRY)).run("service content", service_instance.RetrieveContent)
     collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier)
     vcenter = collector.run()
     if perf_days > 0:

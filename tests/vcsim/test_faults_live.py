@@ -182,3 +182,12 @@ def test_connection_reset_during_performance_history_is_retried(sim):
     running = [vm for vm in estate.all_vms() if vm.power_state == "powered_on" and not vm.template]
     assert running and all(vm.perf for vm in running)
     assert estate.vcenters[0].source_detail["retries"] == "1"
+
+
+def test_connection_reset_on_the_first_read_after_login_is_retried(sim):
+    # The first call after login (RetrieveServiceContent, #1 is SmartConnect's) is retried like the rest.
+    with FlakyProxy(sim.port, fault="drop", on=b"<RetrieveServiceContent", nth=2) as proxy:
+        estate = collect_estate(proxy.url(), sim.user, sim.password, retry=FAST)
+        assert proxy.faults == 1
+    assert len(estate.all_vms()) == sim.topology.vm_count
+    assert estate.vcenters[0].instance_uuid
