@@ -80,6 +80,11 @@ def format_coverage(assessment: Assessment) -> list[str]:
     fixes = list(dict.fromkeys(fix for entry in coverage.inputs for fix in entry.fixes))
     if not fixes:
         fixes = list(dict.fromkeys(g.fix for g in deciding or coverage.rules))
+    unanswerable = {data for entry in coverage.inputs for data in entry.not_in_source}
+    live_only = sorted({g.rule_id for g in deciding if g.data in unanswerable})
+    if live_only and not as_condition:
+        fixes.append(f"note: a re-export alone leaves readiness unknown while {', '.join(live_only)} cannot be "
+                     "evaluated from RVTools input")
     if not as_condition:
         fixes.append("or, accepting partial data knowingly: set [analysis] unknown_as = \"condition\" in a "
                      "--policy file (see docs/policy.md)")

@@ -255,6 +255,8 @@ def test_terminal_block_on_kubev2v(kubev2v):
     assert "re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in block
     assert "vmscan collect" in block
     assert 'unknown_as = "condition"' in block
+    assert ("note: a re-export alone leaves readiness unknown while device.parallel-port, device.passthrough, "
+            "vm.encrypted, vm.vtpm cannot be evaluated from RVTools input") in block
     assert "device.usb" in block and "RVTools export has no vUSB tab" in block
 
 
