@@ -52,9 +52,14 @@ def format_coverage(assessment: Assessment) -> list[str]:
     rule_count = len({g.rule_id for g in coverage.rules})
     per_target = ", ".join(
         f"{ts.readiness.get('unknown', 0)} ({ts.target})" for ts in assessment.summary.targets)
-    lines = ["", f"could not evaluate: {rule_count} rule(s) lacked data on {vms} VM(s)" + (
-        " - counted as conditions to verify (policy [analysis] unknown_as = \"condition\")" if as_condition
-        else f"; readiness unknown for {per_target}")]
+    deciding = [g for g in coverage.rules if g.vm_count_readiness]
+    if not deciding:
+        effect = "; readiness not affected"
+    elif as_condition:
+        effect = " - counted as conditions to verify (policy [analysis] unknown_as = \"condition\")"
+    else:
+        effect = f"; readiness unknown for {per_target}"
+    lines = ["", f"could not evaluate: {rule_count} rule(s) lacked data on {vms} VM(s){effect}"]
     for entry in coverage.inputs:
         notes = []
         if entry.needed_tabs:
@@ -66,7 +71,6 @@ def format_coverage(assessment: Assessment) -> list[str]:
         if notes:
             lines.append(f"  {entry.input or entry.vcenter} ({entry.vcenter}, {entry.vm_count} VMs)")
             lines.extend(f"    {note}" for note in notes)
-    deciding = [g for g in coverage.rules if g.vm_count_readiness]
     if deciding:
         lines.append("  checks not verified, counted as conditions (VMs)" if as_condition
                      else "  rules that left readiness unknown (VMs)")
@@ -75,8 +79,11 @@ def format_coverage(assessment: Assessment) -> list[str]:
             lines.append(f"  {gap.vm_count_readiness:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
     others = len({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
     if others:
-        lines.append(f"  + {others} other rule(s) not evaluated on some VMs (warnings/info; see the report's "
-                     "Data coverage section or the assessment JSON)")
+        lead = f"+ {others} other rule(s)" if deciding else "they were"
+        lines.append(f"  {lead} not evaluated on some VMs without deciding readiness (see the report's Data "
+                     "coverage section or the assessment JSON)")
+    if not deciding and len(lines) == 3:
+        return lines  # a minor gap: the header and the pointer say enough
     fixes = list(dict.fromkeys(fix for entry in coverage.inputs for fix in entry.fixes))
     if not fixes:
         fixes = list(dict.fromkeys(g.fix for g in deciding or coverage.rules))
@@ -85,7 +92,7 @@ def format_coverage(assessment: Assessment) -> list[str]:
     if live_only and not as_condition:
         fixes.append(f"note: a re-export alone leaves readiness unknown while {', '.join(live_only)} cannot be "
                      "evaluated from RVTools input")
-    if not as_condition:
+    if deciding and not as_condition:
         fixes.append("or, accepting partial data knowingly: set [analysis] unknown_as = \"condition\" in a "
                      "--policy file (see docs/policy.md)")
     lines.append("  what to do")

@@ -334,3 +334,14 @@ def test_html_without_gaps_says_everything_was_evaluated():
     page = render_html(estate, analyze(estate, as_of=AS_OF_DATE))
     assert "Every rule could be evaluated on every VM" in page
     assert 'id="coverage-callout"' not in page
+
+
+def test_terminal_block_for_a_minor_gap_is_short():
+    vm = clean_vm(power_state="powered_off", powered_off_since=None)
+    text = format_assessment(analyze(estate_of(vm), as_of=AS_OF_DATE))
+    block = text[text.index("could not evaluate"):].splitlines()
+    assert block == [
+        "could not evaluate: 1 rule(s) lacked data on 1 VM(s); readiness not affected",
+        "  they were not evaluated on some VMs without deciding readiness (see the report's Data coverage "
+        "section or the assessment JSON)",
+    ]
