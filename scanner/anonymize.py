@@ -159,6 +159,7 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
     ("VM", "latency_sensitivity"): FieldRule(SAFE),
     ("VM", "boot_time"): FieldRule(SAFE),
     ("VM", "powered_off_since"): FieldRule(SAFE),
+    ("VM", "powered_off_before"): FieldRule(SAFE),
     ("VM", "perf"): FieldRule(SAFE, key=SAFE),  # counter names -> PerfStats (walked)
     ("Host", "id"): FieldRule(IDENTIFIER),
     ("Host", "moref"): FieldRule(IDENTIFIER),

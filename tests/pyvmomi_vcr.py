@@ -29,6 +29,9 @@ _LOGIN_FIELDS = re.compile(rb"<(userName|password)(\s[^>]*)?>.*?</\1>", re.S)
 _COOKIE_VALUE = re.compile(SESSION_COOKIE + r'="?[^";]*"?')
 _SESSION_KEY = re.compile(rb"<key>[0-9a-fA-F-]{20,}</key>")
 _WHITESPACE = re.compile(rb">\s+<")
+# The event filter's window starts a fixed number of days before "now" (scanner/collector/events.py),
+# so its begin time differs on every run; it is matched as a placeholder.
+_BEGIN_TIME = re.compile(rb"<beginTime>[^<]*</beginTime>")
 
 
 def soap_method(body: bytes | None) -> str | None:
@@ -48,6 +51,8 @@ def normalized_body(request: Any) -> bytes:
     body = _body(request)
     if soap_method(body) == "Login":
         body = _LOGIN_FIELDS.sub(rb"<\1\2>" + SCRUBBED.encode() + rb"</\1>", body)
+    if soap_method(body) == "CreateCollectorForEvents":
+        body = _BEGIN_TIME.sub(b"<beginTime>NOW-WINDOW</beginTime>", body)
     return _WHITESPACE.sub(b"><", body.strip())
 
 

@@ -58,7 +58,8 @@ DATA_SOURCES: dict[str, DataSource] = {
     "host.esxi_version": DataSource("host ESXi version", ("vHost",), "ESX Version"),
     "vtpm": DataSource("vTPM presence"),
     "encrypted": DataSource("VM encryption state"),
-    "powered_off_since": DataSource("power-off date"),
+    # From vCenter's event history (scanner/collector/events.py); no RVTools tab carries it.
+    "powered_off_since": DataSource("power-off date (vCenter events)"),
     "ft_state": DataSource("Fault Tolerance state", ("vInfo",), "FT State"),
     "latency_sensitivity": DataSource("latency sensitivity", ("vInfo",), "Latency Sensitivity"),
     "hardware_version": DataSource("hardware version", ("vInfo",), "HW version"),
@@ -148,9 +149,26 @@ def cause_of(finding: Finding, vm: VM, vcenter: VCenter, host_names: Collection[
         return Cause(key, source.label, "the VM's host is not in the inventory",
                      "re-collect; the host may have been removed or not readable by the account",
                      detail=f"host {vm.host} not in the inventory", example=vm.host)
+    if key == "powered_off_since":
+        return power_off_cause(key, source, vm, vcenter)
     return Cause(key, source.label, f"{source.label} not collected",
                  "see the collection issues; re-collect with `vmscan collect` using an account that can read it",
                  detail="not collected")
+
+
+def power_off_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter) -> Cause:
+    """A power-off date comes from vCenter's events: missing when they are too short, not when rights are."""
+    if vm.powered_off_before:
+        return Cause(key, source.label, "powered off before vCenter's event history begins, for too few days "
+                     "to tell", "confirm with the VM owner; vCenter keeps events for event.maxAge days (30 by "
+                     "default): a longer retention gives longer histories to later collections",
+                     detail=f"no power-off event since {vm.powered_off_before[:10]}")
+    if vcenter.source_detail.get("power_events") == "read":
+        return Cause(key, source.label, "no usable power-off event in vCenter's event history",
+                     "see the collection issues; confirm with the VM owner", detail="no power-off event")
+    return Cause(key, source.label, "vCenter events not read by the collection",
+                 "see the collection issues; collect again with `vmscan collect` (it reads power-off dates from "
+                 "vCenter events)", detail="events not read")
 
 
 def rvtools_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:

@@ -19,7 +19,7 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from scanner import __version__
-from scanner.collector import mappers
+from scanner.collector import events, mappers
 from scanner.collector.mappers import Lookups, PropertyValues
 from scanner.collector.properties import (
     DEFAULT_PAGE_SIZE,
@@ -287,6 +287,46 @@ class _Collector:
                 )
             vms.append(vm)
 
+    def _power_off_dates(self) -> None:
+        """Since when each powered-off VM has been off, from vCenter's event history."""
+        off = [vm for vm in self.vcenter.vms if vm.power_state == "powered_off" and vm.moref]
+        if not off:
+            return
+
+        def on_page(count: int) -> None:
+            if self.progress is not None:
+                self.progress("power events", count)
+
+        now = datetime.datetime.now(datetime.UTC)
+        try:
+            power_events, start = self.retrier.run(
+                "power events", lambda: events.read_power_events(self.content, now, on_page)
+            )
+        except vmodl.MethodFault as fault:
+            # Dates stay unknown; the rest of the collection is good.
+            fault_name = type(fault).__name__.rsplit(".", 1)[-1]
+            self.vcenter.source_detail["power_events"] = "not read"
+            self.issues.append(CollectionIssue(
+                vcenter=self.vcenter.name, property="powered_off_since",
+                message=f"vCenter events not readable ({fault_name}: {getattr(fault, 'msg', None) or ''}".rstrip(": ")
+                        + "); power-off dates unknown",
+            ))
+            return
+        self.vcenter.source_detail["power_events"] = "read"
+        if start is not None:
+            self.vcenter.source_detail["power_events_since"] = mappers.iso_utc(start) or ""
+        dates = events.power_off_dates(power_events, [vm.moref for vm in off if vm.moref], start)
+        for vm in off:
+            vm.powered_off_since = dates.since.get(vm.moref or "")
+            vm.powered_off_before = dates.before.get(vm.moref or "")
+            powered_on = dates.contradicted.get(vm.moref or "")
+            if powered_on is not None:
+                self.issues.append(CollectionIssue(
+                    vcenter=self.vcenter.name, object_id=vm.id, object_name=vm.name, property="powered_off_since",
+                    message=f"latest power event is a power-on at {powered_on}; the power-off after it is not "
+                            "in vCenter's event history",
+                ))
+
     def run(self) -> VCenter:
         self._structure()
         self._custom_fields()
@@ -295,6 +335,7 @@ class _Collector:
         self._datastores()
         self._networks(host_portgroups)
         self._vms()
+        self._power_off_dates()
         return self.vcenter
 
 

@@ -7,7 +7,8 @@ wraps that entry point on a session's stub, so a method outside the list raises
 collection against the simulator and checks it against the same list.
 
 Add a method here only if it cannot change vCenter state (no ``*_Task``, no ``Create*`` other
-than the session-scoped view that ``DestroyView`` releases, no ``Update*``/``Set*``/``Reconfig*``).
+than the session-scoped view that ``DestroyView`` and event collector that ``DestroyCollector``
+release, no ``Update*``/``Set*``/``Reconfig*`` other than that collector's own page size).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ READ_ONLY_METHODS = frozenset(
         "QueryPerfProviderSummary",
         # option manager / about
         "QueryOptions",
+        # event history (power-off dates, scanner/collector/events.py): the collector is a
+        # session-scoped cursor over the event log, like a container view; creating it, sizing
+        # its own page, reading it and destroying it changes nothing in vCenter.
+        "CreateCollectorForEvents",
+        "SetCollectorPageSize",
+        "ReadNextEvents",
+        "DestroyCollector",
     }
 )
 

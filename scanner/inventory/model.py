@@ -229,6 +229,9 @@ class VM:
     boot_time: str | None = None  # ISO 8601 UTC
     # Last known power-off time, when the source carries it (events, RVTools "PowerOn" is not this).
     powered_off_since: str | None = None
+    # Powered off since this time at the latest, exact date unknown: vCenter's event history,
+    # complete from here on, has no power-off for the VM (it is older than the history).
+    powered_off_before: str | None = None
     storage_committed_bytes: int | None = None
     storage_uncommitted_bytes: int | None = None
     storage_unshared_bytes: int | None = None

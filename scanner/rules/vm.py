@@ -344,7 +344,18 @@ def powered_off_long(ctx: RuleContext) -> Iterator[RuleResult]:
         return
     days = days_since(vm.powered_off_since, ctx.as_of)
     threshold = int(ctx.policy.threshold("powered_off_retire_days"))
-    if days is None:
+    # No power-off in vCenter's event history: off since before the history began, for at least this long.
+    at_least = days_since(vm.powered_off_before, ctx.as_of) if days is None else None
+    before = (vm.powered_off_before or "")[:10]
+    if at_least is not None and at_least > threshold:
+        yield fail(f"powered off since before {before}, at least {at_least} days (older than vCenter's event "
+                   f"history; threshold {threshold})",
+                   powered_off_before=vm.powered_off_before, days_at_least=at_least, threshold_days=threshold)
+    elif at_least is not None:
+        yield unknown(f"powered off since before {before} (no power-off in vCenter's event history since), "
+                      f"at least {at_least} days; threshold {threshold}", missing="powered_off_since",
+                      powered_off_before=vm.powered_off_before, days_at_least=at_least)
+    elif days is None:
         yield unknown("VM is powered off since an unknown date", missing="powered_off_since")
     elif days > threshold:
         yield fail(f"powered off for {days} days (threshold {threshold})", powered_off_since=vm.powered_off_since,

@@ -107,3 +107,13 @@ def test_cassettes_hold_no_credentials_or_session_cookies() -> None:
         assert re.search(r"<password[^>]*>SCRUBBED</password>", text) or "<Login " not in text, path
         cookies = re.findall(SESSION_COOKIE + r'=\\?"?([^"\\;\s]*)', text)
         assert cookies and set(cookies) == {"SCRUBBED"}, (path, set(cookies))
+
+
+def test_replay_reads_power_off_dates_from_events(replayed_estate: Estate):
+    """The template is the one powered-off VM: its power-off before MarkAsTemplate is in the event history."""
+    (vcenter,) = replayed_estate.vcenters
+    assert vcenter.source_detail["power_events"] == "read"
+    off = [vm for vm in replayed_estate.all_vms() if vm.power_state == "powered_off"]
+    assert [vm.template for vm in off] == [True]
+    assert off[0].powered_off_since is not None and off[0].powered_off_before is None
+    assert off[0].powered_off_since >= vcenter.source_detail["power_events_since"]

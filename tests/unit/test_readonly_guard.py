@@ -51,7 +51,10 @@ def test_guarding_twice_does_not_stack():
 def test_allow_list_has_no_task_or_mutating_method():
     mutating = ("_Task", "Reconfig", "Update", "Set", "Destroy_", "Remove", "Delete", "Move", "Register", "Rename",
                 "Power", "Reset", "Shutdown", "Reboot", "Mount", "Unmount", "Add", "Assign", "Terminate")
-    assert [m for m in READ_ONLY_METHODS if any(word in m for word in mutating)] == []
+    # Sizes the "latest page" of vmscan's own session-scoped event collector, nothing in vCenter
+    # (scanner/collector/events.py): the one "Set" method allowed.
+    own_collector = {"SetCollectorPageSize"}
+    assert [m for m in READ_ONLY_METHODS - own_collector if any(word in m for word in mutating)] == []
 
 
 def test_violation_is_a_one_line_cli_error(monkeypatch, tmp_path):

@@ -114,6 +114,11 @@ CASES = [
     ("powered off long", clean_vm(power_state="powered_off", powered_off_since=days_ago(200)), None,
      {"vm.powered-off-long"}),
     ("powered off 30 days", clean_vm(power_state="powered_off", powered_off_since=days_ago(30)), None, set()),
+    # No power-off in vCenter's event history since a date: off at least that long.
+    ("powered off before a long history", clean_vm(power_state="powered_off", powered_off_before=days_ago(200)),
+     None, {"vm.powered-off-long"}),
+    ("powered off before a short history", clean_vm(power_state="powered_off", powered_off_before=days_ago(30)),
+     None, set()),
     ("template", clean_vm(template=True, power_state="powered_off"), None, {"vm.template"}),
     ("orphaned", clean_vm(connection_state="orphaned"), None, {"vm.orphaned-or-inaccessible"}),
     ("inaccessible", clean_vm(connection_state="inaccessible"), None, {"vm.orphaned-or-inaccessible"}),
@@ -282,3 +287,26 @@ def test_rule_metadata_is_complete():
 def test_clean_vm_factory_really_is_clean_for_all_power_states():
     off = dataclasses.replace(clean_vm(), power_state="powered_off", powered_off_since=days_ago(1))
     assert failing_ids(off) == set()
+
+
+def test_power_off_older_than_a_short_event_history_is_unknown_not_pass():
+    vm = clean_vm(power_state="powered_off", powered_off_before=days_ago(30))
+    findings = [f for f in analyze(estate_of(vm), as_of=AS_OF_DATE).findings if f.rule_id == "vm.powered-off-long"]
+    assert findings and {f.status for f in findings} == {"unknown"}
+    for finding in findings:
+        assert finding.evidence["missing"] == "powered_off_since"
+        assert finding.evidence["powered_off_before"] == vm.powered_off_before
+
+
+def test_power_off_older_than_a_long_event_history_says_so():
+    vm = clean_vm(power_state="powered_off", powered_off_before=days_ago(200))
+    findings = [f for f in analyze(estate_of(vm), as_of=AS_OF_DATE).findings if f.rule_id == "vm.powered-off-long"]
+    assert findings and {f.status for f in findings} == {"fail"}
+    for finding in findings:
+        assert "since before 2026-05-09" in finding.message and "at least 200 days" in finding.message
+        assert finding.evidence["days_at_least"] == 200
+
+
+def test_exact_power_off_date_wins_over_the_history_bound():
+    vm = clean_vm(power_state="powered_off", powered_off_since=days_ago(10), powered_off_before=days_ago(200))
+    assert "vm.powered-off-long" not in failing_ids(vm)

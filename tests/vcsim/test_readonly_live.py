@@ -42,6 +42,9 @@ def test_full_collection_sends_only_read_only_methods(vcsim: Simulator, seeded_m
     assert set(sent) - READ_ONLY_METHODS == set()
     # The recording saw the collection: login, paged retrieval, views, perf history, logout.
     assert {"Login", "RetrievePropertiesEx", "CreateContainerView", "DestroyView", "QueryPerf", "Logout"} <= set(sent)
+    # ... and the event history read for power-off dates, every collector destroyed again.
+    assert {"CreateCollectorForEvents", "ReadNextEvents", "DestroyCollector"} <= set(sent)
+    assert sent.count("CreateCollectorForEvents") == sent.count("DestroyCollector")
 
 
 def test_a_write_method_is_refused_and_never_reaches_the_server(vcsim: Simulator, seeded_manifest: Any):
