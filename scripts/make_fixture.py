@@ -28,6 +28,7 @@ from tests.vcsim.seed import (  # noqa: E402
     BASELINE_BOOT_DISKS_GIB,
     BASELINE_DATA_DISKS_GIB,
     BASELINE_GUESTS,
+    SIMULATOR_EVENT_HISTORY,
     SeedManifest,
     seed_estate,
 )
@@ -72,6 +73,15 @@ from the absent `config.ftInfo`); its ReconfigVM accepts only guest ids up to Wi
 RHEL 7, so current guests are set through its `SET.config.*` hook; extra disks of the seeded
 disk conditions are 0.5–2 GiB; no vTPM (the simulator speaks API 6.5), no RDM (a physical-RDM
 reconfigure crashes the simulator).
+
+Power-off dates come from the simulator's event history, as from a vCenter's: `powered_off` was
+powered off during seeding and has `powered_off_since`; `powered_off_before_history` was powered
+off before {filler} user events were posted, which push its power-off out of the simulator's
+history (it keeps the latest {filler}, as a vCenter keeps `event.maxAge` days), so it only has
+`powered_off_before` (off since before the history begins). Both dates are the day the fixture was
+made: `vm.powered-off-long` fails on both VMs more than 90 days later, and is unknown on
+`powered_off_before_history` until then. `standard_portgroup` moves its NIC to the standard
+vSwitch port group "VM Network" (every other VM is on a distributed port group).
 {unsupported}
 ```
 {summary}
@@ -109,6 +119,7 @@ def readme(manifest: SeedManifest, summary: str, vms: int, hosts: int, clusters:
         sh=topology.standalone_hosts,
         m=topology.machines,
         unsupported=unsupported,
+        filler=SIMULATOR_EVENT_HISTORY,
         perf_days=PERF_DAYS,
         summary=summary.rstrip(),
     )

@@ -51,6 +51,7 @@ RULE_CONDITIONS: dict[str, tuple[str, ...]] = {
     "annotation.cleartext-secret": ("annotation_password",),
     "vm.ipv6": ("ipv6_only",),
     "vm.tools-not-running": ("tools_not_running",),
+    "net.standard-vswitch": ("standard_portgroup",),
     # A disconnected ISO and a connected client device must NOT trigger.
     "device.cdrom-connected": ("cdrom_iso_connected", "cdrom_host_device"),
 }
@@ -84,9 +85,10 @@ def test_rule_fires_on_exactly_the_seeded_vms(rule_id: str, assessment: Assessme
 
 
 def test_no_rule_is_unknown_except_where_the_data_is_missing(assessment: Assessment):
-    # The simulator carries everything but a power-off date: only that rule may be unknown.
+    # The simulator carries everything; only the VM powered off before the event history is
+    # unknown (on AS_OF, before the fixture was made, it cannot have been off for 90 days).
     unknown = failing_vms(assessment, "unknown")
-    assert set(unknown) == {"vm.powered-off-long"}
+    assert unknown == {"vm.powered-off-long": {SEEDED["powered_off_before_history"]}}
 
 
 def test_baseline_vms_are_ready_for_vmotion(assessment: Assessment):
@@ -97,7 +99,8 @@ def test_baseline_vms_are_ready_for_vmotion(assessment: Assessment):
     must not change that either.
     """
     flagged = {SEEDED[c] for conds in RULE_CONDITIONS.values() for c in conds}
-    flagged |= {SEEDED[c] for c in ("powered_off", "template")}  # powered off: cold migration
+    # powered off: cold migration
+    flagged |= {SEEDED[c] for c in ("powered_off", "powered_off_before_history", "template")}
     plain = [o for o in assessment.vms if o.name not in flagged]
     assert len(plain) == 120 - len(flagged)
     for outcome in plain:
@@ -121,9 +124,28 @@ def test_end_of_support_today():
     assert failing_vms(assessment)["vm.guest-os-end-of-support"] == expected
 
 
-def test_powered_off_vm_without_power_off_date_is_unknown_not_pass(assessment: Assessment):
-    unknown = failing_vms(assessment, "unknown")
-    assert unknown["vm.powered-off-long"] == {SEEDED["powered_off"]}
+def test_power_off_dates_come_from_the_event_history():
+    estate = load_estate(FIXTURES / "sample-estate.json.gz")
+    by_name = {vm.name: vm for vm in estate.all_vms()}
+    off = by_name[SEEDED["powered_off"]]
+    aged_out = by_name[SEEDED["powered_off_before_history"]]
+    assert off.powered_off_since is not None and off.powered_off_before is None
+    assert aged_out.powered_off_since is None and aged_out.powered_off_before is not None
+    assert aged_out.powered_off_before <= off.powered_off_since
+
+
+@pytest.mark.parametrize(("days_after", "fail", "unknown"), [
+    (30, (), ("powered_off_before_history",)),
+    (91, ("powered_off", "powered_off_before_history"), ()),
+])
+def test_powered_off_long_once_the_threshold_has_passed(days_after: int, fail: tuple[str, ...],
+                                                        unknown: tuple[str, ...]):
+    """Off since the fixture was made: retire candidates 90 days later (the default threshold)."""
+    estate = load_estate(FIXTURES / "sample-estate.json.gz")
+    made = dt.date.fromisoformat(estate.collected_at[:10])
+    later = analyze(estate, as_of=made + dt.timedelta(days=days_after))
+    assert failing_vms(later).get("vm.powered-off-long", set()) == {SEEDED[c] for c in fail}
+    assert failing_vms(later, "unknown").get("vm.powered-off-long", set()) == {SEEDED[c] for c in unknown}
 
 
 def test_fixture_outcomes(assessment: Assessment):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.inventory.model import VM
-from tests.vcsim.seed import CUSTOM_ATTRIBUTES, HOSTILE_ANNOTATIONS
+from tests.vcsim.seed import CUSTOM_ATTRIBUTES, HOSTILE_ANNOTATIONS, STANDARD_PORTGROUP
 
 
 def has(items: list[Any] | None, **expected: Any) -> bool:
@@ -57,7 +57,16 @@ CONDITION_CHECKS: dict[str, Callable[[VM], bool]] = {
     "guest_os_rhel5": lambda vm: vm.guest_id == "rhel5Guest",
     "template": lambda vm: vm.template is True,
     "suspended": lambda vm: vm.power_state == "suspended",
-    "powered_off": lambda vm: vm.power_state == "powered_off" and vm.template is False,
+    # Its power-off event is in the history; powered_off_before_history's was aged out of it.
+    "powered_off": lambda vm: (
+        vm.power_state == "powered_off" and vm.template is False and vm.powered_off_since is not None
+        and vm.powered_off_before is None
+    ),
+    "powered_off_before_history": lambda vm: (
+        vm.power_state == "powered_off" and vm.template is False and vm.powered_off_since is None
+        and vm.powered_off_before is not None
+    ),
+    "standard_portgroup": lambda vm: has(vm.nics, network=STANDARD_PORTGROUP, network_kind="standard"),
     "nic_e1000": lambda vm: has(vm.nics, adapter_type="e1000", mac_type="manual", mac_address="00:50:56:00:00:01"),
     "pci_passthrough": lambda vm: has(vm.passthrough_devices, kind="pci"),
     "vgpu": lambda vm: has(vm.passthrough_devices, kind="vgpu", detail="grid_t4-4q"),

@@ -76,6 +76,9 @@ HOSTILE_ANNOTATIONS = {
 
 CUSTOM_ATTRIBUTES = {"Owner": "team-payments", "CostCenter": "CC-4711"}
 
+# The simulator's standard vSwitch port group on every host (baseline VMs are on a distributed one).
+STANDARD_PORTGROUP = "VM Network"
+
 
 @dataclasses.dataclass
 class SeedManifest:
@@ -502,6 +505,39 @@ def _power(state: str) -> Seeder:
     return seed
 
 
+# govmomi 0.24's simulator keeps only its latest 1000 events (simulator/event_manager.go,
+# maxPageSize), where a vCenter drops events older than event.maxAge days.
+SIMULATOR_EVENT_HISTORY = 1000
+
+
+def _powered_off_before_history(vm: vim.VirtualMachine, si: Any) -> Any:
+    """Power the VM off, then age its power-off out of the event history.
+
+    Posting as many user events as the simulator keeps pushes the power-off out, as retention
+    does on a vCenter after event.maxAge days: the VM is then off "since before the history".
+    Seeded before ``powered_off``, whose power-off must stay in the history.
+    """
+    _wait(vm.PowerOffVM_Task())
+    manager = si.content.eventManager
+    now = si.CurrentTime()
+    for index in range(SIMULATOR_EVENT_HISTORY):
+        manager.PostEvent(eventToPost=vim.event.GeneralUserEvent(
+            key=0, chainId=0, createdTime=now, userName="seed", message=f"history filler {index}",
+        ))
+    return SIMULATOR_EVENT_HISTORY
+
+
+def _standard_portgroup(vm: vim.VirtualMachine, _si: Any) -> Any:
+    """Move the VM's NIC to the standard vSwitch port group "VM Network" of its host."""
+    network = next(n for n in vm.runtime.host.network
+                   if n.name == STANDARD_PORTGROUP and not isinstance(n, vim.dvs.DistributedVirtualPortgroup))
+    nic = _first(vm, vim.vm.device.VirtualEthernetCard)
+    nic.backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=STANDARD_PORTGROUP,
+                                                                        network=network)
+    _reconfigure(vm, vim.vm.ConfigSpec(deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="edit", device=nic)]))
+    return STANDARD_PORTGROUP
+
+
 def _template(vm: vim.VirtualMachine, _si: Any) -> Any:
     _wait(vm.PowerOffVM_Task())
     try:
@@ -570,7 +606,9 @@ CONDITIONS: dict[str, Seeder] = {
     "guest_os_rhel5": _old_guest("rhel5Guest"),
     "template": _template,
     "suspended": _power("suspended"),
+    "powered_off_before_history": _powered_off_before_history,
     "powered_off": _power("poweredOff"),
+    "standard_portgroup": _standard_portgroup,
     "nic_e1000": _e1000,
     "vtpm": _vtpm,
     "pci_passthrough": _pci_passthrough,
