@@ -330,7 +330,9 @@ def cbt_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
     remediation="Confirm with the owner whether the VM is still needed; retire it (archive, delete) rather than "
                 "migrate it, or migrate it cold.",
     rationale="VMs powered off for months are usually candidates to retire; migrating them costs capacity and "
-              "effort (threshold powered_off_retire_days).",
+              "effort (threshold powered_off_retire_days). The power-off date comes from vCenter's event "
+              "history (`vmscan collect`; RVTools exports have none); a VM whose power-off is older than that "
+              "history counts as off since the history's start.",
     references=(refs.CAF_RATIONALIZATION,),
     remediable=False,
     suggests="retire",
