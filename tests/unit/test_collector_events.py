@@ -173,3 +173,58 @@ def test_collector_is_destroyed_when_a_read_fails():
     with pytest.raises(vmodl.fault.SystemError):
         events.read_power_events(FakeContent(FakeEventManager([collector])), at(10))
     assert collector.destroyed
+
+
+def collector_with(vms: list[Any]) -> Any:
+    from types import SimpleNamespace
+
+    from scanner.collector.collect import _Collector
+
+    about = SimpleNamespace(instanceUuid="vc-uuid", version="7.0.3", build="1", fullName="vc", apiVersion="7.0")
+    collector = _Collector(SimpleNamespace(about=about), "vc01", 100, None)
+    collector.vcenter.vms = vms
+    return collector
+
+
+def test_unreadable_events_leave_dates_unknown_with_an_issue(monkeypatch: pytest.MonkeyPatch):
+    from scanner.inventory.model import VM
+
+    def refused(content: Any, now: dt.datetime, on_page: Any = None) -> Any:
+        raise vim.fault.NoPermission(msg="no", privilegeId="System.View")
+
+    monkeypatch.setattr(events, "read_power_events", refused)
+    off = VM(id="vc-uuid/vm-1", moref="vm-1", name="old", power_state="powered_off")
+    collector = collector_with([off])
+    collector._power_off_dates()
+    assert (off.powered_off_since, off.powered_off_before) == (None, None)
+    assert collector.vcenter.source_detail == {"power_events": "not read"}
+    (issue,) = collector.issues
+    assert issue.property == "powered_off_since" and "NoPermission" in issue.message
+
+
+def test_dates_go_to_the_powered_off_vms_only(monkeypatch: pytest.MonkeyPatch):
+    from scanner.inventory.model import VM
+
+    found = [ev("vm-1", "VmPoweredOffEvent", 3), ev("vm-2", "VmPoweredOffEvent", 4), ev("vm-3", "VmPoweredOnEvent", 5)]
+    monkeypatch.setattr(events, "read_power_events", lambda content, now, on_page=None: (found, at(1)))
+    vms = [VM(id=f"vc-uuid/vm-{i}", moref=f"vm-{i}", name=f"vm{i}", power_state=state)
+           for i, state in ((1, "powered_off"), (2, "powered_on"), (3, "powered_off"), (4, "powered_off"))]
+    collector = collector_with(vms)
+    collector._power_off_dates()
+    assert [(vm.powered_off_since, vm.powered_off_before) for vm in vms] == [
+        ("2026-01-04T00:00:00Z", None), (None, None), (None, None), (None, "2026-01-02T00:00:00Z")]
+    assert collector.vcenter.source_detail == {"power_events": "read", "power_events_since": "2026-01-02T00:00:00Z"}
+    (issue,) = collector.issues  # vm-3: powered on after its last recorded power-off
+    assert issue.object_id == "vc-uuid/vm-3" and "power-on at 2026-01-06T00:00:00Z" in issue.message
+
+
+def test_no_powered_off_vm_reads_no_events(monkeypatch: pytest.MonkeyPatch):
+    from scanner.inventory.model import VM
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("events read without a powered-off VM")
+
+    monkeypatch.setattr(events, "read_power_events", never)
+    collector = collector_with([VM(id="vc-uuid/vm-1", moref="vm-1", power_state="powered_on")])
+    collector._power_off_dates()
+    assert collector.vcenter.source_detail == {}
