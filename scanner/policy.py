@@ -31,6 +31,8 @@ RULE_OVERRIDE_KEYS = {"enabled": bool, "severity": str}
 RETAIN_KEYS = ("name_patterns", "folders", "custom_attributes")
 # [analysis] unknown_as: how a rule that could not be evaluated counts (see targets.toml).
 UNKNOWN_AS_VALUES = ("unknown", "condition")
+# [analysis] unavailable_in_source_as: the same for data the input format never carries (vTPM in RVTools).
+UNAVAILABLE_IN_SOURCE_AS_VALUES = ("condition", "unknown")
 
 
 def load_default_data() -> dict[str, Any]:
@@ -292,10 +294,11 @@ def validate_data(data: dict[str, Any], label: str) -> None:
         except re.error as exc:
             raise InputError(f"{label}: 'guest_os.families.{family_id}.name_regex' is not a valid regular "
                              f"expression ({exc})") from None
-    unknown_as = data.get("analysis", {}).get("unknown_as")
-    if unknown_as is not None and unknown_as not in UNKNOWN_AS_VALUES:
-        raise InputError(f"{label}: 'analysis.unknown_as' must be one of {', '.join(UNKNOWN_AS_VALUES)}, "
-                         f"got {unknown_as!r}")
+    for key, allowed in (("unknown_as", UNKNOWN_AS_VALUES),
+                         ("unavailable_in_source_as", UNAVAILABLE_IN_SOURCE_AS_VALUES)):
+        value = data.get("analysis", {}).get(key)
+        if value is not None and value not in allowed:
+            raise InputError(f"{label}: 'analysis.{key}' must be one of {', '.join(allowed)}, got {value!r}")
     hcx = data.get("hcx", {})
     methods = hcx.get("methods", {})
     for state, order in hcx.get("preference", {}).items():

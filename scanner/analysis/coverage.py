@@ -129,6 +129,11 @@ class Cause:
         """``not verified: device.usb (missing USB devices: RVTools export has no vUSB tab)``."""
         return f"{verb}: {rule_id} (missing {self.data}: {self.vm_reason})"
 
+    def unavailable_text(self, rule_id: str) -> str:
+        """A condition on data the input format never carries: where to verify it instead."""
+        return (f"not verifiable from RVTools: {self.data} ({rule_id}) — check in vCenter or collect with "
+                "`vmscan collect`")
+
 
 def missing_key(finding: Finding) -> str:
     value = finding.evidence.get("missing")
@@ -206,8 +211,10 @@ class GapTally:
     cause: Cause
     vm_ids: set[str] = field(default_factory=set)
     readiness_vm_ids: set[str] = field(default_factory=set)
+    pending_vm_ids: set[str] = field(default_factory=set)
     targets: set[str] = field(default_factory=set)
     examples: list[str] = field(default_factory=list)
+    counts_as: str = "unknown"
 
 
 @dataclass
@@ -226,14 +233,20 @@ class CoverageTally:
         self.gaps: dict[tuple[str, str], GapTally] = {}
         self.vcenters: dict[int, VcenterTally] = {}
 
-    def add(self, vm: VM, vcenter: VCenter, finding: Finding, cause: Cause, decides_readiness: bool) -> None:
+    def add(self, vm: VM, vcenter: VCenter, finding: Finding, cause: Cause, decides_readiness: bool,
+            as_condition: bool = False, pending: bool = False) -> None:
+        """``as_condition``: the policy counts this gap as a condition to verify, not as unknown;
+        ``pending``: such a condition on a VM whose readiness is unknown for another gap."""
         gap = self.gaps.get((finding.rule_id, cause.reason))
         if gap is None:
-            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(finding.rule_id, cause)
+            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(
+                finding.rule_id, cause, counts_as="condition" if as_condition else "unknown")
         gap.vm_ids.add(vm.id)
         gap.targets.add(finding.target)
         if decides_readiness:
             gap.readiness_vm_ids.add(vm.id)
+        if pending:
+            gap.pending_vm_ids.add(vm.id)
         if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
             gap.examples.append(cause.example)
         tally = self.vcenter_tally(vcenter)
@@ -256,8 +269,10 @@ class CoverageTally:
         gaps = [
             RuleGap(rule_id=g.rule_id, title=rules[g.rule_id].title, severity=rules[g.rule_id].severity,
                     vm_count_unknown=len(g.vm_ids), vm_count_readiness=len(g.readiness_vm_ids),
+                    vm_count_pending=len(g.pending_vm_ids - g.readiness_vm_ids),
                     data=g.cause.data, reason=g.cause.reason, fix=g.cause.fix,
-                    targets=sorted(g.targets), examples=list(g.examples))
+                    targets=sorted(g.targets), examples=list(g.examples), not_in_source=g.cause.not_in_source,
+                    counts_as=g.counts_as)
             for g in self.gaps.values()
         ]
         gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), -g.vm_count_unknown, g.rule_id, g.reason))

@@ -32,7 +32,13 @@ from scanner.analysis.model import (
     TargetSummary,
     VmOutcome,
 )
-from scanner.analysis.readiness import evaluate_target, unknown_as
+from scanner.analysis.readiness import (
+    TargetOutcome,
+    condition_test,
+    evaluate_target,
+    unavailable_in_source_as,
+    unknown_as,
+)
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
@@ -144,54 +150,76 @@ def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict
     return causes
 
 
-def reason_texts(reasons: list[str], unverified: list[str], findings: list[Finding],
-                 causes: dict[tuple[str, str], Cause], as_condition: bool) -> list[str]:
+def unavailable_keys(causes: dict[tuple[str, str], Cause]) -> set[tuple[str, str]]:
+    """The unknown findings (rule id, missing key) whose data the VM's input format never carries."""
+    return {key for key, cause in causes.items() if cause.not_in_source}
+
+
+def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tuple[str, str], Cause],
+                 as_condition: Callable[[Finding], bool]) -> list[str]:
     """One readable line per deciding rule: its failure message, or why it could not be evaluated."""
     texts = []
-    for rule_id in reasons:
+    # A rule may lack several data: name the gap that decided (a condition, or an open unknown).
+    conditions = result.readiness != "unknown"
+    for rule_id in result.reasons:
         failed = next((f for f in findings if f.rule_id == rule_id and f.status == "fail"), None)
-        if failed is not None or rule_id not in unverified:
+        if failed is not None or rule_id not in result.unverified:
             texts.append(f"{rule_id}: {failed.message}" if failed is not None else rule_id)
             continue
-        lacking = [causes[(f.rule_id, missing_key(f))] for f in findings
-                   if f.rule_id == rule_id and f.status == "unknown"]
-        verb = "not verified" if as_condition else "not evaluated"
-        texts.append(lacking[0].text(rule_id, verb) if lacking else f"{verb}: {rule_id}")
+        lacking = [(causes[(f.rule_id, missing_key(f))], as_condition(f)) for f in findings
+                   if f.rule_id == rule_id and f.status == "unknown" and (f.rule_id, missing_key(f)) in causes]
+        lacking.sort(key=lambda item: item[1] != conditions)
+        verb = "not verified" if conditions else "not evaluated"
+        if not lacking:
+            texts.append(f"{verb}: {rule_id}")
+        elif conditions and lacking[0][0].not_in_source:
+            texts.append(lacking[0][0].unavailable_text(rule_id))
+        else:
+            texts.append(lacking[0][0].text(rule_id, verb))
     return texts
 
 
 def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
-                rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None) -> VmOutcome:
+                rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None,
+                ) -> tuple[VmOutcome, dict[str, TargetOutcome]]:
+    """The VM's outcome, and the per-target readiness results it was built from."""
     outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
                         cluster=vm.cluster, power_state=vm.power_state)
     by_target: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_target[finding.target].append(finding)
-    as_condition = unknown_as(policy) == "condition"
+    unavailable = unavailable_keys(causes or {})
+    as_condition = condition_test(policy, unavailable)
+    results: dict[str, TargetOutcome] = {}
     for target in targets:
-        result = evaluate_target(vm, by_target[target], policy)
+        result = results[target] = evaluate_target(vm, by_target[target], policy, unavailable)
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
-        outcome.readiness_details[target] = reason_texts(result.reasons, result.unverified, by_target[target],
-                                                         causes or {}, as_condition)
+        outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
         outcome.methods[target] = result.methods
         outcome.recommended_method[target] = result.recommended
     fails = [f for f in findings if f.status == "fail"]
     outcome.finding_ids = sorted({f.rule_id for f in fails})
     outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
     outcome.disposition, outcome.disposition_reasons = decide(vm, fails, rules, policy.retain)
-    return outcome
+    return outcome, results
 
 
 def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
-                   causes: dict[tuple[str, str], Cause], outcome: VmOutcome) -> None:
+                   causes: dict[tuple[str, str], Cause], results: dict[str, TargetOutcome], policy: Policy) -> None:
     failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
+    as_condition = condition_test(policy, unavailable_keys(causes))
     for finding in findings:
         if finding.status != "unknown":
             continue
-        decides = (finding.rule_id in outcome.readiness_reasons.get(finding.target, ())
-                   and (finding.rule_id, finding.target) not in failed)
-        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides)
+        condition = as_condition(finding)
+        result = results[finding.target]
+        # It decided readiness if its rule is a reason and it is the kind of gap that decided:
+        # an open unknown made readiness unknown, an accepted one made it a condition.
+        decides = (finding.rule_id in result.reasons and (finding.rule_id, finding.target) not in failed
+                   and condition == (result.readiness != "unknown"))
+        pending = condition and finding.rule_id in result.pending
+        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides, condition, pending)
 
 
 def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:
@@ -256,17 +284,18 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
             vm_findings = run_rules(vm, index, rules, policy, as_of)
             findings.extend(vm_findings)
             causes = unknown_causes(vm, vm_findings, index)
-            outcome = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
+            outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
             outcomes.append(outcome)
             if causes:
-                tally_unknowns(tally, vm, vc, vm_findings, causes, outcome)
+                tally_unknowns(tally, vm, vc, vm_findings, causes, results, policy)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(
         generated_at=generated.isoformat().replace("+00:00", "Z"), vmscan_version=__version__,
         as_of=as_of.isoformat(), targets=target_list, inputs=input_list, policy=policy.record(),
         rules=infos, vms=outcomes, findings=findings,
-        coverage=Coverage(unknown_as=unknown_as(policy), inputs=tally.inputs(estate.vcenters, input_list),
+        coverage=Coverage(unknown_as=unknown_as(policy), unavailable_in_source_as=unavailable_in_source_as(policy),
+                          inputs=tally.inputs(estate.vcenters, input_list),
                           rules=tally.rule_gaps(info_by_id)),
     )
     assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)

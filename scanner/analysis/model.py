@@ -207,6 +207,14 @@ class RuleGap:
     fix: str
     targets: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # e.g. host names not found
+    # The data is never carried by this kind of input (vTPM in RVTools), as opposed to missing from it.
+    not_in_source: bool = False
+    # How the policy counts this gap in readiness: "unknown", or "condition" (to verify before
+    # migrating). Assessments written before this field were strict unless unknown_as said otherwise.
+    counts_as: str = "unknown"
+    # VMs where it is a condition to verify that decides nothing yet: their readiness is unknown
+    # because of another, fixable gap (it becomes a readiness reason once that gap is filled).
+    vm_count_pending: int = 0
 
 
 @dataclass
@@ -230,8 +238,14 @@ class Coverage:
     # How unknown findings of blocker rules count: "unknown" (readiness unknown) or "condition"
     # (ready_with_conditions, "not verified") - policy [analysis] unknown_as.
     unknown_as: str = "unknown"
+    # The same for data the input format never carries (policy [analysis] unavailable_in_source_as,
+    # default "condition"); "unknown" here for assessments written before that key existed.
+    unavailable_in_source_as: str = "unknown"
     inputs: list[InputCoverage] = field(default_factory=list)
     rules: list[RuleGap] = field(default_factory=list)
+
+    def counts_as_condition(self, gap: RuleGap) -> bool:
+        return self.unknown_as == "condition" or gap.counts_as == "condition"
 
 
 @dataclass

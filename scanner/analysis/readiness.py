@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from scanner.analysis.coverage import missing_key
 from scanner.analysis.model import METHODS, Finding
 from scanner.inventory.model import VM
-from scanner.policy import UNKNOWN_AS_VALUES, Policy
+from scanner.policy import UNAVAILABLE_IN_SOURCE_AS_VALUES, UNKNOWN_AS_VALUES, Policy
 
 
 @dataclass
@@ -16,15 +17,38 @@ class TargetOutcome:
     reasons: list[str] = field(default_factory=list)
     methods: dict[str, str] = field(default_factory=dict)
     recommended: str | None = None
-    # Rule ids among ``reasons`` that could not be evaluated (unknown findings) - under
-    # unknown_as = "condition" they are conditions to verify, otherwise they made readiness unknown.
+    # Rule ids among ``reasons`` that could not be evaluated (unknown findings): conditions to
+    # verify when readiness is ready_with_conditions, otherwise they made readiness unknown.
     unverified: list[str] = field(default_factory=list)
+    # When readiness is unknown for an open gap: rules that already count as conditions to verify
+    # (data the input format never carries) - what stays to verify once the gap is filled.
+    pending: list[str] = field(default_factory=list)
 
 
 def unknown_as(policy: Policy) -> str:
     """Policy [analysis] unknown_as: how an unevaluated blocker rule counts (default "unknown")."""
     value = policy.data.get("analysis", {}).get("unknown_as", "unknown")
     return str(value) if value in UNKNOWN_AS_VALUES else "unknown"
+
+
+def unavailable_in_source_as(policy: Policy) -> str:
+    """Policy [analysis] unavailable_in_source_as: how a rule counts whose data the input format never
+    carries (vTPM in an RVTools export) - default "condition"."""
+    value = policy.data.get("analysis", {}).get("unavailable_in_source_as", "condition")
+    return str(value) if value in UNAVAILABLE_IN_SOURCE_AS_VALUES else "condition"
+
+
+def condition_test(policy: Policy, unavailable: Collection[tuple[str, str]]) -> Callable[[Finding], bool]:
+    """Whether an unknown finding counts as a condition to verify rather than as unknown.
+
+    ``unavailable`` holds the (rule id, missing data key) pairs of the VM's unknown findings whose
+    data the input format never carries (see coverage.Cause.not_in_source).
+    """
+    if unknown_as(policy) == "condition":
+        return lambda finding: True
+    if unavailable_in_source_as(policy) == "condition" and unavailable:
+        return lambda finding: (finding.rule_id, missing_key(finding)) in unavailable
+    return lambda finding: False
 
 
 def applicable_methods(vm: VM, policy: Policy) -> list[str]:
@@ -37,8 +61,12 @@ def applicable_methods(vm: VM, policy: Policy) -> list[str]:
     return list(METHODS)
 
 
-def method_eligibility(findings: Iterable[Finding]) -> dict[str, str]:
-    """blocked > unknown (a rule that could block lacked data) > conditional > eligible."""
+def method_eligibility(findings: Iterable[Finding],
+                       as_condition: Callable[[Finding], bool] = lambda finding: False) -> dict[str, str]:
+    """blocked > unknown (a rule that could block lacked data) > conditional > eligible.
+
+    An unknown finding for which ``as_condition`` holds makes the methods it could block conditional.
+    """
     state = dict.fromkeys(METHODS, "eligible")
     rank = {"eligible": 0, "conditional": 1, "unknown": 2, "blocked": 3}
     for finding in findings:
@@ -48,7 +76,7 @@ def method_eligibility(findings: Iterable[Finding]) -> dict[str, str]:
             if finding.status == "fail":
                 new = "blocked" if effect == "blocks" else "conditional"
             elif effect == "blocks":
-                new = "unknown"
+                new = "conditional" if as_condition(finding) else "unknown"
             else:
                 continue
             if rank[new] > rank[state[method]]:
@@ -60,16 +88,23 @@ def unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOutcome:
-    """Azure Migrate-style readiness plus method eligibility for one VM on one target."""
-    methods = method_eligibility(findings)
-    as_condition = unknown_as(policy) == "condition"
-    if as_condition:
-        # The consultant accepts unverified checks knowingly: a method only unknown is conditional.
-        methods = {m: "conditional" if e == "unknown" else e for m, e in methods.items()}
+def evaluate_target(vm: VM, findings: list[Finding], policy: Policy,
+                    unavailable: Collection[tuple[str, str]] = ()) -> TargetOutcome:
+    """Azure Migrate-style readiness plus method eligibility for one VM on one target.
+
+    ``unavailable``: (rule id, missing data key) of unknown findings whose data the input format
+    never carries; policy [analysis] unavailable_in_source_as decides whether they are conditions.
+    """
+    # Unknowns the policy accepts as conditions to verify (all of them under unknown_as =
+    # "condition") make methods conditional and readiness at worst ready_with_conditions; the
+    # others ("open": the input should have had the data) make them unknown.
+    as_condition = condition_test(policy, unavailable)
+    methods = method_eligibility(findings, as_condition)
     usable = applicable_methods(vm, policy)
     fails = [f for f in findings if f.status == "fail"]
     unknowns = [f for f in findings if f.status == "unknown"]
+    open_unknowns = [f for f in unknowns if not as_condition(f)]
+    accepted = [f for f in unknowns if as_condition(f)]
 
     blockers = [f.rule_id for f in fails if f.severity == "blocker"]
     if blockers:
@@ -79,16 +114,22 @@ def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOu
         return TargetOutcome("not_ready", unique(reasons), methods, None)
 
     recommended = recommend(usable, methods, vm)
-    could_block = [f.rule_id for f in unknowns if f.severity == "blocker"]
-    blocks_usable = [f.rule_id for f in unknowns if any(f.methods.get(m) == "blocks" for m in usable)]
-    if not as_condition and (could_block or (usable and all(methods[m] in ("blocked", "unknown") for m in usable))):
-        reasons = unique(could_block or blocks_usable)
-        return TargetOutcome("unknown", reasons, methods, recommended, unverified=reasons)
+
+    def deciding(unknown: list[Finding]) -> list[str]:
+        """Unknown blocker rules first, then those that could block a method the VM would use."""
+        could_block = [f.rule_id for f in unknown if f.severity == "blocker"]
+        return unique(could_block + [f.rule_id for f in unknown if any(f.methods.get(m) == "blocks" for m in usable)])
+
+    open_could_block = [f.rule_id for f in open_unknowns if f.severity == "blocker"]
+    if open_could_block or (usable and all(methods[m] in ("blocked", "unknown") for m in usable)):
+        reasons = unique(open_could_block) or deciding(open_unknowns)
+        return TargetOutcome("unknown", reasons, methods, recommended, unverified=reasons,
+                             pending=[rid for rid in deciding(accepted) if rid not in reasons])
 
     conditions = [f.rule_id for f in fails if f.severity == "warning"]
     conditions += [f.rule_id for f in fails if f.severity == "info" and any(
         f.methods.get(m) == "blocks" for m in usable)]
-    unverified = unique(could_block + blocks_usable) if as_condition else []
+    unverified = deciding(accepted)
     conditions = unique(conditions)
     conditions += [rid for rid in unverified if rid not in conditions]
     if conditions:

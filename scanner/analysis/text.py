@@ -47,18 +47,26 @@ def format_coverage(assessment: Assessment) -> list[str]:
     coverage: Coverage = assessment.coverage
     if not coverage.rules:
         return []
-    as_condition = coverage.unknown_as == "condition"
+    all_conditions = coverage.unknown_as == "condition"
     vms = sum(i.vms_with_unknowns for i in coverage.inputs)
     rule_count = len({g.rule_id for g in coverage.rules})
     per_target = ", ".join(
         f"{ts.readiness.get('unknown', 0)} ({ts.target})" for ts in assessment.summary.targets)
-    deciding = [g for g in coverage.rules if g.vm_count_readiness]
-    if not deciding:
-        effect = "; readiness not affected"
-    elif as_condition:
-        effect = " - counted as conditions to verify (policy [analysis] unknown_as = \"condition\")"
-    else:
-        effect = f"; readiness unknown for {per_target}"
+    # Gaps that left readiness unknown, and gaps the policy counts as conditions to verify (also
+    # those still pending on VMs whose readiness another gap left unknown).
+    open_gaps = [g for g in coverage.rules if g.vm_count_readiness and not coverage.counts_as_condition(g)]
+    accepted = [g for g in coverage.rules
+                if (g.vm_count_readiness or g.vm_count_pending) and coverage.counts_as_condition(g)]
+    deciding = open_gaps + accepted
+    effects = []
+    if open_gaps:
+        effects.append(f"; readiness unknown for {per_target}")
+    if accepted and all_conditions:
+        effects.append(" - counted as conditions to verify (policy [analysis] unknown_as = \"condition\")")
+    elif accepted:
+        effects.append(f"{';' if open_gaps else ' -'} data RVTools never exports counts as conditions to "
+                       "verify in vCenter")
+    effect = "".join(effects) or "; readiness not affected"
     lines = ["", f"could not evaluate: {rule_count} rule(s) lacked data on {vms} VM(s){effect}"]
     for entry in coverage.inputs:
         notes = []
@@ -71,12 +79,17 @@ def format_coverage(assessment: Assessment) -> list[str]:
         if notes:
             lines.append(f"  {entry.input or entry.vcenter} ({entry.vcenter}, {entry.vm_count} VMs)")
             lines.extend(f"    {note}" for note in notes)
-    if deciding:
-        lines.append("  checks not verified, counted as conditions (VMs)" if as_condition
-                     else "  rules that left readiness unknown (VMs)")
-        for gap in deciding:
-            examples = f" ({', '.join(gap.examples)})" if gap.examples else ""
-            lines.append(f"  {gap.vm_count_readiness:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
+    for gaps, heading in (
+        (open_gaps, "rules that left readiness unknown (VMs)"),
+        (accepted, "checks not verified, counted as conditions (VMs)" if all_conditions
+         else "not verifiable from RVTools, counted as conditions to verify in vCenter (VMs)"),
+    ):
+        if gaps:
+            lines.append(f"  {heading}")
+            for gap in gaps:
+                examples = f" ({', '.join(gap.examples)})" if gap.examples else ""
+                count = gap.vm_count_readiness + gap.vm_count_pending
+                lines.append(f"  {count:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
     others = len({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
     if others:
         lead = f"+ {others} other rule(s)" if deciding else "they were"
@@ -87,12 +100,21 @@ def format_coverage(assessment: Assessment) -> list[str]:
     fixes = list(dict.fromkeys(fix for entry in coverage.inputs for fix in entry.fixes))
     if not fixes:
         fixes = list(dict.fromkeys(g.fix for g in deciding or coverage.rules))
+    unverifiable = [g for g in accepted if g.not_in_source]
+    if unverifiable and not all_conditions:
+        data = ", ".join(dict.fromkeys(g.data for g in unverifiable))
+        where = "" if any(g.vm_count_pending for g in unverifiable) else " (listed per VM in the readiness reasons)"
+        fixes.append(f"verify in vCenter before migrating: {data} - RVTools does not export them{where}")
     unanswerable = {data for entry in coverage.inputs for data in entry.not_in_source}
-    live_only = sorted({g.rule_id for g in deciding if g.data in unanswerable})
-    if live_only and not as_condition:
+    live_only = sorted({g.rule_id for g in open_gaps if g.data in unanswerable})
+    if live_only:
         fixes.append(f"note: a re-export alone leaves readiness unknown while {', '.join(live_only)} cannot be "
-                     "evaluated from RVTools input")
-    if deciding and not as_condition:
+                     "evaluated from RVTools input (policy [analysis] unavailable_in_source_as = \"unknown\"; the "
+                     "default \"condition\" counts them as conditions to verify in vCenter)")
+    elif open_gaps and unverifiable:
+        fixes.append(f"note: after a re-export, {', '.join(sorted({g.rule_id for g in unverifiable}))} still "
+                     "cannot be evaluated from RVTools input: at best ready_with_conditions, verified in vCenter")
+    if open_gaps:
         fixes.append("or, accepting partial data knowingly: set [analysis] unknown_as = \"condition\" in a "
                      "--policy file (see docs/policy.md)")
     lines.append("  what to do")

@@ -1,8 +1,10 @@
-"""Data coverage: why rules could not be evaluated, and the [analysis] unknown_as policy.
+"""Data coverage: why rules could not be evaluated, and the [analysis] unknown_as and
+unavailable_in_source_as policies.
 
-On the real kubev2v export (vInfo, vCPU, vMemory, vDisk, vPartition, vHost only) and on a
-synthetic VM. The rules themselves still yield ``unknown`` on missing data in both modes; only
-the readiness/method roll-up and the explanations change.
+On the real kubev2v export (vInfo, vCPU, vMemory, vDisk, vPartition, vHost only), on complete
+RVTools exports written in the test, and on synthetic VMs. The rules themselves still yield
+``unknown`` on missing data in every mode; only the readiness/method roll-up and the explanations
+change.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ VINFO_HOSTS = {"10.185.26.9", "10.5.126.198", "10.41.187.30"}
 
 def condition_policy():
     return build_policy(load_default_data(), {"analysis": {"unknown_as": "condition"}}, "policy.toml")
+
+
+def strict_policy():
+    """Data RVTools never carries leaves readiness unknown too (the behaviour before that key existed)."""
+    return build_policy(load_default_data(), {"analysis": {"unavailable_in_source_as": "unknown"}}, "policy.toml")
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +112,12 @@ def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
     host = gaps[("host.esxi-old", "the VM's host is not in vHost")]
     assert host.vm_count_unknown == 8 and set(host.examples) == VINFO_HOSTS
     assert gaps[("host.esxi-old", "the VM has no host in vInfo")].vm_count_unknown == 1
+    # Data RVTools never carries counts as a condition, pending while readiness is unknown anyway.
+    assert coverage.unavailable_in_source_as == "condition"
+    vtpm = gaps[("vm.vtpm", "vTPM presence not available from RVTools input")]
+    assert (vtpm.not_in_source, vtpm.counts_as, vtpm.vm_count_readiness, vtpm.vm_count_pending) == (
+        True, "condition", 0, 9)
+    assert (usb.not_in_source, usb.counts_as, usb.vm_count_pending) == (False, "unknown", 0)
     # Blockers first: the estate-wide table leads with what decides readiness.
     assert [g.severity for g in coverage.rules] == sorted(
         (g.severity for g in coverage.rules), key=["blocker", "warning", "info"].index)
@@ -117,7 +130,11 @@ def test_default_vm_reasons_name_the_missing_data(kubev2v):
     assert len(details) == len(vm2.readiness_reasons["avs"])
     assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in details
     assert "not evaluated: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in details
-    assert "not evaluated: vm.vtpm (missing vTPM presence: not in RVTools exports)" in details
+    # vTPM is never in an RVTools export: by default a condition to verify, so not what left
+    # readiness unknown here (the missing vUSB tab and host are); strict, it is one of the reasons.
+    assert "vm.vtpm" not in vm2.readiness_reasons["avs"]
+    strict = next(o for o in assess(kubev2v, strict_policy()).vms if o.name == "vm-2")
+    assert "not evaluated: vm.vtpm (missing vTPM presence: not in RVTools exports)" in strict.readiness_details["avs"]
 
 
 def test_rules_still_yield_unknown_in_both_modes(kubev2v):
@@ -212,6 +229,134 @@ def write_xlsx_without(tmp_path: Path, estate: Estate, tab: str) -> Path:
     return path
 
 
+# ------------------------------------------------------------------ data RVTools never carries
+
+UNVERIFIABLE = ["device.parallel-port", "device.passthrough", "vm.encrypted", "vm.vtpm"]
+
+
+def full_export(tmp_path: Path, *vms) -> Estate:
+    """A complete RVTools export (every tab vmscan reads) of ``vms``, read back."""
+    path = tmp_path / "full.xlsx"
+    write_rvtools(estate_of(*vms), path)
+    estate = read_rvtools(path)
+    assert estate.vcenters[0].missing_tabs == ["vHealth"]  # the one tab vmscan does not map
+    return estate
+
+
+def clean_pair():
+    """Two VMs with nothing to find in anything RVTools exports: one powered on, one off."""
+    return [clean_vm("vc-uuid/vm-100"),
+            clean_vm("vc-uuid/vm-101", name="db01", power_state="powered_off", instance_uuid="uuid-db01",
+                     bios_uuid="bios-db01")]
+
+
+def test_complete_rvtools_export_is_ready_with_conditions(tmp_path):
+    estate = full_export(tmp_path, *clean_pair())
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    assert assessment.coverage.unavailable_in_source_as == "condition"
+    expected_method = {"app01": "hcx_vmotion", "db01": "hcx_cold"}
+    for o in assessment.vms:
+        for target in ("avs", "vmc"):
+            assert o.readiness[target] == "ready_with_conditions", (o.name, o.readiness_details[target])
+            assert o.recommended_method[target] == expected_method[o.name]
+            assert "unknown" not in o.methods[target].values()
+            assert o.methods[target][expected_method[o.name]] == "conditional"
+            assert set(UNVERIFIABLE) <= set(o.readiness_reasons[target])
+            assert len(o.readiness_details[target]) == len(o.readiness_reasons[target])
+            assert ("not verifiable from RVTools: vTPM presence (vm.vtpm) \u2014 check in vCenter or collect with "
+                    "`vmscan collect`") in o.readiness_details[target]
+        assert o.finding_ids == []
+    # No silent pass: the findings stay unknown and the coverage section lists them.
+    statuses = {f.status for f in assessment.findings if f.rule_id in UNVERIFIABLE}
+    assert statuses == {"unknown"}
+    gaps = {g.rule_id: g for g in assessment.coverage.rules}
+    for rule_id in UNVERIFIABLE:
+        assert (gaps[rule_id].counts_as, gaps[rule_id].vm_count_readiness) == ("condition", 2)
+    summary = {ts.target: ts for ts in assessment.summary.targets}
+    assert summary["avs"].readiness == {"ready": 0, "ready_with_conditions": 2, "not_ready": 0, "unknown": 0}
+    assert summary["avs"].recommended_methods["none"] == 0
+
+
+def test_complete_rvtools_export_strict_policy_stays_unknown(tmp_path):
+    estate = full_export(tmp_path, *clean_pair())
+    assessment = analyze(estate, as_of=AS_OF_DATE, policy=strict_policy())
+    assert assessment.coverage.unavailable_in_source_as == "unknown"
+    for o in assessment.vms:
+        assert o.readiness == {"avs": "unknown", "vmc": "unknown"}
+        assert o.recommended_method == {"avs": None, "vmc": None}
+        assert o.readiness_reasons["avs"] == UNVERIFIABLE
+        assert "not evaluated: vm.vtpm (missing vTPM presence: not in RVTools exports)" in o.readiness_details["avs"]
+    assert {g.counts_as for g in assessment.coverage.rules} == {"unknown"}
+
+
+def test_a_fixable_gap_in_a_complete_export_stays_unknown(tmp_path):
+    """Empty cells and hosts missing from vHost are gaps a re-export fixes: still unknown by default."""
+    estate = full_export(tmp_path, clean_vm(), clean_vm("vc-uuid/vm-102", name="ft01", ft_state=None,
+                                                        instance_uuid="uuid-ft01", bios_uuid="bios-ft01"),
+                         clean_vm("vc-uuid/vm-103", name="lost01", host="esx99.example.com",
+                                  instance_uuid="uuid-lost01", bios_uuid="bios-lost01"))
+    outcomes = {o.name: o for o in analyze(estate, as_of=AS_OF_DATE).vms}
+    assert outcomes["app01"].readiness["avs"] == "ready_with_conditions"
+    ft01, lost01 = outcomes["ft01"], outcomes["lost01"]
+    assert ft01.readiness["avs"] == "unknown" and ft01.recommended_method["avs"] is None
+    assert ft01.readiness_details["avs"] == [
+        "not evaluated: vm.fault-tolerance (missing Fault Tolerance state: empty in vInfo column 'FT State')"]
+    assert lost01.readiness["avs"] == "unknown"
+    assert lost01.readiness_reasons["avs"] == ["host.esxi-old"]
+    assert "not evaluated: host.esxi-old (missing ESXi host: host esx99.example.com not in vHost)" in \
+        lost01.readiness_details["avs"]
+
+
+def test_live_snapshot_nulls_stay_unknown():
+    """For a vCenter collection a null vTPM is "not collected" - a gap to fix, not a format limit."""
+    for kind in ("vcenter", None):
+        estate = estate_of(clean_vm(vtpm=None, encrypted=None))
+        estate.vcenters[0].source_kind = kind
+        o = analyze(estate, as_of=AS_OF_DATE).vms[0]
+        assert o.readiness["avs"] == "unknown"
+        assert sorted(o.readiness_details["avs"]) == [
+            "not evaluated: vm.encrypted (missing VM encryption state: not collected)",
+            "not evaluated: vm.vtpm (missing vTPM presence: not collected)"]
+        assert o.methods["avs"]["hcx_vmotion"] == "unknown"
+
+
+def test_terminal_block_on_a_complete_export(tmp_path):
+    estate = full_export(tmp_path, *clean_pair())
+    text = format_assessment(analyze(estate, as_of=AS_OF_DATE))
+    assert "ready_with_conditions: 2" in text and "none:" not in text
+    block = text[text.index("could not evaluate"):].splitlines()
+    assert block[0] == ("could not evaluate: 6 rule(s) lacked data on 2 VM(s) - data RVTools never exports counts "
+                        "as conditions to verify in vCenter")
+    assert "readiness unknown" not in "\n".join(block)
+    heading = block.index("  not verifiable from RVTools, counted as conditions to verify in vCenter (VMs)")
+    assert [line.split()[:2] for line in block[heading + 1:heading + 5]] == [
+        ["2", rule_id] for rule_id in UNVERIFIABLE]
+    assert ("    - verify in vCenter before migrating: parallel ports, PCI passthrough / vGPU devices, VM encryption "
+            "state, vTPM presence, serial ports - RVTools does not export them (listed per VM in the readiness "
+            "reasons)") in block
+    assert not any("unknown_as" in line for line in block)
+
+
+def test_cli_unavailable_in_source_as(tmp_path):
+    path = tmp_path / "full.xlsx"
+    write_rvtools(estate_of(*clean_pair()), path)
+    runner = CliRunner()
+    default = runner.invoke(main, ["analyze", str(path), "--as-of", AS_OF, "-o", str(tmp_path / "a.json")])
+    assert default.exit_code == 0, default.output
+    assert "ready_with_conditions: 2" in default.output
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[analysis]\nunavailable_in_source_as = "unknown"\n', encoding="utf-8")
+    strict = runner.invoke(main, ["analyze", str(path), "--as-of", AS_OF, "--policy", str(policy)])
+    assert strict.exit_code == 0, strict.output
+    assert "unknown: 2" in strict.output and "none: 2" in strict.output
+    assert "a re-export alone leaves readiness unknown" in strict.output
+    policy.write_text('[analysis]\nunavailable_in_source_as = "pass"\n', encoding="utf-8")
+    bad = runner.invoke(main, ["analyze", str(path), "--policy", str(policy)])
+    assert bad.exit_code == 2
+    assert ("'analysis.unavailable_in_source_as' must be one of condition, unknown, got 'pass'"
+            in bad.output)
+
+
 # ------------------------------------------------------------------ policy, JSON, terminal
 
 def test_unknown_as_rejects_other_values():
@@ -255,9 +400,20 @@ def test_terminal_block_on_kubev2v(kubev2v):
     assert "re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in block
     assert "vmscan collect" in block
     assert 'unknown_as = "condition"' in block
-    assert ("note: a re-export alone leaves readiness unknown while device.parallel-port, device.passthrough, "
-            "vm.encrypted, vm.vtpm cannot be evaluated from RVTools input") in block
+    # Data RVTools never exports no longer keeps readiness unknown after a re-export: it stays listed,
+    # as conditions to verify in vCenter.
+    assert "a re-export alone leaves readiness unknown" not in block
+    assert "readiness unknown for 9 (avs), 9 (vmc); data RVTools never exports counts as conditions" in block
+    conditions = block[block.index("not verifiable from RVTools, counted as conditions"):].splitlines()
+    assert [line.split()[:2] for line in conditions[1:5]] == [
+        ["9", "device.parallel-port"], ["9", "device.passthrough"], ["9", "vm.encrypted"], ["9", "vm.vtpm"]]
+    assert ("note: after a re-export, device.parallel-port, device.passthrough, device.serial-port, vm.encrypted, "
+            "vm.vtpm still cannot be evaluated from RVTools input: at best ready_with_conditions") in block
     assert "device.usb" in block and "RVTools export has no vUSB tab" in block
+
+    strict = format_assessment(assess(kubev2v, strict_policy()))
+    assert ("note: a re-export alone leaves readiness unknown while device.parallel-port, device.passthrough, "
+            "vm.encrypted, vm.vtpm cannot be evaluated from RVTools input") in strict
 
 
 def test_cli_analyze_both_modes(tmp_path):
