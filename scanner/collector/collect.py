@@ -361,7 +361,7 @@ def collect_vcenter(
 
         # Re-running it after a dropped connection recomputes every VM's history from scratch.
         collector.issues.extend(collector.retrier.run(
-            "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress)
+            "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress, parser)
         ))
     return vcenter, collector.issues
 

@@ -13,12 +13,14 @@ at 1 (a VM created or powered on mid-window has less).
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from scanner.collector.properties import DEFAULT_PARSER, PARSER_PYVMOMI, PARSER_STREAM
 from scanner.inventory.model import CollectionIssue, PerfStats, VCenter
 
 # Level-1 counters that vCenter keeps in every historical interval (30-day history included).
@@ -40,6 +42,10 @@ UNIT_SCALE = {
     "kiloBytes": (1 / 1024, "MiB"),
     "kiloBytesPerSecond": (1.0, "KBps"),
 }
+
+# Concurrent QueryPerf calls per vCenter: enough to overlap the server producing one response
+# with vmscan parsing another, few enough not to load a production vCenter.
+DEFAULT_PERF_WORKERS = 4
 
 E = TypeVar("E")
 
@@ -178,25 +184,33 @@ def _series_values(series: Any) -> list[float | None]:
     return [None if v is None or v < 0 else float(v) for v in raw]
 
 
-def stats_from_results(
-    results: Iterable[Any], counters: dict[int, CounterInfo], expected: int
-) -> dict[str, dict[str, PerfStats]]:
-    """QueryPerf results (CSV or normal format) → {entity moref: {counter name: PerfStats}}.
+def stats_from_series(
+    series: Iterable[tuple[int, str | None, Sequence[float | None]]], counters: dict[int, CounterInfo], expected: int
+) -> dict[str, PerfStats]:
+    """One entity's series (counter id, instance, samples) → {counter name: PerfStats}.
 
     Only the aggregate instance ("") is used; per-device instances would double count.
     """
+    out: dict[str, PerfStats] = {}
+    for counter_id, instance, values in series:
+        if (instance or "") != "":
+            continue
+        counter = counters.get(int(counter_id))
+        if counter is None:
+            continue
+        out[counter.name] = perf_stats(values, expected, counter.unit)
+    return out
+
+
+def stats_from_results(
+    results: Iterable[Any], counters: dict[int, CounterInfo], expected: int
+) -> dict[str, dict[str, PerfStats]]:
+    """QueryPerf results as pyVmomi objects (CSV or normal format) → {entity moref: {counter: PerfStats}}."""
     out: dict[str, dict[str, PerfStats]] = {}
     for result in results:
         moref = str(getattr(result.entity, "_moId", result.entity))
-        per_vm = out.setdefault(moref, {})
-        for series in result.value or []:
-            metric = series.id
-            if (metric.instance or "") != "":
-                continue
-            counter = counters.get(int(metric.counterId))
-            if counter is None:
-                continue
-            per_vm[counter.name] = perf_stats(_series_values(series), expected, counter.unit)
+        series = ((int(s.id.counterId), s.id.instance, _series_values(s)) for s in result.value or [])
+        out.setdefault(moref, {}).update(stats_from_series(series, counters, expected))
     return out
 
 
@@ -228,16 +242,39 @@ def _option_value(content: Any, key: str) -> Any:
     return None
 
 
+def _query_batch(
+    manager: Any, specs: list[Any], by_key: dict[int, CounterInfo], expected: int, parser: str
+) -> dict[str, dict[str, PerfStats]]:
+    """One QueryPerf call → per-VM stats (computed in the calling worker thread)."""
+    if parser == PARSER_PYVMOMI:
+        return stats_from_results(manager.QueryPerf(querySpec=specs), by_key, expected)
+    from scanner.collector.soapstream import query_perf_streaming
+
+    out: dict[str, dict[str, PerfStats]] = {}
+    for entity in query_perf_streaming(manager, specs):
+        out.setdefault(entity.moref, {}).update(stats_from_series(entity.series, by_key, expected))
+    return out
+
+
 def collect_perf(
     content: Any,
     vms: Sequence[Any],
     days: int,
     now: datetime.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    parser: str = DEFAULT_PARSER,
+    workers: int = DEFAULT_PERF_WORKERS,
 ) -> PerfCollection:
-    """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones)."""
+    """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones).
+
+    Up to ``workers`` QueryPerf calls run at once, each within the server's metric limit.
+    ``parser`` as for the PropertyCollector: "stream" parses the response as it arrives,
+    "pyvmomi" uses pyVmomi's deserializer (the reference; same results).
+    """
     from pyVmomi import vim
 
+    if parser not in (PARSER_STREAM, PARSER_PYVMOMI):
+        raise ValueError(f"unknown parser {parser!r}")
     manager = content.perfManager
     window = days * 86_400
     end = now or datetime.datetime.now(datetime.UTC)
@@ -252,12 +289,12 @@ def collect_perf(
     limit = max_query_metrics(_option_value(content, MAX_QUERY_METRICS_OPTION))
     by_key = {c.key: c for c in counters.values()}
     batches = plan_batches(list(vms), list(by_key), limit)
-    stats: dict[str, dict[str, PerfStats]] = {}
-    done = 0
-    for batch in batches:
-        specs = [
+
+    def specs_for(batch: list[tuple[Any, list[int]]]) -> list[Any]:
+        return [
             vim.PerformanceManager.QuerySpec(
                 entity=entity,
+                # The aggregate instance only: per-vCPU/per-device rows would multiply the response.
                 metricId=[vim.PerformanceManager.MetricId(counterId=k, instance="") for k in keys],
                 intervalId=interval,
                 startTime=start,
@@ -268,13 +305,31 @@ def collect_perf(
             )
             for entity, keys in batch
         ]
-        for moref, per_counter in stats_from_results(manager.QueryPerf(querySpec=specs), by_key, expected).items():
-            stats.setdefault(moref, {}).update(per_counter)
-        done += len({id(entity) for entity, _ in batch})
-        if progress is not None:
-            progress(min(done, len(vms)), len(vms))
+
+    stats: dict[str, dict[str, PerfStats]] = {}
+    done = 0
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(batches) or 1)), thread_name_prefix="vmscan-perf"
+    ) as pool:
+        futures = {
+            pool.submit(_query_batch, manager, specs_for(batch), by_key, expected, parser): batch for batch in batches
+        }
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                for moref, per_counter in future.result().items():
+                    stats.setdefault(moref, {}).update(per_counter)
+                done += len({id(entity) for entity, _ in futures[future]})
+                if progress is not None:
+                    progress(min(done, len(vms)), len(vms))
+        except BaseException:
+            # A failed query (or Ctrl-C through ``progress``) ends the rest; running ones finish.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    # Counters in the order they were asked for, whatever order the batches completed in.
+    order = list(counters)
+    ordered = {moref: {n: per[n] for n in order if n in per} for moref, per in stats.items()}
     return PerfCollection(
-        stats=stats,
+        stats=ordered,
         interval_seconds=interval,
         window_seconds=window,
         batch_limit=limit,
@@ -288,6 +343,7 @@ def attach_perf(
     vcenter: VCenter,
     days: int,
     progress: Callable[[int, int], None] | None = None,
+    parser: str = DEFAULT_PARSER,
 ) -> list[CollectionIssue]:
     """Read ``days`` of history for the powered-on VMs of ``vcenter`` into ``vm.perf``.
 
@@ -295,17 +351,21 @@ def attach_perf(
     """
     from pyVmomi import vim, vmodl
 
+    from scanner.collector.soapstream import StreamParseError
+
     running = [vm for vm in vcenter.vms if vm.power_state == "powered_on" and vm.moref and not vm.template]
     if days <= 0 or not running:
         return []
     stub = content.perfManager._stub
     refs = [vim.VirtualMachine(vm.moref, stub) for vm in running]
     try:
-        result = collect_perf(content, refs, days, progress=progress)
+        result = collect_perf(content, refs, days, progress=progress, parser=parser)
     except vmodl.MethodFault as fault:
         name = type(fault).__name__.rsplit(".", 1)[-1]
         message = f"performance history not read: {name}: {getattr(fault, 'msg', None) or ''}".rstrip(": ")
         return [CollectionIssue(vcenter=vcenter.name, property="perf", message=message)]
+    except StreamParseError as exc:
+        return [CollectionIssue(vcenter=vcenter.name, property="perf", message=f"performance history not read: {exc}")]
     for vm in running:
         vm.perf = result.stats.get(vm.moref or "", {})
     vcenter.source_detail.update(

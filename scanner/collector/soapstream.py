@@ -516,14 +516,9 @@ def _soap_stub(managed_object: Any) -> Any:
     return getattr(stub, "soapStub", stub)
 
 
-def invoke_streaming(
-    managed_object: Any,
-    method_name: str,
-    args: list[Any],
-    catalog: TypeCatalog,
-    result: StreamResult,
-) -> Iterator[ObjectProperties]:
-    """Call a PropertyCollector method through pyVmomi's stub and stream-parse its result.
+@contextlib.contextmanager
+def _posted(managed_object: Any, method_name: str, args: list[Any]) -> Iterator[Iterator[bytes]]:
+    """Send one method call through pyVmomi's stub; yield the (decoded) response body in chunks.
 
     The request is serialized by pyVmomi and sent over the stub's pooled connection with its
     session cookie. A SOAP fault (HTTP 500) is deserialized by pyVmomi and raised, as the
@@ -570,14 +565,25 @@ def invoke_streaming(
             raise StreamParseError(f"{method_name}: HTTP 500 without a SOAP fault")
         if response.status != 200:
             raise http.client.HTTPException(f"{response.status} {response.reason}")
-        encoding = response.getheader("Content-Encoding")
-        yield from parse_retrieve_result(decoded_chunks(response.read, encoding), catalog, result)
+        yield decoded_chunks(response.read, response.getheader("Content-Encoding"))
         complete = response.read(1) == b""
     finally:
         if complete:
             stub.ReturnConnection(conn)
         else:
             conn.close()
+
+
+def invoke_streaming(
+    managed_object: Any,
+    method_name: str,
+    args: list[Any],
+    catalog: TypeCatalog,
+    result: StreamResult,
+) -> Iterator[ObjectProperties]:
+    """Call a PropertyCollector method through pyVmomi's stub and stream-parse its result."""
+    with _posted(managed_object, method_name, args) as chunks:
+        yield from parse_retrieve_result(chunks, catalog, result)
 
 
 def stream_pages(
@@ -622,3 +628,116 @@ def stream_pages(
 
 
 PROGRESS_EVERY = 1000
+
+
+# --- PerformanceManager.QueryPerf ----------------------------------------------------------------
+
+# One series of one entity: (counter id, instance, samples; None = no sample (-1 on the wire)).
+PerfSeries = tuple[int, str, list[float | None]]
+
+
+@dataclasses.dataclass
+class EntityMetrics:
+    """One ``returnval`` of a QueryPerf response (PerfEntityMetric or PerfEntityMetricCSV)."""
+
+    moref: str
+    series: list[PerfSeries]
+
+
+def _csv_samples(text: str | None) -> list[float | None]:
+    values: list[float | None] = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if item:
+            number = float(item)
+            values.append(None if number < 0 else number)
+    return values
+
+
+def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
+    """Read one PerfEntityMetric(CSV) element: its entity and each series' samples.
+
+    ``sampleInfo``/``sampleInfoCSV`` (timestamps) are not read: vmscan counts and ranks samples.
+    A PerfMetricIntSeries has one ``value`` element per sample; a PerfMetricSeriesCSV has one
+    ``value`` holding them comma-separated. -1 means "no sample" in both.
+    """
+    moref: str | None = None
+    series: list[PerfSeries] = []
+    local = catalog.local
+    # The series of a PerfEntityMetricCSV are CSV series whether or not they carry xsi:type.
+    entity_csv = (elem.get(XSI_TYPE) or "").endswith("CSV")
+    for child in elem:
+        name = local(child.tag)
+        if name == "entity":
+            moref = child.text
+        elif name == "value":
+            counter_id: int | None = None
+            instance = ""
+            for part in child:
+                if local(part.tag) != "id":
+                    continue
+                for field in part:
+                    field_name = local(field.tag)
+                    if field_name == "counterId":
+                        counter_id = int(field.text or "")
+                    elif field_name == "instance":
+                        instance = field.text or ""
+                break
+            if counter_id is None:
+                raise StreamParseError("QueryPerf series without a counterId")
+            # The samples are this series' children with the series' own tag ("value").
+            texts = [sample.text for sample in child.iterchildren(child.tag)]
+            if entity_csv or (child.get(XSI_TYPE) or "").endswith("CSV"):
+                values = [v for text in texts for v in _csv_samples(text)]
+            else:
+                numbers = [float(text or "") for text in texts]
+                values = [None if number < 0 else number for number in numbers]
+            series.append((counter_id, instance, values))
+    if moref is None:
+        raise StreamParseError("QueryPerf result without an entity")
+    return EntityMetrics(moref=moref, series=series)
+
+
+def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> Iterator[EntityMetrics]:
+    """Yield each entity's metrics of a QueryPerf response body as soon as it is complete."""
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=("{*}returnval", "{*}QueryPerfResponse"),
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    saw_response = False
+    for chunk in _bounded(chunks):
+        try:
+            parser.feed(chunk)
+            events = list(parser.read_events())
+        except etree.XMLSyntaxError as exc:
+            raise StreamParseError(f"malformed SOAP response: {exc}") from None
+        for _event, elem in events:
+            if catalog.local(elem.tag) == "QueryPerfResponse":
+                saw_response = True
+                continue
+            parent = elem.getparent()
+            if parent is None or catalog.local(parent.tag) != "QueryPerfResponse":
+                continue
+            try:
+                yield _entity_metrics(elem, catalog)
+            except ValueError as exc:  # a sample or counter id that is not a number
+                raise StreamParseError(f"unreadable QueryPerf response: {exc}") from None
+            elem.clear()
+            parent.remove(elem)
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise StreamParseError(f"malformed SOAP response: {exc}") from None
+    if not saw_response:
+        raise StreamParseError("not a QueryPerf response")
+
+
+def query_perf_streaming(perf_manager: Any, specs: list[Any]) -> Iterator[EntityMetrics]:
+    """``PerformanceManager.QueryPerf(querySpec=specs)``, the response stream-parsed (see above)."""
+    catalog = TypeCatalog(_soap_stub(perf_manager))
+    with _posted(perf_manager, "QueryStats", [specs]) as chunks:
+        yield from parse_query_perf_result(chunks, catalog)

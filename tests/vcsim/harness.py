@@ -125,6 +125,9 @@ class Simulator:
     topology: Topology = dataclasses.field(default_factory=Topology)
     # The only user name/password pair Login accepts.
     credentials: tuple[str, str] = ("user", "pass")
+    # Answer QueryPerf format "csv" in CSV as vCenter does (the simulator's own answer is one
+    # element per sample whatever the format).
+    perf_csv: bool = False
     startup_timeout: float = 120.0
     process: subprocess.Popen[str] | None = None
     url: str = ""
@@ -165,6 +168,7 @@ class Simulator:
                 f"-username={self.credentials[0]}",
                 f"-password={self.credentials[1]}",
                 *self.topology.args(),
+                *(["-perf-csv"] if self.perf_csv else []),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -27,6 +27,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "host:port to listen on")
 	username := flag.String("username", "user", "the only user name accepted by Login")
 	password := flag.String("password", "pass", "the only password accepted by Login")
+	perfCSV := flag.Bool("perf-csv", false, "answer QueryPerf format \"csv\" in CSV, as vCenter does")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -39,6 +40,9 @@ func main() {
 		log.Fatalf("vcsim-launcher: create model: %v", err)
 	}
 	defer model.Remove() // removes the temporary datastore directories
+	if err := wrapPerfManager(*perfCSV); err != nil {
+		log.Fatalf("vcsim-launcher: %v", err)
+	}
 
 	// Explicit credentials make Login check them; with the default it accepts any non-empty pair.
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
