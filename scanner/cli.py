@@ -47,6 +47,17 @@ def one_line(text: str) -> str:
     return " ".join(text.split())[:2000]
 
 
+def with_options(options: list[Any]) -> Any:
+    """Apply a shared list of click options (in order) to a command."""
+
+    def decorate(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
 @click.group(cls=VmscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vmscan")
 def main() -> None:
@@ -214,57 +225,71 @@ def read_servers_file(path: str) -> list[str]:
     return servers
 
 
+def server_list(servers: tuple[str, ...], servers_file: str | None) -> list[str]:
+    """The vCenters named by repeated --server plus those in --servers-file (at least one)."""
+    listed = list(servers) + (read_servers_file(servers_file) if servers_file else [])
+    if not listed:
+        raise click.UsageError("give --server (repeatable) or --servers-file")
+    return listed
+
+
+# Connection and collection options, shared by `collect` and `scan`.
+collection_options = [
+    click.option(
+        "--server",
+        "-s",
+        "servers",
+        multiple=True,
+        help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk). Repeat for several vCenters.",
+    ),
+    click.option(
+        "--servers-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="File listing vCenters, one per line (# comments allowed); combined with --server.",
+    ),
+    click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local."),
+    click.option(
+        "--password-env",
+        metavar="VAR",
+        default=None,
+        help="Read the password from environment variable VAR instead of prompting.",
+    ),
+    click.option("--insecure", is_flag=True, help="Do not verify the vCenter TLS certificate (lab use only)."),
+    click.option(
+        "--ca-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="PEM file of the CA that signed the vCenter certificate.",
+    ),
+    click.option(
+        "--page-size",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Objects per PropertyCollector page (default 500).",
+    ),
+    click.option(
+        "--perf-days",
+        type=click.IntRange(min=0),
+        default=30,
+        show_default=True,
+        help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
+    ),
+    click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+                 metavar="SECONDS", help=TIMEOUT_OPTION_HELP),
+    click.option(
+        "--parser",
+        type=click.Choice(["stream", "pyvmomi"]),
+        default="stream",
+        show_default=True,
+        help="How PropertyCollector and QueryPerf responses are read: vmscan's streaming parser, or pyVmomi's "
+        "deserializer (slower, more memory; the reference).",
+    ),
+]
+
+
 @main.command("collect")
-@click.option(
-    "--server",
-    "-s",
-    "servers",
-    multiple=True,
-    help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk). Repeat for several vCenters.",
-)
-@click.option(
-    "--servers-file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="File listing vCenters, one per line (# comments allowed); combined with --server.",
-)
-@click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
-@click.option(
-    "--password-env",
-    metavar="VAR",
-    default=None,
-    help="Read the password from environment variable VAR instead of prompting.",
-)
-@click.option("--insecure", is_flag=True, help="Do not verify the vCenter TLS certificate (lab use only).")
-@click.option(
-    "--ca-file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="PEM file of the CA that signed the vCenter certificate.",
-)
-@click.option(
-    "--page-size",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Objects per PropertyCollector page (default 500).",
-)
-@click.option(
-    "--perf-days",
-    type=click.IntRange(min=0),
-    default=30,
-    show_default=True,
-    help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
-)
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help=TIMEOUT_OPTION_HELP)
-@click.option(
-    "--parser",
-    type=click.Choice(["stream", "pyvmomi"]),
-    default="stream",
-    show_default=True,
-    help="How PropertyCollector responses are read: vmscan's streaming parser, or pyVmomi's deserializer "
-    "(slower, more memory; the reference).",
-)
+@with_options(collection_options)
 @click.option(
     "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (.json.gz)."
 )
@@ -305,11 +330,8 @@ def collect_command(
 
     # Checked up front so that a long collection does not end in a write error.
     ensure_writable_folder(os.path.dirname(os.path.abspath(output)))
-    server_list = list(servers) + (read_servers_file(servers_file) if servers_file else [])
-    if not server_list:
-        raise click.UsageError("give --server (repeatable) or --servers-file")
-    estate = collect_live(server_list, user, password_env, insecure, ca_file, page_size, perf_days, parser,
-                          timeout_s=timeout_s)
+    estate = collect_live(server_list(servers, servers_file), user, password_env, insecure, ca_file, page_size,
+                          perf_days, parser, timeout_s=timeout_s)
     save_estate(estate, output)
     vcenters = estate.vcenters
     click.echo(
@@ -499,15 +521,6 @@ report_options = [
 ]
 
 
-def with_options(options: list[Any]) -> Any:
-    def decorate(function: Any) -> Any:
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
-
-
 @main.command("report")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @with_options(report_options)
@@ -564,31 +577,23 @@ def demo_command(out: str, force: bool) -> None:
 
 
 @main.command("scan")
-@click.option("--server", "-s", required=True, help="vCenter host name or URL (https://vc/sdk, http://127.0.0.1:8989/sdk).")
-@click.option("--user", "-u", default=None, help="User name (prompted when omitted), e.g. readonly@vsphere.local.")
-@click.option("--password-env", metavar="VAR", default=None,
-              help="Read the password from environment variable VAR instead of prompting.")
-@click.option("--insecure", is_flag=True, help="Do not verify the vCenter TLS certificate (lab use only).")
-@click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
-              help="PEM file of the CA that signed the vCenter certificate.")
-@click.option("--page-size", type=click.IntRange(min=1), default=None,
-              help="Objects per PropertyCollector page (default 500).")
-@click.option("--perf-days", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help=TIMEOUT_OPTION_HELP)
+@with_options(collection_options)
 @with_options(report_options)
-def scan_command(server: str, user: str | None, password_env: str | None, insecure: bool, ca_file: str | None,
-                 page_size: int | None, perf_days: int, timeout_s: float | None, out: str, formats: str, target: str,
-                 policy_path: str | None, as_of: str | None, force: bool) -> None:
-    """Collect a vCenter, analyze it and write the reports, in one go.
+def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str | None, password_env: str | None,
+                 insecure: bool, ca_file: str | None, page_size: int | None, perf_days: int, timeout_s: float | None,
+                 parser: str, out: str, formats: str, target: str, policy_path: str | None, as_of: str | None,
+                 force: bool) -> None:
+    """Collect one or more vCenters, analyze them and write the reports, in one go.
 
-    Same connection options as `vmscan collect`, same report options as `vmscan report`. The
-    snapshot is saved in --out as estate.json.gz so the estate can be re-assessed offline.
+    Same connection options as `vmscan collect` (--server repeatable, --servers-file), same
+    report options as `vmscan report`. The snapshot is saved in --out as estate.json.gz so the
+    estate can be re-assessed offline.
 
     \b
     Examples:
       vmscan scan --server vc.example.com --user readonly@vsphere.local --out reports/
+      vmscan scan -s vc1.example.com -s vc2.example.com -u ro@vsphere.local --out reports/
+      vmscan scan --servers-file vcenters.txt -u ro@vsphere.local --out reports/
       VC_PASS=... vmscan scan -s vc.example.com -u ro@vsphere.local --password-env VC_PASS --out r/ --format html,json
     """
     from scanner.analysis.model import InputInfo
@@ -596,9 +601,11 @@ def scan_command(server: str, user: str | None, password_env: str | None, insecu
     from scanner.reporters.output import parse_formats, prepare_output_dir
 
     parse_formats(formats)
+    servers_to_scan = server_list(servers, servers_file)
     # Checked before connecting, so a long collection does not end in a refusal to write.
     directory = prepare_output_dir(out, force)
-    estate = collect_live(server, user, password_env, insecure, ca_file, page_size, perf_days, timeout_s=timeout_s)
+    estate = collect_live(servers_to_scan, user, password_env, insecure, ca_file, page_size, perf_days, parser,
+                          timeout_s=timeout_s)
     snapshot = directory / "estate.json.gz"
     save_estate(estate, snapshot)
     info = InputInfo(path=str(snapshot), kind="snapshot", vcenters=[vc.name for vc in estate.vcenters],
