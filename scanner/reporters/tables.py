@@ -174,14 +174,17 @@ def coverage_table(assessment: Assessment) -> Table:
         Column("Rule", width=28), Column("Title", width=34), Column("Severity", width=10),
         Column("VMs not evaluated", "int", 11), Column("VMs whose readiness it decided", "int", 13),
         Column("Missing data", width=26), Column("Reason", width=46), Column("What to do", width=60),
-        Column("Examples", width=30), Column("Targets", width=9),
+        Column("Examples", width=30), Column("Targets", width=9), Column("Counts as", width=10),
+        Column("VMs where a pending condition", "int", 13),
     ]
-    gaps = assessment.coverage.rules
+    coverage = assessment.coverage
+    gaps = coverage.rules
 
     def rows() -> Iterator[list[Any]]:
         for g in gaps:
             yield [g.rule_id, g.title, g.severity, g.vm_count_unknown, g.vm_count_readiness, g.data, g.reason,
-                   g.fix, ", ".join(g.examples), ", ".join(g.targets)]
+                   g.fix, ", ".join(g.examples), ", ".join(g.targets),
+                   "condition" if coverage.counts_as_condition(g) else "unknown", g.vm_count_pending]
 
     return Table("Data coverage", columns, rows, len(gaps), frozen_columns=1)
 

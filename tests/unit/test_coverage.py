@@ -452,6 +452,9 @@ def test_xlsx_data_coverage_sheets_and_reasons_columns(kubev2v, tmp_path):
     assert usb[2] == "blocker" and usb[3] == 9 and usb[4] == 9 and isinstance(usb[3], int)
     assert usb[6] == "RVTools export has no vUSB tab"
     assert usb[7].startswith("re-export with RVTools including the vUSB tab")
+    assert usb[10:] == ("unknown", 0)
+    vtpm = next(row for row in coverage[1:] if row[0] == "vm.vtpm")
+    assert vtpm[4] == 0 and vtpm[10:] == ("condition", 9)
     host = next(row for row in coverage[1:] if row[0] == "host.esxi-old" and row[3] == 8)
     assert set(host[8].split(", ")) == VINFO_HOSTS
 
@@ -481,6 +484,26 @@ def test_html_shows_coverage_and_reasons(kubev2v):
     assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in page
     # Reasons travel once in the data island and are referenced by index from each VM.
     assert page.count("not evaluated: device.usb (missing USB devices: no vUSB tab in the export)") == 1
+
+
+def test_reports_on_a_complete_export_show_the_conditions(tmp_path):
+    import openpyxl
+
+    from scanner.reporters.html import render_html
+    from scanner.reporters.xlsx import write_xlsx
+
+    estate = full_export(tmp_path, *clean_pair())
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    page = render_html(estate, assessment)
+    assert "data the input format never carries (e.g. vTPM in RVTools) counts as conditions to verify" in page
+    assert "not verifiable from RVTools: vTPM presence (vm.vtpm)" in page
+    path = tmp_path / "report.xlsx"
+    write_xlsx(estate, assessment, path)
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Data coverage"].iter_rows(values_only=True))
+    header = rows[0]
+    vtpm = dict(zip(header, next(r for r in rows[1:] if r[0] == "vm.vtpm"), strict=True))
+    assert (vtpm["Counts as"], vtpm["VMs whose readiness it decided"], vtpm["VMs where a pending condition"]) == (
+        "condition", 2, 0)
 
 
 def test_html_without_gaps_says_everything_was_evaluated():
