@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -161,6 +162,23 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     )
 
 
+def prompt_or_explain(text: str, missing: str, hide_input: bool) -> str:
+    """Prompt on stderr; when stdin ends without an answer (a CI job, cron), say what to pass instead.
+
+    click turns end-of-input into a bare "Aborted!" and exit 1 (the --fail-on code); a missing
+    credential is a usage problem (exit 2) with a fix.
+    """
+    from scanner.errors import InputError
+
+    try:
+        return str(click.prompt(text, hide_input=hide_input, err=True))
+    except click.Abort:
+        if sys.stdin is not None and sys.stdin.isatty():
+            raise  # Ctrl-C at an interactive prompt
+        raise InputError(f"{missing} and no terminal to prompt on; pass --user USER and --password-env VAR "
+                         "(the name of an environment variable holding the password)") from None
+
+
 def collect_live(server: str | list[str], user: str | None, password_env: str | None, insecure: bool,
                  ca_file: str | None, page_size: int | None, perf_days: int, parser: str = "stream",
                  timeout_s: float | None = None) -> Any:
@@ -176,13 +194,13 @@ def collect_live(server: str | list[str], user: str | None, password_env: str | 
     if ca_file is not None and not os.path.isfile(ca_file):
         raise InputError(f"CA file not found: {ca_file}")
     if user is None:
-        user = click.prompt("vCenter user", err=True)
+        user = prompt_or_explain("vCenter user", "no --user given", hide_input=False)
     if password_env is not None:
         password = os.environ.get(password_env)
         if password is None:
             raise InputError(f"environment variable {password_env} is not set")
     else:
-        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+        password = prompt_or_explain(f"Password for {user}", "no --password-env given", hide_input=True)
 
     last_shown: dict[str, int] = {}
 
@@ -357,7 +375,7 @@ def deanonymize_command(file: str, map_path: str, output: str) -> None:
 
     \b
     Example:
-      vmscan deanonymize report/assessment.html --map estate.map.json -o report-real.html
+      vmscan deanonymize shared-report/report.html --map estate.map.json -o report-real.html
       vmscan deanonymize shared-report/ --map estate.map.json -o real-report/
     """
     from pathlib import Path
@@ -472,10 +490,18 @@ def rules_command(fmt: str) -> None:
     click.echo(render(registry), nl=False)
 
 
-def assess_estate(estate: Any, infos: list[Any], target: str, policy_path: str | None, as_of: str | None) -> Any:
-    """Analyze (with sizing) for `report`, `scan` and `demo`."""
-    from scanner.analysis.engine import analyze
-    from scanner.analysis.sizing import assessment_sizing
+@dataclass(frozen=True)
+class AssessSettings:
+    """The checked analysis options of `report`, `scan` and `demo` (read before any long step)."""
+
+    targets: tuple[str, ...]
+    registry: Any
+    policy: Any
+    as_of: dt.date | None
+
+
+def assess_settings(target: str, policy_path: str | None, as_of: str | None) -> AssessSettings:
+    """Parse --as-of and load --policy now, so a mistake fails before a collection or a long import."""
     from scanner.policy import load_policy
     from scanner.rules import load_catalogue
 
@@ -483,8 +509,16 @@ def assess_estate(estate: Any, infos: list[Any], target: str, policy_path: str |
     registry = load_catalogue()
     policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
     targets = ("avs", "vmc") if target == "all" else (target,)
-    return analyze(estate, targets=targets, policy=policy, as_of=as_of_date, inputs=infos, registry=registry,
-                   sizing=assessment_sizing)
+    return AssessSettings(targets=targets, registry=registry, policy=policy, as_of=as_of_date)
+
+
+def assess_estate(estate: Any, infos: list[Any], settings: AssessSettings) -> Any:
+    """Analyze (with sizing) for `report`, `scan` and `demo`."""
+    from scanner.analysis.engine import analyze
+    from scanner.analysis.sizing import assessment_sizing
+
+    return analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of, inputs=infos,
+                   registry=settings.registry, sizing=assessment_sizing)
 
 
 def input_infos(loaded: list[Any]) -> list[Any]:
@@ -539,11 +573,15 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str,
       vmscan report estate.json.gz --out reports/ --target avs --policy policy.toml --force
     """
     from scanner.inputs import load_inputs
-    from scanner.reporters.output import parse_formats
+    from scanner.reporters.output import check_output_dir, parse_formats
 
-    parse_formats(formats)  # a typo fails before the (possibly long) analysis
+    # A typo in --format, --policy or --as-of, or an occupied --out folder, fails before the
+    # (possibly long) import and analysis (and bad input leaves no folder behind).
+    parse_formats(formats)
+    settings = assess_settings(target, policy_path, as_of)
+    check_output_dir(out, force)
     estate, loaded = load_inputs(list(inputs))
-    assessment = assess_estate(estate, input_infos(loaded), target, policy_path, as_of)
+    assessment = assess_estate(estate, input_infos(loaded), settings)
     write_and_list(estate, assessment, out, formats, force)
 
 
@@ -572,7 +610,7 @@ def demo_command(out: str, force: bool) -> None:
         estate = load_estate(path)
     info = InputInfo(path="sample-estate.json.gz (bundled with vmscan)", kind="snapshot",
                      vcenters=[vc.name for vc in estate.vcenters], vm_count=len(estate.all_vms()))
-    assessment = assess_estate(estate, [info], "all", None, None)
+    assessment = assess_estate(estate, [info], assess_settings("all", None, None))
     write_and_list(estate, assessment, out, "html,xlsx", force)
 
 
@@ -602,7 +640,9 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
 
     parse_formats(formats)
     servers_to_scan = server_list(servers, servers_file)
-    # Checked before connecting, so a long collection does not end in a refusal to write.
+    # Checked before connecting, so a long collection does not end in a refusal to write or in a
+    # policy typo (which would also leave estate.json.gz behind in --out).
+    settings = assess_settings(target, policy_path, as_of)
     directory = prepare_output_dir(out, force)
     estate = collect_live(servers_to_scan, user, password_env, insecure, ca_file, page_size, perf_days, parser,
                           timeout_s=timeout_s)
@@ -610,7 +650,7 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     save_estate(estate, snapshot)
     info = InputInfo(path=str(snapshot), kind="snapshot", vcenters=[vc.name for vc in estate.vcenters],
                      vm_count=len(estate.all_vms()))
-    assessment = assess_estate(estate, [info], target, policy_path, as_of)
+    assessment = assess_estate(estate, [info], settings)
     click.echo(str(snapshot))
     write_and_list(estate, assessment, out, formats, True)
 

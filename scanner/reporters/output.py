@@ -29,14 +29,20 @@ def parse_formats(text: str) -> list[str]:
     return chosen
 
 
-def prepare_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
-    """Create ``path`` if needed; an existing non-empty folder needs ``force`` (files are then replaced)."""
+def check_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
+    """Refuse a file or (without ``force``) a non-empty folder at ``path``; creates nothing."""
     directory = Path(path)
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"{directory}: exists and is not a folder")
     if directory.is_dir() and any(directory.iterdir()) and not force:
         raise OutputError(f"{directory}: folder exists and is not empty; use --force to overwrite the reports in it "
                           "or --out to choose another folder")
+    return directory
+
+
+def prepare_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
+    """Create ``path`` if needed; an existing non-empty folder needs ``force`` (files are then replaced)."""
+    directory = check_output_dir(path, force)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

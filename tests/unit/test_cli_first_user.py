@@ -1,0 +1,99 @@
+"""Rough edges a first user hit, kept fixed: early failures, clear words, honest examples."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.reporters.output import FILE_NAMES
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "fixtures" / "sample-estate.json.gz"
+KUBEV2V = REPO / "fixtures" / "kubev2v-example1.xlsx"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def one_line_error(result_output: str) -> str:
+    lines = result_output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vmscan: error:"), result_output
+    return lines[0]
+
+
+def test_report_checks_policy_before_reading_inputs(tmp_path: Path) -> None:
+    # The input does not exist: only a policy check that runs first can produce the policy message.
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[rules.thresholds]\nsnapshot_max_age_dayz = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "r"),
+                                       "--policy", str(policy)])
+    assert result.exit_code == 2
+    assert "snapshot_max_age_dayz" in one_line_error(result.output)
+
+
+def test_report_refuses_an_occupied_folder_before_reading_inputs(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "old.txt").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "missing.xlsx"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--force" in one_line_error(result.output)
+
+
+def test_scan_checks_policy_and_as_of_before_connecting(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[rules."vm.snapshot"]\nenabled = false\n', encoding="utf-8")
+    server = f"http://127.0.0.1:{free_port()}/sdk"  # nothing listens: connecting would fail differently
+    base = ["scan", "-s", server, "-u", "u", "--password-env", "PW", "--out", str(tmp_path / "r")]
+    bad_policy = CliRunner().invoke(main, [*base, "--policy", str(policy)], env={"PW": "pw"})
+    assert bad_policy.exit_code == 2
+    assert "vm.snapshot" in one_line_error(bad_policy.output)
+    assert not (tmp_path / "r" / "estate.json.gz").exists()
+    bad_date = CliRunner().invoke(main, [*base, "--as-of", "yesterday"], env={"PW": "pw"})
+    assert bad_date.exit_code == 2 and "--as-of" in bad_date.output and "connection refused" not in bad_date.output
+
+
+def test_collect_without_credentials_and_no_terminal_says_what_to_pass(tmp_path: Path) -> None:
+    # A CI job or cron: stdin is empty, so the prompt cannot be answered.
+    output = tmp_path / "e.json.gz"
+    result = CliRunner().invoke(main, ["collect", "-s", f"http://127.0.0.1:{free_port()}/sdk", "-o", str(output)],
+                                input="")
+    assert result.exit_code == 2, result.output
+    assert "Aborted" not in result.output
+    assert "--password-env" in result.output.strip().splitlines()[-1]
+    assert not output.exists()
+
+
+def test_deanonymize_help_example_names_a_file_report_writes() -> None:
+    result = CliRunner().invoke(main, ["deanonymize", "--help"])
+    names = set(re.findall(r"[\w-]+/([\w.-]+\.(?:html|xlsx|json))\b", result.output))
+    assert names, result.output
+    assert names <= set(FILE_NAMES.values()), f"{names} are not files `vmscan report` writes"
+
+
+def test_analyze_summary_words_on_the_sample() -> None:
+    result = CliRunner().invoke(main, ["analyze", str(FIXTURE), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert "1 template)" in first and first.endswith("1 vCenter"), first
+    assert "vCenter(s)" not in first and "1 templates" not in first
+    coverage = result.output[result.output.index("could not evaluate"):]
+    # Only an info rule lacked data: name it, and do not advise a policy that changes readiness.
+    assert "other rule" not in coverage and "vm.powered-off-long" in coverage
+    assert "unknown_as" not in coverage
+
+
+def test_analyze_names_the_minimum_cluster_size_in_words() -> None:
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", "2026-01-31",
+                                       "--sizing-basis", "allocated"])
+    assert result.exit_code == 0, result.output
+    sizing = [line for line in result.output.splitlines() if line.strip().startswith("sizing")]
+    assert sizing and all("minimum_cluster" not in line for line in sizing), sizing
+    assert any("bound by the minimum cluster size" in line for line in sizing), sizing
