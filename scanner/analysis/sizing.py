@@ -666,6 +666,10 @@ def assessment_sizing(
     return size_estate(estate, scoped, assessment.targets, policy.data, basis)
 
 
+# The binding resource in words for the terminal (the JSON keeps the identifiers).
+BINDING_WORDS = {"minimum_cluster": "the minimum cluster size"}
+
+
 def format_sizing_line(result: SizingResult, with_target: bool = True) -> str:
     """One terminal line per target for ``vmscan analyze``."""
     prefix = f"{result.target}: " if with_target else ""
@@ -674,7 +678,8 @@ def format_sizing_line(result: SizingResult, with_target: bool = True) -> str:
         return f"{prefix}no node type can be recommended"
     text = (
         f"{prefix}{option.nodes} x {option.node_type} in {option.clusters} cluster(s), "
-        f"bound by {option.binding_resource} ({result.basis}, {result.vm_count} VMs, {option.storage_policy})"
+        f"bound by {BINDING_WORDS.get(option.binding_resource, option.binding_resource)} "
+        f"({result.basis}, {result.vm_count} VMs, {option.storage_policy})"
     )
     if result.confidence is not None:
         text += f", confidence {result.confidence} ({result.confidence_stars}/5)"

@@ -11,8 +11,9 @@ TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
 def format_assessment(assessment: Assessment) -> str:
     s = assessment.summary
     lines = [
-        f"vmscan assessment as of {assessment.as_of}: {s.vm_count} VMs ({s.powered_on} on, {s.powered_off} off, "
-        f"{s.suspended} suspended, {s.templates} templates) on {s.host_count} hosts, {s.vcenter_count} vCenter(s)",
+        f"vmscan assessment as of {assessment.as_of}: {plural(s.vm_count, 'VM')} ({s.powered_on} on, "
+        f"{s.powered_off} off, {s.suspended} suspended, {plural(s.templates, 'template')}) on "
+        f"{plural(s.host_count, 'host')}, {plural(s.vcenter_count, 'vCenter')}",
     ]
     for ts in s.targets:
         lines.append("")
@@ -40,6 +41,10 @@ def format_assessment(assessment: Assessment) -> str:
             lines.append(f"  {rc.vm_count:>6}  {rc.rule_id:<30} {rc.title}")
     lines.extend(format_coverage(assessment))
     return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def format_coverage(assessment: Assessment) -> list[str]:

@@ -364,7 +364,7 @@ def test_scope_by_ids_templates_excluded_and_serde_round_trip() -> None:
     again = from_plain(Assessment, to_plain(assessment))
     assert again.sizing == results
     line = format_sizing_line(results[0])
-    assert line.startswith("avs: 3 x AV36 in 1 cluster(s), bound by minimum_cluster")
+    assert line.startswith("avs: 3 x AV36 in 1 cluster(s), bound by the minimum cluster size")
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
     assert result.exit_code == 0, result.output
     # docs/sizing.md: 3 x AV36 (the 3-host minimum binds); VMC's minimum is 2 hosts.
-    assert "sizing       3 x AV36 in 1 cluster(s), bound by minimum_cluster (allocated, 9 VMs" in result.output
-    assert "sizing       2 x i3.metal in 1 cluster(s), bound by minimum_cluster" in result.output
+    assert "sizing       3 x AV36 in 1 cluster(s), bound by the minimum cluster size (allocated, 9 VMs" in result.output
+    assert "sizing       2 x i3.metal in 1 cluster(s), bound by the minimum cluster size" in result.output
     sizing = {s.target: s for s in load_assessment(output).sizing}
     assert set(sizing) == {"avs", "vmc"}
     assert sizing["avs"].basis == "allocated"
@@ -49,7 +49,7 @@ def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (
-        "sizing       5 x AV36 in 1 cluster(s), bound by minimum_cluster (allocated, 9 VMs, FTT2-RAID1)"
+        "sizing       5 x AV36 in 1 cluster(s), bound by the minimum cluster size (allocated, 9 VMs, FTT2-RAID1)"
         in result.output
     )
     policy.write_text("[sizing.avs]\ncpu_oversubscription = 0.0\n", encoding="utf-8")
