@@ -169,8 +169,11 @@ class _Collector:
         root = self.content.rootFolder
         lookups.types[root._moId] = "Folder"
         lookups.names[root._moId] = "Datacenters"
-        for vim_type in (vim.Folder, vim.Datacenter, vim.ComputeResource, vim.ResourcePool):
-            for item in self._retrieve("containers", vim_type, STRUCTURE_PROPERTIES):
+        # One label per type: a shared label ("containers: 4", then ": 1", ": 3") read as a
+        # count going backwards.
+        for label, vim_type in (("folders", vim.Folder), ("datacenters", vim.Datacenter),
+                                ("compute resources", vim.ComputeResource), ("resource pools", vim.ResourcePool)):
+            for item in self._retrieve(label, vim_type, STRUCTURE_PROPERTIES):
                 lookups.types[item.moref] = _kind(item.obj)
                 if item.values.get("name") is not None:
                     lookups.names[item.moref] = item.values["name"]

@@ -62,6 +62,9 @@ def _record() -> None:
             collect_estate(simulator.sdk_url, RECORD_USER, RECORD_PASSWORD, page_size=PAGE_SIZE)
 
 
+PROGRESS: list[tuple[str, int]] = []
+
+
 @pytest.fixture(scope="module")
 def replayed_estate() -> Estate:
     monkeypatch = pytest.MonkeyPatch()
@@ -73,7 +76,8 @@ def replayed_estate() -> Estate:
         # Replay: no server listens; the TCP pre-check is the only socket vmscan opens itself.
         monkeypatch.setattr(session, "_probe_tcp", lambda endpoint, *timeout: None)
         with pyvmomi_vcr("none").use_cassette(CASSETTE, allow_playback_repeats=False) as cassette:
-            estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE)
+            estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE,
+                                    progress=lambda what, count: PROGRESS.append((what, count)))
             assert cassette.all_played, "the collector skipped recorded requests"
         return estate
     finally:
@@ -117,3 +121,13 @@ def test_replay_reads_power_off_dates_from_events(replayed_estate: Estate):
     assert [vm.template for vm in off] == [True]
     assert off[0].powered_off_since is not None and off[0].powered_off_before is None
     assert off[0].powered_off_since >= vcenter.source_detail["power_events_since"]
+
+
+def test_progress_counts_never_go_backwards_under_one_label(replayed_estate: Estate) -> None:
+    # "collecting containers: 4", then ": 1", then ": 3" read like a count going backwards.
+    last: dict[str, int] = {}
+    for what, count in PROGRESS:
+        assert count >= last.get(what, 0), f"progress for {what!r} went from {last[what]} to {count}"
+        last[what] = count
+    assert last["datacenters"] == len(replayed_estate.vcenters[0].datacenters)
+    assert last["VMs"] == len(replayed_estate.all_vms())
