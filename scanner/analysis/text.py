@@ -95,9 +95,11 @@ def format_coverage(assessment: Assessment) -> list[str]:
                 examples = f" ({', '.join(gap.examples)})" if gap.examples else ""
                 count = gap.vm_count_readiness + gap.vm_count_pending
                 lines.append(f"  {count:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
-    others = len({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
+    others = sorted({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
     if others:
-        lead = f"+ {others} other rule(s)" if deciding else "they were"
+        # With no list above, name them: a consultant should not need the JSON to learn which.
+        named = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        lead = f"+ {len(others)} other rule(s)" if deciding else named
         lines.append(f"  {lead} not evaluated on some VMs without deciding readiness (see the report's Data "
                      "coverage section or the assessment JSON)")
     if not deciding and len(lines) == 3:

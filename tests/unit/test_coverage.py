@@ -521,6 +521,6 @@ def test_terminal_block_for_a_minor_gap_is_short():
     block = text[text.index("could not evaluate"):].splitlines()
     assert block == [
         "could not evaluate: 1 rule(s) lacked data on 1 VM(s); readiness not affected",
-        "  they were not evaluated on some VMs without deciding readiness (see the report's Data coverage "
-        "section or the assessment JSON)",
+        "  vm.powered-off-long not evaluated on some VMs without deciding readiness (see the report's Data "
+        "coverage section or the assessment JSON)",
     ]
