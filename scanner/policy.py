@@ -147,8 +147,30 @@ def build_policy(defaults: dict[str, Any], user: dict[str, Any], label: str,
                                  "see `vmscan rules`)")
         remaining["rules"] = generic_rules
     data = merge_checked(defaults, remaining, "", label)
+    apply_sizing_to_targets(data, user)
     validate_data(data, label)
     return Policy(data=data, rule_overrides=overrides, retain=retain, source=source, user_data=user)
+
+
+def apply_sizing_to_targets(data: dict[str, Any], user: dict[str, Any]) -> None:
+    """A key the user sets in ``[sizing]`` applies to every target unless set in ``[sizing.<target>]``.
+
+    The defaults repeat some keys per target (``[sizing.avs] cpu_oversubscription``); without this
+    a user's ``[sizing] cpu_oversubscription = 3`` would be silently shadowed by them.
+    """
+    user_sizing = user.get("sizing")
+    if not isinstance(user_sizing, dict):
+        return
+    sizing = data["sizing"]
+    for target in data.get("targets", {}):
+        per_target = sizing.get(target)
+        if not isinstance(per_target, dict):
+            continue
+        user_target = user_sizing.get(target)
+        user_target = user_target if isinstance(user_target, dict) else {}
+        for key, value in user_sizing.items():
+            if key in per_target and key not in user_target and not isinstance(value, dict):
+                per_target[key] = copy.deepcopy(sizing[key])
 
 
 def quote_key(key: str) -> str:
@@ -306,6 +328,9 @@ def validate_data(data: dict[str, Any], label: str) -> None:
             for method in order:
                 if method not in methods:
                     raise InputError(f"{label}: 'hcx.preference.{state}' names unknown method '{method}'")
+    for name, value in data.get("rules", {}).get("thresholds", {}).items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise InputError(f"{label}: 'rules.thresholds.{name}' must be 0 or more, got {value}")
     version = data.get("rules", {}).get("thresholds", {}).get("esxi_min_source_version")
     if version is not None and not re.fullmatch(r"\d+(\.\d+){0,2}", str(version)):
         raise InputError(f"{label}: 'rules.thresholds.esxi_min_source_version' must look like \"6.5\"")

@@ -159,3 +159,31 @@ def test_documented_example_policy_loads_and_applies():
     assert family["guest_ids"] == ["windows8Server64Guest"]  # untouched keys keep their defaults
     vm = clean_vm(guest_id_tools="windows8Server64Guest", guest_full_name_tools=None)
     assert fails(vm, policy) == {"vm.guest-os-end-of-support": "blocker"}
+
+
+def test_a_sizing_key_set_once_applies_to_every_target(tmp_path):
+    # The defaults repeat cpu_oversubscription in [sizing.avs] and [sizing.vmc]; a user's
+    # [sizing] value must not be silently shadowed by them.
+    from scanner.analysis.sizing import effective_parameters
+
+    policy = load_policy(write(tmp_path, "[sizing]\ncpu_oversubscription = 2\n[sizing.vmc]\ncompression = 1.1\n"))
+    assert effective_parameters(policy.data, "avs")["cpu_oversubscription"] == 2.0
+    assert effective_parameters(policy.data, "vmc")["cpu_oversubscription"] == 2.0
+    assert effective_parameters(policy.data, "vmc")["compression"] == 1.1
+    # A per-target value the user sets still wins for that target.
+    policy = load_policy(write(tmp_path, "[sizing]\ncpu_oversubscription = 2\n[sizing.vmc]\ncpu_oversubscription = 5\n"))
+    assert effective_parameters(policy.data, "avs")["cpu_oversubscription"] == 2.0
+    assert effective_parameters(policy.data, "vmc")["cpu_oversubscription"] == 5.0
+
+
+def test_a_zero_set_once_in_sizing_is_refused_not_ignored(tmp_path):
+    from scanner.analysis.sizing import effective_parameters, parse_parameters
+
+    policy = load_policy(write(tmp_path, "[sizing]\ncpu_oversubscription = 0\n"))
+    with pytest.raises(InputError, match="cpu_oversubscription"):
+        parse_parameters(effective_parameters(policy.data, "avs"), "avs")
+
+
+def test_negative_thresholds_are_refused(tmp_path):
+    with pytest.raises(InputError, match=r"'rules.thresholds.snapshot_max_age_days' must be 0 or more, got -5"):
+        load_policy(write(tmp_path, "[rules.thresholds]\nsnapshot_max_age_days = -5\n"))
