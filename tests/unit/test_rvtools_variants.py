@@ -183,6 +183,11 @@ def test_merged_files_with_a_duplicate(tmp_path):
     result = CliRunner().invoke(main, ["inventory", str(first), str(second), str(again)])
     assert result.exit_code == 0, result.output
     assert "VMs          4" in result.output
+    # The repeated export of vc1 adds no VM: its hosts and the vCenter itself count once.
+    assert [vc.name for vc in estate.vcenters] == ["vc1.example.com", "vc2.example.com"]
+    single = load_inputs([str(first), str(second)])[0]
+    assert "vCenters     2" in result.output
+    assert f"Hosts        {len(single.all_hosts())}" in result.output
 
 
 def test_vfloppy_tab(tmp_path):
