@@ -171,7 +171,8 @@ def test_a_sizing_key_set_once_applies_to_every_target(tmp_path):
     assert effective_parameters(policy.data, "vmc")["cpu_oversubscription"] == 2.0
     assert effective_parameters(policy.data, "vmc")["compression"] == 1.1
     # A per-target value the user sets still wins for that target.
-    policy = load_policy(write(tmp_path, "[sizing]\ncpu_oversubscription = 2\n[sizing.vmc]\ncpu_oversubscription = 5\n"))
+    policy = load_policy(write(tmp_path, "[sizing]\ncpu_oversubscription = 2\n"
+                                         "[sizing.vmc]\ncpu_oversubscription = 5\n"))
     assert effective_parameters(policy.data, "avs")["cpu_oversubscription"] == 2.0
     assert effective_parameters(policy.data, "vmc")["cpu_oversubscription"] == 5.0
 
