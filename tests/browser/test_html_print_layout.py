@@ -1,0 +1,41 @@
+"""Printing the HTML report: every table fits an A4 page (a printout cannot scroll sideways)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from scanner.reporters.html import write_html
+from scanner.synthetic import generate_estate
+from tests.browser.webdriver import chromium
+from tests.reports.factory import assess
+
+pytestmark = pytest.mark.browser
+
+# A4 is 210 mm = 794 CSS px; Chromium's default print margins (about 1 cm each side) leave ~718 px.
+A4_CONTENT_WIDTH = 718
+
+
+def test_every_table_fits_an_a4_page_in_print(tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    estate = generate_estate(300, seed=11)
+    write_html(estate, assess(estate), path)
+    with chromium() as browser:
+        browser.get(path.as_uri())
+        browser.cdp("Emulation.setEmulatedMedia", {"media": "print"})
+        browser.cdp("Emulation.setDeviceMetricsOverride",
+                    {"width": A4_CONTENT_WIDTH, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+        time.sleep(0.3)
+        layout = browser.run("""
+            const wide = [];
+            document.querySelectorAll('table').forEach(t => {
+              const r = t.getBoundingClientRect();
+              if (r.width > 0 && r.right > window.innerWidth + 1) wide.push([t.id || t.className, Math.round(r.right)]);
+            });
+            return {wide: wide, page: document.documentElement.scrollWidth,
+                    vmRows: document.querySelectorAll('#vm-rows tr').length};""")
+    assert layout["vmRows"] > 0
+    assert layout["wide"] == [], f"tables wider than the page in print: {layout['wide']}"
+    assert layout["page"] <= A4_CONTENT_WIDTH
