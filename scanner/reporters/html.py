@@ -26,7 +26,7 @@ from scanner import __version__
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
-from scanner.reporters import charts
+from scanner.reporters import charts, tables
 
 TEMPLATE_PACKAGE = "report_templates"
 MAX_COLLECTION_ISSUES_SHOWN = 1000
@@ -296,7 +296,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),
         "reporter_version": __version__,
         "rendered_at": (generated_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),
-        "policy_json": json.dumps(assessment.policy, indent=2, sort_keys=True, ensure_ascii=False, default=str),
+        "policy": tables.policy_description(assessment.policy),
         "css": Markup(css),  # noqa: S704 - our own stylesheet shipped in the package
         "script": Markup(script),  # noqa: S704 - our own script shipped in the package
         "data_json": Markup(DATA_PLACEHOLDER),  # noqa: S704 - a fixed marker, replaced below

@@ -45,6 +45,21 @@ class Table:
     frozen_columns: int = 0
 
 
+def policy_description(policy: dict[str, Any]) -> tuple[str, str | None]:
+    """(where the policy came from, its overrides as indented JSON or None) for the About views.
+
+    The raw record of a default run, ``{"overrides": {}, "source": null}``, told a reader nothing.
+    """
+    source = policy.get("source")
+    # Anything else in the record (older or hand-made assessments) is shown with the overrides.
+    overrides = {**(policy.get("overrides") or {}),
+                 **{k: v for k, v in policy.items() if k not in ("source", "overrides")}}
+    where = f"policy file {source}" if source else "defaults shipped with vmscan (no --policy file)"
+    if not overrides:
+        return (where + (" (sets nothing)" if source else ""), None)
+    return where, json.dumps(overrides, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def parse_time(text: str | None) -> datetime | None:
     """ISO 8601 text to a naive UTC datetime (Excel has no time zones); unparsable stays None."""
     if not text:

@@ -9,7 +9,6 @@ for 100,000 VMs (docs/benchmarks.md); memory stays flat either way. Every string
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import zipfile
@@ -281,8 +280,11 @@ def _about_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
         ("Targets", ", ".join(label(t) for t in assessment.targets), None),
         ("Inventory source", estate.source.kind + (f" ({estate.source.tool})" if estate.source.tool else ""), None),
         ("Inventory collected (UTC)", tables.parse_time(estate.collected_at), "yyyy-mm-dd hh:mm"),
-        ("Policy", json.dumps(assessment.policy, sort_keys=True, ensure_ascii=False, default=str), None),
+        ("Policy", tables.policy_description(assessment.policy)[0], None),
     ]
+    overrides = tables.policy_description(assessment.policy)[1]
+    if overrides is not None:
+        facts.append(("Policy overrides", overrides, None))
     for name, value, fmt in facts:
         ws.append([_cell(ws, name, BOLD), _cell(ws, value, number_format=fmt, alignment=WRAP)])
     ws.append([])

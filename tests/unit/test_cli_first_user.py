@@ -98,3 +98,27 @@ def test_analyze_names_the_minimum_cluster_size_in_words() -> None:
     sizing = [line for line in result.output.splitlines() if line.strip().startswith("sizing")]
     assert sizing and all("minimum_cluster" not in line for line in sizing), sizing
     assert any("bound by the minimum cluster size" in line for line in sizing), sizing
+
+
+def test_about_says_defaults_or_names_the_policy_file(tmp_path: Path) -> None:
+    import openpyxl
+
+    default = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(tmp_path / "d"), "--format", "html,xlsx"])
+    assert default.exit_code == 0, default.output
+    html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
+    assert "defaults shipped with vmscan (no --policy file)" in html
+    assert '"overrides": {}' not in html and '"source": null' not in html
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "d" / "report.xlsx")["About"].iter_rows(
+        values_only=True) if row and row[0]}
+    assert about["Policy"] == "defaults shipped with vmscan (no --policy file)"
+
+    policy = tmp_path / "keep.toml"
+    policy.write_text('[retain]\nname_patterns = ["*VM1"]\n', encoding="utf-8")
+    custom = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(tmp_path / "p"), "--format", "html,xlsx",
+                                       "--policy", str(policy)])
+    assert custom.exit_code == 0, custom.output
+    html = (tmp_path / "p" / "report.html").read_text(encoding="utf-8")
+    assert f"policy file {policy}" in html and "*VM1" in html
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "p" / "report.xlsx")["About"].iter_rows(
+        values_only=True) if row and row[0]}
+    assert about["Policy"] == f"policy file {policy}" and "*VM1" in about["Policy overrides"]
