@@ -351,14 +351,18 @@ def collect_command(
     estate = collect_live(server_list(servers, servers_file), user, password_env, insecure, ca_file, page_size,
                           perf_days, parser, timeout_s=timeout_s)
     save_estate(estate, output)
+    from scanner.analysis.text import plural
+
     vcenters = estate.vcenters
-    click.echo(
-        f"vmscan: wrote {output}: {f'{len(vcenters)} vCenters, ' if len(vcenters) > 1 else ''}"
-        f"{sum(len(v.vms) for v in vcenters)} VMs, {sum(len(v.hosts) for v in vcenters)} hosts, "
-        f"{sum(len(v.clusters) for v in vcenters)} clusters, {sum(len(v.datastores) for v in vcenters)} datastores, "
-        f"{len(estate.collection_issues)} collection issues",
-        err=True,
-    )
+    counts = [
+        plural(sum(len(v.vms) for v in vcenters), "VM"), plural(sum(len(v.hosts) for v in vcenters), "host"),
+        plural(sum(len(v.clusters) for v in vcenters), "cluster"),
+        plural(sum(len(v.datastores) for v in vcenters), "datastore"),
+        plural(len(estate.collection_issues), "collection issue"),
+    ]
+    if len(vcenters) > 1:
+        counts.insert(0, plural(len(vcenters), "vCenter"))
+    click.echo(f"vmscan: wrote {output}: {', '.join(counts)}", err=True)
 
 
 @main.command("deanonymize")

@@ -122,3 +122,14 @@ def test_about_says_defaults_or_names_the_policy_file(tmp_path: Path) -> None:
     about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "p" / "report.xlsx")["About"].iter_rows(
         values_only=True) if row and row[0]}
     assert about["Policy"] == f"policy file {policy}" and "*VM1" in about["Policy overrides"]
+
+
+def test_summary_cards_use_singular_for_one(tmp_path: Path) -> None:
+    # kubev2v: 1 cluster, 0 templates; the sample: 1 template, 1 datastore.
+    for source, expected in ((KUBEV2V, "1 cluster ·"), (FIXTURE, "1 template<")):
+        out = tmp_path / source.stem
+        result = CliRunner().invoke(main, ["report", str(source), "--out", str(out), "--format", "html"])
+        assert result.exit_code == 0, result.output
+        html = (out / "report.html").read_text(encoding="utf-8")
+        assert expected in html
+        assert not re.search(r">1 (templates|clusters|datastores)\b|\b1 (clusters|datastores|templates)\b", html)
