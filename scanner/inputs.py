@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,13 @@ def input_kind(path: Path) -> str:
         return "rvtools_xlsx"
     if name.endswith((".json.gz", ".json")) or is_snapshot_file(path):
         return "snapshot"
+    if name.endswith(".csv"):
+        # One tab of an RVTools CSV export: the reader needs the folder (vInfo plus the other tabs).
+        raise InputError(f"{path}: a single CSV file; give the folder of the RVTools CSV export instead "
+                         f"(vmscan analyze {shlex.quote(str(path.parent))})")
+    if name.endswith(".xls"):
+        raise InputError(f"{path}: an old-format .xls workbook; RVTools exports are .xlsx (re-export, or save "
+                         "it as .xlsx)")
     raise InputError(
         f"{path}: unrecognised input; expected a vmscan snapshot (.json.gz), an RVTools .xlsx "
         "or a folder of RVTools CSV files"

@@ -167,6 +167,10 @@ SNAPSHOT_CASES = [
     Case("bad-limit-setting", lambda d: _write(d / "estate.json", _snapshot_bytes()),
          ("VMSCAN_MAX_INPUT_BYTES",), env={"VMSCAN_MAX_INPUT_BYTES": "lots"}),
     Case("unknown-extension", lambda d: _write(d / "estate.txt", b"hello"), ("estate.txt", "unrecognised input")),
+    # One tab of an RVTools CSV export instead of its folder; an old binary .xls.
+    Case("single-csv-file", lambda d: _write(d / "RVTools_tabvInfo.csv", b"VM;Powerstate\nweb01;poweredOn\n"),
+         ("RVTools_tabvInfo.csv", "give the folder")),
+    Case("old-xls", lambda d: _write(d / "rvtools.xls", b"\xd0\xcf\x11\xe0"), ("rvtools.xls", ".xlsx")),
 ]
 
 RVTOOLS_CASES = [
