@@ -113,12 +113,21 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
     # Why each readiness is what it is (failing rules, or checks not evaluated and the data they lacked).
     columns += [Column(f"Readiness reasons {target.upper()}", width=60) for target in targets]
 
+    def word(key: str | None) -> str | None:
+        """The workbook shows power state, method and disposition in the HTML report's words, like
+        readiness ("HCX vMotion", not "hcx_vmotion"); CSV keeps the identifiers."""
+        if key is None or not readiness_labels:
+            return key
+        from scanner.reporters.html import label  # html imports this module: import when used
+
+        return label(key)
+
     def rows() -> Iterator[list[Any]]:
         for outcome in assessment.vms:
             vm = vm_by_id.get(outcome.vm_id) or VM(id=outcome.vm_id)
             row: list[Any] = [
                 outcome.name, outcome.vm_id, outcome.vcenter, outcome.datacenter, outcome.cluster, vm.host,
-                vm.folder_path, outcome.power_state, vm.template, vm.num_cpu, vm.cores_per_socket,
+                vm.folder_path, word(outcome.power_state), vm.template, vm.num_cpu, vm.cores_per_socket,
                 None if vm.memory_mib is None else round(vm.memory_mib / 1024, 2), _gib(vm.provisioned_bytes),
                 _gib(vm.storage_committed_bytes), None if vm.disks is None else len(vm.disks),
                 None if vm.nics is None else len(vm.nics), vm.guest_full_name or vm.guest_id,
@@ -128,9 +137,11 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
             for target in targets:
                 readiness = outcome.readiness.get(target)
                 row.append(READINESS_LABELS.get(readiness or "", readiness) if readiness_labels else readiness)
-                row.append(outcome.recommended_method.get(target))
+                method = outcome.recommended_method.get(target)
+                # The HTML says "None possible" where no method is recommended; say it here too.
+                row.append(word(method or ("none" if readiness_labels and readiness else None)))
             row += [
-                outcome.disposition, "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
+                word(outcome.disposition), "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
                 ", ".join(outcome.unknown_ids), vm.annotation,
             ]
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]

@@ -133,3 +133,25 @@ def test_summary_cards_use_singular_for_one(tmp_path: Path) -> None:
         html = (out / "report.html").read_text(encoding="utf-8")
         assert expected in html
         assert not re.search(r">1 (templates|clusters|datastores)\b|\b1 (clusters|datastores|templates)\b", html)
+
+
+def test_workbook_vms_sheet_speaks_like_the_html_and_csv_keeps_ids(tmp_path: Path) -> None:
+    import csv
+
+    import openpyxl
+
+    out = tmp_path / "r"
+    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "xlsx,csv"])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out / "report.xlsx")["VMs"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["Method AVS"] for r in rows} <= {"HCX vMotion", "HCX Replication Assisted vMotion",
+                                               "HCX Bulk Migration", "HCX Cold Migration", "None possible"}
+    assert "None possible" in {r["Method AVS"] for r in rows if r["Readiness AVS"] == "Not ready"}
+    assert {r["Disposition"] for r in rows} <= {"Rehost", "Remediate", "Replatform", "Retire", "Retain"}
+    assert {r["Power state"] for r in rows} <= {"Powered on", "Powered off", "Suspended"}
+    with (out / "csv" / "vms.csv").open(encoding="utf-8-sig", newline="") as handle:
+        plain = list(csv.DictReader(handle))
+    assert {r["Method AVS"] for r in plain} <= {"hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold", ""}
+    assert {r["Disposition"] for r in plain} <= {"rehost", "remediate", "replatform", "retire", "retain"}
