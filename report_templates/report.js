@@ -206,7 +206,12 @@
     disp.appendChild(badge("d-", r[C.disposition]));
     if (d[1].length) disp.appendChild(el("span", "muted", " " + d[1].join("; ")));
     body.appendChild(disp);
-    body.appendChild(el("h3", null, "Findings (" + d[2].length + ")"));
+    // Count rules, as the table's Findings column does; a rule failing for both targets is one rule.
+    var ruleIds = {};
+    d[2].forEach(function (f) { ruleIds[String(f[0])] = true; });
+    var ruleCount = Object.keys(ruleIds).length;
+    body.appendChild(el("h3", null, "Findings (" + ruleCount + (ruleCount === 1 ? " rule" : " rules") +
+      (d[2].length !== ruleCount ? ", " + d[2].length + " target results" : "") + ")"));
     if (!d[2].length) body.appendChild(el("p", "good", "No findings."));
     d[2].forEach(function (f) {
       var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]), title: String(f[0]), remediation: "", references: [] };

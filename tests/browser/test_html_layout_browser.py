@@ -1,4 +1,4 @@
-"""Printing the HTML report: every table fits an A4 page (a printout cannot scroll sideways)."""
+"""HTML report layout in Chromium: tables fit an A4 page in print; the detail view counts like the table."""
 
 from __future__ import annotations
 
@@ -39,3 +39,25 @@ def test_every_table_fits_an_a4_page_in_print(tmp_path: Path) -> None:
     assert layout["vmRows"] > 0
     assert layout["wide"] == [], f"tables wider than the page in print: {layout['wide']}"
     assert layout["page"] <= A4_CONTENT_WIDTH
+
+
+def test_detail_view_counts_findings_like_the_table(tmp_path: Path) -> None:
+    """The table's Findings column counts rules; the detail heading must not say 2 for the same VM."""
+    path = tmp_path / "report.html"
+    estate = generate_estate(60, seed=3)
+    write_html(estate, assess(estate), path)
+    with chromium() as browser:
+        browser.get(path.as_uri())
+        checked = browser.run("""
+            const out = [];
+            const rows = [...document.querySelectorAll('#vm-rows tr')]
+              .filter(tr => Number(tr.lastChild.textContent) > 0);
+            for (const tr of rows.slice(0, 5)) {
+              tr.click();
+              out.push([tr.lastChild.textContent, document.querySelector('#d-body h3:last-of-type').textContent]);
+              document.getElementById('vm-detail').close();
+            }
+            return out;""")
+    assert checked, "no VM with findings in the synthetic estate"
+    for count, heading in checked:
+        assert heading.startswith(f"Findings ({count} rule"), (count, heading)
