@@ -468,11 +468,29 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
     if output:
         click.echo(f"\nassessment written to {output}")
     if fail_on is not None:
-        levels = ("blocker",) if fail_on == "blocker" else ("blocker", "warning")
-        failing = {f.rule_id for f in assessment.findings if f.status == "fail" and f.severity in levels}
-        if failing:
-            click.echo(f"vmscan: --fail-on {fail_on}: {len(failing)} rule(s) with {fail_on}-level findings", err=True)
-            sys.exit(1)
+        fail_gate(assessment, fail_on)
+
+
+def fail_gate(assessment: Any, fail_on: str) -> None:
+    """--fail-on: exit 1 naming the VMs and rules at that level; say so when unknowns hide some."""
+    from scanner.analysis.text import plural
+
+    levels = ("blocker",) if fail_on == "blocker" else ("blocker", "warning")
+    failing = [f for f in assessment.findings if f.status == "fail" and f.severity in levels]
+    level_words = "blocker" if fail_on == "blocker" else "blocker or warning"
+    if failing:
+        rules = sorted({f.rule_id for f in failing})
+        shown = ", ".join(rules[:8]) + (f" and {len(rules) - 8} more" if len(rules) > 8 else "")
+        click.echo(f"vmscan: --fail-on {fail_on}: {plural(len({f.vm_id for f in failing}), 'VM')} with "
+                   f"{level_words} findings ({plural(len(rules), 'rule')}: {shown})", err=True)
+        sys.exit(1)
+    # Passing the gate while readiness is unknown means "not checked", not "clean": say it.
+    unknown = sum(ts.readiness.get("unknown", 0) for ts in assessment.summary.targets)
+    if unknown:
+        per_target = ", ".join(f"{ts.readiness.get('unknown', 0)} ({ts.target})" for ts in assessment.summary.targets)
+        click.echo(f"vmscan: --fail-on {fail_on}: no {level_words} finding, but readiness is unknown for "
+                   f"{per_target} VMs: rules that could not be evaluated may hide some (see 'could not evaluate')",
+                   err=True)
 
 
 @main.command("rules")

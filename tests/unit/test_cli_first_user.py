@@ -155,3 +155,16 @@ def test_workbook_vms_sheet_speaks_like_the_html_and_csv_keeps_ids(tmp_path: Pat
         plain = list(csv.DictReader(handle))
     assert {r["Method AVS"] for r in plain} <= {"hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold", ""}
     assert {r["Disposition"] for r in plain} <= {"rehost", "remediate", "replatform", "retire", "retain"}
+
+
+def test_fail_on_names_vms_and_rules_and_warns_when_unknowns_hide_them() -> None:
+    failed = CliRunner().invoke(main, ["analyze", str(FIXTURE), "--as-of", "2026-01-31", "--fail-on", "blocker"])
+    assert failed.exit_code == 1
+    gate = failed.output.strip().splitlines()[-1]
+    not_ready = re.search(r"not_ready: (\d+)", failed.output)
+    assert not_ready and gate.startswith(f"vmscan: --fail-on blocker: {not_ready.group(1)} VMs with blocker findings")
+    assert "device.passthrough" in gate
+    # Nothing failed, but nothing could be checked either: the gate passes and says why it is weak.
+    passed = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--fail-on", "blocker"])
+    assert passed.exit_code == 0
+    assert "readiness is unknown for 9 (avs), 9 (vmc) VMs" in passed.output.strip().splitlines()[-1]
