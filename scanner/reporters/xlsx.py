@@ -227,6 +227,18 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
             rows.append([_cell(ws, label(method)), count])
         rows.append([])
 
+    # The host count is the second question after readiness; the Sizing sheet has the detail
+    # (binding resource, basis, utilisation). Columns A-C only: the charts sit from column D.
+    if assessment.sizing:
+        rows.append([_cell(ws, "Recommended hosts (Sizing sheet)", SECTION_FONT)])
+        rows.append([_cell(ws, h, BOLD) for h in ("Target", "Hosts", "Node type")])
+        for result in assessment.sizing:
+            option = result.recommended_option()
+            rows.append([_cell(ws, label(result.target)),
+                         None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"),
+                         _cell(ws, "none fits" if option is None else option.node_type)])
+        rows.append([])
+
     if summary.targets:
         chart = BarChart()
         chart.type = "bar"

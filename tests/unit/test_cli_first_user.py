@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
@@ -168,3 +169,19 @@ def test_fail_on_names_vms_and_rules_and_warns_when_unknowns_hide_them() -> None
     passed = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--fail-on", "blocker"])
     assert passed.exit_code == 0
     assert "readiness is unknown for 9 (avs), 9 (vmc) VMs" in passed.output.strip().splitlines()[-1]
+
+
+def test_workbook_summary_gives_the_recommended_hosts_like_the_terminal(tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "r"
+    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "xlsx,json"])
+    assert result.exit_code == 0, result.output
+    assessment = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    rows = list(openpyxl.load_workbook(out / "report.xlsx")["Summary"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "Recommended hosts (Sizing sheet)")
+    shown = {r[0]: (r[1], r[2]) for r in rows[start + 2:start + 2 + len(assessment["sizing"])]}
+    for sizing in assessment["sizing"]:
+        option = next(o for o in sizing["options"] if o["node_type"] == sizing["recommended_node_type"])
+        name = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}[sizing["target"]]
+        assert shown[name] == (option["nodes"], option["node_type"])
