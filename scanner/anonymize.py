@@ -815,7 +815,7 @@ def deanonymize_tree(source: str | os.PathLike[str], mapping: AnonymizationMap,
     """Deanonymize every file of a report folder into ``target`` (which must not exist or be empty)."""
     src, out = Path(source), Path(target)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out}: output folder exists and is not empty")
+        raise InputError(f"{out}: output folder exists and is not empty; choose a new folder with -o")
     files = sorted(p for p in src.rglob("*") if p.is_file())
     if not files:
         raise InputError(f"{src}: folder holds no report files")

@@ -185,3 +185,15 @@ def test_workbook_summary_gives_the_recommended_hosts_like_the_terminal(tmp_path
         option = next(o for o in sizing["options"] if o["node_type"] == sizing["recommended_node_type"])
         name = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}[sizing["target"]]
         assert shown[name] == (option["nodes"], option["node_type"])
+
+
+def test_deanonymize_into_an_occupied_folder_says_what_to_do(tmp_path: Path) -> None:
+    shared, mapping, report, real = (tmp_path / "s.json.gz", tmp_path / "m.json", tmp_path / "r", tmp_path / "real")
+    anonymized = CliRunner().invoke(main, ["anonymize", str(FIXTURE), "-o", str(shared), "--map", str(mapping)])
+    assert anonymized.exit_code == 0, anonymized.output
+    assert CliRunner().invoke(main, ["report", str(shared), "--out", str(report), "--format", "json"]).exit_code == 0
+    real.mkdir()
+    (real / "x").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["deanonymize", str(report), "--map", str(mapping), "-o", str(real)])
+    assert result.exit_code == 2
+    assert "choose a new folder with -o" in one_line_error(result.output)
