@@ -286,7 +286,7 @@ class CoverageTally:
                 input=input_path(vc, infos), vcenter=vc.name, source_kind=vc.source_kind or "",
                 vm_count=len(vc.vms), vms_with_unknowns=len(tally.vm_ids), missing_tabs=list(vc.missing_tabs),
                 needed_tabs=sorted(tally.needed_tabs, key=vc.missing_tabs.index),
-                not_in_source=list(tally.not_in_source), unmatched_hosts=list(tally.unmatched_hosts),
+                not_in_source=sorted(tally.not_in_source, key=str.lower), unmatched_hosts=list(tally.unmatched_hosts),
             )
             entry.fixes = input_fixes(entry)
             result.append(entry)

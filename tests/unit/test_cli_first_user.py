@@ -197,3 +197,13 @@ def test_deanonymize_into_an_occupied_folder_says_what_to_do(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["deanonymize", str(report), "--map", str(mapping), "-o", str(real)])
     assert result.exit_code == 2
     assert "choose a new folder with -o" in one_line_error(result.output)
+
+
+def test_two_rvtools_inputs_give_one_collect_live_advice(tmp_path: Path) -> None:
+    # The same data missing from two exports, met in a different order, is one piece of advice.
+    exported = tmp_path / "sample-rvtools.xlsx"
+    assert CliRunner().invoke(main, ["export", str(FIXTURE), "-o", str(exported)]).exit_code == 0
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), str(exported)])
+    assert result.exit_code == 0, result.output
+    advice = [line for line in result.output.splitlines() if line.strip().startswith("- collect live")]
+    assert len(advice) == 1, advice
