@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport
 
+from scanner.collector.perf import parse_values_csv
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.readonly import check_stub_call
 
@@ -644,16 +645,6 @@ class EntityMetrics:
     series: list[PerfSeries]
 
 
-def _csv_samples(text: str | None) -> list[float | None]:
-    values: list[float | None] = []
-    for item in (text or "").split(","):
-        item = item.strip()
-        if item:
-            number = float(item)
-            values.append(None if number < 0 else number)
-    return values
-
-
 def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
     """Read one PerfEntityMetric(CSV) element: its entity and each series' samples.
 
@@ -661,41 +652,36 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
     A PerfMetricIntSeries has one ``value`` element per sample; a PerfMetricSeriesCSV has one
     ``value`` holding them comma-separated. -1 means "no sample" in both.
     """
-    moref: str | None = None
-    series: list[PerfSeries] = []
     local = catalog.local
+    namespace = elem.tag[: elem.tag.index("}") + 1] if elem.tag.startswith("{") else ""
+    entity = elem.find(namespace + "entity")
+    if entity is None or not entity.text:
+        raise StreamParseError("QueryPerf result without an entity")
+    series: list[PerfSeries] = []
     # The series of a PerfEntityMetricCSV are CSV series whether or not they carry xsi:type.
     entity_csv = (elem.get(XSI_TYPE) or "").endswith("CSV")
-    for child in elem:
-        name = local(child.tag)
-        if name == "entity":
-            moref = child.text
-        elif name == "value":
-            counter_id: int | None = None
-            instance = ""
-            for part in child:
-                if local(part.tag) != "id":
-                    continue
-                for field in part:
-                    field_name = local(field.tag)
-                    if field_name == "counterId":
-                        counter_id = int(field.text or "")
-                    elif field_name == "instance":
-                        instance = field.text or ""
-                break
-            if counter_id is None:
-                raise StreamParseError("QueryPerf series without a counterId")
-            # The samples are this series' children with the series' own tag ("value").
-            texts = [sample.text for sample in child.iterchildren(child.tag)]
-            if entity_csv or (child.get(XSI_TYPE) or "").endswith("CSV"):
-                values = [v for text in texts for v in _csv_samples(text)]
-            else:
-                numbers = [float(text or "") for text in texts]
-                values = [None if number < 0 else number for number in numbers]
-            series.append((counter_id, instance, values))
-    if moref is None:
-        raise StreamParseError("QueryPerf result without an entity")
-    return EntityMetrics(moref=moref, series=series)
+    # Only the series are visited: a VM's ~360 sampleInfo elements are skipped in C.
+    for child in elem.iterchildren(namespace + "value"):
+        counter_id: int | None = None
+        instance = ""
+        metric_id = child.find(namespace + "id")
+        for field in metric_id if metric_id is not None else ():
+            field_name = local(field.tag)
+            if field_name == "counterId":
+                counter_id = int(field.text or "")
+            elif field_name == "instance":
+                instance = field.text or ""
+        if counter_id is None:
+            raise StreamParseError("QueryPerf series without a counterId")
+        # The samples are this series' children with the series' own tag ("value").
+        texts = [sample.text for sample in child.iterchildren(child.tag)]
+        if entity_csv or (child.get(XSI_TYPE) or "").endswith("CSV"):
+            values = [v for text in texts for v in parse_values_csv(text)]
+        else:
+            numbers = [float(text or "") for text in texts]
+            values = [None if number < 0 else number for number in numbers]
+        series.append((counter_id, instance, values))
+    return EntityMetrics(moref=entity.text, series=series)
 
 
 def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> Iterator[EntityMetrics]:

@@ -187,3 +187,25 @@ def test_stats_from_csv_and_int_series_results() -> None:
     assert set(stats["vm-1"]) == {"cpu.usagemhz", "mem.consumed"}
     assert stats["vm-2"]["cpu.usagemhz"].p50 == 60
     assert stats["vm-2"]["cpu.usagemhz"].coverage == 1.0
+
+
+def reference_parse_values_csv(text: str | None) -> list[float | None]:
+    """The plain item-by-item reading that the fast parse_values_csv must match."""
+    values: list[float | None] = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if item:
+            number = float(item)
+            values.append(None if number < 0 else number)
+    return values
+
+
+@given(
+    st.lists(
+        st.one_of(st.integers(-1, 10**12).map(str), st.just(""), st.just(" 7"), st.floats(0, 1e6).map(repr)),
+        max_size=30,
+    )
+)
+def test_parse_values_csv_matches_item_by_item_reading(items: list[str]) -> None:
+    text = ",".join(items)
+    assert parse_values_csv(text) == reference_parse_values_csv(text)
