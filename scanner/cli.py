@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,21 @@ class VmscanGroup(click.Group):
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())[:2000]
+    return terminal_safe(" ".join(text.split())[:2000])
+
+
+def terminal_safe(text: str) -> str:
+    """Show control and format characters from inventory data as escapes, never raw.
+
+    Host and VM names come from vCenter or a customer's RVTools export; an ESC sequence in one
+    would otherwise recolour, retitle or rewrite the user's terminal, and a bidi override would
+    reorder the line.
+    """
+    return "".join(
+        c if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
 
 
 def with_options(options: list[Any]) -> Any:
@@ -464,7 +479,7 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
                          registry=registry, sizing=sizing)
     if output:
         save_assessment(assessment, output)
-    click.echo(format_assessment(assessment))
+    click.echo(terminal_safe(format_assessment(assessment)))
     if output:
         click.echo(f"\nassessment written to {output}")
     if fail_on is not None:

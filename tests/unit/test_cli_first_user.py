@@ -207,3 +207,17 @@ def test_two_rvtools_inputs_give_one_collect_live_advice(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     advice = [line for line in result.output.splitlines() if line.strip().startswith("- collect live")]
     assert len(advice) == 1, advice
+
+
+def test_terminal_output_shows_control_characters_from_inputs_as_escapes(tmp_path: Path) -> None:
+    from tests.unit.rvtools_helpers import variant_sheets, write_csv_folder
+
+    sheets = variant_sheets("4.7")
+    host_column = sheets["vInfo"][0].index("Host")
+    hostile = "esx\x1b]0;pwned\x07\x1b[2J\u202eevil"
+    sheets["vInfo"][1][host_column] = hostile
+    folder = write_csv_folder(tmp_path / "export", sheets, encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+    assert "esx\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil" in result.output
