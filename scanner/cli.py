@@ -569,12 +569,18 @@ def input_infos(loaded: list[Any]) -> list[Any]:
 
 
 def write_and_list(estate: Any, assessment: Any, out: str, formats: str, force: bool) -> None:
-    from scanner.reporters.output import parse_formats, prepare_output_dir, write_reports
+    from scanner.reporters.output import parse_formats, prepare_output_dir, stale_reports, write_reports
 
     chosen = parse_formats(formats)
     directory = prepare_output_dir(out, force)
-    for path in write_reports(estate, assessment, directory, chosen):
+    written = write_reports(estate, assessment, directory, chosen)
+    for path in written:
         click.echo(str(path))
+    stale = stale_reports(directory, written)
+    if stale:
+        shown = ", ".join(str(p.relative_to(directory)) for p in stale[:4]) + (" ..." if len(stale) > 4 else "")
+        click.echo(f"vmscan: note: {shown} in {directory} {'is' if len(stale) == 1 else 'are'} from an earlier run, "
+                   "not this one (delete or use a new --out folder)", err=True)
 
 
 report_options = [

@@ -77,3 +77,13 @@ def write_reports(estate: Estate, assessment: Assessment, directory: Path, forma
             save_assessment(assessment, directory / FILE_NAMES["json"])
             written.append(directory / FILE_NAMES["json"])
     return written
+
+
+def stale_reports(directory: Path, written: list[Path]) -> list[Path]:
+    """Report files in ``directory`` this run did not rewrite (left by an earlier run, e.g. with
+    another --format); a reader would otherwise take them for this run's results."""
+    fresh = {p.resolve() for p in written}
+    candidates = [directory / name for name in FILE_NAMES.values()]
+    if (directory / "csv").is_dir():
+        candidates += sorted((directory / "csv").glob("*.csv"))
+    return [p for p in candidates if p.is_file() and p.resolve() not in fresh]

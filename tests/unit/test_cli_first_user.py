@@ -221,3 +221,15 @@ def test_terminal_output_shows_control_characters_from_inputs_as_escapes(tmp_pat
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
     assert "esx\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil" in result.output
+
+
+def test_force_with_fewer_formats_flags_files_left_from_an_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    first = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,json"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html", "--force"])
+    assert again.exit_code == 0, again.output
+    note = again.output.strip().splitlines()[-1]
+    assert note.startswith("vmscan: note: assessment.json in ") and "earlier run" in note and "report.html" not in note
+    same = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,json", "--force"])
+    assert "vmscan: note" not in same.output
