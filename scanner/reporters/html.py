@@ -85,6 +85,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["label"] = label
     env.filters["num"] = lambda value, digits=0: f"{value:,.{digits}f}"
+    env.filters["param"] = _parameter_text
     env.filters["pct"] = lambda share: f"{share * 100:.0f}%"
     env.filters["safe_url"] = safe_url
     return env
@@ -277,6 +278,31 @@ def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
 DATA_PLACEHOLDER = "\x00vmscan-data-island\x00"
 
 
+# VM names listed per node type under a sizing card; more are counted (the Sizing sheet lists all).
+MAX_MISFIT_NAMES_SHOWN = 50
+
+
+def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]]:
+    """Per sizing result: the parameters used and, per node type, the VMs that fit no node of it."""
+    views = []
+    for result in assessment.sizing:
+        misfits = [
+            {"node_type": o.node_type, "count": len(o.vms_not_fitting),
+             "names": [name for name, _ in tables.vm_names(estate, o.vms_not_fitting[:MAX_MISFIT_NAMES_SHOWN])]}
+            for o in result.options if o.vms_not_fitting
+        ]
+        views.append({"parameters": tables.sizing_parameters(result, assessment.policy), "misfits": misfits})
+    return views
+
+
+def _parameter_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "—" if value is None else str(value)
+
+
 def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime | None = None) -> Iterator[str]:
     """The report as a sequence of text pieces (page head, JSON island pieces, page tail)."""
     env = _environment()
@@ -289,6 +315,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "summary": assessment.summary,
         "view": _summary_view(estate, assessment),
         "rules": _rules_view(assessment),
+        "sizing_views": _sizing_views(estate, assessment),
         "coverage": assessment.coverage,
         "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules}),
         "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],

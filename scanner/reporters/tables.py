@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.analysis.model import Assessment
+from scanner.analysis.model import Assessment, SizingResult
 from scanner.inventory.model import VM, Estate
 
 GIB = 1024**3
@@ -43,6 +43,9 @@ class Table:
     count: int  # number of data rows (known up front for autofilter ranges and progress)
     # Column index frozen to the left of the scroll area (0 = only the header row is frozen).
     frozen_columns: int = 0
+    # Rows shown below the table after one empty row, outside its filter range (the Excel
+    # writer only; the CSV file stays one plain table): e.g. the sizing parameters used.
+    trailer: Callable[[], Iterator[list[Any]]] | None = None
 
 
 def policy_description(policy: dict[str, Any]) -> tuple[str, str | None]:
@@ -311,7 +314,124 @@ def datastores_table(estate: Estate) -> Table:
     return Table("Datastores", columns, rows, len(estate.all_datastores()), frozen_columns=2)
 
 
-def sizing_table(assessment: Assessment) -> Table:
+# Sizing parameters in the order a reader checks them; keys not listed follow, sorted.
+SIZING_PARAMETER_LABELS = {
+    "basis": "Sizing basis",
+    "basis_requested": "Basis requested",
+    "percentile": "Percentile of measured use",
+    "comfort_factor": "Comfort factor",
+    "cpu_oversubscription": "CPU oversubscription (vCPU per core)",
+    "hyperthreading_factor": "Hyper-threading factor",
+    "cpu_headroom": "CPU headroom",
+    "memory_overcommit": "Memory overcommit",
+    "memory_headroom": "Memory headroom",
+    "memory_perf_counter": "Memory counter",
+    "dedupe": "Deduplication ratio",
+    "compression": "Compression ratio",
+    "vsan_slack": "vSAN slack space",
+    "ftt": "Failures to tolerate (FTT)",
+    "include_swap": "Include VM swap",
+    "storage_policy": "Storage policy chosen (recommended node type)",
+    "storage_policy_factor": "Raw capacity factor of that policy",
+    "storage_policies": "Storage policies by cluster size",
+    "cluster.min_hosts": "Cluster minimum hosts",
+    "cluster.max_hosts": "Cluster maximum hosts",
+}
+
+
+@dataclass
+class SizingParameter:
+    key: str  # as written in a policy file, e.g. cpu_oversubscription
+    label: str
+    value: Any  # number, bool or text
+    source: str | None  # where the value came from: a policy file, the shipped defaults' reference
+
+
+def _parameter_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def sizing_parameters(result: SizingResult, policy: dict[str, Any]) -> list[SizingParameter]:
+    """The parameters a sizing result was computed with, flattened for a definition list or rows.
+
+    A key set by the user's --policy file names that file as its source; the others name the
+    reference the shipped default cites.
+    """
+    params = dict(result.parameters)
+    default_source = params.pop("source", None)
+    user_sizing = (policy.get("overrides") or {}).get("sizing") or {}
+    user_keys = {k for k, v in user_sizing.items() if not isinstance(v, dict)}
+    target_table = user_sizing.get(result.target)
+    if isinstance(target_table, dict):
+        user_keys |= set(target_table)
+    user_source = f"policy file {policy.get('source')}" if policy.get("source") else "policy overrides"
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "cluster" and isinstance(value, dict):
+            flat.update({f"cluster.{k}": v for k, v in value.items()})
+        elif key == "storage_policies" and isinstance(value, list):
+            flat[key] = "; ".join(
+                f"{p.get('name')}: FTT {p.get('ftt')}, from {p.get('min_hosts')} hosts, x{p.get('factor')}"
+                for p in value if isinstance(p, dict)
+            )
+        else:
+            flat[key] = value
+    option = result.recommended_option()
+    if option is not None and option.storage_policy is not None:
+        flat["storage_policy"] = option.storage_policy
+        flat["storage_policy_factor"] = option.storage_policy_factor
+    order = [k for k in SIZING_PARAMETER_LABELS if k in flat]
+    order += sorted(k for k in flat if k not in SIZING_PARAMETER_LABELS)
+    result_keys = {"basis", "storage_policy", "storage_policy_factor"}
+    rows = []
+    for key in order:
+        if key in user_keys:
+            source: str | None = user_source
+        elif key in result_keys:
+            source = "sizing result"
+        elif key.startswith("cluster."):
+            source = f"targets.{result.target} cluster limits"
+        else:
+            source = default_source
+        rows.append(SizingParameter(key, SIZING_PARAMETER_LABELS.get(key, key), _parameter_value(flat[key]), source))
+    return rows
+
+
+def vm_names(estate: Estate | None, vm_ids: list[str]) -> list[tuple[str, str]]:
+    """(VM name, VM id) for the ids; a VM missing from the estate shows its id as its name."""
+    if not vm_ids:
+        return []
+    names = {vm.id: vm.name for vm in estate.all_vms()} if estate is not None else {}
+    return [(names.get(vm_id) or vm_id, vm_id) for vm_id in vm_ids]
+
+
+def _sizing_trailer(assessment: Assessment, estate: Estate | None) -> Iterator[list[Any]]:
+    yield ["Parameters used"]
+    yield ["Target", "Parameter", "Value", "Source", "Meaning"]
+    for s in assessment.sizing:
+        for p in sizing_parameters(s, assessment.policy):
+            yield [s.target, p.key, p.value, p.source, p.label]
+    notes = [(s.target, note) for s in assessment.sizing for note in s.notes]
+    if notes:
+        yield []
+        yield ["Notes"]
+        yield ["Target", "Note"]
+        for target, note in notes:
+            yield [target, note]
+    misfits = [(s.target, o.node_type, o.vms_not_fitting) for s in assessment.sizing for o in s.options
+               if o.vms_not_fitting]
+    if misfits:
+        yield []
+        yield ["VMs that fit no node of the type"]
+        yield ["Target", "Node type", "VM", "VM id"]
+        for target, node_type, ids in misfits:
+            for name, vm_id in vm_names(estate, ids):
+                yield [target, node_type, name, vm_id]
+
+
+def sizing_table(assessment: Assessment, estate: Estate | None = None) -> Table:
     columns = [
         Column("Target", width=8), Column("Basis", width=12), Column("Node type", width=14),
         Column("Recommended", "bool", 12),
@@ -335,7 +455,7 @@ def sizing_table(assessment: Assessment) -> Table:
                     yield [*head, r.resource, r.resource == o.binding_resource, r.demand, r.capacity, r.unit,
                            r.nodes_needed, r.utilisation, *tail]
 
-    return Table("Sizing", columns, rows, count)
+    return Table("Sizing", columns, rows, count, trailer=lambda: _sizing_trailer(assessment, estate))
 
 
 def issues_table(estate: Estate) -> Table:
@@ -361,6 +481,6 @@ def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool
         datastores_table(estate),
     ]
     if assessment.sizing:
-        result.append(sizing_table(assessment))
+        result.append(sizing_table(assessment, estate))
     result.append(issues_table(estate))
     return result

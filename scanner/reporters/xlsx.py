@@ -9,6 +9,7 @@ for 100,000 VMs (docs/benchmarks.md); memory stays flat either way. Every string
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import zipfile
@@ -106,18 +107,34 @@ def _xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def _rows_xml(table: tables.Table, style_attrs: list[str]) -> Iterator[str]:
-    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards)."""
-    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+def _rows_xml(table: tables.Table, style_attrs: list[str], trailer: list[list[Any]] | None = None,
+             title_style: str = "") -> Iterator[str]:
+    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards), then the trailer.
+
+    Trailer rows start after one empty row and take no column formats (their columns mean
+    something else); a one-cell trailer row is a section title.
+    """
+    width = max([len(table.columns), *(len(row) for row in trailer or [])])
+    letters = [get_column_letter(i) for i in range(1, width + 1)]
+    no_styles = [""] * width
     row_number = 1
-    for row in table.rows():
+    data_rows = ((row, style_attrs, "") for row in table.rows())
+    trailer_rows = ((row, no_styles, title_style if len(row) == 1 else "") for row in trailer or [])
+    gap: list[tuple[list[Any], list[str], str]] = [([], no_styles, "")] if trailer else []
+    for row, styles, text_style in itertools.chain(data_rows, gap, trailer_rows):
         row_number += 1
+        if not row:
+            continue
         rn = str(row_number)
         parts = [f'<row r="{rn}">']
         for index, value in enumerate(row):
             if value is None:
                 continue
             ref = letters[index] + rn
+            if isinstance(value, str) and text_style:
+                title = _xml_text(safe_text(value))
+                parts.append(f'<c r="{ref}" t="inlineStr"{text_style}><is><t>{title}</t></is></c>')
+                continue
             if isinstance(value, str):
                 text = safe_text(value)
                 space = ' xml:space="preserve"' if text != text.strip() else ""
@@ -125,13 +142,13 @@ def _rows_xml(table: tables.Table, style_attrs: list[str]) -> Iterator[str]:
             elif isinstance(value, bool):
                 parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int):
-                parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{value}</v></c>')
+                parts.append(f'<c r="{ref}"{styles[index]}><v>{value}</v></c>')
             elif isinstance(value, float):
                 if math.isfinite(value):
-                    parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{value!r}</v></c>')
+                    parts.append(f'<c r="{ref}"{styles[index]}><v>{value!r}</v></c>')
             elif isinstance(value, datetime):
                 serial = (value - EXCEL_EPOCH).total_seconds() / 86400
-                parts.append(f'<c r="{ref}"{style_attrs[index]}><v>{serial!r}</v></c>')
+                parts.append(f'<c r="{ref}"{styles[index]}><v>{serial!r}</v></c>')
             else:
                 raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
         parts.append("</row>")
@@ -312,17 +329,24 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
     _summary_sheet(wb, estate, assessment)
     report_tables = tables.report_tables(estate, assessment, readiness_labels=True)
     sheets = [(table, *_table_sheet(wb, table)) for table in report_tables]
+    # Trailers are small (parameters, notes, a few VM names): materialised for the used range.
+    trailers = {table.name: list(table.trailer()) if table.trailer else [] for table in report_tables}
+    title_probe = WriteOnlyCell(sheets[0][1])
+    title_probe.font = SECTION_FONT
+    title_style = f' s="{title_probe.style_id}"'
     _about_sheet(wb, estate, assessment)
     with atomic_path(path) as tmp:
         skeleton = tmp.with_name(tmp.name + ".skeleton")
         try:
             wb.save(skeleton)
             # Sheet part names are assigned by openpyxl during save.
-            bodies = {
-                ws.path.lstrip("/"): (f"A1:{get_column_letter(len(table.columns))}{table.count + 1}",
-                                      _rows_xml(table, styles))
-                for table, ws, styles in sheets
-            }
+            bodies = {}
+            for table, ws, styles in sheets:
+                trailer = trailers[table.name]
+                last_row = table.count + 1 + (len(trailer) + 1 if trailer else 0)
+                last_column = max([len(table.columns), *(len(row) for row in trailer)])
+                bodies[ws.path.lstrip("/")] = (f"A1:{get_column_letter(last_column)}{last_row}",
+                                               _rows_xml(table, styles, trailer, title_style))
             _inject_rows(skeleton, tmp, bodies)
         finally:
             skeleton.unlink(missing_ok=True)

@@ -1,0 +1,111 @@
+"""The report and workbook show the sizing parameters used, the notes and the VMs that fit no node type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import openpyxl
+from click.testing import CliRunner
+
+from scanner.analysis.io import load_assessment
+from scanner.cli import main
+from scanner.inventory.io import load_estate
+from scanner.reporters.html import render_html
+
+REPO = Path(__file__).resolve().parents[2]
+KUBEV2V = REPO / "fixtures" / "kubev2v-example1.xlsx"
+SAMPLE = REPO / "fixtures" / "sample-estate.json.gz"
+
+
+def report(tmp_path: Path, source: Path, *extra: str) -> Path:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(source), "--out", str(out), "--format", "html,xlsx,json",
+                                       *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def parameter_rows(path: Path) -> dict[tuple[str, str], tuple[object, object]]:
+    """(target, parameter) -> (value, source) from the Sizing sheet's "Parameters used" block."""
+    rows = list(openpyxl.load_workbook(path)["Sizing"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "Parameters used")
+    assert rows[start + 1][:4] == ("Target", "Parameter", "Value", "Source")
+    found = {}
+    for row in rows[start + 2:]:
+        if row[0] is None:
+            break
+        found[(row[0], row[1])] = (row[2], row[3])
+    return found
+
+
+def test_workbook_shows_the_shipped_parameters_as_numbers(tmp_path: Path) -> None:
+    out = report(tmp_path, KUBEV2V)
+    params = parameter_rows(out / "report.xlsx")
+    # scanner/data/targets.toml: [sizing.avs] cpu_oversubscription = 4.0, [sizing.vmc] hyperthreading_factor = 1.25
+    assert params[("avs", "cpu_oversubscription")][0] == 4.0
+    assert params[("vmc", "hyperthreading_factor")][0] == 1.25
+    assert params[("vmc", "cpu_headroom")][0] == 0.15
+    assert params[("avs", "ftt")][0] == 1
+    assert params[("avs", "cpu_oversubscription")][1].startswith("https://learn.microsoft.com/")
+    assessment = load_assessment(out / "assessment.json")
+    for result in assessment.sizing:
+        option = result.recommended_option()
+        assert option is not None
+        assert params[(result.target, "storage_policy")][0] == option.storage_policy
+        assert params[(result.target, "basis")][0] == result.basis
+
+
+def test_policy_override_changes_what_is_shown_and_names_the_file(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[sizing]\nftt = 2\n[sizing.avs]\ncpu_oversubscription = 6.0\n", encoding="utf-8")
+    out = report(tmp_path, KUBEV2V, "--policy", str(policy))
+    params = parameter_rows(out / "report.xlsx")
+    assert params[("avs", "cpu_oversubscription")] == (6.0, f"policy file {policy}")
+    assert params[("vmc", "cpu_oversubscription")][0] == 4.0  # the override was for AVS only
+    assert params[("avs", "ftt")] == (2, f"policy file {policy}")
+    assert params[("avs", "storage_policy")][0] == "FTT2-RAID1"
+    doc = lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
+    avs_terms = doc.xpath("//dl[@class='params']")[0]
+    shown = {dt.get("title"): dt.getnext().text_content() for dt in avs_terms.xpath("./dt")}
+    assert shown["cpu_oversubscription"].startswith("6 ")
+    assert shown["ftt"].startswith("2 ")
+
+
+def test_vms_fitting_no_node_are_named_in_html_and_workbook(tmp_path: Path) -> None:
+    out = report(tmp_path, SAMPLE, "--as-of", "2025-06-30")
+    assessment = load_assessment(out / "assessment.json")
+    estate = load_estate(SAMPLE)
+    names = {vm.id: vm.name for vm in estate.all_vms()}
+    avs = next(s for s in assessment.sizing if s.target == "avs")
+    assert avs.vms_fitting_no_node_type, "the seeded estate has a VM larger than any AVS node"
+    too_large = names[avs.vms_fitting_no_node_type[0]]
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    doc = lxml.html.fromstring(html)
+    card = doc.xpath("//h2[@id='sizing']/following-sibling::div[1]/div")[0]
+    text = card.text_content()
+    assert "Parameters used" in text
+    assert "VMs that fit no node of type AV36 " in text and too_large in text
+    for note in avs.notes:
+        assert note in text
+
+    rows = list(openpyxl.load_workbook(out / "report.xlsx")["Sizing"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "VMs that fit no node of the type")
+    listed = {(row[0], row[1], row[2], row[3]) for row in rows[start + 2:] if row[0] is not None}
+    for option in avs.options:
+        for vm_id in option.vms_not_fitting:
+            assert ("avs", option.node_type, names[vm_id], vm_id) in listed
+
+
+def test_html_escapes_parameter_and_vm_text(tmp_path: Path) -> None:
+    out = report(tmp_path, SAMPLE)
+    estate = load_estate(SAMPLE)
+    assessment = load_assessment(out / "assessment.json")
+    avs = next(s for s in assessment.sizing if s.target == "avs")
+    misfit = avs.vms_fitting_no_node_type[0]
+    next(vm for vm in estate.all_vms() if vm.id == misfit).name = "<b>big</b>"
+    avs.notes.append("<script>x</script>")
+    html = render_html(estate, assessment)
+    assert "&lt;b&gt;big&lt;/b&gt;" in html and "<b>big</b>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
