@@ -463,7 +463,13 @@ def collect_one(
             raise CollectionError(f"unreadable response from {endpoint.display}: {exc}") from None
         except http.client.HTTPException as exc:
             raise CollectionError(f"HTTP error from {endpoint.display} during collection: {exc}") from None
-        except (ConnectionError, TimeoutError, OSError) as exc:
+        except TimeoutError:
+            # socket.timeout is TimeoutError: vCenter did not answer one call within --timeout.
+            raise CollectionError(
+                f"{endpoint.display} did not answer within {timeout_s:g} s per call, also after retries; "
+                "a large inventory page can take minutes: raise --timeout"
+            ) from None
+        except (ConnectionError, OSError) as exc:
             raise CollectionError(
                 f"connection to {endpoint.display} lost during collection: {exc.__class__.__name__}"
             ) from None

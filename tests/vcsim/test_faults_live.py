@@ -82,6 +82,12 @@ def test_unanswered_call_times_out_and_is_retried(sim, tmp_path):
     assert estate.vcenters[0].source_detail["retries"] == "1"
 
 
+def test_call_that_never_answers_says_to_raise_the_timeout(sim, tmp_path):
+    with FlakyProxy(sim.port, fault="stall", on=b"RetrievePropertiesEx", nth=1, times=0) as proxy:
+        with pytest.raises(CollectionError, match=r"did not answer within 1 s per call.*raise --timeout"):
+            collect_estate(proxy.url(), sim.user, sim.password, timeout_s=1.0, retry=FAST)
+
+
 def test_connection_that_keeps_failing_ends_in_one_line_and_no_file(sim, tmp_path):
     with FlakyProxy(sim.port, fault="drop", on=b"RetrievePropertiesEx", nth=1, times=0) as proxy:
         with pytest.raises(CollectionError, match="lost during collection"):
