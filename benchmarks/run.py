@@ -15,7 +15,9 @@ a. collection from a 10,000-VM govmomi simulator (1 datacenter, 20 clusters x 8 
    - a naive per-VM attribute walk (vm.name, vm.config, ... one round trip each), measured on 200
      VMs and extrapolated to 10,000;
    - ``vmscan collect --parser pyvmomi`` and ``vmscan collect`` (streaming parser, the default),
-     whole CLI processes including the snapshot write, ``--perf-days 0``.
+     whole CLI processes including the snapshot write, ``--perf-days 0``;
+   - with 30 days of performance history: the raw transfer of the same requests plus the QueryPerf
+     calls, and ``vmscan collect --perf-days 30`` (× raw is against that raw row, in the note).
 b. RVTools import: benchmarks/bench_rvtools.py (when present), its output passed through.
 c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
 
@@ -49,10 +51,11 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_raw(url: str, user: str, password: str, dump: str | None = None) -> dict[str, Any]:
+def child_raw(url: str, user: str, password: str, dump: str | None = None, perf_days: int = 0) -> dict[str, Any]:
     """vmscan's own request sequence with the response bodies read and dropped.
 
     With ``dump``, the largest response body (the VMs) is also written there for the parse rows.
+    With ``perf_days``, the QueryPerf calls of the performance history are included (drained too).
     """
     import scanner.collector.soapstream as soapstream
     from scanner.collector.collect import collect_estate
@@ -74,8 +77,9 @@ def child_raw(url: str, user: str, password: str, dump: str | None = None) -> di
         return iter(())
 
     soapstream.parse_retrieve_result = drain  # type: ignore[assignment]
+    soapstream.parse_query_perf_result = lambda chunks, catalog: drain(chunks, catalog, None)
     start = time.perf_counter()
-    collect_estate(url, user, password, perf_days=0, parser="stream")
+    collect_estate(url, user, password, perf_days=perf_days, parser="stream")
     return {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "responses": counted["responses"]}
 
 
@@ -156,7 +160,7 @@ def child_parse(kind: str, dump: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "objects": objects, "bytes": len(body)}
 
 
-CHILDREN = {"raw": child_raw, "pyvmomi": child_pyvmomi, "naive": child_naive}
+CHILDREN = {"raw": child_raw, "raw-perf": child_raw, "pyvmomi": child_pyvmomi, "naive": child_naive}
 PARSE_CHILDREN = ("parse-pyvmomi", "parse-stream")
 
 
@@ -222,6 +226,13 @@ def collect_rows() -> list[dict[str, Any]]:
             result, peak = child(kind)
             rows.append(row(f"parse only, {label}: the VM response from memory", result["seconds"], peak,
                             f"{result['bytes'] / 1e6:.0f} MB, {result['objects']} objects, no network"))
+        raw_seconds = rows[0]["seconds"]
+        for item in rows:
+            item["x_raw"] = item["seconds"] / raw_seconds
+        # Performance history (30 days of 2-hour samples per VM): its own raw floor, then vmscan.
+        perf_raw, peak = child("raw-perf")
+        rows.append(row("raw transfer of the same requests + QueryPerf, --perf-days 30", perf_raw["seconds"], peak,
+                        f"{perf_raw['bytes'] / 1e6:.0f} MB in {perf_raw['responses']} responses"))
         for parser in ("pyvmomi", "stream"):
             output = Path(workdir) / f"{parser}.json.gz"
             command = [
@@ -232,9 +243,15 @@ def collect_rows() -> list[dict[str, Any]]:
             label = "vmscan collect" + (" --parser pyvmomi" if parser == "pyvmomi" else " (stream)")
             size_mb = output.stat().st_size / 1e6
             rows.append(row(label, wall, peak, f"whole process incl. snapshot write ({size_mb:.1f} MB)"))
-        raw_seconds = rows[0]["seconds"]
-        for item in rows:
-            item["x_raw"] = item["seconds"] / raw_seconds
+            rows[-1]["x_raw"] = wall / raw_seconds
+        output = Path(workdir) / "perf.json.gz"
+        command = [
+            sys.executable, "-m", "scanner", "collect", "-s", sim.sdk_url, "-u", sim.user,
+            "--password-env", "VMSCAN_BENCH_PASSWORD", "--perf-days", "30", "-o", str(output),
+        ]  # fmt: skip
+        wall, peak, _, _ = run_measured(command, env)
+        rows.append(row("vmscan collect --perf-days 30 (stream)", wall, peak,
+                        f"{wall / perf_raw['seconds']:.1f}× its raw transfer; whole process incl. snapshot write"))
     return rows
 
 
@@ -306,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             result = child_parse(args.child, args.dump)
         elif args.child == "raw":
             result = child_raw(args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"], args.dump)
+        elif args.child == "raw-perf":
+            result = child_raw(args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"], perf_days=30)
         else:
             result = CHILDREN[args.child](args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"])
         result["peak_mib"] = _peak_mib()
