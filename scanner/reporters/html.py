@@ -286,10 +286,16 @@ def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]
     """Per sizing result: the parameters used and, per node type, the VMs that fit no node of it."""
     views = []
     for result in assessment.sizing:
+        # Node types that leave out the same VMs share one line (usually the one oversized VM
+        # for every type: five identical lines said it five times).
+        grouped: dict[tuple[str, ...], list[str]] = {}
+        for o in result.options:
+            if o.vms_not_fitting:
+                grouped.setdefault(tuple(o.vms_not_fitting), []).append(o.node_type)
         misfits = [
-            {"node_type": o.node_type, "count": len(o.vms_not_fitting),
-             "names": [name for name, _ in tables.vm_names(estate, o.vms_not_fitting[:MAX_MISFIT_NAMES_SHOWN])]}
-            for o in result.options if o.vms_not_fitting
+            {"node_type": ", ".join(types), "count": len(ids),
+             "names": [name for name, _ in tables.vm_names(estate, list(ids[:MAX_MISFIT_NAMES_SHOWN]))]}
+            for ids, types in grouped.items()
         ]
         views.append({"parameters": tables.sizing_parameters(result, assessment.policy), "misfits": misfits})
     return views
