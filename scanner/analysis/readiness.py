@@ -65,11 +65,18 @@ def method_eligibility(findings: Iterable[Finding],
                        as_condition: Callable[[Finding], bool] = lambda finding: False) -> dict[str, str]:
     """blocked > unknown (a rule that could block lacked data) > conditional > eligible.
 
+    A failing blocker that names no method blocks them all.
+
     An unknown finding for which ``as_condition`` holds makes the methods it could block conditional.
     """
     state = dict.fromkeys(METHODS, "eligible")
     rank = {"eligible": 0, "conditional": 1, "unknown": 2, "blocked": 3}
     for finding in findings:
+        if finding.status == "fail" and finding.severity == "blocker" and not finding.methods:
+            # A target-level blocker (VM larger than any node, unsupported guest OS): the VM cannot
+            # run on the target at all, so no HCX method can move it there.
+            state = dict.fromkeys(METHODS, "blocked")
+            continue
         for method, effect in finding.methods.items():
             if method not in state:
                 continue

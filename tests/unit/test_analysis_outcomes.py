@@ -51,6 +51,15 @@ def test_blocker_makes_not_ready_with_no_method():
     assert o.disposition == "remediate"
 
 
+def test_vm_larger_than_any_node_blocks_every_method():
+    # vm.memory-exceeds-node names no HCX method: the VM cannot run on the target at all.
+    o = outcome(clean_vm(memory_mib=4096 * 1024))
+    assert o.readiness == {"avs": "not_ready", "vmc": "not_ready"}
+    assert o.methods["avs"] == dict.fromkeys(("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold"), "blocked")
+    assert o.methods["vmc"] == dict.fromkeys(("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold"), "blocked")
+    assert o.recommended_method == {"avs": None, "vmc": None}
+
+
 def test_all_methods_blocked_by_warnings_is_not_ready():
     o = outcome(clean_vm(hardware_version=6))
     assert set(o.methods["avs"].values()) == {"blocked"}
