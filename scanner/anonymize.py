@@ -37,6 +37,7 @@ from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
 from scanner.reporters.cells import FORMULA_TRIGGERS
+from scanner.rules.annotation import mask_secrets
 
 MAP_FORMAT = "vmscan-anonymization-map"
 MAP_VERSION = 1
@@ -729,12 +730,12 @@ def _deanonymize_html(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
     out: list[str] = []
     total = position = 0
     for match in _JSON_ISLAND.finditer(text):
-        markup, count = reverse_text(text[position : match.start()], mapping, _html_escape)
-        island, island_count = reverse_text(match.group(2), mapping, _script_json_escape)
+        markup, count = reverse_text(text[position : match.start()], mapping, _html_escape, mask_notes=True)
+        island, island_count = reverse_text(match.group(2), mapping, _script_json_escape, mask_notes=True)
         out += [markup, match.group(1), island, match.group(3)]
         total += count + island_count
         position = match.end()
-    rest, count = reverse_text(text[position:], mapping, _html_escape)
+    rest, count = reverse_text(text[position:], mapping, _html_escape, mask_notes=True)
     out.append(rest)
     return "".join(out), total + count
 
@@ -743,8 +744,13 @@ def _json_escape(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1].replace("</", "<\\/")
 
 
-def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], str] = lambda s: s) -> tuple[str, int]:
-    """Replace every pseudonym found in ``text`` by its (escaped) original; return text and count."""
+def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], str] = lambda s: s,
+                 mask_notes: bool = False) -> tuple[str, int]:
+    """Replace every pseudonym found in ``text`` by its (escaped) original; return text and count.
+
+    ``mask_notes``: restored notes keep password-like values masked, as the reporters show them
+    (for reports; a snapshot is restored exactly).
+    """
     count = 0
 
     def substitute(match: re.Match[str]) -> str:
@@ -753,7 +759,10 @@ def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], s
         if entry is None or (match["marker"] and entry[0] not in SECRET_BEARING_KINDS):
             return match.group(0)
         count += 1
-        return escape(entry[1])
+        kind, original = entry
+        if mask_notes and kind in SECRET_BEARING_KINDS:
+            original = mask_secrets(original) or original
+        return escape(original)
 
     return PSEUDONYM_RE.sub(substitute, text), count
 
@@ -841,7 +850,7 @@ def _deanonymize_csv(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
     for row in rows:
         new_row = []
         for cell in row:
-            new_cell, count = reverse_text(cell, mapping)
+            new_cell, count = reverse_text(cell, mapping, mask_notes=True)
             total += count
             new_row.append(_guard_cell(cell, new_cell))
         writer.writerow(new_row)
@@ -875,7 +884,7 @@ def _deanonymize_xlsx(src: Path, mapping: AnonymizationMap, target: str | os.Pat
                     if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
                         parts = _XLSX_FORMULA.split(data.decode("utf-8"))
                         for index in range(0, len(parts), 2):  # even parts are outside formulas
-                            parts[index], count = reverse_text(parts[index], mapping, _xml_escape)
+                            parts[index], count = reverse_text(parts[index], mapping, _xml_escape, mask_notes=True)
                             total += count
                         data = "".join(parts).encode("utf-8")
                     out.writestr(info, data, compress_type=info.compress_type)

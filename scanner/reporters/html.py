@@ -27,6 +27,7 @@ from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
 from scanner.reporters import charts, tables
+from scanner.rules.annotation import mask_secrets
 
 TEMPLATE_PACKAGE = "report_templates"
 MAX_COLLECTION_ISSUES_SHOWN = 1000
@@ -220,7 +221,8 @@ def _vm_facts(vm: VM) -> list[list[Any]]:
         ["NICs", ", ".join(f"{n.label} ({n.adapter_type}, {n.network})" for n in vm.nics) if vm.nics else None],
         ["Snapshots", len(snapshots) if snapshots is not None else None],
         ["IP addresses", ", ".join(vm.ipv4_addresses + (vm.ipv6_addresses or [])) if vm.ipv4_addresses else None],
-        ["Annotation", vm.annotation],
+        # Reports are mailed around: a password in the notes is shown masked, as in its finding.
+        ["Annotation", mask_secrets(vm.annotation)],
     ]
     return [fact for fact in facts if fact[1] not in (None, "")]
 

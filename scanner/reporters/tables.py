@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.analysis.model import Assessment, SizingResult
 from scanner.inventory.model import VM, Estate
+from scanner.rules.annotation import mask_secrets
 
 GIB = 1024**3
 READINESS_LABELS = {
@@ -145,7 +146,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 row.append(word(method or ("none" if readiness_labels and readiness else None)))
             row += [
                 word(outcome.disposition), "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
-                ", ".join(outcome.unknown_ids), vm.annotation,
+                ", ".join(outcome.unknown_ids), mask_secrets(vm.annotation),
             ]
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
             yield row

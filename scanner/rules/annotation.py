@@ -23,6 +23,23 @@ def find_secrets(text: str) -> list[str]:
     return [f"{m.group('key')}={MASK}" for m in SECRET_PATTERN.finditer(text) if len(m.group("value")) >= 3]
 
 
+def mask_secrets(text: str | None) -> str | None:
+    """``text`` with each password-like value replaced by the mask, for display in reports.
+
+    A value already masked (e.g. inside an anonymized note's "(contains pwd=********)") is kept.
+    """
+    if not text:
+        return text
+
+    def masked(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if len(value) < 3 or value.startswith(MASK):
+            return match.group(0)
+        return match.group(0)[: match.start("value") - match.start()] + MASK
+
+    return SECRET_PATTERN.sub(masked, text)
+
+
 @rule(
     id="annotation.cleartext-secret",
     title="Password-like text in VM notes or custom attributes",

@@ -71,3 +71,21 @@ def test_report_never_imports_pyvmomi(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "report.html").exists() and (tmp_path / "o" / "csv" / "findings.csv").exists()
+
+
+def test_password_in_vm_notes_is_masked_in_every_report_file(tmp_path):
+    # The sample estate has a VM whose notes hold "password=Secr3t!"; reports are mailed around.
+    import zipfile
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,xlsx,csv,json"])
+    assert result.exit_code == 0, result.output
+    texts = []
+    for path in out.rglob("*"):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as workbook:
+                texts += [workbook.read(name).decode("utf-8") for name in workbook.namelist()]
+        elif path.is_file():
+            texts.append(path.read_text(encoding="utf-8-sig"))
+    assert not [text for text in texts if "Secr3t!" in text]
+    assert any("password=********" in text for text in texts)

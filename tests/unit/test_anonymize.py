@@ -653,3 +653,12 @@ def test_rvtools_export_of_the_anonymized_estate_leaks_nothing(tmp_path):
     leaked = sorted(o for o in sensitive_originals(original) | set(IDENTIFYING_FRAGMENTS)
                     if o in text or html.escape(o) in text)
     assert leaked == []
+
+
+def test_mask_secrets_keeps_masks_and_short_values():
+    from scanner.rules.annotation import mask_secrets
+
+    assert mask_secrets("login: password=Secr3t! ok") == "login: password=******** ok"
+    assert mask_secrets("note-1a2b3c4d (contains pwd=********)") == "note-1a2b3c4d (contains pwd=********)"
+    assert mask_secrets("pw: ab") == "pw: ab"
+    assert mask_secrets(None) is None
