@@ -420,6 +420,18 @@ class StreamResult:
     bytes_read: int = 0
 
 
+def _pull_parser(tags: tuple[str, ...]) -> etree.XMLPullParser:
+    """An end-event pull parser for ``tags`` that never resolves entities or touches the network."""
+    return etree.XMLPullParser(
+        events=("end",),
+        tag=tags,
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
 def parse_retrieve_result(
     chunks: Iterator[bytes], catalog: TypeCatalog, result: StreamResult
 ) -> Iterator[ObjectProperties]:
@@ -429,14 +441,7 @@ def parse_retrieve_result(
     Only direct children of ``returnval`` count: a data object with an ``objects`` or ``token``
     property deeper down is not mistaken for them.
     """
-    parser = etree.XMLPullParser(
-        events=("end",),
-        tag=("{*}objects", "{*}token"),
-        resolve_entities=False,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = _pull_parser(("{*}objects", "{*}token"))
     saw_response = False
     for chunk in _bounded(chunks):
         result.bytes_read += len(chunk)
@@ -686,14 +691,7 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
 
 def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> Iterator[EntityMetrics]:
     """Yield each entity's metrics of a QueryPerf response body as soon as it is complete."""
-    parser = etree.XMLPullParser(
-        events=("end",),
-        tag=("{*}returnval", "{*}QueryPerfResponse"),
-        resolve_entities=False,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = _pull_parser(("{*}returnval", "{*}QueryPerfResponse"))
     saw_response = False
     for chunk in _bounded(chunks):
         try:
