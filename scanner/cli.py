@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import sys
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -412,6 +411,13 @@ def deanonymize_command(file: str, map_path: str, output: str) -> None:
     click.echo(f"restored {count} names into {output}", err=True)
 
 
+SIZING_BASIS_ARGS = ("--sizing-basis", "sizing_basis")
+SIZING_BASIS_KWARGS: dict[str, Any] = dict(
+    type=click.Choice(["auto", "allocated", "performance"]), default=None,
+    help="Size on configured (allocated) or measured (performance) use; default: the policy's sizing.basis "
+    "(auto = performance when usage data exists).")
+
+
 def parse_as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
@@ -433,9 +439,7 @@ def parse_as_of(value: str | None) -> dt.date:
               help="Exit 1 when a finding of this severity (or worse) exists - for CI gates.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the assessment JSON here (written atomically).")
-@click.option("--sizing-basis", "sizing_basis", type=click.Choice(["auto", "allocated", "performance"]),
-              default=None, help="Size on configured (allocated) or measured (performance) use; default: the "
-              "policy's sizing.basis (auto = performance when usage data exists).")
+@click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
 def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | None, as_of: str | None,
                     fail_on: str | None, output: str | None, sizing_basis: str | None) -> None:
     """Assess migration readiness for AVS and VMware Cloud on AWS.
@@ -451,32 +455,12 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
       vmscan analyze estate.json.gz --fail-on blocker      # exit 1 if any blocker
       vmscan analyze rvtools.xlsx --sizing-basis allocated   # host counts as on-premises
     """
-    from scanner.analysis.engine import analyze
     from scanner.analysis.io import save_assessment
-    from scanner.analysis.model import Assessment, InputInfo, SizingResult
-    from scanner.analysis.sizing import assessment_sizing
     from scanner.analysis.text import format_assessment
-    from scanner.inputs import load_inputs
-    from scanner.inventory.model import Estate
-    from scanner.policy import Policy, load_policy
-    from scanner.rules import load_catalogue
+    from scanner.pipeline import assess_settings, load_and_assess
 
-    as_of_date = parse_as_of(as_of)
-    registry = load_catalogue()
-    policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
-    estate, loaded = load_inputs(list(inputs))
-    infos = [
-        InputInfo(path=item.path, kind=item.kind, vcenters=[vc.name for vc in item.estate.vcenters],
-                  vm_count=len(item.estate.all_vms()))
-        for item in loaded
-    ]
-    targets = ("avs", "vmc") if target == "all" else (target,)
-
-    def sizing(estate: Estate, assessment: Assessment, policy: Policy) -> list[SizingResult]:
-        return assessment_sizing(estate, assessment, policy, sizing_basis)
-
-    assessment = analyze(estate, targets=targets, policy=policy, as_of=as_of_date, inputs=infos,
-                         registry=registry, sizing=sizing)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
+    _estate, assessment = load_and_assess(inputs, settings)
     if output:
         save_assessment(assessment, output)
     click.echo(terminal_safe(format_assessment(assessment)))
@@ -527,60 +511,17 @@ def rules_command(fmt: str) -> None:
     click.echo(render(registry), nl=False)
 
 
-@dataclass(frozen=True)
-class AssessSettings:
-    """The checked analysis options of `report`, `scan` and `demo` (read before any long step)."""
-
-    targets: tuple[str, ...]
-    registry: Any
-    policy: Any
-    as_of: dt.date | None
-
-
-def assess_settings(target: str, policy_path: str | None, as_of: str | None) -> AssessSettings:
-    """Parse --as-of and load --policy now, so a mistake fails before a collection or a long import."""
-    from scanner.policy import load_policy
-    from scanner.rules import load_catalogue
-
-    as_of_date = parse_as_of(as_of)
-    registry = load_catalogue()
-    policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
-    targets = ("avs", "vmc") if target == "all" else (target,)
-    return AssessSettings(targets=targets, registry=registry, policy=policy, as_of=as_of_date)
-
-
-def assess_estate(estate: Any, infos: list[Any], settings: AssessSettings) -> Any:
-    """Analyze (with sizing) for `report`, `scan` and `demo`."""
-    from scanner.analysis.engine import analyze
-    from scanner.analysis.sizing import assessment_sizing
-
-    return analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of, inputs=infos,
-                   registry=settings.registry, sizing=assessment_sizing)
-
-
-def input_infos(loaded: list[Any]) -> list[Any]:
-    from scanner.analysis.model import InputInfo
-
-    return [
-        InputInfo(path=item.path, kind=item.kind, vcenters=[vc.name for vc in item.estate.vcenters],
-                  vm_count=len(item.estate.all_vms()))
-        for item in loaded
-    ]
-
-
 def write_and_list(estate: Any, assessment: Any, out: str, formats: str, force: bool) -> None:
-    from scanner.reporters.output import parse_formats, prepare_output_dir, stale_reports, write_reports
+    from scanner.pipeline import write_report_set
 
-    chosen = parse_formats(formats)
-    directory = prepare_output_dir(out, force)
-    written = write_reports(estate, assessment, directory, chosen)
-    for path in written:
+    result = write_report_set(estate, assessment, out, formats, force)
+    for path in result.written:
         click.echo(str(path))
-    stale = stale_reports(directory, written)
-    if stale:
-        shown = ", ".join(str(p.relative_to(directory)) for p in stale[:4]) + (" ..." if len(stale) > 4 else "")
-        click.echo(f"vmscan: note: {shown} in {directory} {'is' if len(stale) == 1 else 'are'} from an earlier run, "
-                   "not this one (delete or use a new --out folder)", err=True)
+    if result.stale:
+        stale = result.stale
+        shown = ", ".join(str(p.relative_to(result.directory)) for p in stale[:4]) + (" ..." if len(stale) > 4 else "")
+        click.echo(f"vmscan: note: {shown} in {result.directory} {'is' if len(stale) == 1 else 'are'} from an earlier "
+                   "run, not this one (delete or use a new --out folder)", err=True)
 
 
 report_options = [
@@ -594,6 +535,7 @@ report_options = [
                  help="TOML policy overriding thresholds, severities, disabled rules and retain lists."),
     click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
                  help="Date for end-of-support and age checks (default: today)."),
+    click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS),
     click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder."),
 ]
 
@@ -602,7 +544,7 @@ report_options = [
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @with_options(report_options)
 def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str, policy_path: str | None,
-                   as_of: str | None, force: bool) -> None:
+                   as_of: str | None, sizing_basis: str | None, force: bool) -> None:
     """Analyze inputs and write reports: HTML, Excel, CSV, assessment JSON.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -615,24 +557,24 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str,
       vmscan report vc1.json.gz rvtools-vc2.xlsx --out reports/ --format html,xlsx,csv,json
       vmscan report estate.json.gz --out reports/ --target avs --policy policy.toml --force
     """
-    from scanner.inputs import load_inputs
+    from scanner.pipeline import assess_settings, load_and_assess
     from scanner.reporters.output import check_output_dir, parse_formats
 
     # A typo in --format, --policy or --as-of, or an occupied --out folder, fails before the
     # (possibly long) import and analysis (and bad input leaves no folder behind).
     parse_formats(formats)
-    settings = assess_settings(target, policy_path, as_of)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
     check_output_dir(out, force)
-    estate, loaded = load_inputs(list(inputs))
-    assessment = assess_estate(estate, input_infos(loaded), settings)
+    estate, assessment = load_and_assess(inputs, settings)
     write_and_list(estate, assessment, out, formats, force)
 
 
 @main.command("demo")
 @click.option("--out", "out", default="vmscan-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo reports.")
+@click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
 @click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder.")
-def demo_command(out: str, force: bool) -> None:
+def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
     """Assess the bundled sample estate and write report.html and report.xlsx.
 
     The sample is a snapshot of govmomi's vCenter simulator (120 VMs) shipped with vmscan, so
@@ -645,15 +587,14 @@ def demo_command(out: str, force: bool) -> None:
     """
     from importlib import resources
 
-    from scanner.analysis.model import InputInfo
     from scanner.inventory.io import load_estate
+    from scanner.pipeline import assess, assess_settings, input_info
 
     fixture = resources.files("fixtures").joinpath("sample-estate.json.gz")
     with resources.as_file(fixture) as path:
         estate = load_estate(path)
-    info = InputInfo(path="sample-estate.json.gz (bundled with vmscan)", kind="snapshot",
-                     vcenters=[vc.name for vc in estate.vcenters], vm_count=len(estate.all_vms()))
-    assessment = assess_estate(estate, [info], assess_settings("all", None, None))
+    info = input_info("sample-estate.json.gz (bundled with vmscan)", "snapshot", estate)
+    assessment = assess(estate, [info], assess_settings("all", None, parse_as_of(None), sizing_basis))
     write_and_list(estate, assessment, out, "html,xlsx", force)
 
 
@@ -663,7 +604,7 @@ def demo_command(out: str, force: bool) -> None:
 def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str | None, password_env: str | None,
                  insecure: bool, ca_file: str | None, page_size: int | None, perf_days: int, timeout_s: float | None,
                  parser: str, out: str, formats: str, target: str, policy_path: str | None, as_of: str | None,
-                 force: bool) -> None:
+                 sizing_basis: str | None, force: bool) -> None:
     """Collect one or more vCenters, analyze them and write the reports, in one go.
 
     Same connection options as `vmscan collect` (--server repeatable, --servers-file), same
@@ -677,23 +618,21 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
       vmscan scan --servers-file vcenters.txt -u ro@vsphere.local --out reports/
       VC_PASS=... vmscan scan -s vc.example.com -u ro@vsphere.local --password-env VC_PASS --out r/ --format html,json
     """
-    from scanner.analysis.model import InputInfo
     from scanner.inventory.io import save_estate
+    from scanner.pipeline import assess, assess_settings, input_info
     from scanner.reporters.output import parse_formats, prepare_output_dir
 
     parse_formats(formats)
     servers_to_scan = server_list(servers, servers_file)
     # Checked before connecting, so a long collection does not end in a refusal to write or in a
     # policy typo (which would also leave estate.json.gz behind in --out).
-    settings = assess_settings(target, policy_path, as_of)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
     directory = prepare_output_dir(out, force)
     estate = collect_live(servers_to_scan, user, password_env, insecure, ca_file, page_size, perf_days, parser,
                           timeout_s=timeout_s)
     snapshot = directory / "estate.json.gz"
     save_estate(estate, snapshot)
-    info = InputInfo(path=str(snapshot), kind="snapshot", vcenters=[vc.name for vc in estate.vcenters],
-                     vm_count=len(estate.all_vms()))
-    assessment = assess_estate(estate, [info], settings)
+    assessment = assess(estate, [input_info(snapshot.name, "snapshot", estate)], settings)
     click.echo(str(snapshot))
     write_and_list(estate, assessment, out, formats, True)
 
