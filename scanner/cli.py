@@ -637,6 +637,62 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     write_and_list(estate, assessment, out, formats, True)
 
 
+@main.command("diff")
+@click.argument("inputs", nargs=-1, required=True, metavar="OLD NEW [MORE...]")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder for diff.html, diff.xlsx and diff.json (default: terminal summary only).")
+@click.option("--format", "formats", default="html,xlsx,json", show_default=True,
+              help="Comma-separated: html, xlsx, json (with --out).")
+@click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
+              help="Cloud target(s) to assess each scan for.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+              help="TOML policy applied to every scan alike.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Assessment date for every scan (default: today), so scans differ only by their data.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["new-blocker"]), default=None,
+              help="Exit 1 when the newest scan has a blocker the one before did not (CI gate).")
+@click.option("--force", is_flag=True, help="Overwrite diff files in an existing, non-empty --out folder.")
+def diff_command(inputs: tuple[str, ...], out: str | None, formats: str, target: str, policy_path: str | None,
+                 as_of: str | None, fail_on: str | None, force: bool) -> None:
+    """What changed between scans: VMs added, removed and changed, findings cleared and new.
+
+    Each INPUT is one scan: a vmscan snapshot, an RVTools .xlsx or CSV folder, or an assessment
+    JSON (`vmscan analyze -o`). Scans are compared in the order given (oldest first); three or more
+    show the readiness trend. Every scan is assessed with the same --target, --policy and --as-of.
+
+    \b
+    Examples:
+      vmscan diff rvtools-2026-10.xlsx rvtools-2026-11.xlsx
+      vmscan diff week1.json.gz week2.json.gz week3.json.gz --out diff/
+      vmscan diff before.json after.json --fail-on new-blocker      # CI: exit 1 on a new blocker
+    """
+    from scanner.diff.compare import diff_scans
+    from scanner.diff.reports import parse_diff_formats, write_diff_reports
+    from scanner.diff.scans import load_scan
+    from scanner.diff.text import format_diff
+    from scanner.errors import InputError
+    from scanner.pipeline import assess_settings
+    from scanner.reporters.output import check_output_dir, prepare_output_dir
+
+    if len(inputs) < 2:
+        raise InputError("vmscan diff needs at least two scans (OLD NEW)")
+    chosen = parse_diff_formats(formats)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of))
+    if out is not None:
+        check_output_dir(out, force)
+    result = diff_scans([load_scan(path, settings) for path in inputs])
+    click.echo(terminal_safe(format_diff(result)), nl=False)
+    if out is not None:
+        for path in write_diff_reports(result, prepare_output_dir(out, force), chosen):
+            click.echo(str(path))
+    if fail_on == "new-blocker" and result.pairs and result.pairs[-1].new_blockers:
+        found = result.pairs[-1].new_blockers
+        shown = ", ".join(terminal_safe(f"{vm} ({rule})") for vm, rule in found[:8])
+        click.echo(f"vmscan: --fail-on new-blocker: {len(found)} new blocker(s): {shown}"
+                   f"{' …' if len(found) > 8 else ''}", err=True)
+        sys.exit(1)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m scanner`
     main(prog_name="vmscan")
     sys.exit(0)

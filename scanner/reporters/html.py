@@ -362,3 +362,16 @@ def write_html(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
                 handle.write("".join(batch))
                 batch.clear()
         handle.write("".join(batch))
+
+
+# Shared with other self-contained pages (scanner/diff): same escaping, filters and CSP hashing.
+def template_environment() -> jinja2.Environment:
+    return _environment()
+
+
+def template_text(name: str) -> str:
+    return _read_resource(name)
+
+
+def csp_hash(text: str) -> str:
+    return _csp_hash(text)
