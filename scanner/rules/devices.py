@@ -8,56 +8,105 @@ from scanner.inventory.model import PortDevice, RemovableDrive
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
 
-MEDIA_BACKINGS = ("iso", "image", "host_device", "remote")
+# The drive of the machine running the remote console ("Client Device"; RVTools "Remote device",
+# "Remote ATAPI"): it only matters while a console session has it connected.
+CLIENT_BACKINGS = ("client", "remote")
+# Media that live on the source site: an ISO/image file on a datastore, or the host's own drive.
+SITE_BACKINGS = ("iso", "image", "host_device")
+BACKING_WORDS = {"iso": "datastore ISO", "image": "floppy image", "host_device": "host device",
+                 "client": "client device", "remote": "client device"}
 LIVE_BLOCKED = {"hcx_vmotion": "blocks", "hcx_rav": "blocks", "hcx_bulk": "conditions", "hcx_cold": "conditions"}
+# vSphere refuses to vMotion a VM with a connected client-backed device (RemoteDeviceNotSupported);
+# Bulk and cold migration power the VM off, which drops the console connection.
+CLIENT_CONNECTED = {"hcx_vmotion": "blocks", "hcx_rav": "blocks"}
+# Not connected now but set to connect at power-on: nothing stops the move, but the ISO or host
+# drive does not exist on the target, so it has to be cleared before the VM powers on there.
+AT_POWER_ON = {"hcx_vmotion": "conditions", "hcx_rav": "conditions", "hcx_bulk": "conditions",
+               "hcx_cold": "conditions"}
 
 
 def drive_label(drive: RemovableDrive | PortDevice) -> str:
     return drive.label or f"device key {drive.key}"
 
 
-def check_drives(drives: list[RemovableDrive] | None, kind: str) -> Iterator[RuleResult]:
+def seen_backing(drive: RemovableDrive) -> str:
+    """What the drive is backed by, as the source showed it: 'datastore ISO [ds1] iso/win.iso'."""
+    words = BACKING_WORDS.get(drive.backing or "", drive.backing or "unknown backing")
+    return f"{words} {drive.backing_path}" if drive.backing_path else words
+
+
+def drive_result(drive: RemovableDrive, kind: str) -> RuleResult | None:
+    """The finding for one drive, None when it blocks nothing."""
+    label = drive_label(drive)
+    evidence = {"device": label, "backing": drive.backing, "path": drive.backing_path,
+                "connected": drive.connected, "start_connected": drive.start_connected}
+    if drive.backing is None:
+        return unknown(f"{label}: backing not known", missing=f"{kind}.backing", **evidence)
+    if drive.backing in CLIENT_BACKINGS:
+        # A client device connects only while a console holds it: "Starts Connected" is moot.
+        if drive.connected is None:
+            return unknown(f"{label}: {seen_backing(drive)}, connection state not known",
+                           missing=f"{kind}.backing", **evidence)
+        if drive.connected:
+            return fail(f"{label}: {seen_backing(drive)}, connected now", methods=CLIENT_CONNECTED, **evidence)
+        return None
+    if drive.backing not in SITE_BACKINGS:
+        return None
+    if drive.connected:
+        starts = ", starts connected" if drive.start_connected else ""
+        return fail(f"{label}: {seen_backing(drive)}, connected now{starts}", methods=LIVE_BLOCKED, **evidence)
+    if drive.start_connected:
+        now = "not connected now" if drive.connected is False else "connection now not known"
+        methods = AT_POWER_ON if drive.connected is False else LIVE_BLOCKED
+        return fail(f"{label}: {seen_backing(drive)}, {now}, starts connected (connects at power-on)",
+                    methods=methods, **evidence)
+    if drive.connected is None or drive.start_connected is None:
+        return unknown(f"{label}: {seen_backing(drive)}, connection state not known",
+                       missing=f"{kind}.backing", **evidence)
+    return None
+
+
+def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) -> Iterator[RuleResult]:
     if drives is None:
-        yield unknown(f"the input carries no {kind} details", missing=f"{kind}s")
+        yield unknown(f"the input carries no {kind} details", missing=family)
         return
     for drive in drives:
-        if drive.backing is None or (drive.connected is None and drive.start_connected is None):
-            if drive.backing in (None, *MEDIA_BACKINGS):
-                yield unknown(f"backing or connection state of {drive_label(drive)} not known",
-                              device=drive_label(drive), backing=drive.backing)
-            continue
-        if drive.backing in MEDIA_BACKINGS and (drive.connected or drive.start_connected):
-            yield fail(f"{drive_label(drive)} is connected to {drive.backing} {drive.backing_path or ''}".strip(),
-                       device=drive_label(drive), backing=drive.backing, path=drive.backing_path,
-                       connected=drive.connected, start_connected=drive.start_connected)
+        result = drive_result(drive, kind)
+        if result is not None:
+            yield result
 
 
 @rule(
     id="device.cdrom-connected",
-    title="CD/DVD drive connected to an ISO or host device",
+    title="CD/DVD drive connected to an ISO, host or client device, or set to connect at power-on",
     severity="warning",
     methods=LIVE_BLOCKED,
-    remediation="Disconnect the CD/DVD drive (set it to Client Device, clear 'Connect at power on') before "
-                "migrating, or let HCX 'Force Unmount ISO Images' for Bulk migrations.",
-    rationale="HCX vMotion does not support VMs with attached ISOs or host media; Bulk can unmount them at "
-              "switchover. The ISO's datastore does not exist on the target.",
-    references=(refs.HCX_VMOTION, refs.HCX_OPTIONS),
+    remediation="Disconnect the CD/DVD drive and clear 'Connect at power on' (or set it to Client Device) "
+                "before migrating; for Bulk migrations HCX can 'Force Unmount ISO Images'.",
+    rationale="HCX vMotion does not migrate VMs with attached virtual media or ISOs, and vSphere refuses to "
+              "vMotion a VM whose connected drive is backed by the source host's device or by a client "
+              "computer; a client device that is not connected blocks nothing. A datastore ISO or host drive "
+              "set to connect at power-on does not exist on the target and must be cleared first.",
+    references=(refs.HCX_VMOTION, refs.HCX_OPTIONS_ISO, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
 )
 def cdrom_connected(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_drives(ctx.vm.cdroms, "cdrom")
+    yield from check_drives(ctx.vm.cdroms, "cdrom", "cdroms")
 
 
 @rule(
     id="device.floppy-connected",
-    title="Floppy drive connected to an image or host device",
+    title="Floppy drive connected to an image, host or client device, or set to connect at power-on",
     severity="warning",
     methods=LIVE_BLOCKED,
-    remediation="Disconnect or remove the floppy drive before migrating.",
-    rationale="Attached virtual media (floppy images) are not supported by HCX vMotion and cold migration.",
-    references=(refs.HCX_VMOTION,),
+    remediation="Disconnect the floppy drive and clear 'Connect at power on', or remove the drive, before "
+                "migrating.",
+    rationale="HCX vMotion does not migrate VMs with attached virtual media, and vSphere refuses to vMotion a "
+              "VM whose connected drive is backed by the source host's device or by a client computer; a "
+              "client device that is not connected blocks nothing.",
+    references=(refs.HCX_VMOTION, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
 )
 def floppy_connected(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_drives(ctx.vm.floppies, "floppy")
+    yield from check_drives(ctx.vm.floppies, "floppy", "floppies")
 
 
 @rule(

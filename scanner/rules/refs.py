@@ -3,6 +3,8 @@
 HCX_VMOTION = "https://docs.vmware.com/en/VMware-HCX/services/user-guide/GUID-517866F6-AF06-4EFC-8FAE-DA067418D584.html"
 HCX_BULK = "https://docs.vmware.com/en/VMware-HCX/4.7/hcx-user-guide/GUID-20EA2946-57CD-4A87-AE25-866E5336AEA9.html"
 HCX_OPTIONS = "https://docs.vmware.com/en/VMware-HCX/4.10/hcx-user-guide/GUID-98A0F0D6-C59E-4710-BE81-E71426689A4D.html"
+# The 4.7 edition of the same page still lists the Bulk switchover option "Force Unmount ISO Images".
+HCX_OPTIONS_ISO = "https://docs.vmware.com/en/VMware-HCX/4.7/hcx-user-guide/GUID-98A0F0D6-C59E-4710-BE81-E71426689A4D.html"
 HCX_HARDWARE = "https://hcx.design/2021/10/12/vm-migration-series-hcx-vm-hardware/"
 AVS_MIGRATE = "https://learn.microsoft.com/azure/azure-vmware/architecture-migrate"
 AVS_INTRO = "https://learn.microsoft.com/azure/azure-vmware/introduction"
@@ -16,3 +18,9 @@ KB_MULTI_WRITER = "https://knowledge.broadcom.com/external/article?legacyId=1034
 VMWARE_GUEST_OS_COMPAT = "https://www.vmware.com/resources/compatibility/search.php?deviceCategory=software"
 CAF_RATIONALIZATION = "https://learn.microsoft.com/azure/cloud-adoption-framework/digital-estate/5-rs-of-rationalization"
 HCX_INTEROP = "https://interopmatrix.broadcom.com/Interoperability"
+# vSphere API faults raised by migration validation: a connected client-backed device fails a
+# powered-on migration; a connected host-local backing (physical CD-ROM) is an error.
+VSPHERE_REMOTE_DEVICE = ("https://developer.broadcom.com/xapis/vsphere-web-services-api/7.0u3/"
+                         "vim.fault.RemoteDeviceNotSupported.html")
+VSPHERE_HOST_DEVICE = ("https://developer.broadcom.com/xapis/vsphere-web-services-api/7.0u3/"
+                       "vim.fault.CannotAccessVmDevice.html")

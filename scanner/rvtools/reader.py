@@ -125,8 +125,10 @@ def nic_adapter_type(description: str | None) -> str | None:
 def cd_backing(device_type: str | None) -> str | None:
     if not device_type:
         return None
-    lowered = device_type.casefold()
-    if "iso" in lowered:
+    # Real vCD values: "ISO [datastore] path/file.iso", "ISO [] /vmfs/volumes/...", "Remote device" and
+    # "Remote ATAPI" (client devices), "ATAPI" (the host's drive).
+    lowered = device_type.strip().casefold()
+    if lowered.startswith("iso") or ".iso" in lowered:
         return "iso"
     if "client" in lowered:
         return "client"
@@ -135,6 +137,18 @@ def cd_backing(device_type: str | None) -> str | None:
     if "host" in lowered or "physical" in lowered or "passthrough" in lowered or "atapi" in lowered:
         return "host_device"
     return None
+
+
+def drive_path(device_type: str | None) -> str | None:
+    """vCD/vFloppy "Device Type" -> the path shown as evidence: "ISO [ds] iso/x.iso" -> "[ds] iso/x.iso".
+
+    Other types ("Remote device", "Remote ATAPI", "ATAPI") are kept as written: they name the kind of
+    device, which is what a consultant checks in vCenter.
+    """
+    if not device_type:
+        return None
+    match = re.match(r"\s*(?:iso|image)\s+(\[.*)$", device_type, flags=re.IGNORECASE | re.DOTALL)
+    return match.group(1).strip() if match else device_type
 
 
 def _floppy_backing(device_type: str | None) -> str | None:
@@ -629,7 +643,7 @@ class _Builder:
                 vm.cdroms.append(RemovableDrive(
                     label=self.text(view, row, n, "device_node"),
                     backing=cd_backing(device_type),
-                    backing_path=device_type,
+                    backing_path=drive_path(device_type),
                     connected=self.get(view, row, n, "connected", val.boolean),
                     start_connected=self.get(view, row, n, "starts_connected", val.boolean),
                 ))
@@ -639,7 +653,7 @@ class _Builder:
                 vm.floppies.append(RemovableDrive(
                     label=self.text(view, row, n, "device_node"),
                     backing=_floppy_backing(device_type),
-                    backing_path=device_type,
+                    backing_path=drive_path(device_type),
                     connected=self.get(view, row, n, "connected", val.boolean),
                     start_connected=self.get(view, row, n, "starts_connected", val.boolean),
                 ))

@@ -52,8 +52,9 @@ RULE_CONDITIONS: dict[str, tuple[str, ...]] = {
     "vm.ipv6": ("ipv6_only",),
     "vm.tools-not-running": ("tools_not_running",),
     "net.standard-vswitch": ("standard_portgroup",),
-    # A disconnected ISO and a connected client device must NOT trigger.
-    "device.cdrom-connected": ("cdrom_iso_connected", "cdrom_host_device"),
+    # A disconnected ISO must NOT trigger; a client device connected now blocks a live migration
+    # (vSphere: RemoteDeviceNotSupported), unlike the disconnected client device of every other VM.
+    "device.cdrom-connected": ("cdrom_iso_connected", "cdrom_host_device", "cdrom_client_device"),
 }
 
 
