@@ -637,6 +637,65 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     write_and_list(estate, assessment, out, formats, True)
 
 
+@main.command("plan")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder for plan.html, plan.xlsx, plan.json, move-groups.csv and waves/wave-NN.csv.")
+@click.option("--target", "target", type=click.Choice(["avs", "vmc"]), default="avs", show_default=True,
+              help="Cloud target the waves move to (HCX methods are chosen per target).")
+@click.option("--bandwidth", "bandwidth", default="1Gbps", show_default=True,
+              help="Link available to HCX, e.g. 500Mbps, 1Gbps, 10Gbps.")
+@click.option("--group-by", "group_by", default=None,
+              help="folder | vapp | resource_pool | cluster | network | attribute:<key> | name:<regex>, "
+              "or several comma-separated, first with an answer wins (default: policy [waves], folder,network).")
+@click.option("--groups", "groups_file", type=click.Path(dir_okay=False), default=None,
+              help="CSV with columns VM, Group (e.g. an edited move-groups.csv); VMs not in it use --group-by.")
+@click.option("--max-vms-per-wave", type=int, default=None, help="Default: policy [waves] (50).")
+@click.option("--max-tib-per-wave", type=float, default=None, help="Default: policy [waves] (20 TiB).")
+@click.option("--waves-per-week", type=int, default=None, help="Default: policy [waves] (2).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+              help="TOML policy: thresholds, retain lists and [waves] defaults.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Date for end-of-support and age checks (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite plan files in an existing, non-empty --out folder.")
+def plan_command(inputs: tuple[str, ...], out: str, target: str, bandwidth: str, group_by: str | None,
+                 groups_file: str | None, max_vms_per_wave: int | None, max_tib_per_wave: float | None,
+                 waves_per_week: int | None, policy_path: str | None, as_of: str | None, force: bool) -> None:
+    """Plan migration waves: move groups, waves under your limits, HCX methods, durations, network tasks.
+
+    VMs are grouped by an application hint (folder by default), groups packed into waves (never split
+    unless larger than a wave), powered-on VMs first and powered-off VMs in cold waves after them.
+    Blocked VMs, retire and retain candidates stay out with their reasons. Edit move-groups.csv and
+    pass it back with --groups to change the grouping.
+
+    \b
+    Examples:
+      vmscan plan rvtools.xlsx --out plan/ --bandwidth 1Gbps
+      vmscan plan estate.json.gz --out plan/ --group-by attribute:Application --max-vms-per-wave 30
+      vmscan plan estate.json.gz --out plan/ --groups plan/move-groups.csv --force
+    """
+    from scanner.pipeline import assess_settings, load_and_assess
+    from scanner.reporters.output import check_output_dir, prepare_output_dir
+    from scanner.waves.groups import read_group_file
+    from scanner.waves.plan import build_plan, parse_bandwidth, plan_settings
+    from scanner.waves.reports import write_plan
+    from scanner.waves.text import format_plan
+
+    mbps = parse_bandwidth(bandwidth)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of))
+    group_file = read_group_file(groups_file) if groups_file else None
+    wave_settings = plan_settings(settings.policy.data, target, mbps,
+                                  {"group_by": group_by, "max_vms_per_wave": max_vms_per_wave,
+                                   "max_tib_per_wave": max_tib_per_wave, "waves_per_week": waves_per_week},
+                                  group_file)
+    check_output_dir(out, force)
+    estate, assessment = load_and_assess(inputs, settings)
+    plan = build_plan(estate, assessment, wave_settings)
+    click.echo(terminal_safe(format_plan(plan)), nl=False)
+    for path in write_plan(plan, prepare_output_dir(out, force)):
+        click.echo(str(path))
+
+
 @main.command("diff")
 @click.argument("inputs", nargs=-1, required=True, metavar="OLD NEW [MORE...]")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,

@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from scanner import __version__
 from scanner.diff.model import DiffResult, PairDiff
-from scanner.fsutil import atomic_path, atomic_write
+from scanner.fsutil import atomic_write
 from scanner.reporters import charts
-from scanner.reporters.cells import safe_value
+from scanner.reporters.sheets import Sheet, write_table_workbook
 from scanner.serde import to_plain
 
 FILE_NAMES = {"html": "diff.html", "xlsx": "diff.xlsx", "json": "diff.json"}
@@ -29,8 +26,6 @@ DIFF_FORMATS = tuple(FILE_NAMES)
 READINESS_ORDER = ("ready", "ready_with_conditions", "not_ready", "unknown")
 READINESS_LABELS = {"ready": "Ready", "ready_with_conditions": "Ready with conditions", "not_ready": "Not ready",
                     "unknown": "Unknown"}
-HEADER_FILL = PatternFill("solid", start_color="0B2545", end_color="0B2545")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 def diff_json(result: DiffResult) -> str:
@@ -48,7 +43,7 @@ def write_diff_json(result: DiffResult, path: Path) -> None:
 
 # ---- workbook -----------------------------------------------------------------------------------
 
-def sheet_rows(result: DiffResult) -> dict[str, tuple[list[str], Iterator[list[Any]]]]:
+def sheet_rows(result: DiffResult) -> dict[str, Sheet]:
     """Sheet name -> (header, rows); one sheet per change kind, each row naming its pair of scans."""
 
     def pairs() -> Iterator[tuple[str, PairDiff]]:
@@ -123,29 +118,7 @@ def sheet_rows(result: DiffResult) -> dict[str, tuple[list[str], Iterator[list[A
 
 
 def write_diff_xlsx(result: DiffResult, path: Path) -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name, (header, rows) in sheet_rows(result).items():
-        sheet = workbook.create_sheet(name)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        widths = [len(h) + 2 for h in header]
-        for row in rows:
-            sheet.append([safe_value(value) for value in row])
-            widths = [min(60, max(w, len(str(v)) + 2 if v is not None else 0))
-                      for w, v in zip(widths, row, strict=False)]
-        for index, width in enumerate(widths, 1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(sheet.max_row, 1)}"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_title_rows = "1:1"
-    workbook.properties.creator = f"vmscan {__version__}"
-    with atomic_path(path) as tmp:
-        workbook.save(tmp)
+    write_table_workbook(sheet_rows(result), path)
 
 
 # ---- HTML ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,15 @@ def file_name(table: tables.Table) -> str:
 
 
 def write_table_csv(table: tables.Table, path: str | os.PathLike[str]) -> None:
+    write_rows_csv([c.header for c in table.columns], table.rows(), path)
+
+
+def write_rows_csv(header: list[str], rows: Iterable[list[Any]], path: str | os.PathLike[str]) -> None:
+    """One CSV file (atomically), every text value through the formula-injection guard."""
     with atomic_write(path, encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([safe_text(c.header) for c in table.columns])
-        for row in table.rows():
+        writer.writerow([safe_text(h) for h in header])
+        for row in rows:
             writer.writerow([_csv_value(v) for v in row])
 
 
