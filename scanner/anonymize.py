@@ -36,6 +36,7 @@ from scanner.errors import InputError
 from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
+from scanner.limits import MAP_BYTES, read_bounded_text
 from scanner.reporters.cells import FORMULA_TRIGGERS
 from scanner.rules.annotation import mask_secrets
 
@@ -282,7 +283,9 @@ class AnonymizationMap:
     def load(cls, path: str | os.PathLike[str]) -> AnonymizationMap:
         p = Path(path)
         try:
-            data = json.loads(p.read_text(encoding="utf-8"))
+            data = json.loads(read_bounded_text(p, MAP_BYTES, "anonymization map"))
+        except RecursionError:
+            raise InputError(f"{p}: not an anonymization map (JSON nested too deeply)") from None
         except FileNotFoundError:
             raise InputError(f"{p}: no such map file") from None
         except IsADirectoryError:

@@ -33,6 +33,14 @@ class VmscanGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except MemoryError:
+            # Only an input can be this big: say which limits keep it bounded (docs/hardening.md).
+            click.echo("vmscan: error: out of memory reading or processing the input; it is larger than this "
+                       "machine can hold (see the size limits in docs/hardening.md); no output written", err=True)
+            ctx.exit(2)
+        except RecursionError:
+            click.echo("vmscan: error: an input is nested too deeply to read; no output written", err=True)
+            ctx.exit(2)
         except Exception as exc:
             if os.environ.get("VMSCAN_DEBUG"):
                 raise

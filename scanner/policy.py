@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import re
 import tomllib
 from collections.abc import Callable, Collection
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.limits import POLICY_BYTES, read_bounded_text
 
 SEVERITIES = ("blocker", "warning", "info")
 RULE_OVERRIDE_KEYS = {"enabled": bool, "severity": str}
@@ -112,7 +114,7 @@ def load_policy(path: str | None, known_rule_ids: Collection[str] | None = None)
     p = Path(path)
     label = p.name
     try:
-        user = tomllib.loads(p.read_text(encoding="utf-8"))
+        user = tomllib.loads(read_bounded_text(p, POLICY_BYTES, "policy file"))
     except FileNotFoundError:
         raise InputError(f"{path}: policy file not found") from None
     except IsADirectoryError:
@@ -121,7 +123,20 @@ def load_policy(path: str | None, known_rule_ids: Collection[str] | None = None)
         raise InputError(f"{path}: cannot read policy file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{label}: not valid TOML ({exc})") from None
+    refuse_non_finite(user, label, "")
     return build_policy(defaults, user, label, known_rule_ids, source=str(path))
+
+
+def refuse_non_finite(value: Any, label: str, key_path: str) -> None:
+    """TOML spells nan and inf; no policy setting means either (NaN fails every comparison)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{label}: '{key_path}' is {value}; expected a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_non_finite(item, label, f"{key_path}.{key}" if key_path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_non_finite(item, label, f"{key_path}[{index}]")
 
 
 def build_policy(defaults: dict[str, Any], user: dict[str, Any], label: str,

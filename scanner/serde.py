@@ -8,6 +8,7 @@ loudly instead of loading half-empty.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from typing import Any, TypeVar, Union
@@ -20,6 +21,8 @@ class SchemaMismatch(ValueError):
 
 
 _SCALARS = (str, int, float, bool, type(None))
+# vSphere integers are xsd:long; anything wider is no inventory value (and overflows float math).
+LONG_LIMIT = 2**63 - 1
 # Field names per dataclass: dataclasses.fields() per object dominated large (100k-VM) dumps.
 _field_names: dict[type, tuple[str, ...]] = {}
 
@@ -120,10 +123,15 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SchemaMismatch(f"{path}: expected a number")
+        if (isinstance(value, int) and not -LONG_LIMIT <= value <= LONG_LIMIT) or \
+                (isinstance(value, float) and not math.isfinite(value)):
+            raise SchemaMismatch(f"{path}: number out of range")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SchemaMismatch(f"{path}: expected an integer")
+        if not -LONG_LIMIT <= value <= LONG_LIMIT:
+            raise SchemaMismatch(f"{path}: integer out of range (vSphere values are 64-bit)")
         return value
     if tp is bool:
         if not isinstance(value, bool):

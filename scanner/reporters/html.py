@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -277,7 +278,13 @@ def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
 
 
 # Stands in for the data island while the template renders; the JSON is streamed in its place.
-DATA_PLACEHOLDER = "\x00vmscan-data-island\x00"
+# A fresh random suffix per render: a fixed marker is reachable from input data (xlsx "_x0000_"
+# spells NUL), and a name holding it split the page at the wrong place.
+DATA_PLACEHOLDER_PREFIX = "\x00vmscan-data-island-"
+
+
+def data_placeholder() -> str:
+    return f"{DATA_PLACEHOLDER_PREFIX}{secrets.token_hex(16)}\x00"
 
 
 # VM names listed per node type under a sizing card; more are counted (the Sizing sheet lists all).
@@ -317,6 +324,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
     css = _read_resource("report.css")
     script = _read_resource("report.js")
     issues = estate.collection_issues
+    placeholder = data_placeholder()
     context = {
         "estate": estate,
         "assessment": assessment,
@@ -334,7 +342,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "policy": tables.policy_description(assessment.policy),
         "css": Markup(css),  # noqa: S704 - our own stylesheet shipped in the package
         "script": Markup(script),  # noqa: S704 - our own script shipped in the package
-        "data_json": Markup(DATA_PLACEHOLDER),  # noqa: S704 - a fixed marker, replaced below
+        "data_json": Markup(placeholder),  # noqa: S704 - a fixed marker, replaced below
         "csp": (
             f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; "
             "img-src data:; base-uri 'none'; form-action 'none'"
@@ -342,7 +350,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "donut_radius": charts.DONUT_RADIUS,
     }
     page = env.get_template("report.html.j2").render(context)
-    head, tail = page.split(DATA_PLACEHOLDER)
+    head, tail = page.split(placeholder)
     yield head
     yield from vm_table_payload(estate, assessment)
     yield tail

@@ -25,6 +25,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.rvtools.columns import SHEET_NAMES
+from scanner.rvtools.guard import check_xlsx_sizes
 
 # A sheet ends at the first run of this many empty rows (RVTools never leaves gaps; a stray blank
 # line is tolerated, a padded million-row dimension is not walked).
@@ -167,6 +168,8 @@ def read_xlsx(path: Path, engine: str | None = None) -> dict[str, Table]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     check_xlsx_container(path)
+    # Declared and actual sheet sizes, shared strings and their expansion (scanner/rvtools/guard.py).
+    check_xlsx_sizes(path)
     chosen = engine or xlsx_engine()
     if chosen == "calamine":
         return _read_xlsx_calamine(path)

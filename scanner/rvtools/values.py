@@ -67,10 +67,14 @@ def number(value: Any) -> float | None:
         raw = value.strip()
         if not raw:
             return None
-        if _INT_RE.match(raw):
-            return float(int(raw))
-        if _THOUSANDS_RE.match(raw):
-            return float(re.sub(r"[^\d+-]", "", raw))
+        try:
+            if _INT_RE.match(raw):
+                return float(int(raw))
+            if _THOUSANDS_RE.match(raw):
+                return float(re.sub(r"[^\d+-]", "", raw))
+        except (OverflowError, ValueError):
+            # A 400-digit number is no size or count; int() also refuses over 4,300 digits.
+            raise BadValue(f"number out of range: {_show(value)}") from None
         candidate = raw
         if "," in raw and "." not in raw and raw.count(",") == 1:
             candidate = raw.replace(",", ".")  # decimal comma of localized CSV exports

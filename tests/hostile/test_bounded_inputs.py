@@ -1,0 +1,95 @@
+"""Hostile and huge inputs end in a result or a one-line exit 2, within 60 s and 2 GiB (issue 18).
+
+Each crafted input is a few KB, built here. Every case runs as a real process under RLIMIT_AS =
+2 GiB (tests/hostile/runner.py): an allocation the limits failed to prevent shows up as an abort,
+a MemoryError or a kill, not as a slow machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import craft
+from tests.hostile.runner import DEADLINE_S, REPO, run_capped
+
+SAMPLE = REPO / "fixtures" / "sample-estate.json.gz"
+
+
+def _snapshot_with(folder: Path, name: str, edit: Callable[[dict], None]) -> Path:
+    data = json.loads(gzip.decompress(SAMPLE.read_bytes()))
+    edit(data)
+    path = folder / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _first_vm(data: dict) -> dict:
+    return data["vcenters"][0]["vms"][0]
+
+
+def _set_disk(value: int) -> Callable[[dict], None]:
+    def edit(data: dict) -> None:
+        _first_vm(data)["disks"][0]["capacity_bytes"] = value
+    return edit
+
+
+# name -> (build(folder) -> argv, expected exit code, text the stderr line must contain)
+CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
+    "xlsx-cell-at-XFD1048576": (
+        lambda d: ["inventory", str(craft.far_cell_xlsx(d / "xfd.xlsx"))], 2, "VMSCAN_XLSX_MAX_ROWS"),
+    "xlsx-uniqueCount-4294967295": (
+        lambda d: ["inventory", str(craft.huge_shared_count_xlsx(d / "sst.xlsx"))], 2,
+        "VMSCAN_XLSX_MAX_SHARED_STRINGS"),
+    "xlsx-cell-at-BXX100000": (
+        lambda d: ["inventory", str(craft.far_cell_xlsx(d / "bxx.xlsx", "BXX100000"))], 2, "VMSCAN_XLSX_MAX_CELLS"),
+    "xlsx-32767-char-string-in-900000-cells": (
+        lambda d: ["inventory", str(craft.shared_string_amplification_xlsx(d / "amp.xlsx"))], 2,
+        "VMSCAN_XLSX_MAX_TEXT_CHARS"),
+    "xlsx-400-digit-numbers": (
+        lambda d: ["analyze", str(craft.long_number_xlsx(d / "digits.xlsx")), "-o", str(d / "a.json")], 0, ""),
+    "xlsx-placeholder-in-vcenter-name": (
+        lambda d: ["report", str(craft.vcenter_name_xlsx(d / "island.xlsx", "vc_x0000_vmscan-data-island_x0000_1")),
+                   "--out", str(d / "out"), "--format", "html"], 0, ""),
+    "snapshot-400-digit-number": (
+        lambda d: ["analyze", str(_snapshot_with(d, "big.json", _set_disk(10**400))), "-o", str(d / "a.json")], 2,
+        "out of range"),
+    "snapshot-disk-of-1e300-bytes": (
+        lambda d: ["analyze", str(_snapshot_with(d, "huge.json", _set_disk(10**300))), "-o", str(d / "a.json")], 2,
+        "out of range"),
+    "policy-nan": (
+        lambda d: ["analyze", str(SAMPLE), "-o", str(d / "a.json"), "--policy",
+                   str(_write(d / "nan.toml", "[sizing]\ncpu_oversubscription = nan\n"))], 2,
+        "expected a finite number"),
+    "policy-dev-zero": (
+        lambda d: ["analyze", str(SAMPLE), "--policy", "/dev/zero", "-o", str(d / "a.json")], 2,
+        "not a regular file"),
+    "map-json-nested-100000-deep": (
+        lambda d: ["anonymize", str(SAMPLE), "-o", str(d / "s.json.gz"),
+                   "--map", str(_write(d / "deep.map.json", "[" * 100_000 + "]" * 100_000))], 2, "nested too deeply"),
+}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_input_is_bounded(tmp_path, case):
+    build, expected_exit, needle = CASES[case]
+    args = build(tmp_path)
+    outcome = run_capped(args, cwd=tmp_path)
+    assert outcome.seconds < DEADLINE_S, f"{case}: still running after {DEADLINE_S} s"
+    assert outcome.exit_code == expected_exit, (case, outcome.exit_code, outcome.stderr[-2000:])
+    assert "Traceback" not in outcome.stderr
+    if expected_exit == 2:
+        lines = outcome.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("vmscan: error: "), outcome.stderr
+        assert needle in lines[0]
+    # Nothing half-written next to the outputs.
+    assert not list(tmp_path.rglob("*.tmp"))
