@@ -105,7 +105,8 @@ def shared_string_lengths(archive: zipfile.ZipFile, origin: str) -> list[int]:
 # other spelling (attribute order, quotes, prefixes, missing r=) is measured with the general ones.
 _FAST_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,7}([0-9]{1,12})"')
 _FAST_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,7})')
-_FAST_SHARED_CELL = re.compile(rb'<c r="[A-Z]{1,7}[0-9]{1,12}"(?: s="[0-9]{1,9}")? t="s"(?: s="[0-9]{1,9}")?><v>([0-9]{1,12})</v>')
+_FAST_SHARED_CELL = re.compile(rb'<c r="[A-Z]{1,7}[0-9]{1,12}"(?: s="[0-9]{1,9}")? t="s"(?: s="[0-9]{1,9}")?>'
+                               rb'<v>([0-9]{1,12})</v>')
 _OTHER_CELL_OPENINGS = (b"<c>", b"<c\t", b"<c\n", b"<c\r", b":c ", b":c>")
 
 
