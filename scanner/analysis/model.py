@@ -131,11 +131,17 @@ class ResourceUse:
     """One resource after placement on the recommended node count."""
 
     resource: str  # cpu | memory | storage
-    demand: float  # in ``unit`` after all factors
-    capacity: float  # per node count chosen, same unit
+    demand: float  # the workload's demand in ``unit`` after all factors
+    # Usable capacity of the chosen node count after headroom (spare hosts for N+1, the
+    # management reserve, maximum utilisation; vSAN slack for storage), same unit.
+    capacity: float
     unit: str
-    nodes_needed: int  # nodes this resource alone needs
-    utilisation: float  # demand / capacity, 0..1
+    nodes_needed: int  # nodes this resource alone needs (headroom included)
+    utilisation: float  # demand / capacity: utilisation after headroom, 0..1
+    # The target's management reserve taken from this resource (same unit; 0 for storage).
+    reserved: float = 0.0
+    # (demand + reserve) / full capacity of every node, all hosts up, no maximum-utilisation cap.
+    utilisation_all_hosts: float | None = None
 
 
 @dataclass
@@ -156,6 +162,13 @@ class NodeOption:
     # False for node types that cannot form the first cluster (AVS AV64): shown, never recommended.
     recommendable: bool = True
     notes: list[str] = field(default_factory=list)
+    # Hosts that carry no load so a cluster survives host failures (N+1: one per cluster).
+    spare_hosts: int = 0
+    # ga | limited (see targets.toml); the no-price recommendation rule prefers "ga".
+    availability: str | None = None
+    # The node's facts as used: cores, clock, memory GiB, raw storage TiB, and the vendor's own
+    # figures and units they were converted from, with source and as-of date.
+    node_facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,6 +190,15 @@ class SizingResult:
     demand_sources: dict[str, int] = field(default_factory=dict)
     # VM ids that fit no node type of this target (too many vCPUs or too much RAM for any host).
     vms_fitting_no_node_type: list[str] = field(default_factory=list)
+    # Why this basis: e.g. "no utilisation history in the input (RVTools values are one instant)".
+    basis_reason: str | None = None
+    # The rule the recommended node type was chosen by, in words (printed beside the result).
+    recommendation_rule: str | None = None
+    # Where a shown parameter's value comes from when not the [sizing] table's own source,
+    # e.g. the management reserve -> the target's architecture page.
+    parameter_sources: dict[str, str] = field(default_factory=dict)
+    # VM ids left out of sizing because a size is beyond physical plausibility (max_vm_* keys).
+    vms_implausible: list[str] = field(default_factory=list)
 
     def recommended_option(self) -> NodeOption | None:
         return next((o for o in self.options if o.node_type == self.recommended_node_type), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
-from scanner.analysis.sizing import format_sizing_line
+from scanner.analysis.sizing import format_sizing_lines
 
 TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
 
@@ -25,7 +25,9 @@ def format_assessment(assessment: Assessment) -> str:
             counts = ts.methods.get(method, {})
             lines.append(f"  {method:<12} " + "  ".join(f"{e}: {n}" for e, n in counts.items()))
         for sizing in (r for r in assessment.sizing if r.target == ts.target):
-            lines.append("  sizing       " + format_sizing_line(sizing, with_target=False))
+            first, *more = format_sizing_lines(sizing, with_target=False)
+            lines.append("  sizing       " + first)
+            lines.extend("               " + line for line in more)
     lines.append("")
     lines.append("dispositions  " + "  ".join(f"{d}: {n}" for d, n in s.dispositions.items()))
     if s.top_blockers:

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from scanner import __version__
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
+from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
 from scanner.reporters import charts, tables
@@ -306,7 +307,9 @@ def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]
              "names": [name for name, _ in tables.vm_names(estate, list(ids[:MAX_MISFIT_NAMES_SHOWN]))]}
             for ids, types in grouped.items()
         ]
-        views.append({"parameters": tables.sizing_parameters(result, assessment.policy), "misfits": misfits})
+        views.append({"parameters": tables.sizing_parameters(result, assessment.policy), "misfits": misfits,
+                      "hosts": host_count_text(result), "basis": basis_text(result),
+                      "headroom": headroom_text(result), "rule": result.recommendation_rule})
     return views
 
 

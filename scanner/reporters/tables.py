@@ -319,13 +319,20 @@ def datastores_table(estate: Estate) -> Table:
 SIZING_PARAMETER_LABELS = {
     "basis": "Sizing basis",
     "basis_requested": "Basis requested",
+    "performance_min_stars": "Stars of history coverage needed for performance basis (auto)",
     "percentile": "Percentile of measured use",
     "comfort_factor": "Comfort factor",
-    "cpu_oversubscription": "CPU oversubscription (vCPU per core)",
-    "hyperthreading_factor": "Hyper-threading factor",
-    "cpu_headroom": "CPU headroom",
+    "cpu_oversubscription": "CPU oversubscription (vCPU per thread-equivalent)",
+    "hyperthreading_factor": "Hyper-threading factor (allocated basis)",
+    "performance_cpu_method": "CPU method, performance basis (mhz or vcpu)",
+    "performance_hyperthreading_factor": "Hyper-threading factor (performance basis, mhz)",
+    "host_failures_to_tolerate": "Spare hosts per cluster (N+1)",
+    "include_management_reserve": "Management reserve taken",
+    "management_reserve_cpu_ghz": "Management reserve CPU (GHz, first cluster)",
+    "management_reserve_memory_gib": "Management reserve memory (GiB, first cluster)",
+    "cpu_max_utilisation": "Maximum CPU utilisation",
     "memory_overcommit": "Memory overcommit",
-    "memory_headroom": "Memory headroom",
+    "memory_max_utilisation": "Maximum memory utilisation",
     "memory_perf_counter": "Memory counter",
     "dedupe": "Deduplication ratio",
     "compression": "Compression ratio",
@@ -335,6 +342,10 @@ SIZING_PARAMETER_LABELS = {
     "storage_policy": "Storage policy chosen (recommended node type)",
     "storage_policy_factor": "Raw capacity factor of that policy",
     "storage_policies": "Storage policies by cluster size",
+    "prefer_generally_available": "Prefer generally available node types",
+    "max_vm_vcpu": "Plausibility limit: vCPU per VM",
+    "max_vm_memory_gib": "Plausibility limit: memory per VM (GiB)",
+    "max_vm_storage_tb": "Plausibility limit: storage per VM (TB)",
     "cluster.min_hosts": "Cluster minimum hosts",
     "cluster.max_hosts": "Cluster maximum hosts",
 }
@@ -395,7 +406,7 @@ def sizing_parameters(result: SizingResult, policy: dict[str, Any]) -> list[Sizi
         elif key.startswith("cluster."):
             source = f"targets.{result.target} cluster limits"
         else:
-            source = default_source
+            source = result.parameter_sources.get(key, default_source)
         rows.append(SizingParameter(key, SIZING_PARAMETER_LABELS.get(key, key), _parameter_value(flat[key]), source))
     return rows
 
@@ -409,6 +420,15 @@ def vm_names(estate: Estate | None, vm_ids: list[str]) -> list[tuple[str, str]]:
 
 
 def _sizing_trailer(assessment: Assessment, estate: Estate | None) -> Iterator[list[Any]]:
+    from scanner.analysis.sizing import basis_text, headroom_text
+
+    yield ["Result per target"]
+    yield ["Target", "Recommended", "Basis and confidence", "Headroom", "Recommendation rule"]
+    for s in assessment.sizing:
+        option = s.recommended_option()
+        count = f"{option.nodes} x {option.node_type}" if option is not None else "none"
+        yield [s.target, count, basis_text(s), headroom_text(s), s.recommendation_rule]
+    yield []
     yield ["Parameters used"]
     yield ["Target", "Parameter", "Value", "Source", "Meaning"]
     for s in assessment.sizing:
@@ -438,8 +458,10 @@ def sizing_table(assessment: Assessment, estate: Estate | None = None) -> Table:
         Column("Recommended", "bool", 12),
         Column("Nodes", "int", 7), Column("Clusters", "int", 8), Column("Binding resource", width=16),
         Column("Resource", width=10), Column("Binding", "bool", 9), Column("Demand", "float", 12),
-        Column("Capacity", "float", 12), Column("Unit", width=8), Column("Nodes needed", "int", 10),
-        Column("Utilisation", "pct", 10), Column("Price per node", "float", 12), Column("Total price", "float", 12),
+        Column("Capacity after headroom", "float", 12), Column("Unit", width=8), Column("Nodes needed", "int", 10),
+        Column("Utilisation after headroom", "pct", 10), Column("Utilisation, all hosts up", "pct", 10),
+        Column("Management reserve", "float", 10), Column("Spare hosts", "int", 7),
+        Column("Price per node", "float", 12), Column("Total price", "float", 12),
         Column("VMs not fitting", "int", 10), Column("Confidence", width=11),
     ]
     count = sum(max(1, len(o.resources)) for s in assessment.sizing for o in s.options)
@@ -451,10 +473,10 @@ def sizing_table(assessment: Assessment, estate: Estate | None = None) -> Table:
                         o.binding_resource]
                 tail = [o.price_per_node, o.total_price, len(o.vms_not_fitting), s.confidence]
                 if not o.resources:
-                    yield [*head, *([None] * 7), *tail]
+                    yield [*head, *([None] * 10), *tail]
                 for r in o.resources:
                     yield [*head, r.resource, r.resource == o.binding_resource, r.demand, r.capacity, r.unit,
-                           r.nodes_needed, r.utilisation, *tail]
+                           r.nodes_needed, r.utilisation, r.utilisation_all_hosts, r.reserved, o.spare_hosts, *tail]
 
     return Table("Sizing", columns, rows, count, trailer=lambda: _sizing_trailer(assessment, estate))
 

@@ -29,6 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from scanner import __version__
 from scanner.analysis.model import DISPOSITIONS, READINESS, Assessment
+from scanner.analysis.sizing import basis_text, headroom_text
 from scanner.fsutil import atomic_path
 from scanner.inventory.model import Estate
 from scanner.reporters import tables
@@ -254,6 +255,10 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
             rows.append([_cell(ws, label(result.target)),
                          None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"),
                          _cell(ws, "none fits" if option is None else option.node_type)])
+        # Basis and confidence beside every host count, then the headroom and the rule that chose.
+        for result in assessment.sizing:
+            rows.append([_cell(ws, f"{label(result.target)}: {basis_text(result)}; headroom: "
+                                   f"{headroom_text(result)}; rule: {result.recommendation_rule}", None, None, WRAP)])
         rows.append([])
 
     if summary.targets:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.analysis.sizing import node_memory_gib
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, all_methods, days_since, fail, rule, unknown
 
@@ -186,13 +187,16 @@ def memory_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
     if ctx.vm.memory_mib is None:
         yield unknown("memory size not known", missing="memory_mib")
         return
-    node = largest_node(ctx, "memory_gib")
-    if node is None:
+    target = ctx.target
+    nodes: dict[str, dict[str, Any]] = ctx.policy.target_data(target).get("node_types", {}) if target else {}
+    if not nodes:
         return
-    name, spec = node
-    node_mib = int(float(spec["memory_gib"]) * 1024)
+    # Vendors publish memory in their own unit (AVS: DIMM "GB"); sizing converts it explicitly.
+    memory_gib = {name: node_memory_gib(spec, name) for name, spec in nodes.items()}
+    name = max(memory_gib, key=lambda n: memory_gib[n])
+    node_mib = int(memory_gib[name] * 1024)
     if ctx.vm.memory_mib > node_mib:
-        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {spec['memory_gib']} GiB of {name}",
+        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {memory_gib[name]:g} GiB of {name}",
                    memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib)
 
 

@@ -45,7 +45,11 @@ def test_workbook_shows_the_shipped_parameters_as_numbers(tmp_path: Path) -> Non
     # scanner/data/targets.toml: [sizing.avs] cpu_oversubscription = 4.0, [sizing.vmc] hyperthreading_factor = 1.25
     assert params[("avs", "cpu_oversubscription")][0] == 4.0
     assert params[("vmc", "hyperthreading_factor")][0] == 1.25
-    assert params[("vmc", "cpu_headroom")][0] == 0.15
+    assert params[("vmc", "cpu_max_utilisation")][0] == 0.85
+    assert params[("avs", "host_failures_to_tolerate")][0] == 1
+    # The management reserve cites the AVS architecture page, not the [sizing] table's source.
+    assert params[("avs", "management_reserve_cpu_ghz")] == (
+        46.0, "https://learn.microsoft.com/azure/azure-vmware/architecture-private-clouds (as of 2025-04-02)")
     assert params[("avs", "ftt")][0] == 1
     assert params[("avs", "cpu_oversubscription")][1].startswith("https://learn.microsoft.com/")
     assessment = load_assessment(out / "assessment.json")

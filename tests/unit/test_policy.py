@@ -86,7 +86,7 @@ def test_new_node_type_is_accepted_and_used():
 
     defaults = load_default_data()
     # A new node type must carry every key its siblings have (whatever other features added).
-    av128 = dict(defaults["targets"]["avs"]["node_types"]["AV52"], cores=128, memory_gib=4096)
+    av128 = dict(defaults["targets"]["avs"]["node_types"]["AV52"], cores=128, memory=4096)
     policy = build_policy(defaults, {"targets": {"avs": {"node_types": {"AV128": av128}}}}, "policy.toml")
     assert fails(clean_vm(num_cpu=200), policy) == {}
 

@@ -18,9 +18,13 @@ def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
     output = tmp_path / "assessment.json"
     result = CliRunner().invoke(main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
     assert result.exit_code == 0, result.output
-    # docs/sizing.md: 3 x AV36 (the 3-host minimum binds); VMC's minimum is 2 hosts.
-    assert "sizing       3 x AV36 in 1 cluster(s), bound by the minimum cluster size (allocated, 9 VMs" in result.output
-    assert "sizing       2 x i3.metal in 1 cluster(s), bound by the minimum cluster size" in result.output
+    # docs/sizing.md: 3 x AV36P (the 3-host minimum binds; AV36 is of limited availability, AV52
+    # ties at 3 nodes with more capacity); VMC's minimum is 2 hosts (i3.metal is limited).
+    assert ("sizing       3 x AV36P (1 cluster(s), 1 spare), bound by the minimum cluster size; "
+            "as on-premises (allocated), confidence n/a") in result.output
+    assert "sizing       2 x i3en.metal (1 cluster(s), 1 spare), bound by the minimum cluster size" in result.output
+    assert "headroom: N+1 per cluster, management reserve 46 GHz / 171.88 GiB, vSAN slack 25%" in result.output
+    assert "rule: no prices given: fewest nodes among node types that can form a first cluster" in result.output
     sizing = {s.target: s for s in load_assessment(output).sizing}
     assert set(sizing) == {"avs", "vmc"}
     assert sizing["avs"].basis == "allocated"
@@ -40,7 +44,7 @@ def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path:
 
 def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
-    # FTT2 has no policy below 5 hosts (FTT2-RAID1 needs 5): the small estate becomes 5 x AV36,
+    # FTT2 has no policy below 5 hosts (FTT2-RAID1 needs 5): the small estate becomes 5 x AV36P,
     # bound by the minimum cluster size.
     policy.write_text("[sizing]\nftt = 2\n", encoding="utf-8")
     output = tmp_path / "assessment.json"
@@ -49,8 +53,8 @@ def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (
-        "sizing       5 x AV36 in 1 cluster(s), bound by the minimum cluster size (allocated, 9 VMs, FTT2-RAID1)"
-        in result.output
+        "sizing       5 x AV36P (1 cluster(s), 1 spare), bound by the minimum cluster size; as on-premises "
+        "(allocated), confidence n/a (configuration, not measurement); 9 VMs, FTT2-RAID1" in result.output
     )
     policy.write_text("[sizing.avs]\ncpu_oversubscription = 0.0\n", encoding="utf-8")
     bad = CliRunner().invoke(main, ["analyze", KUBEV2V, "--policy", str(policy), "-o", str(output)])
