@@ -24,6 +24,10 @@
     if (text != null) node.textContent = String(text);
     return node;
   }
+  // Table cells use short words (the column header says "Power" / "HCX method"); the detail view
+  // and the filters keep the full labels.
+  var POWER_SHORT = { powered_on: "On", powered_off: "Off", suspended: "Suspended" };
+  function methodShort(m) { return m ? label(m).replace(/^HCX /, "") : label("none"); }
   function fmt(n) { return n == null ? "—" : Number(n).toLocaleString("en-US"); }
 
   function sortKey(col) {
@@ -85,9 +89,9 @@
       var name = el("td", "name", r[C.name] == null ? "(unnamed)" : r[C.name]);
       name.title = r[C.name] || "";
       tr.appendChild(name);
-      tr.appendChild(el("td", null, r[C.vcenter] || "—"));
-      tr.appendChild(el("td", null, r[C.cluster] || "—"));
-      tr.appendChild(el("td", null, label(r[C.power]) + (r[C.template] ? " (template)" : "")));
+      tr.appendChild(el("td", "where", r[C.vcenter] || "—"));
+      tr.appendChild(el("td", "where", r[C.cluster] || "—"));
+      tr.appendChild(el("td", null, r[C.template] ? "Template" : (POWER_SHORT[r[C.power]] || label(r[C.power]))));
       var os = el("td", "os", r[C.os] || "—");
       os.title = r[C.os] || "";
       tr.appendChild(os);
@@ -102,7 +106,7 @@
         td.appendChild(rb);
         tr.appendChild(td);
       }
-      tr.appendChild(el("td", null, label(r[C.method][state.target] || "none")));
+      tr.appendChild(el("td", null, methodShort(r[C.method][state.target])));
       var dtd = el("td");
       dtd.appendChild(badge("d-", r[C.disposition]));
       tr.appendChild(dtd);
