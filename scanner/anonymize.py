@@ -221,7 +221,8 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
 }
 
 # Source detail entries that describe the tool or the file format, never the customer.
-SAFE_DETAIL_KEYS = frozenset({"format", "rvtools_version", "exported_at", "api_version", "version", "build", "tool"})
+SAFE_DETAIL_KEYS = frozenset({"format", "rvtools_version", "exported_at", "collected_at", "api_version", "version",
+                              "build", "tool"})
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Hidden folders vSphere puts under every datacenter; they say nothing about the customer.
 STRUCTURAL_FOLDERS = frozenset({"vm", "host", "network", "datastore"})

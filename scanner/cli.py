@@ -442,7 +442,7 @@ def parse_as_of(value: str | None) -> dt.date:
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
               help="TOML policy overriding thresholds, severities, disabled rules and retain lists.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-              help="Date for end-of-support and age checks (default: today).")
+              help="Assessment date for end of support (default: today); ages use the data's own date.")
 @click.option("--fail-on", "fail_on", type=click.Choice(["blocker", "warning"]), default=None,
               help="Exit 1 when a finding of this severity (or worse) exists - for CI gates.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
@@ -542,7 +542,7 @@ report_options = [
     click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
                  help="TOML policy overriding thresholds, severities, disabled rules and retain lists."),
     click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-                 help="Date for end-of-support and age checks (default: today)."),
+                 help="Assessment date for end of support (default: today); ages use the data's own date."),
     click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS),
     click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder."),
 ]

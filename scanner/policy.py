@@ -336,6 +336,9 @@ def validate_data(data: dict[str, Any], label: str) -> None:
         value = data.get("analysis", {}).get(key)
         if value is not None and value not in allowed:
             raise InputError(f"{label}: 'analysis.{key}' must be one of {', '.join(allowed)}, got {value!r}")
+    stale = data.get("analysis", {}).get("stale_data_days")
+    if stale is not None and (not isinstance(stale, int) or isinstance(stale, bool) or stale < 0):
+        raise InputError(f"{label}: 'analysis.stale_data_days' must be a whole number of days, 0 or more")
     hcx = data.get("hcx", {})
     methods = hcx.get("methods", {})
     for state, order in hcx.get("preference", {}).items():

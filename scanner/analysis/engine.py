@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scanner import __version__
 from scanner.analysis.coverage import Cause, CoverageTally, cause_of, missing_key
+from scanner.analysis.dates import data_dates, date_part
 from scanner.analysis.disposition import decide
 from scanner.analysis.model import (
     DISPOSITIONS,
@@ -107,7 +108,8 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
     }
 
 
-def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date) -> list[Finding]:
+def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
+              data_date: dt.date | None = None) -> list[Finding]:
     ctx = RuleContext(
         vm=vm,
         host=index.hosts.get(vm.host) if vm.host else None,
@@ -116,6 +118,7 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
         networks=index.networks,
         policy=policy,
         as_of=as_of,
+        data_date=data_date,
     )
     findings: list[Finding] = []
     for active in rules:
@@ -273,6 +276,7 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
     rules, infos = active_rules(registry, policy, target_list)
     info_by_id = {info.id: info for info in infos}
     indexes = index_vcenters(estate)
+    dates = data_dates(estate, as_of)
 
     findings: list[Finding] = []
     outcomes: list[VmOutcome] = []
@@ -280,8 +284,9 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
     input_list = list(inputs)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
+        data_date = date_part(dates[id(vc)].taken_at)
         for vm in vc.vms:
-            vm_findings = run_rules(vm, index, rules, policy, as_of)
+            vm_findings = run_rules(vm, index, rules, policy, as_of, data_date)
             findings.extend(vm_findings)
             causes = unknown_causes(vm, vm_findings, index)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
@@ -297,6 +302,8 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
         coverage=Coverage(unknown_as=unknown_as(policy), unavailable_in_source_as=unavailable_in_source_as(policy),
                           inputs=tally.inputs(estate.vcenters, input_list),
                           rules=tally.rule_gaps(info_by_id)),
+        data_dates=list(dates.values()),
+        stale_data_days=int(policy.data.get("analysis", {}).get("stale_data_days", 30)),
     )
     assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)
     # The one place sizing plugs in: the sizing engine receives the finished assessment.

@@ -271,6 +271,17 @@ class Coverage:
 
 
 @dataclass
+class DataDate:
+    """When one vCenter's data was taken and what says so (ages are measured at this date)."""
+
+    vcenter: str
+    taken_at: str | None  # ISO 8601 UTC; None when the input does not say
+    # "RVTools export (vMetaData creation time)", "vmscan collection", or why it is unknown
+    basis: str
+    age_days: int | None = None  # assessment date minus taken_at, in days
+
+
+@dataclass
 class Assessment:
     generated_at: str
     vmscan_version: str
@@ -284,5 +295,10 @@ class Assessment:
     findings: list[Finding] = field(default_factory=list)
     sizing: list[SizingResult] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
+    # The data's own dates, one per vCenter; ages (snapshots, powered off) are measured at them,
+    # calendar facts (end of support) at ``as_of``.
+    data_dates: list[DataDate] = field(default_factory=list)
+    # Data older than this many days at the assessment date is called out in every report header.
+    stale_data_days: int = 30
     schema: str = ASSESSMENT_SCHEMA_NAME
     schema_version: int = ASSESSMENT_SCHEMA_VERSION

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import format_sizing_lines
 
@@ -14,7 +15,11 @@ def format_assessment(assessment: Assessment) -> str:
         f"vmscan assessment as of {assessment.as_of}: {plural(s.vm_count, 'VM')} ({s.powered_on} on, "
         f"{s.powered_off} off, {s.suspended} suspended, {plural(s.templates, 'template')}) on "
         f"{plural(s.host_count, 'host')}, {plural(s.vcenter_count, 'vCenter')}",
+        data_date_line(assessment),
     ]
+    notice = stale_data_notice(assessment)
+    if notice:
+        lines.append(f"WARNING: {notice}")
     for ts in s.targets:
         lines.append("")
         lines.append(f"{TARGET_NAMES.get(ts.target, ts.target)} ({ts.target})")

@@ -394,6 +394,7 @@ def collect_estate(
     _check_options(parser, page_size, perf_days)
     endpoint = parse_server(server)
     collected_at = _now()
+    collected_at = _now()
     vcenter, issues = collect_one(server, user, password, insecure, ca_file, page_size, progress, perf_days, parser,
                                   timeout_s=timeout_s, retry=retry, notify=notify)
     return Estate(
@@ -438,6 +439,7 @@ def collect_one(
     ``notify`` hears about each retry; ``timeout_s`` bounds each SOAP call.
     """
     endpoint = parse_server(server)
+    collected_at = _now()
     with vcenter_session(server, user, password, insecure=insecure, ca_file=ca_file,
                          timeout_s=timeout_s) as service_instance:
 
@@ -475,6 +477,8 @@ def collect_one(
             ) from None
     # Keep what the collection recorded (performance window, interval) beside the server name.
     vcenter.source_detail = {"server": endpoint.display, **vcenter.source_detail}
+    # This vCenter's own date: ages are measured at it even after merging with older inputs.
+    vcenter.source_detail["collected_at"] = collected_at
     if retrier.retries:
         vcenter.source_detail["retries"] = str(retrier.retries)
         issues.append(CollectionIssue(

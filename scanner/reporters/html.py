@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from scanner import __version__
+from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
 from scanner.fsutil import atomic_write
@@ -351,6 +352,8 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
             "img-src data:; base-uri 'none'; form-action 'none'"
         ),
         "donut_radius": charts.DONUT_RADIUS,
+        "data_date_line": data_date_line(assessment),
+        "stale_data_notice": stale_data_notice(assessment),
     }
     page = env.get_template("report.html.j2").render(context)
     head, tail = page.split(placeholder)

@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from scanner import __version__
+from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import DISPOSITIONS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text
 from scanner.fsutil import atomic_path
@@ -41,6 +42,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 TITLE_FONT = Font(bold=True, size=16, color="0B2545")
 SECTION_FONT = Font(bold=True, size=12, color="0B2545")
 BOLD = Font(bold=True)
+STALE_FONT = Font(bold=True, color="9C5700")
 WRAP = Alignment(wrap_text=True, vertical="top")
 READINESS_FILLS = {
     "Ready": PatternFill("solid", start_color="E3F4EA", end_color="E3F4EA"),
@@ -193,6 +195,10 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     rows.append([_cell(ws, "Migration readiness assessment", TITLE_FONT)])
     rows.append([_cell(ws, f"vmscan {assessment.vmscan_version} · as of {assessment.as_of} · targets "
                            + ", ".join(label(t) for t in assessment.targets))])
+    rows.append([_cell(ws, data_date_line(assessment))])
+    notice = stale_data_notice(assessment)
+    if notice:
+        rows.append([_cell(ws, f"Old data: {notice}", STALE_FONT)])
     rows.append([])
     rows.append([_cell(ws, "Key figures", SECTION_FONT)])
     figures: list[tuple[str, Any, str | None]] = [

@@ -56,6 +56,14 @@ class RuleContext:
     as_of: dt.date
     # The target being evaluated; set only for rules declared ``per_target``.
     target: str | None = None
+    # The date of the data itself (RVTools export date, collection time); ages (snapshot age, time
+    # powered off) are measured at it, calendar facts (end of support) at ``as_of``. None: not known.
+    data_date: dt.date | None = None
+
+    @property
+    def age_date(self) -> dt.date:
+        """The date ages are measured at: the data's own date, else the assessment date."""
+        return self.data_date if self.data_date is not None else self.as_of
 
     def network(self, name: str | None) -> Network | None:
         return self.networks.get(name) if name is not None else None

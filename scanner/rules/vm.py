@@ -60,7 +60,7 @@ def snapshots(ctx: RuleContext) -> Iterator[RuleResult]:
         return
     max_count = int(ctx.policy.threshold("snapshot_max_count"))
     max_age = int(ctx.policy.threshold("snapshot_max_age_days"))
-    ages = [days_since(s.created, ctx.as_of) for s in vm.snapshots or []]
+    ages = [days_since(s.created, ctx.age_date) for s in vm.snapshots or []]
     known_ages = [a for a in ages if a is not None]
     oldest = max(known_ages) if known_ages else None
     too_many = count > max_count
@@ -348,10 +348,10 @@ def powered_off_long(ctx: RuleContext) -> Iterator[RuleResult]:
         return
     if vm.power_state != "powered_off" or vm.template:
         return
-    days = days_since(vm.powered_off_since, ctx.as_of)
+    days = days_since(vm.powered_off_since, ctx.age_date)
     threshold = int(ctx.policy.threshold("powered_off_retire_days"))
     # No power-off in vCenter's event history: off since before the history began, for at least this long.
-    at_least = days_since(vm.powered_off_before, ctx.as_of) if days is None else None
+    at_least = days_since(vm.powered_off_before, ctx.age_date) if days is None else None
     before = (vm.powered_off_before or "")[:10]
     if at_least is not None and at_least > threshold:
         yield fail(f"powered off since before {before}, at least {at_least} days (older than vCenter's event "
