@@ -141,10 +141,15 @@ def test_power_off_dates_come_from_the_event_history():
 ])
 def test_powered_off_long_once_the_threshold_has_passed(days_after: int, fail: tuple[str, ...],
                                                         unknown: tuple[str, ...]):
-    """Off since the fixture was made: retire candidates 90 days later (the default threshold)."""
+    """Off since the fixture was made: retire candidates in data taken 90 days later (the default
+    threshold). Ages are measured at the data's date: a later assessment date alone changes nothing."""
     estate = load_estate(FIXTURES / "sample-estate.json.gz")
-    made = dt.date.fromisoformat(estate.collected_at[:10])
-    later = analyze(estate, as_of=made + dt.timedelta(days=days_after))
+    made = dt.datetime.fromisoformat(estate.collected_at.replace("Z", "+00:00"))
+    far_later = made.date() + dt.timedelta(days=days_after + 400)
+    as_made = analyze(estate, as_of=far_later)
+    assert failing_vms(as_made).get("vm.powered-off-long", set()) == set()
+    estate.collected_at = (made + dt.timedelta(days=days_after)).isoformat()
+    later = analyze(estate, as_of=far_later)
     assert failing_vms(later).get("vm.powered-off-long", set()) == {SEEDED[c] for c in fail}
     assert failing_vms(later, "unknown").get("vm.powered-off-long", set()) == {SEEDED[c] for c in unknown}
 
