@@ -148,6 +148,7 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
     ("VM", "guest_full_name"): FieldRule(SAFE),
     ("VM", "guest_id_tools"): FieldRule(SAFE),
     ("VM", "guest_full_name_tools"): FieldRule(SAFE),
+    ("VM", "guest_detailed_data"): FieldRule(SAFE),
     ("VM", "tools_status"): FieldRule(SAFE),
     ("VM", "tools_version"): FieldRule(SAFE),
     ("VM", "ipv4_addresses"): FieldRule(IP),

@@ -64,6 +64,8 @@ DATA_SOURCES: dict[str, DataSource] = {
     "latency_sensitivity": DataSource("latency sensitivity", ("vInfo",), "Latency Sensitivity"),
     "hardware_version": DataSource("hardware version", ("vInfo",), "HW version"),
     "guest_id": DataSource("guest OS", ("vInfo",), "OS according to the configuration file"),
+    # The OS is named but not its version (e.g. "Ubuntu Linux (64-bit)"); RVTools 4.7 has it in vInfo.
+    "guest_os_version": DataSource("guest OS version", ("vInfo",), "Guest Detailed Data"),
     "power_state": DataSource("power state", ("vInfo",), "Powerstate"),
     "template": DataSource("template flag", ("vInfo",), "Template"),
     "connection_state": DataSource("connection state", ("vInfo",), "Connection state"),

@@ -193,6 +193,9 @@ class VM:
     guest_full_name: str | None = None  # as configured
     guest_id_tools: str | None = None  # as reported by VMware Tools
     guest_full_name_tools: str | None = None
+    # VMware Tools' detailed OS description (vCenter 8 guest.guestDetailedData, RVTools 4.7 vInfo
+    # "Guest Detailed Data"): "distroName='Rocky Linux' distroVersion='9.5' prettyName='...'".
+    guest_detailed_data: str | None = None
     # ok | old | not_running | not_installed
     tools_status: str | None = None
     tools_running: bool | None = None

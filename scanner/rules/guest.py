@@ -1,4 +1,13 @@
-"""Guest operating system support and end of support, driven by [guest_os.families] in targets.toml."""
+"""Guest operating system: which OS a VM runs, whether the target's ESXi supports it, and its end of support.
+
+Every source vSphere gives is read - VMware Tools' detailed data (vCenter guest.guestDetailedData,
+RVTools 4.7 "Guest Detailed Data"), Tools' OS name and guest id, the configured OS name and guest
+id - and the most specific reading wins. The configuration is what an administrator picked when the
+VM was created; VMware Tools report what runs. So a configured OS that Tools contradict (another OS
+family, distribution or version) is never used: a VM configured as RHEL 7 whose Tools say Rocky
+Linux 9.5 is Rocky Linux 9. The distributions and their major versions, with dates and sources,
+are data: targets.toml [guest_os.distros] and [guest_os.families].
+"""
 
 from __future__ import annotations
 
@@ -13,35 +22,71 @@ from scanner.policy import Policy
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
 
+# Sources in the order they are trusted when equally specific; the first three come from VMware Tools.
+SOURCES = ("guest_detailed_data", "guest_full_name_tools", "guest_id_tools", "guest_full_name", "guest_id")
+TOOLS_SOURCES = frozenset(SOURCES[:3])
+# The first number after the distribution's name, not a bitness ("Red Hat Fedora (32-bit)").
+DEFAULT_VERSION = re.compile(r"\D{0,25}?(?<![\d.])(\d+(?:\.\d+)?)(?![\d.]|\s*-?\s*bit)")
+AVS_ESU = "https://learn.microsoft.com/azure/azure-vmware/extended-security-updates-windows-sql-server"
+DETAIL_PAIR = re.compile(r"(\w+)='([^']*)'")
+
 
 @dataclass(frozen=True)
 class GuestFamily:
     id: str
     name: str
+    distro: str
+    version: str | None
     guest_ids: frozenset[str]
     pattern: re.Pattern[str] | None
     end_of_support: dt.date | None
+    rolling: bool
     supported: bool
     source: str
     support_source: str
 
 
 @dataclass(frozen=True)
-class GuestMatch:
-    family: GuestFamily
-    field: str  # which VM field identified it
+class Distro:
+    id: str
+    name: str
+    os_family: str
+    pattern: re.Pattern[str]
+    version_pattern: re.Pattern[str] | None
+    guest_ids: frozenset[str]
+    generic: bool
+
+
+@dataclass(frozen=True)
+class GuestReading:
+    """What one source says: an OS family, perhaps a distribution, perhaps its version."""
+
+    field: str
     value: str
+    os_family: str
+    distro: str | None = None
+    distro_name: str | None = None
+    version: str | None = None
+    family: GuestFamily | None = None
+
+    @property
+    def specificity(self) -> int:
+        return 3 if self.family is not None else 2 if self.version else 1 if self.distro else 0
+
+    @property
+    def label(self) -> str:
+        if self.family is not None:
+            return self.family.name
+        return " ".join(p for p in (self.distro_name or f"{self.os_family} (distribution not named)",
+                                    self.version) if p)
 
 
-def guest_families(policy: Policy) -> list[GuestFamily]:
-    def build() -> list[GuestFamily]:
-        families = []
-        for family_id, raw in policy.guest_families().items():
-            families.append(family_from_data(family_id, raw))
-        return families
-
-    result: list[GuestFamily] = policy.cached("guest_families", build)
-    return result
+@dataclass(frozen=True)
+class GuestCatalogue:
+    families: list[GuestFamily]
+    distros: list[Distro]
+    by_guest_id: dict[str, GuestFamily]
+    by_distro_version: dict[tuple[str, str], GuestFamily]
 
 
 def family_from_data(family_id: str, raw: dict[str, Any]) -> GuestFamily:
@@ -49,38 +94,137 @@ def family_from_data(family_id: str, raw: dict[str, Any]) -> GuestFamily:
     eos = raw.get("end_of_support")
     if isinstance(eos, dt.datetime):
         eos = eos.date()
+    version = raw.get("version")
     return GuestFamily(
-        id=family_id, name=str(raw.get("name", family_id)),
+        id=family_id, name=str(raw.get("name", family_id)), distro=str(raw.get("distro", family_id)),
+        version=str(version) if version else None,
         guest_ids=frozenset(str(g).lower() for g in raw.get("guest_ids", [])),
         pattern=re.compile(regex, re.IGNORECASE) if regex else None,
-        end_of_support=eos if isinstance(eos, dt.date) else None,
+        end_of_support=eos if isinstance(eos, dt.date) else None, rolling=bool(raw.get("rolling", False)),
         supported=bool(raw.get("supported", True)),
         source=str(raw.get("source", "")), support_source=str(raw.get("support_source", "")),
     )
 
 
-def guest_candidates(vm: VM) -> list[tuple[str, str]]:
-    """(field, value) pairs, the guest as VMware Tools reports it first, then as configured."""
-    fields = ("guest_id_tools", "guest_full_name_tools", "guest_id", "guest_full_name")
-    return [(name, value) for name in fields if (value := getattr(vm, name))]
+def distro_from_data(distro_id: str, raw: dict[str, Any]) -> Distro:
+    version_regex = str(raw.get("version_regex", ""))
+    return Distro(
+        id=distro_id, name=str(raw.get("name", distro_id)), os_family=str(raw.get("os_family", "other")),
+        pattern=re.compile(str(raw.get("name_regex", re.escape(distro_id))), re.IGNORECASE),
+        version_pattern=re.compile(version_regex, re.IGNORECASE) if version_regex else None,
+        guest_ids=frozenset(str(g).lower() for g in raw.get("guest_ids", [])), generic=bool(raw.get("generic")),
+    )
 
 
-def identify_guest(vm: VM, families: list[GuestFamily]) -> GuestMatch | None:
-    for field_name, value in guest_candidates(vm):
-        lowered = value.strip().lower()
-        # vCenter guest ids match exactly (some sources echo the id in the full-name field).
-        for family in families:
-            if lowered in family.guest_ids:
-                return GuestMatch(family, field_name, value)
-        for family in families:
-            if family.pattern is not None and family.pattern.search(value):
-                return GuestMatch(family, field_name, value)
+def guest_catalogue(policy: Policy) -> GuestCatalogue:
+    def build() -> GuestCatalogue:
+        families = [family_from_data(fid, raw) for fid, raw in policy.guest_families().items()]
+        distros = [distro_from_data(did, raw) for did, raw in policy.data["guest_os"].get("distros", {}).items()]
+        by_id = {gid: family for family in families for gid in family.guest_ids}
+        by_version = {(f.distro, f.version): f for f in families if f.version}
+        return GuestCatalogue(families, distros, by_id, by_version)
+
+    result: GuestCatalogue = policy.cached("guest_catalogue", build)
+    return result
+
+
+def guest_families(policy: Policy) -> list[GuestFamily]:
+    return guest_catalogue(policy).families
+
+
+def detailed_text(value: str) -> str:
+    """guestDetailedData "key='value' ..." -> its prettyName, else distroName + distroVersion; else as is."""
+    pairs = dict(DETAIL_PAIR.findall(value))
+    if not pairs:
+        return value
+    if pairs.get("prettyName"):
+        return pairs["prettyName"]
+    return " ".join(p for p in (pairs.get("distroName"), pairs.get("distroVersion")) if p) or value
+
+
+def version_after(distro: Distro, text: str, match: re.Match[str]) -> str | None:
+    if distro.version_pattern is not None:
+        found = distro.version_pattern.search(text)
+        return found.group(1) if found else None
+    found = DEFAULT_VERSION.match(text, match.end())
+    if found is None:
+        return None
+    number = found.group(1)
+    # Windows "2012 R2", "Rocky 9.5": the major version names the family; Ubuntu keeps "22.04".
+    return number.split(".")[0]
+
+
+def family_for(catalogue: GuestCatalogue, distro: str, version: str | None) -> GuestFamily | None:
+    if version is None:
+        return None
+    return catalogue.by_distro_version.get((distro, version))
+
+
+def read_source(field_name: str, value: str, catalogue: GuestCatalogue) -> GuestReading | None:
+    """What one source says, or None when it names nothing this catalogue recognises."""
+    text = value.strip()
+    lowered = text.lower()
+    family = catalogue.by_guest_id.get(lowered)
+    os_family = {d.id: d.os_family for d in catalogue.distros}
+    if family is not None:
+        return GuestReading(field_name, value, os_family.get(family.distro, family.distro), family.distro,
+                            family.name, family.version, family)
+    for distro in catalogue.distros:
+        if lowered in distro.guest_ids:
+            generic = distro.generic
+            return GuestReading(field_name, value, distro.os_family, None if generic else distro.id,
+                                None if generic else distro.name)
+    if field_name == "guest_detailed_data":
+        text = detailed_text(text)
+    # Old families with no version scheme (Windows XP, NT) are named by a pattern of their own.
+    for family in catalogue.families:
+        if family.pattern is not None and family.pattern.search(text):
+            return GuestReading(field_name, value, os_family.get(family.distro, "other"), family.distro,
+                                family.name, family.version, family)
+    for distro in catalogue.distros:
+        match = distro.pattern.search(text)
+        if match is None:
+            continue
+        if distro.generic:
+            return GuestReading(field_name, value, distro.os_family)
+        version = version_after(distro, text, match)
+        return GuestReading(field_name, value, distro.os_family, distro.id, distro.name, version,
+                            family_for(catalogue, distro.id, version))
     return None
 
 
-def evidence_of(match: GuestMatch) -> dict[str, Any]:
-    return {"os_family": match.family.id, "os_name": match.family.name, "matched_field": match.field,
-            "matched_value": match.value}
+def contradicts(tools: GuestReading, other: GuestReading) -> bool:
+    """The Tools reading rules out ``other`` (another OS family, distribution or version)."""
+    if tools.os_family != other.os_family:
+        return True
+    if tools.distro and other.distro and tools.distro != other.distro:
+        return True
+    return bool(tools.distro == other.distro and tools.version and other.version and tools.version != other.version)
+
+
+def identify(vm: VM, catalogue: GuestCatalogue) -> GuestReading | None:
+    """The most specific reading the VMware Tools do not contradict; Tools first among equals."""
+    readings = [reading for field_name in SOURCES
+                if (value := getattr(vm, field_name)) and (reading := read_source(field_name, value, catalogue))]
+    tools = [r for r in readings if r.field in TOOLS_SOURCES]
+    if tools:
+        best_tools = max(tools, key=lambda r: r.specificity)
+        readings = [r for r in readings if r.field in TOOLS_SOURCES or not contradicts(best_tools, r)]
+    if not readings:
+        return None
+    return max(readings, key=lambda r: r.specificity)  # max keeps the first (most trusted) of equals
+
+
+def has_guest_data(vm: VM) -> bool:
+    return any(getattr(vm, name) for name in SOURCES)
+
+
+def evidence_of(reading: GuestReading) -> dict[str, Any]:
+    evidence: dict[str, Any] = {"os_name": reading.label, "matched_field": reading.field,
+                                "matched_value": reading.value}
+    if reading.family is not None:
+        evidence["os_family"] = reading.family.id
+    return evidence
 
 
 @rule(
@@ -96,36 +240,53 @@ def evidence_of(match: GuestMatch) -> dict[str, Any]:
     suggests="replatform",
 )
 def guest_os_unsupported(ctx: RuleContext) -> Iterator[RuleResult]:
-    if not guest_candidates(ctx.vm):
+    if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return
-    match = identify_guest(ctx.vm, guest_families(ctx.policy))
-    if match is not None and not match.family.supported:
-        yield fail(f"{match.family.name} is not supported on the target", **evidence_of(match),
-                   source=match.family.support_source)
+    reading = identify(ctx.vm, guest_catalogue(ctx.policy))
+    if reading is not None and reading.family is not None and not reading.family.supported:
+        yield fail(f"{reading.family.name} is not supported on the target", **evidence_of(reading),
+                   source=reading.family.support_source)
 
 
 @rule(
     id="vm.guest-os-end-of-support",
     title="Guest OS past its vendor's end of support",
-    severity="warning",
-    remediation="Plan an OS upgrade or re-platform (replatform disposition); if it must move as is, arrange "
-                "extended security updates and document the risk.",
-    rationale="Vendor support dates in targets.toml [guest_os.families]; the check uses the analysis 'as of' "
-              "date (--as-of).",
-    references=(refs.AVS_ASSESSMENT, "https://learn.microsoft.com/lifecycle/products/",
+    # A disposition and licensing fact, not a readiness condition: AVS and VMC run any guest their
+    # ESXi supports (vm.guest-os-unsupported is the readiness rule), so it is information.
+    severity="info",
+    remediation="Plan an OS upgrade or re-platform (replatform disposition). For Windows Server and SQL "
+                "Server on Azure VMware Solution, Extended Security Updates are available at no extra cost "
+                "for eligible end-of-support versions (check the current terms); elsewhere arrange paid "
+                "extended support and document the risk.",
+    rationale="Vendor support dates in targets.toml [guest_os.families], measured at the assessment date "
+              "(--as-of). The OS is read from every source (VMware Tools first, then the configuration); a VM "
+              "whose OS version cannot be told is reported as unknown, never as a pass.",
+    references=(refs.AVS_ASSESSMENT, AVS_ESU, "https://learn.microsoft.com/lifecycle/products/",
                 "https://access.redhat.com/support/policy/updates/errata"),
     remediable=False,
     suggests="replatform",
 )
 def guest_os_end_of_support(ctx: RuleContext) -> Iterator[RuleResult]:
-    if not guest_candidates(ctx.vm):
+    if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return
-    match = identify_guest(ctx.vm, guest_families(ctx.policy))
-    if match is None or match.family.end_of_support is None:
+    reading = identify(ctx.vm, guest_catalogue(ctx.policy))
+    if reading is None:
+        names = "; ".join(str(getattr(ctx.vm, n)) for n in SOURCES if getattr(ctx.vm, n))
+        yield unknown(f"guest OS not recognised ({names})", missing="guest_os_version")
         return
-    eos = match.family.end_of_support
+    family = reading.family
+    if family is None:
+        what = "version not known" if not reading.version else "no end-of-support date on file"
+        yield unknown(f"{reading.label}: {what}", missing="guest_os_version", **evidence_of(reading))
+        return
+    eos = family.end_of_support
+    if eos is None:
+        if not family.rolling:
+            yield unknown(f"{family.name}: no end-of-support date on file", missing="guest_os_version",
+                          **evidence_of(reading))
+        return
     if eos <= ctx.as_of:
-        yield fail(f"{match.family.name} reached end of support on {eos.isoformat()}", **evidence_of(match),
-                   end_of_support=eos.isoformat(), days_past=(ctx.as_of - eos).days, source=match.family.source)
+        yield fail(f"{family.name} reached end of support on {eos.isoformat()}", **evidence_of(reading),
+                   end_of_support=eos.isoformat(), days_past=(ctx.as_of - eos).days, source=family.source)

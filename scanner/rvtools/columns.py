@@ -72,6 +72,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         _c("host", "Host"),
         _c("os_config", "OS according to the configuration file", "OS"),
         _c("os_tools", "OS according to the VMware Tools"),
+        _c("os_detailed", "Guest Detailed Data"),
         _c("bios_uuid", "SMBIOS UUID", "BIOS UUID"),
         _c("vi_sdk_server_type", "VI SDK Server type"),
         _c("vi_sdk_api_version", "VI SDK API Version"),

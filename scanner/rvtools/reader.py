@@ -441,7 +441,7 @@ class _Builder:
         text_fields = ("vm", "vm_id", "vm_uuid", "vi_sdk_server", "vi_sdk_uuid", "power_state", "guest_state",
                        "primary_ip", "ft_state", "latency_sensitivity", "firmware", "connection_state", "bios_uuid",
                        "folder", "datacenter", "cluster", "host", "resource_pool", "vapp", "os_config", "os_tools",
-                       "dns_name", "annotation")
+                       "os_detailed", "dns_name", "annotation")
         col: dict[str, list[Any]] = {name: self.text_column(view, name) for name in text_fields}
         for name, parse in (("template", val.boolean), ("num_cpu", val.integer), ("memory", val.integer),
                             ("hw_version", val.hw_version), ("secure_boot", val.boolean), ("cbt", val.boolean),
@@ -503,6 +503,7 @@ class _Builder:
                 secure_boot=col["secure_boot"][i],
                 guest_full_name=col["os_config"][i],
                 guest_full_name_tools=col["os_tools"][i],
+                guest_detailed_data=col["os_detailed"][i],
                 guest_id=None,
                 guest_id_tools=None,
                 tools_running=(guest_state == "running") if guest_state in ("running", "notRunning") else None,

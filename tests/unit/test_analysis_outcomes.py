@@ -103,7 +103,8 @@ def test_fully_unknown_vm():
 
 def test_end_of_support_guest_is_replatform():
     o = outcome(clean_vm(guest_id_tools="rhel6_64Guest", guest_full_name_tools=None))
-    assert o.readiness["avs"] == "ready_with_conditions"
+    # End of support is a disposition and licensing fact, not a readiness condition.
+    assert o.readiness["avs"] == "ready"
     assert o.disposition == "replatform"
     assert "vm.guest-os-end-of-support" in o.disposition_reasons[0]
 

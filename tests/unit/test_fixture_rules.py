@@ -88,8 +88,13 @@ def test_rule_fires_on_exactly_the_seeded_vms(rule_id: str, assessment: Assessme
 def test_no_rule_is_unknown_except_where_the_data_is_missing(assessment: Assessment):
     # The simulator carries everything; only the VM powered off before the event history is
     # unknown (on AS_OF, before the fixture was made, it cannot have been off for 90 days).
+    # The vSphere guest "Ubuntu Linux (64-bit)" names no release: its end of support is unknown.
     unknown = failing_vms(assessment, "unknown")
-    assert unknown == {"vm.powered-off-long": {SEEDED["powered_off_before_history"]}}
+    ubuntu = {vm.name for vm in load_estate(FIXTURES / "sample-estate.json.gz").all_vms()
+              if vm.guest_id_tools == "ubuntu64Guest"}
+    assert len(ubuntu) == 12
+    assert unknown == {"vm.powered-off-long": {SEEDED["powered_off_before_history"]},
+                       "vm.guest-os-end-of-support": ubuntu}
 
 
 def test_baseline_vms_are_ready_for_vmotion(assessment: Assessment):
@@ -108,7 +113,8 @@ def test_baseline_vms_are_ready_for_vmotion(assessment: Assessment):
         assert outcome.readiness == {"avs": "ready", "vmc": "ready"}, outcome.name
         assert outcome.recommended_method == {"avs": "hcx_vmotion", "vmc": "hcx_vmotion"}, outcome.name
         assert outcome.disposition == "rehost", outcome.name
-        assert outcome.finding_ids == [] and outcome.unknown_ids == [], outcome.name
+        # An unknown end of support (Ubuntu release not named) is information: readiness stays "ready".
+        assert outcome.finding_ids == [] and outcome.unknown_ids in ([], ["vm.guest-os-end-of-support"]), outcome.name
 
 
 def test_end_of_support_today():
