@@ -22,6 +22,7 @@ def collect(vcsim: Simulator, parser: str, page_size: int = 500) -> Estate:
     # and where the event history starts (each login is an event; old ones age out).
     estate.collected_at = "2000-01-01T00:00:00Z"
     for vcenter in estate.vcenters:
+        vcenter.source_detail["collected_at"] = "2000-01-01T00:00:00Z"
         if "power_events_since" in vcenter.source_detail:
             vcenter.source_detail["power_events_since"] = "history start"
     for vm in estate.all_vms():
