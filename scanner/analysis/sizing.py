@@ -603,18 +603,17 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
 
     # The first resource that alone needs this count binds; storage also when the RAID step (a
     # cheaper scheme from a larger cluster) set the count.
-    # At the target's (or the FTT's) minimum the minimum binds, whatever else would fit in it.
-    raid_step = storage_min == nodes and storage_min > storage_nodes
-    if nodes <= lower_bound:
-        binding = "minimum_cluster"
-    elif nodes == cpu_nodes:
-        binding = "cpu"
-    elif nodes == memory_nodes:
-        binding = "memory"
-    elif storage_logical > 0 and (nodes == storage_nodes or raid_step):
-        binding = "storage"
-    else:
-        binding = "minimum_cluster"
+    # The resource that alone needs this count binds (the most utilised one when several do);
+    # storage also when the RAID step (a cheaper scheme from a larger cluster) set the count; else
+    # the target's (or the FTT's) minimum cluster does.
+    raid_step = storage_min == nodes and storage_min > max(storage_nodes, lower_bound)
+    needing = {"cpu": cpu_nodes == nodes, "memory": memory_nodes == nodes,
+               "storage": storage_logical > 0 and (storage_nodes == nodes or raid_step)}
+    working_hosts = nodes - spares * cluster_count(nodes, limits)
+    load = {"cpu": (cpu_demand + cpu_reserved) / (cpu_usable * working_hosts),
+            "memory": (memory_demand + memory_reserved) / (memory_usable * working_hosts),
+            "storage": storage_raw / (storage_per_node * nodes)}
+    binding = max((r for r, needs in needing.items() if needs), key=lambda r: load[r], default="minimum_cluster")
     if binding == "storage" and storage_nodes < nodes:
         notes.append(f"storage needs {policy.name}'s cluster size; fewer hosts would need a costlier RAID scheme")
     if binding == "minimum_cluster" and ftt_min_hosts > limits.min_hosts:
@@ -629,8 +628,6 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
         notes.append(f"{node.name} is of limited availability (targets.toml); check the region")
     if not_fitting:
         notes.append(f"{len(not_fitting)} VM(s) do not fit one {node.name} node and are left out")
-
-    working_hosts = nodes - spares * clusters
 
     def use(resource: str, demand: float, usable: float, full: float, reserved: float, unit: str,
             needed: int, hosts: int) -> ResourceUse:

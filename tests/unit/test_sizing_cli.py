@@ -19,10 +19,12 @@ def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
     assert result.exit_code == 0, result.output
     # docs/sizing.md: 3 x AV36P (the 3-host minimum binds; AV36 is of limited availability, AV52
-    # ties at 3 nodes with more capacity); VMC's minimum is 2 hosts (i3.metal is limited).
+    # ties at 3 nodes with more capacity). VMC (i3.metal is limited): i3en.metal takes
+    # 48 x 1.25 x 4 x 0.85 = 204 vCPU; 69 vCPU need 1 working host + 1 spare = 2, CPU the most
+    # utilised of the resources needing 2: 69 / 204 = 34 %.
     assert ("sizing       3 x AV36P (1 cluster(s), 1 spare), bound by the minimum cluster size; "
             "as on-premises (allocated), confidence n/a") in result.output
-    assert "sizing       2 x i3en.metal (1 cluster(s), 1 spare), bound by the minimum cluster size" in result.output
+    assert "sizing       2 x i3en.metal (1 cluster(s), 1 spare), bound by cpu at 34% after headroom" in result.output
     assert "headroom: N+1 per cluster, management reserve 46 GHz / 171.88 GiB, vSAN slack 25%" in result.output
     assert "rule: no prices given: fewest nodes among node types that can form a first cluster" in result.output
     sizing = {s.target: s for s in load_assessment(output).sizing}
