@@ -151,6 +151,7 @@ FIELD_RULES: dict[tuple[str, str], FieldRule] = {
     ("VM", "guest_detailed_data"): FieldRule(SAFE),
     ("VM", "tools_status"): FieldRule(SAFE),
     ("VM", "tools_version"): FieldRule(SAFE),
+    ("VM", "tools_version_status"): FieldRule(SAFE),
     ("VM", "ipv4_addresses"): FieldRule(IP),
     ("VM", "ipv6_addresses"): FieldRule(IP),
     ("VM", "hostname"): FieldRule("hostname"),

@@ -28,9 +28,12 @@ LIST_FIELDS = (
 )
 
 
+DEFAULT_DISK_FILE = "[vsan-ds] app01/app01.vmdk"
+
+
 def clean_disk(**changes: Any) -> Disk:
     disk = Disk(key=2000, label="Hard disk 1", capacity_bytes=60 * GIB, provisioning="thin", mode="persistent",
-                sharing="none", backing="flat", datastore="vsan-ds", file_name="[vsan-ds] app01/app01.vmdk",
+                sharing="none", backing="flat", datastore="vsan-ds", file_name=DEFAULT_DISK_FILE,
                 controller_type="scsi_pvscsi", controller_bus_sharing="none", controller_key=1000, unit_number=0)
     return dataclasses.replace(disk, **changes)
 
@@ -51,7 +54,7 @@ def clean_vm(vm_id: str = "vc-uuid/vm-100", **changes: Any) -> VM:
         hardware_version=19, firmware="efi", secure_boot=True,
         guest_id="windows2019srv_64Guest", guest_full_name="Microsoft Windows Server 2019 (64-bit)",
         guest_id_tools="windows2019srv_64Guest", guest_full_name_tools="Microsoft Windows Server 2019 (64-bit)",
-        tools_status="ok", tools_running=True, tools_version="12352",
+        tools_status="ok", tools_running=True, tools_version="12352", tools_version_status="current",
         ipv4_addresses=["10.0.100.10"], ipv6_addresses=["fe80::250:56ff:feaa:bbcc"], hostname="app01",
         annotation="Owner: app team. Ticket CHG-1234.", custom_attributes={"Owner": "app-team"},
         controllers=[Controller(key=1000, label="SCSI controller 0", type="scsi_pvscsi", bus_sharing="none",
@@ -61,9 +64,16 @@ def clean_vm(vm_id: str = "vc-uuid/vm-100", **changes: Any) -> VM:
                                start_connected=False)],
         floppies=[], serial_ports=[], parallel_ports=[], usb_controllers=[], usb_devices=[],
         passthrough_devices=[], snapshots=[], snapshot_count=0, ft_state="not_configured",
-        latency_sensitivity="normal", vtpm=False, encrypted=False, cbt_enabled=False,
+        latency_sensitivity="normal", vtpm=False, encrypted=False, cbt_enabled=False, consolidation_needed=False,
     )
-    return dataclasses.replace(vm, **changes)
+    vm = dataclasses.replace(vm, **changes)
+    # Each VM's disks are files in its own folder, as vSphere creates them (a file attached to two VMs
+    # is a shared disk, see disk.shared-vmdk-path); a test that sets file_name keeps its own.
+    if vm.disks is not None:
+        folder = vm.moref or vm.id.rsplit("/", 1)[-1]
+        vm.disks = [dataclasses.replace(d, file_name=f"[vsan-ds] {folder}/{folder}_{i}.vmdk")
+                    if d.file_name == DEFAULT_DISK_FILE else d for i, d in enumerate(vm.disks)]
+    return vm
 
 
 def unknown_vm(vm_id: str = "vc-uuid/vm-999") -> VM:

@@ -53,6 +53,8 @@ DATA_SOURCES: dict[str, DataSource] = {
     "snapshot.created": DataSource("snapshot dates", ("vSnapshot",), "Date / time"),
     "tools_status": DataSource("VMware Tools status", ("vTools",)),
     "tools_running": DataSource("VMware Tools running state", ("vInfo",), "Guest state"),
+    "tools_version_status": DataSource("VMware Tools version status", ("vTools",), "Tools"),
+    "consolidation_needed": DataSource("disk consolidation state", ("vInfo",), "Consolidation Needed"),
     "host": DataSource("ESXi host", ("vHost",)),
     "host.cpu_vendor": DataSource("host CPU vendor", ("vHost",), "CPU Model"),
     "host.esxi_version": DataSource("host ESXi version", ("vHost",), "ESX Version"),

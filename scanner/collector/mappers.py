@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -164,6 +165,13 @@ def cpu_vendor(vendor: str | None, model: str | None) -> str | None:
     if "amd" in text:
         return "amd"
     return "other"
+
+
+def tools_version_status(status: str | None) -> str | None:
+    """``guestToolsSupportedOld`` -> ``supported_old`` (vCenter's toolsVersionStatus2)."""
+    if not status or not status.startswith("guestTools"):
+        return None
+    return re.sub(r"(?<=[a-z])([A-Z])", r"_\1", status.removeprefix("guestTools")).lower()
 
 
 def tools_running(running_status: str | None) -> bool | None:
@@ -593,6 +601,7 @@ VM_PROPERTIES = (
     "runtime.powerState",
     "runtime.connectionState",
     "runtime.faultToleranceState",
+    "runtime.consolidationNeeded",
     "summary.runtime.bootTime",
     "config.template",
     "config.uuid",
@@ -619,6 +628,7 @@ VM_PROPERTIES = (
     "guest.toolsStatus",
     "guest.toolsRunningStatus",
     "guest.toolsVersion",
+    "guest.toolsVersionStatus2",
     "guest.guestId",
     "guest.guestFullName",
     "guest.hostName",
@@ -706,6 +716,7 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         tools_status=mapped(TOOLS_STATUS, raw.get("guest.toolsStatus")),
         tools_running=tools_running(raw.get("guest.toolsRunningStatus")),
         tools_version=raw.get("guest.toolsVersion") or None,
+        tools_version_status=tools_version_status(raw.get("guest.toolsVersionStatus2")),
         ipv4_addresses=ipv4,
         ipv6_addresses=ipv6,
         hostname=raw.get("guest.hostName") or None,
@@ -731,6 +742,8 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         # config.keyId is set only on encrypted VMs.
         encrypted=(raw.get("config.keyId") is not None) if raw.known("config.keyId") and config_read else None,
         cbt_enabled=raw.flag("config.changeTrackingEnabled", present=CONFIG_PRESENT),
+        # Always set by vCenter 5.0+; the simulator leaves it unset, which means no consolidation pending.
+        consolidation_needed=raw.flag("runtime.consolidationNeeded", present="runtime.powerState"),
         cpu_hot_add=raw.flag("config.cpuHotAddEnabled", present=CONFIG_PRESENT),
         memory_hot_add=raw.flag("config.memoryHotAddEnabled", present=CONFIG_PRESENT),
         boot_time=iso_utc(raw.get("summary.runtime.bootTime")),

@@ -200,6 +200,11 @@ class VM:
     tools_status: str | None = None
     tools_running: bool | None = None
     tools_version: str | None = None
+    # current | need_upgrade | supported_old | supported_new | too_old | too_new | unmanaged | blacklisted
+    # | not_installed (vCenter guest.toolsVersionStatus2; RVTools vTools "Tools" when it carries that value)
+    tools_version_status: str | None = None
+    # A newer VMware Tools is available to install (RVTools vTools "Upgradeable").
+    tools_upgradeable: bool | None = None
     # Lists and dicts below are None when the source does not carry that family at all
     # (e.g. an RVTools export without its vUSB tab); an empty list means "none present".
     ipv4_addresses: list[str] | None = field(default_factory=list)
@@ -227,6 +232,9 @@ class VM:
     vtpm: bool | None = None
     encrypted: bool | None = None
     cbt_enabled: bool | None = None
+    # Disk files left behind by a failed snapshot removal (vCenter runtime.consolidationNeeded,
+    # RVTools vInfo "Consolidation Needed").
+    consolidation_needed: bool | None = None
     cpu_hot_add: bool | None = None
     memory_hot_add: bool | None = None
     boot_time: str | None = None  # ISO 8601 UTC

@@ -16,7 +16,7 @@ from scanner.rules.base import (
     unknown,
 )
 
-FAMILY_MODULES = ("disk", "devices", "vm", "guest", "host", "network", "annotation")
+FAMILY_MODULES = ("disk", "devices", "vm", "guest", "host", "network", "annotation", "upkeep", "licensing")
 
 __all__ = [
     "FAMILY_MODULES",

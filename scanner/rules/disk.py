@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scanner.inventory.model import Controller, Disk
+from scanner.inventory.model import Controller, Disk, VCenter
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
 
@@ -97,6 +98,63 @@ def independent(ctx: RuleContext) -> Iterator[RuleResult]:
 def shared_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
     yield from check_disks(ctx, "sharing", lambda s: s == "multi_writer",
                            lambda d: f"{disk_label(d)} has the multi-writer sharing flag")
+
+
+def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
+    """Disk file path -> (VM id, VM name) of every VM of this VM's vCenter whose disk uses that file.
+
+    Built once per vCenter and analysis (kept in the policy's cache, keyed by the vCenter object).
+    """
+    vcenter = ctx.vcenter
+    if vcenter is None:
+        return {}
+    cache: dict[int, tuple[weakref.ref[VCenter], dict[str, list[tuple[str, str]]]]] = ctx.policy.cached(
+        "disk.vmdk_users", dict)
+    cached = cache.get(id(vcenter))
+    if cached is not None and cached[0]() is vcenter:
+        return cached[1]
+    users: dict[str, list[tuple[str, str]]] = {}
+    for vm in vcenter.vms:
+        for path in {d.file_name.strip() for d in vm.disks or [] if d.file_name and d.file_name.strip()}:
+            users.setdefault(path, []).append((vm.id, vm.name or vm.id))
+    cache[id(vcenter)] = (weakref.ref(vcenter), users)
+    return users
+
+
+@rule(
+    id="disk.shared-vmdk-path",
+    title="Same VMDK file attached to several VMs (shared disk)",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Find out which cluster (Oracle RAC, WSFC) or leftover registration shares the disk: stop the "
+                "cluster, detach the disk from all but one VM (or remove the stale VM), migrate, and re-create "
+                "the shared-disk design on the target.",
+    rationale="HCX does not migrate shared VMDK files. The export carries the file of every disk, so a file "
+              "attached to two VMs is a shared disk even where the sharing column is absent or says none.",
+    references=(refs.HCX_VMOTION, refs.KB_MULTI_WRITER, refs.AVS_WSFC),
+)
+def shared_vmdk_path(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    if vm.disks is None:
+        yield unknown("the input carries no virtual disk details", missing="disks")
+        return
+    users = vmdk_users(ctx)
+    unknown_disks = []
+    for disk in vm.disks:
+        path = (disk.file_name or "").strip()
+        if not path:
+            # Without a file path the sharing flag alone decides (disk.shared-multiwriter).
+            if disk.sharing is None and disk.backing not in ("rdm_physical", "rdm_virtual"):
+                unknown_disks.append(disk_label(disk))
+            continue
+        others = [name for vm_id, name in users.get(path, []) if vm_id != vm.id]
+        if others and disk.sharing != "multi_writer":
+            flag = "no sharing flag in the input" if disk.sharing is None else f"sharing flag {disk.sharing}"
+            yield fail(f"{disk_label(disk)} ({path}) is also attached to {', '.join(sorted(others))}; {flag}",
+                       disk=disk_label(disk), file=path, other_vms=sorted(others), sharing=disk.sharing)
+    if unknown_disks:
+        yield unknown(f"file path and sharing flag not known for {', '.join(unknown_disks)}",
+                      missing="disk.file_name", disks=unknown_disks)
 
 
 def controller_label(controller: Controller) -> str:

@@ -24,3 +24,9 @@ VSPHERE_REMOTE_DEVICE = ("https://developer.broadcom.com/xapis/vsphere-web-servi
                          "vim.fault.RemoteDeviceNotSupported.html")
 VSPHERE_HOST_DEVICE = ("https://developer.broadcom.com/xapis/vsphere-web-services-api/7.0u3/"
                        "vim.fault.CannotAccessVmDevice.html")
+# vCenter's VMware Tools version status (guest.toolsVersionStatus2) and its values.
+VSPHERE_TOOLS_VERSION_STATUS = ("https://developer.broadcom.com/xapis/virtual-infrastructure-json-api/latest/"
+                                "data-structures/VirtualMachineToolsVersionStatus_enum")
+# runtime.consolidationNeeded: a deleted snapshot whose disk was not committed back to the base disk.
+VSPHERE_VM_RUNTIME = "https://developer.broadcom.com/xapis/vmware-storage-policy-api/8.0U3/vim.vm.RuntimeInfo.html"
+ORACLE_PARTITIONING = "https://www.oracle.com/assets/partitioning-070609.pdf"

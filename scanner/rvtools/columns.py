@@ -55,6 +55,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         _c("memory", "Memory", "Memory MiB", "Memory MB", "Memory Size MB", unit="mib"),
         _c("latency_sensitivity", "Latency Sensitivity"),
         _c("cbt", "CBT"),
+        _c("consolidation_needed", "Consolidation Needed"),
         _c("primary_ip", "Primary IP Address", "Primary IP"),
         _c("resource_pool", "Resource pool", "Resource Pool"),
         _c("folder", "Folder"),
@@ -169,7 +170,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         _c("vm_version", "VM Version", "HW version"),
         _c("tools", "Tools", "Tools Status", "Tools status"),
         _c("tools_version", "Tools Version"),
-        _c("upgradeable", "Upgradeable"),
+        _c("upgradeable", "Upgradeable", "Upgrade"),
     ),
     "vHost": (
         _c("host", "Host", "Name"),

@@ -80,6 +80,24 @@ _TOOLS_STATUS = {
     "toolsnotinstalled": "not_installed",
     "guesttoolscurrent": "ok",
     "guesttoolsneedupgrade": "old",
+    "guesttoolssupportedold": "old",
+    "guesttoolstooold": "old",
+    "guesttoolsblacklisted": "old",
+    "guesttoolssupportednew": "ok",
+    "guesttoolstoonew": "ok",
+    "guesttoolsunmanaged": "ok",
+    "guesttoolsnotinstalled": "not_installed",
+}
+# vCenter's toolsVersionStatus2 values, when the vTools "Tools" column carries one of them.
+_TOOLS_VERSION_STATUS = {
+    "guesttoolscurrent": "current",
+    "guesttoolsneedupgrade": "need_upgrade",
+    "guesttoolssupportedold": "supported_old",
+    "guesttoolstooold": "too_old",
+    "guesttoolsblacklisted": "blacklisted",
+    "guesttoolssupportednew": "supported_new",
+    "guesttoolstoonew": "too_new",
+    "guesttoolsunmanaged": "unmanaged",
     "guesttoolsnotinstalled": "not_installed",
 }
 _DISK_MODES = {
@@ -445,6 +463,7 @@ class _Builder:
         col: dict[str, list[Any]] = {name: self.text_column(view, name) for name in text_fields}
         for name, parse in (("template", val.boolean), ("num_cpu", val.integer), ("memory", val.integer),
                             ("hw_version", val.hw_version), ("secure_boot", val.boolean), ("cbt", val.boolean),
+                            ("consolidation_needed", val.boolean),
                             ("power_on", val.timestamp), ("provisioned", val.mib_to_bytes),
                             ("in_use", val.mib_to_bytes), ("unshared", val.mib_to_bytes)):
             col[name] = self.parsed_column(view, name, parse)
@@ -528,6 +547,7 @@ class _Builder:
                 ft_state=val.camel_to_snake(ft) if ft else None,
                 latency_sensitivity=latency.lower() if latency else None,
                 cbt_enabled=col["cbt"][i],
+                consolidation_needed=col["consolidation_needed"][i],
                 boot_time=col["power_on"][i],
                 storage_committed_bytes=in_use,
                 storage_uncommitted_bytes=max(0, provisioned - in_use)
@@ -679,12 +699,14 @@ class _Builder:
         for view, row, n, vm in self.rows("vTools"):
             status = self.text(view, row, n, "tools")
             if status is not None:
+                vm.tools_version_status = _TOOLS_VERSION_STATUS.get(status.replace(" ", "").casefold())
                 vm.tools_status = _TOOLS_STATUS.get(status.replace(" ", "").casefold())
                 if vm.tools_status is None:
                     self.note_bad(view, "tools", n, f"unknown VMware Tools status {status!r}")
                 else:
                     vm.tools_running = vm.tools_status in ("ok", "old")
             vm.tools_version = self.text(view, row, n, "tools_version")
+            vm.tools_upgradeable = self.get(view, row, n, "upgradeable", val.boolean)
             if vm.hardware_version is None:
                 vm.hardware_version = self.get(view, row, n, "vm_version", val.hw_version)
         self.read_custom_attributes()

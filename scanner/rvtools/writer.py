@@ -87,7 +87,8 @@ class _Context:
 
 def _rows_vinfo(estate: Estate, attributes: list[str]) -> Iterable[list[Any]]:
     yield [
-        "VM", "Powerstate", "Template", "SRM Placeholder", "DNS Name", "Connection state", "Guest state", "PowerOn",
+        "VM", "Powerstate", "Template", "SRM Placeholder", "DNS Name", "Connection state", "Guest state",
+        "Consolidation Needed", "PowerOn",
         "CPUs", "Memory", "NICs", "Disks", "Total disk capacity MiB", "Latency Sensitivity", "CBT",
         "Primary IP Address", "Network #1", "Network #2", "Network #3", "Network #4", "Resource pool", "Folder",
         "vApp", "FT State", "Provisioned MiB", "In Use MiB", "Unshared MiB", "EFI Secure boot", "Firmware",
@@ -106,7 +107,7 @@ def _rows_vinfo(estate: Estate, attributes: list[str]) -> Iterable[list[Any]]:
             custom = vm.custom_attributes or {}
             yield [
                 vm.name, _camel(vm.power_state), _bool(vm.template), "False", vm.hostname, vm.connection_state,
-                guest_state, _date(vm.boot_time), vm.num_cpu, vm.memory_mib,
+                guest_state, _bool(vm.consolidation_needed), _date(vm.boot_time), vm.num_cpu, vm.memory_mib,
                 None if vm.nics is None else len(vm.nics), None if vm.disks is None else len(vm.disks),
                 _mib(sum(capacities)) if vm.disks is not None else None, vm.latency_sensitivity, _bool(vm.cbt_enabled),
                 vm.ipv4_addresses[0] if vm.ipv4_addresses else None, *networks, vm.resource_pool, vm.folder_path,
@@ -247,10 +248,10 @@ def workbook_rows(estate: Estate) -> dict[str, Iterable[list[Any]]]:
                             _bool(s.quiesced), _camel(s.power_state)] for s in vm.snapshots or []])
     if any(vm.tools_status is not None or vm.tools_version is not None for vm in vms):
         tabs["vTools"] = _per_vm(
-            estate, ["VM", "Powerstate", "Template", "VM Version", "Tools", "Tools Version"], "",
+            estate, ["VM", "Powerstate", "Template", "VM Version", "Tools", "Tools Version", "Upgradeable"], "",
             lambda vm, _: [[vm.name, _camel(vm.power_state), _bool(vm.template),
                             f"vmx-{vm.hardware_version:02d}" if vm.hardware_version is not None else None,
-                            _TOOLS.get(vm.tools_status or ""), vm.tools_version]])
+                            _TOOLS.get(vm.tools_status or ""), vm.tools_version, _bool(vm.tools_upgradeable)]])
     tabs["vSource"] = _source_rows(estate)
     tabs["vCluster"] = _cluster_rows(estate)
     tabs["vHost"] = _host_rows(estate)

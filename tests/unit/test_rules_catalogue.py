@@ -28,8 +28,10 @@ def days_ago(days: int) -> str:
 
 
 def failing_ids(vm, host: Host | None = None, **kwargs) -> set[str]:
-    assessment = analyze(estate_of(vm, host=host), as_of=AS_OF_DATE, **kwargs)
-    return {f.rule_id for f in assessment.findings if f.status == "fail"}
+    """Failing rule ids of ``vm``; a list is a VM with its neighbours in the same vCenter (first one judged)."""
+    vms = vm if isinstance(vm, list) else [vm]
+    assessment = analyze(estate_of(*vms, host=host), as_of=AS_OF_DATE, **kwargs)
+    return {f.rule_id for f in assessment.findings if f.status == "fail" and f.vm_id == vms[0].id}
 
 
 def snapshots_of(*ages: int) -> list[Snapshot]:
@@ -45,6 +47,15 @@ CASES = [
     ("rdm virtual", clean_vm(disks=[clean_disk(backing="rdm_virtual")]), None, {"disk.rdm-virtual"}),
     ("independent", clean_vm(disks=[clean_disk(mode="independent_persistent")]), None, {"disk.independent"}),
     ("persistent is fine", clean_vm(disks=[clean_disk(mode="persistent")]), None, set()),
+    # The same VMDK file attached to a second VM of the vCenter, no sharing flag in the input.
+    ("same vmdk on two VMs", [clean_vm(disks=[clean_disk(sharing=None, file_name="[ds1] rac/shared.vmdk")]),
+                              clean_vm("vc-uuid/vm-101", name="rac02",
+                                       disks=[clean_disk(sharing=None, file_name="[ds1] rac/shared.vmdk")])],
+     None, {"disk.shared-vmdk-path"}),
+    ("vmdk names alike, other folders", [clean_vm(disks=[clean_disk(sharing=None, file_name="[ds1] a/disk.vmdk")]),
+                                         clean_vm("vc-uuid/vm-101", name="b",
+                                                  disks=[clean_disk(sharing=None, file_name="[ds1] b/disk.vmdk")])],
+     None, set()),
     ("multi-writer, no CBT", clean_vm(disks=[clean_disk(sharing="multi_writer")]), None, {"disk.shared-multiwriter"}),
     ("multi-writer with CBT", clean_vm(disks=[clean_disk(sharing="multi_writer")], cbt_enabled=True), None,
      {"disk.shared-multiwriter", "vm.cbt-multiwriter"}),
@@ -110,7 +121,15 @@ CASES = [
     ("tools not running, powered off", clean_vm(power_state="powered_off", tools_running=False,
                                                 tools_status="not_running", powered_off_since=days_ago(5)),
      None, set()),
-    ("tools missing", clean_vm(tools_running=False, tools_status="not_installed"), None, {"vm.tools-missing"}),
+    ("tools missing", clean_vm(tools_running=False, tools_status="not_installed", tools_version_status=None), None,
+     {"vm.tools-missing"}),
+    ("tools supported old", clean_vm(tools_version_status="supported_old"), None, {"vm.tools-outdated"}),
+    ("tools unmanaged is fine", clean_vm(tools_version_status="unmanaged"), None, set()),
+    ("consolidation needed", clean_vm(consolidation_needed=True), None, {"disk.consolidation-needed"}),
+    ("oracle linux", clean_vm(guest_id_tools="oracleLinux8_64Guest", guest_full_name_tools="Oracle Linux 8 (64-bit)",
+                              guest_id="oracleLinux8_64Guest", guest_full_name="Oracle Linux 8 (64-bit)"), None,
+     {"vm.oracle-licensing"}),
+    ("'Flora' is not Oracle", clean_vm(name="flora-web01"), None, set()),
     ("cpu exceeds node", clean_vm(num_cpu=160), None, {"vm.cpu-exceeds-node"}),
     ("cpu 128 fits", clean_vm(num_cpu=128), None, set()),
     ("memory exceeds node", clean_vm(memory_mib=2048 * 1024), None, {"vm.memory-exceeds-node"}),

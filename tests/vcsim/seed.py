@@ -254,6 +254,8 @@ def _baseline(vm: vim.VirtualMachine, index: int) -> None:
             "toolsStatus": "toolsOk",
             "toolsRunningStatus": "guestToolsRunning",
             "toolsVersion": TOOLS_VERSION,
+            # vCenter reports it on every VM with Tools; the simulator only when set.
+            "toolsVersionStatus2": "guestToolsCurrent",
             "guestId": guest_id,
             "guestFullName": guest_name,
             "hostName": f"{vm.name.lower().replace('_', '-')}.corp.example",

@@ -1,0 +1,67 @@
+"""Software licensing facts that change when VMs move to new hosts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.rules import refs
+from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+
+# Oracle's own operating systems, by vCenter guest id prefix and by name.
+ORACLE_GUEST_ID = re.compile(r"^(oraclelinux|solaris)", re.IGNORECASE)
+ORACLE_OS_NAME = re.compile(r"\b(oracle\s+(enterprise\s+)?linux|oracle\s+solaris|solaris)\b", re.IGNORECASE)
+# Oracle software named in the VM's name, host name, notes or attribute values: "oracle", "orcl",
+# or "ora" as a name part ("ora-db01", "prd_ora19", "oradb2") - not inside a word ("Flora").
+ORACLE_SOFTWARE = re.compile(r"\boracle\b|\borcl|(?<![a-z])ora(?=$|[^a-z]|db)", re.IGNORECASE)
+
+
+def oracle_os(ctx: RuleContext) -> tuple[str, str] | None:
+    vm = ctx.vm
+    for field_name in ("guest_id_tools", "guest_id"):
+        value = getattr(vm, field_name)
+        if value and ORACLE_GUEST_ID.match(value):
+            return field_name, value
+    for field_name in ("guest_full_name_tools", "guest_full_name"):
+        value = getattr(vm, field_name)
+        if value and ORACLE_OS_NAME.search(value):
+            return field_name, value
+    return None
+
+
+def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
+    vm = ctx.vm
+    texts = [("name", vm.name), ("hostname", vm.hostname), ("annotation", vm.annotation)]
+    texts += [(f"attribute {key}", value) for key, value in (vm.custom_attributes or {}).items()]
+    return [(where, text) for where, text in texts if text and ORACLE_SOFTWARE.search(text)]
+
+
+@rule(
+    id="vm.oracle-licensing",
+    title="Oracle software or operating system (licensing on the new hosts)",
+    severity="info",
+    remediation="Ask the licence owner how Oracle processor licences are counted on the target: under Oracle's "
+                "partitioning policy a VMware cluster is soft partitioning, so every physical core of the hosts "
+                "the VM can run on may need licensing. Plan a dedicated cluster or host group if needed.",
+    rationale="Oracle licences by physical processor where the software can run; moving a VM to AVS or VMC "
+              "puts it on new hosts (36-64 cores each) that the licence count must cover. This is information: "
+              "it changes no readiness. Detected from an Oracle guest OS or 'oracle'/'orcl'/'ora' in the VM "
+              "name, host name, notes or attributes.",
+    references=(refs.ORACLE_PARTITIONING, refs.AVS_INTRO, refs.VMC_HOSTS),
+    remediable=False,
+)
+def oracle_licensing(ctx: RuleContext) -> Iterator[RuleResult]:
+    os_match = oracle_os(ctx)
+    mentions = oracle_mentions(ctx)
+    if os_match is None and not mentions:
+        vm = ctx.vm
+        if not any((vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)):
+            yield unknown("guest OS not known (no Oracle name found)", missing="guest_id")
+        return
+    seen = []
+    if os_match is not None:
+        seen.append(f"Oracle guest OS ({os_match[1]})")
+    if mentions:
+        seen.append("Oracle named in the " + ", ".join(where for where, _ in mentions))
+    yield fail("; ".join(seen), os_field=os_match[0] if os_match else None, os_value=os_match[1] if os_match else None,
+               mentioned_in=[where for where, _ in mentions])

@@ -1,0 +1,67 @@
+"""Housekeeping a consultant checks before a migration wave: VMware Tools currency, disks left to consolidate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.rules import refs
+from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+
+# vCenter toolsVersionStatus2 values that mean a newer VMware Tools should be installed.
+TOOLS_OUTDATED = ("need_upgrade", "supported_old", "too_old", "blacklisted")
+TOOLS_WORDS = {"need_upgrade": "not current", "supported_old": "supported, a newer version is available",
+               "too_old": "too old (unsupported)", "blacklisted": "a version with a known grave bug"}
+
+
+@rule(
+    id="vm.tools-outdated",
+    title="VMware Tools out of date",
+    severity="info",
+    remediation="Upgrade VMware Tools (or the open-vm-tools package) during a maintenance window before the "
+                "migration wave; the target's ESXi ships a newer Tools version.",
+    rationale="Current Tools give HCX a clean guest shutdown and guest details at switchover and avoid a "
+              "Tools upgrade prompt after the move; an out-of-date Tools version does not stop a migration, so "
+              "this is information and changes no readiness.",
+    references=(refs.VSPHERE_TOOLS_VERSION_STATUS, refs.HCX_BULK),
+    family="vm",
+)
+def tools_outdated(ctx: RuleContext) -> Iterator[RuleResult]:
+    vm = ctx.vm
+    evidence: dict[str, Any] = {"tools_version": vm.tools_version, "tools_version_status": vm.tools_version_status,
+                "tools_upgradeable": vm.tools_upgradeable, "tools_status": vm.tools_status}
+    version = f"VMware Tools {vm.tools_version}" if vm.tools_version else "VMware Tools"
+    status = vm.tools_version_status
+    if status is not None:
+        if status in TOOLS_OUTDATED:
+            yield fail(f"{version} is {TOOLS_WORDS[status]} (version status {status})", **evidence)
+        return
+    if vm.tools_upgradeable is not None:
+        if vm.tools_upgradeable:
+            yield fail(f"{version} can be upgraded (a newer version is available)", **evidence)
+        return
+    if vm.tools_status == "old":
+        yield fail(f"{version} is running but not the current version", **evidence)
+    elif vm.tools_status in (None, "not_running"):
+        yield unknown("VMware Tools version status not known", missing="tools_version_status", **evidence)
+
+
+@rule(
+    id="disk.consolidation-needed",
+    title="Virtual disks need consolidation",
+    severity="warning",
+    methods=all_methods("conditions"),
+    remediation="Run Snapshots > Consolidate on the VM (check free space on its datastore first) and confirm "
+                "the warning clears before migrating.",
+    rationale="vCenter flags a VM whose deleted snapshot left delta disks not committed back to the base disk; "
+              "replication and the HCX snapshot handling work on a disk chain vCenter itself reports as "
+              "inconsistent, and the deltas keep growing.",
+    references=(refs.VSPHERE_VM_RUNTIME, refs.KB_SNAPSHOTS, refs.HCX_OPTIONS),
+    family="disk",
+)
+def consolidation_needed(ctx: RuleContext) -> Iterator[RuleResult]:
+    needed = ctx.vm.consolidation_needed
+    if needed is None:
+        yield unknown("disk consolidation state not known", missing="consolidation_needed")
+    elif needed:
+        yield fail("vCenter reports that the VM's disks need consolidation", consolidation_needed=True)
