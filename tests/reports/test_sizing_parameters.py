@@ -115,3 +115,26 @@ def test_html_escapes_parameter_and_vm_text(tmp_path: Path) -> None:
     html = render_html(estate, assessment)
     assert "&lt;b&gt;big&lt;/b&gt;" in html and "<b>big</b>" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_basis_confidence_headroom_and_rule_beside_every_host_count(tmp_path: Path) -> None:
+    # RVTools input: as on-premises, confidence n/a; the sample snapshot carries a 30-day history.
+    for source, basis in ((KUBEV2V, "as on-premises (allocated), confidence n/a"),
+                          (SAMPLE, "performance (utilisation history), p95 x 1.3, confidence high (5/5")):
+        out = report(tmp_path / source.stem, source)
+        assessment = load_assessment(out / "assessment.json")
+        doc = lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
+        cards = doc.xpath("//h2[@id='sizing']/following-sibling::div[1]/div")
+        summary = [row[0] for row in openpyxl.load_workbook(out / "report.xlsx")["Summary"].iter_rows(values_only=True)
+                   if isinstance(row[0], str)]
+        for result, card in zip(assessment.sizing, cards, strict=True):
+            option = result.recommended_option()
+            assert option is not None
+            text = " ".join(card.text_content().split())
+            assert f": {option.nodes} x {option.node_type} (" in card.xpath(".//h3")[0].text_content()
+            assert f"Basis: {basis}" in text
+            assert "Headroom included: N+1 per cluster" in text
+            assert "Recommendation rule: no prices given: fewest nodes" in text
+            line = next(s for s in summary if s.startswith(("Azure VMware Solution: ", "VMware Cloud on AWS: "))
+                        and result.target in ("avs" if s.startswith("Azure") else "vmc"))
+            assert basis in line and "headroom: N+1 per cluster" in line and "rule: " in line
