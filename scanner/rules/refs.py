@@ -14,7 +14,8 @@ VMC_HOSTS = ("https://docs.vmware.com/en/VMware-Cloud-on-AWS/services/com.vmware
              "GUID-98FD3BA9-8A1B-4500-99FB-C40DF6B3DA95.html")
 KB_HARDWARE_VERSIONS = "https://knowledge.broadcom.com/external/article?legacyId=1003746"
 KB_SNAPSHOTS = "https://knowledge.broadcom.com/external/article?legacyId=1025279"
-KB_MULTI_WRITER = "https://knowledge.broadcom.com/external/article?legacyId=1034165"
+# KB 1034165 at its current Broadcom address (the legacyId form of it could not be found).
+KB_MULTI_WRITER = "https://knowledge.broadcom.com/external/article/313527/enabling-or-disabling-simultaneous-write.html"
 VMWARE_GUEST_OS_COMPAT = "https://www.vmware.com/resources/compatibility/search.php?deviceCategory=software"
 CAF_RATIONALIZATION = "https://learn.microsoft.com/azure/cloud-adoption-framework/digital-estate/5-rs-of-rationalization"
 HCX_INTEROP = "https://interopmatrix.broadcom.com/Interoperability"
