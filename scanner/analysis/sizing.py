@@ -66,6 +66,9 @@ BYTES_PER_GIB = 2**30
 BYTES_PER_TIB = 2**40
 BYTES_PER_MIB = 2**20
 BYTES_PER_TB = 10**12
+IMPLAUSIBLE_NOTE = "left out of sizing, beyond physical plausibility: "
+# VMs left out for implausible sizes named in the terminal; the report's notes list all.
+MAX_IMPLAUSIBLE_SHOWN = 5
 # Bounds on the plausibility limits themselves, so a policy cannot make the arithmetic unbounded.
 PLAUSIBILITY_CEILINGS = {"max_vm_vcpu": 10**6, "max_vm_memory_gib": 2**30, "max_vm_storage_tb": 10**9}
 
@@ -788,7 +791,7 @@ def size_target(
         sources[f"storage.{d.storage_source}"] += 1
     notes = []
     for text in implausible.values():
-        notes.append(f"left out of sizing, beyond physical plausibility: {text} (check the input)")
+        notes.append(f"{IMPLAUSIBLE_NOTE}{text} (check the input)")
     unknown_cpu = sum(1 for vm in sized if vm.num_cpu is None)
     unknown_memory = sum(1 for vm in sized if vm.memory_mib is None)
     if unknown_cpu or unknown_memory:
@@ -935,7 +938,13 @@ def format_sizing_lines(result: SizingResult, with_target: bool = True) -> list[
         first += f"; {len(result.vms_fitting_no_node_type)} VM(s) fit no node type"
     if result.vms_implausible:
         first += f"; {len(result.vms_implausible)} VM(s) left out (implausible sizes)"
-    return [first, f"headroom: {headroom_text(result)}", f"rule: {result.recommendation_rule}"]
+    lines = [first, f"headroom: {headroom_text(result)}", f"rule: {result.recommendation_rule}"]
+    left_out = [n for n in result.notes if n.startswith(IMPLAUSIBLE_NOTE)]
+    for note in left_out[:MAX_IMPLAUSIBLE_SHOWN]:
+        lines.append(note)
+    if len(left_out) > MAX_IMPLAUSIBLE_SHOWN:
+        lines.append(f"… and {len(left_out) - MAX_IMPLAUSIBLE_SHOWN:,} more left out (see the report's sizing notes)")
+    return lines
 
 
 def format_sizing_line(result: SizingResult, with_target: bool = True) -> str:

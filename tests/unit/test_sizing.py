@@ -389,6 +389,10 @@ def test_implausible_sizes_are_named_and_left_out() -> None:
     assert result.vm_count == 1
     assert any("vm1: provisioned storage above 1,000 TB" in n for n in result.notes)
     assert any("vm2: 20000 vCPUs (more than 10,000)" in n for n in result.notes)
+    lines = format_sizing_lines(result)
+    assert "2 VM(s) left out (implausible sizes)" in lines[0]
+    assert lines[3] == ("left out of sizing, beyond physical plausibility: vm1: provisioned storage above 1,000 TB "
+                        "(check the input)")
     # A near miss (999 TB) is sized, not left out.
     near = size_target(estate_of([vm(4, 2, 4, 999 * 10**12)]), None, "avs", shipped_config(), "allocated")
     assert near.vms_implausible == [] and near.vm_count == 1
