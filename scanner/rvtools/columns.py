@@ -41,6 +41,19 @@ _VM_KEYS = (
     _c("vi_sdk_uuid", "VI SDK UUID"),
 )
 
+# Per-VM state that RVTools repeats on every VM tab (vCPU, vMemory, vDisk, vNetwork, vCD, ...): a vInfo
+# trimmed by hand (Powerstate or Template deleted) is completed from these, matched by VM ID / VM UUID.
+_VM_STATE = (
+    _c("power_state", "Powerstate"),
+    _c("template", "Template"),
+    _c("datacenter", "Datacenter"),
+    _c("cluster", "Cluster"),
+    _c("host", "Host"),
+    _c("folder", "Folder"),
+    _c("os_config", "OS according to the configuration file"),
+    _c("os_tools", "OS according to the VMware Tools"),
+)
+
 SHEETS: dict[str, tuple[Column, ...]] = {
     "vInfo": (
         *_VM_KEYS,
@@ -51,6 +64,9 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         _c("guest_state", "Guest state", "Guest State"),
         _c("dns_name", "DNS Name"),
         _c("power_on", "PowerOn", "Power On"),
+        # How many NICs and disks the VM has: tells a VM without disks from one a filtered vDisk left out.
+        _c("num_nics", "NICs"),
+        _c("num_disks", "Disks"),
         _c("num_cpu", "CPUs", "Num CPU", "# CPUs", "vCPUs"),
         _c("memory", "Memory", "Memory MiB", "Memory MB", "Memory Size MB", unit="mib"),
         _c("latency_sensitivity", "Latency Sensitivity"),
@@ -80,6 +96,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vCPU": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("num_cpu", "CPUs", "Num CPU"),
         _c("sockets", "Sockets"),
         _c("cores_per_socket", "Cores p/s", "Cores per socket"),
@@ -90,6 +107,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vMemory": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("size", "Size MiB", "Size MB", unit="mib"),
         _c("consumed", "Consumed", unit="mib"),
         _c("active", "Active", unit="mib"),
@@ -99,9 +117,13 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vDisk": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("disk", "Disk"),
         _c("disk_key", "Disk Key"),
-        _c("disk_path", "Disk Path", "Path"),
+        # Both are "[datastore] folder/file.vmdk" where filled; RVTools 4.1 leaves "Disk Path" empty and
+        # fills "Path", 3.x has only "Path". The reader takes whichever of the two holds a path, per row.
+        _c("disk_path", "Disk Path"),
+        _c("vmdk_path", "Path"),
         _c("capacity", "Capacity MiB", "Capacity MB", unit="mib"),
         _c("raw", "Raw"),
         _c("disk_mode", "Disk Mode"),
@@ -118,12 +140,14 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vPartition": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("disk", "Disk"),
         _c("capacity", "Capacity MiB", "Capacity MB", unit="mib"),
         _c("free", "Free MiB", "Free MB", unit="mib"),
     ),
     "vNetwork": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("nic_label", "NIC label", "Nic label", "NIC"),
         _c("adapter", "Adapter"),
         _c("network", "Network"),
@@ -138,6 +162,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vCD": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("device_node", "Device Node"),
         _c("connected", "Connected"),
         _c("starts_connected", "Starts Connected", "Start Connected"),
@@ -145,6 +170,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vFloppy": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("device_node", "Device Node"),
         _c("connected", "Connected"),
         _c("starts_connected", "Starts Connected", "Start Connected"),
@@ -152,6 +178,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vUSB": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("device_node", "Device Node"),
         _c("device_type", "Device Type"),
         _c("connected", "Connected"),
@@ -159,6 +186,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vSnapshot": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("snapshot_name", "Name", "Snapshot"),
         _c("description", "Description"),
         _c("date", "Date / time", "Date / Time", "Date"),
@@ -167,6 +195,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "vTools": (
         *_VM_KEYS,
+        *_VM_STATE,
         _c("vm_version", "VM Version", "HW version"),
         _c("tools", "Tools", "Tools Status", "Tools status"),
         _c("tools_version", "Tools Version"),
@@ -291,3 +320,21 @@ VINFO_NETWORK_PREFIX = "network #"
 
 def normalize_header(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+# vInfo columns RVTools writes (3.x - 4.7) that vmscan does not map. A vInfo header that is neither
+# mapped, nor listed here, nor a custom attribute (between "Annotation" and "Datacenter") was most
+# likely inserted by hand: it is ignored and named in one collection issue. Source: the 4.x vInfo
+# header row of real exports (fixtures/kubev2v-example1.xlsx, public RVTools-format comparisons),
+# older "MB"/"KB" spellings.
+VINFO_UNMAPPED_HEADERS = frozenset(normalize_header(h) for h in (
+    "Config status", "Heartbeat", "Consolidation Needed", "Suspended To Memory", "Suspend time",
+    "Suspend Interval", "Creation date", "Change Version", "Overall Cpu Readiness", "Active Memory",
+    "Total disk capacity MiB", "Total disk capacity MB", "Fixed Passthru HotPlug", "min Required EVC Mode Key",
+    "Op Notification Timeout", "EnableUUID", "Num Monitors", "Video Ram KiB", "Video Ram KB", "Folder ID",
+    "DAS protection", "FT Role", "FT Latency", "FT Bandwidth", "FT Sec. Latency", "Vm Failover In Progress",
+    "HA Restart Priority", "HA Isolation Response", "HA VM Monitoring", "Cluster rule(s)", "Cluster rule name(s)",
+    "Boot Required", "Boot delay", "Boot retry delay", "Boot retry enabled", "Boot BIOS setup", "Reboot PowerOff",
+    "HW upgrade status", "HW upgrade policy", "HW target", "Path", "Log directory", "Snapshot directory",
+    "Suspend directory", "Customization Info", "Guest Detailed Data",
+))

@@ -50,7 +50,14 @@ from scanner.inventory.model import (
     VCenter,
 )
 from scanner.rvtools import values as val
-from scanner.rvtools.columns import REQUIRED, SHEET_NAMES, SHEETS, VINFO_NETWORK_PREFIX, normalize_header
+from scanner.rvtools.columns import (
+    REQUIRED,
+    SHEET_NAMES,
+    SHEETS,
+    VINFO_NETWORK_PREFIX,
+    VINFO_UNMAPPED_HEADERS,
+    normalize_header,
+)
 from scanner.rvtools.tables import MAX_CELL_CHARS, Export, Table, read_export
 
 T = TypeVar("T")
@@ -105,6 +112,44 @@ _DISK_MODES = {
 }
 _SHARED_BUS = {"nosharing": "none", "virtualsharing": "virtual", "physicalsharing": "physical"}
 _DATASTORE_TYPES = {"vmfs": "vmfs", "nfs": "nfs", "nfs41": "nfs41", "vsan": "vsan", "vvol": "vvol"}
+
+
+# A hand-added total row: "Total", "Totals", "Grand total", "Sum", "SUM", "Summe", "Somme", "Subtotal".
+_TOTAL_ROW = re.compile(r"^\s*(grand\s+)?(sub\s*)?(total|totals|sum|summe|somme|totaal)\s*:?\s*$", re.IGNORECASE)
+
+
+def _power_state(value: Any) -> str | None:
+    text = val.text(value)
+    if text is None:
+        return None
+    state = val.camel_to_snake(text)
+    if state not in _POWER_STATES:
+        raise val.BadValue(f"unknown power state {text!r}")
+    return state
+
+
+@dataclass(frozen=True)
+class _Fill:
+    vinfo_field: str  # the vInfo column field (columns.py)
+    field: str  # the same value's field in the other tabs
+    attr: str  # VM attribute
+    parse: Callable[[Any], Any]
+    words: str
+
+
+# vInfo fields that the other VM tabs repeat per VM, filled from them when vInfo lacks them.
+_VINFO_FILLS = (
+    _Fill("power_state", "power_state", "power_state", _power_state, "power state"),
+    _Fill("template", "template", "template", val.boolean, "template flag"),
+    _Fill("num_cpu", "num_cpu", "num_cpu", val.integer, "vCPU count"),
+    _Fill("memory", "size", "memory_mib", val.integer, "memory size"),
+    _Fill("host", "host", "host", val.text, "host"),
+    _Fill("cluster", "cluster", "cluster", val.text, "cluster"),
+    _Fill("datacenter", "datacenter", "datacenter", val.text, "datacenter"),
+    _Fill("folder", "folder", "folder_path", val.text, "folder"),
+    _Fill("os_config", "os_config", "guest_full_name", val.text, "configured guest OS"),
+)
+_FILL_TABS = ("vCPU", "vMemory", "vDisk", "vNetwork", "vCD", "vPartition", "vTools", "vSnapshot", "vUSB", "vFloppy")
 
 
 def controller_type(description: str | None) -> str | None:
@@ -462,6 +507,7 @@ class _Builder:
                        "os_detailed", "dns_name", "annotation")
         col: dict[str, list[Any]] = {name: self.text_column(view, name) for name in text_fields}
         for name, parse in (("template", val.boolean), ("num_cpu", val.integer), ("memory", val.integer),
+                            ("num_nics", val.integer), ("num_disks", val.integer),
                             ("hw_version", val.hw_version), ("secure_boot", val.boolean), ("cbt", val.boolean),
                             ("consolidation_needed", val.boolean),
                             ("power_on", val.timestamp), ("provisioned", val.mib_to_bytes),
@@ -479,6 +525,9 @@ class _Builder:
                 self.issues.append(CollectionIssue(
                     object_name=self.file_name, property="name",
                     message=f"sheet vInfo row {number}: no VM name; row skipped"))
+                continue
+            if _TOTAL_ROW.match(vm_name) and not (col["vm_id"][i] or col["vm_uuid"][i] or col["power_state"][i]):
+                self.summary_row(view, view.table.rows[i], number, vm_name, ())
                 continue
             state = self.vc_for(col["vi_sdk_server"][i], col["vi_sdk_uuid"][i])
             vm_ref = col["vm_id"][i]
@@ -557,6 +606,10 @@ class _Builder:
                 perf=None,
             )
             self.vinfo_networks[vm_id] = networks_of[i] if networks_of is not None else []
+            self.vinfo_counts[vm_id] = (col["num_nics"][i], col["num_disks"][i])
+            if primary_ip:
+                self.primary_ips[vm_id] = primary_ip
+            self.name_counts[vm_name] = self.name_counts.get(vm_name, 0) + 1
             state.vcenter.vms.append(vm)
             state.ids.add(vm_id)
             if vm_ref:
@@ -566,6 +619,10 @@ class _Builder:
             state.by_name.setdefault(vm_name, vm)
 
     vinfo_networks: dict[str, list[str]]
+    # vInfo's NICs and Disks counts per VM id, primary IPs, and how many VMs carry each name.
+    vinfo_counts: dict[str, tuple[int | None, int | None]]
+    primary_ips: dict[str, str]
+    name_counts: dict[str, int]
 
     def text_column(self, view: SheetView, name: str) -> list[str | None]:
         rows = view.table.rows
@@ -629,25 +686,161 @@ class _Builder:
                 found.append((view, row, number, vm))
         return found
 
+    def keyed_vm(self, view: SheetView, row: list[Any]) -> tuple[VM, str] | None:
+        """The vInfo VM a row of another VM tab describes, by VM ID or VM UUID - never by a guessed name.
+
+        A name is used only when it names exactly one VM of vInfo and no id contradicts it: the row
+        carries no id (a tab without the id columns), or the vInfo VM has none (a row trimmed by hand).
+        """
+        p_ref, p_uuid, p_name, p_server, p_sdk = view.key_positions
+        vm_ref, uuid = _cell_text(row, p_ref), _cell_text(row, p_uuid)
+        server, sdk_uuid = _cell_text(row, p_server), _cell_text(row, p_sdk)
+        states = [self.vc_for(server, sdk_uuid)] if server or sdk_uuid else list(self.vcs.values())
+        for state in states:
+            if vm_ref and vm_ref in state.by_id:
+                return state.by_id[vm_ref], "VM ID"
+            if uuid and uuid in state.by_uuid:
+                return state.by_uuid[uuid], "VM UUID"
+        name = _cell_text(row, p_name)
+        if not name or self.name_counts.get(name, 0) != 1:
+            return None
+        for state in states:
+            vm = state.by_name.get(name)
+            if vm is not None and (not (vm_ref or uuid) or (vm.moref is None and vm.instance_uuid is None)):
+                return vm, "name (no VM ID to compare)"
+        return None
+
+    def complete_vinfo(self) -> None:
+        """Fill what vInfo lacks (a column deleted by hand, an empty cell) from the other VM tabs."""
+        vinfo = self.views["vInfo"]
+        vms = [vm for state in self.vcs.values() for vm in state.vcenter.vms]
+        wanted = [fill for fill in _VINFO_FILLS if any(getattr(vm, fill.attr) is None for vm in vms)]
+        if not wanted:
+            return
+        taken: dict[str, dict[str, int]] = {fill.attr: {} for fill in wanted}
+        keys: dict[str, set[str]] = {fill.attr: set() for fill in wanted}
+        for sheet in _FILL_TABS:
+            view = self.views.get(sheet)
+            if view is None:
+                continue
+            usable = [fill for fill in wanted if view.has(fill.field)]
+            if not usable:
+                continue
+            for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
+                match = self.keyed_vm(view, row)
+                if match is None:
+                    continue
+                vm, key = match
+                for fill in usable:
+                    if getattr(vm, fill.attr) is not None:
+                        continue
+                    value = self.get(view, row, n, fill.field, fill.parse)
+                    if value is not None:
+                        setattr(vm, fill.attr, value)
+                        taken[fill.attr][sheet] = taken[fill.attr].get(sheet, 0) + 1
+                        keys[fill.attr].add(key)
+        for fill in wanted:
+            header = next(c.headers[0] for c in SHEETS["vInfo"] if c.field == fill.vinfo_field)
+            where = f"vInfo has no '{header}' column" if not vinfo.has(fill.vinfo_field) else (
+                f"vInfo left '{header}' empty")
+            counts = taken[fill.attr]
+            if counts:
+                tabs = ", ".join(f"{sheet} ({count})" for sheet, count in counts.items())
+                self.issues.append(CollectionIssue(
+                    object_name=self.file_name, property=f"vInfo/{header}",
+                    message=f"{where}: {fill.words} of {sum(counts.values())} VM(s) taken from {tabs}, "
+                    f"matched by {' / '.join(sorted(keys[fill.attr]))}"))
+            still = sum(1 for vm in vms if getattr(vm, fill.attr) is None)
+            if still and not vinfo.has(fill.vinfo_field):
+                self.issues.append(CollectionIssue(
+                    object_name=self.file_name, property=f"vInfo/{header}",
+                    message=f"{where}: {fill.words} of {still} VM(s) unknown (no other tab names them by "
+                    "VM ID / VM UUID)"))
+
+    def note_filtered_tabs(self, matched: dict[str, set[str]]) -> None:
+        """A VM tab filtered differently from vInfo leaves some VMs out: their fields are unknown, not empty."""
+        vms = [vm for state in self.vcs.values() for vm in state.vcenter.vms]
+        for sheet in ("vCPU", "vMemory", "vTools"):
+            if sheet not in self.views:
+                continue
+            absent = [vm for vm in vms if vm.id not in matched.get(sheet, set())]
+            if absent:
+                self.note_absent(sheet, absent, len(vms), FAMILY_TABS[sheet])
+        for sheet, count_of, families in (("vDisk", 1, ("disks", "controllers")), ("vNetwork", 0, ("nics",))):
+            if sheet not in self.views:
+                continue
+            absent = [vm for vm in vms if vm.id not in matched.get(sheet, set())
+                      and (self.vinfo_counts.get(vm.id, (None, None))[count_of] or 0) > 0]
+            for vm in absent:
+                for family in families:
+                    setattr(vm, family, None)
+                if sheet == "vNetwork":
+                    primary = self.primary_ips.get(vm.id)
+                    vm.ipv4_addresses = [primary] if primary and ":" not in primary else None
+                    vm.ipv6_addresses = None
+            if absent:
+                self.note_absent(sheet, absent, len(vms), FAMILY_TABS[sheet])
+
+    def note_absent(self, sheet: str, absent: list[VM], total: int, what: str) -> None:
+        names = ", ".join(str(vm.name) for vm in absent[:5]) + (", ..." if len(absent) > 5 else "")
+        self.issues.append(CollectionIssue(
+            object_name=self.file_name, property=sheet,
+            message=f"sheet {sheet} has no row for {len(absent)} of {total} vInfo VM(s) ({names}); the tab was "
+            f"filtered differently from vInfo: their {what} unknown"))
+
+    def summary_row(self, view: SheetView, row: list[Any], number: int, name: str | None,
+                    evidence: tuple[str, ...]) -> bool:
+        """A total/SUM row added by hand (no name, or "Total" without any identity column): skip, say so."""
+        if name is not None and not (_TOTAL_ROW.match(name) and not any(
+                self.text(view, row, number, field) for field in evidence)):
+            return False
+        label = f"'{name}'" if name else "without a name"
+        self.issues.append(CollectionIssue(
+            object_name=self.file_name, property=view.sheet,
+            message=f"sheet {view.sheet} row {number}: a row {label} (a total or summary row added by hand?); "
+            "skipped"))
+        return True
+
+    def note_inserted_columns(self) -> None:
+        view = self.views["vInfo"]
+        mapped = {normalize_header(alias) for column in SHEETS["vInfo"] for alias in column.headers}
+        span = view.custom_attribute_span()
+        inserted = [
+            header for position, header in enumerate(view.table.headers)
+            if header and (key := normalize_header(header)) not in mapped and key not in VINFO_UNMAPPED_HEADERS
+            and not key.startswith(VINFO_NETWORK_PREFIX)
+            and not (span is not None and span[0] <= position < span[1])
+        ]
+        if inserted:
+            shown = ", ".join(f"'{header}'" for header in inserted[:8]) + (", ..." if len(inserted) > 8 else "")
+            self.issues.append(CollectionIssue(
+                object_name=self.file_name, property="vInfo",
+                message=f"sheet vInfo: {len(inserted)} column(s) RVTools does not write (inserted by hand?): "
+                f"{shown}; ignored"))
+
     # ------------------------------------------------------------ VM tabs
 
     def read_vm_tabs(self) -> None:
-        for view, row, n, vm in self.rows("vCPU"):
-            vm.num_cpu = vm.num_cpu if vm.num_cpu is not None else self.get(view, row, n, "num_cpu", val.integer)
+        matched: dict[str, set[str]] = {}
+
+        def rows(sheet: str) -> list[tuple[SheetView, list[Any], int, VM]]:
+            found = self.rows(sheet)
+            matched[sheet] = {vm.id for _, _, _, vm in found}
+            return found
+
+        for view, row, n, vm in rows("vCPU"):
             vm.cores_per_socket = self.get(view, row, n, "cores_per_socket", val.integer)
             vm.cpu_reservation_mhz = self.get(view, row, n, "reservation", val.integer)
             vm.cpu_limit_mhz = self.get(view, row, n, "limit", val.integer)
             vm.cpu_hot_add = self.get(view, row, n, "hot_add", val.boolean)
             vm.cpu_usage_mhz = self.get(view, row, n, "overall_mhz", val.integer)
-        for view, row, n, vm in self.rows("vMemory"):
-            if vm.memory_mib is None:
-                vm.memory_mib = self.get(view, row, n, "size", val.integer)
+        for view, row, n, vm in rows("vMemory"):
             vm.memory_reservation_mib = self.get(view, row, n, "reservation", val.integer)
             vm.memory_limit_mib = self.get(view, row, n, "limit", val.integer)
             vm.memory_hot_add = self.get(view, row, n, "hot_add", val.boolean)
             vm.memory_consumed_mib = self.get(view, row, n, "consumed", val.integer)
             vm.memory_active_mib = self.get(view, row, n, "active", val.integer)
-        for view, row, n, vm in self.rows("vDisk"):
+        for view, row, n, vm in rows("vDisk"):
             self.add_disk(view, row, n, vm)
         for view, row, n, vm in self.rows("vPartition"):
             if vm.guest_disks is not None:
@@ -656,7 +849,7 @@ class _Builder:
                     capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
                     free_bytes=self.get(view, row, n, "free", val.mib_to_bytes),
                 ))
-        for view, row, n, vm in self.rows("vNetwork"):
+        for view, row, n, vm in rows("vNetwork"):
             self.add_nic(view, row, n, vm)
         for view, row, n, vm in self.rows("vCD"):
             device_type = self.text(view, row, n, "device_type")
@@ -696,7 +889,7 @@ class _Builder:
                     quiesced=self.get(view, row, n, "quiesced", val.boolean),
                 ))
                 vm.snapshot_count = len(vm.snapshots)
-        for view, row, n, vm in self.rows("vTools"):
+        for view, row, n, vm in rows("vTools"):
             status = self.text(view, row, n, "tools")
             if status is not None:
                 vm.tools_version_status = _TOOLS_VERSION_STATUS.get(status.replace(" ", "").casefold())
@@ -709,6 +902,7 @@ class _Builder:
             vm.tools_upgradeable = self.get(view, row, n, "upgradeable", val.boolean)
             if vm.hardware_version is None:
                 vm.hardware_version = self.get(view, row, n, "vm_version", val.hw_version)
+        self.note_filtered_tabs(matched)
         self.read_custom_attributes()
 
     def add_disk(self, view: SheetView, row: list[Any], n: int, vm: VM) -> None:
@@ -737,7 +931,7 @@ class _Builder:
         unit = self.get(view, row, n, "unit", val.integer)
         if unit is None:
             unit = self.get(view, row, n, "scsi_unit", val.integer)
-        path = self.text(view, row, n, "disk_path")
+        path = self.disk_file(view, row, n)
         vm.disks.append(Disk(
             key=self.get(view, row, n, "disk_key", val.integer),
             label=self.text(view, row, n, "disk"),
@@ -760,6 +954,18 @@ class _Builder:
                 label=clabel, type=ctype, bus_sharing=bus_sharing,
                 bus_number=int(number.group(1)) if number else None,
             ))
+
+    def disk_file(self, view: SheetView, row: list[Any], n: int) -> str | None:
+        """The disk's "[datastore] folder/file.vmdk": "Disk Path" or "Path", whichever holds one.
+
+        RVTools 4.1 writes both headers and leaves "Disk Path" empty; 3.x has only "Path"; 4.7 fills both.
+        """
+        disk_path = self.text(view, row, n, "disk_path")
+        vmdk_path = self.text(view, row, n, "vmdk_path")
+        for candidate in (disk_path, vmdk_path):
+            if datastore_of(candidate) is not None:
+                return candidate
+        return disk_path or vmdk_path
 
     def add_nic(self, view: SheetView, row: list[Any], n: int, vm: VM) -> None:
         if vm.nics is None:
@@ -864,7 +1070,7 @@ class _Builder:
         if view is not None:
             for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
                 name = self.text(view, row, n, "name")
-                if not name:
+                if self.summary_row(view, row, n, name, ("object_id", "ha_enabled", "drs_enabled")) or not name:
                     continue
                 state = self.row_vc(view, row, n)
                 cluster = cluster_for(state, name, self.text(view, row, n, "datacenter"))
@@ -882,7 +1088,7 @@ class _Builder:
         if view is not None:
             for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
                 name = self.text(view, row, n, "host")
-                if not name:
+                if self.summary_row(view, row, n, name, ("object_id", "esx_version", "cpu_model", "uuid")) or not name:
                     continue
                 state = self.row_vc(view, row, n)
                 object_id = self.text(view, row, n, "object_id")
@@ -947,7 +1153,7 @@ class _Builder:
         if view is not None:
             for row, n in zip(view.table.rows, view.table.row_numbers, strict=True):
                 name = self.text(view, row, n, "name")
-                if not name:
+                if self.summary_row(view, row, n, name, ("object_id", "type", "accessible")) or not name:
                     continue
                 state = self.row_vc(view, row, n)
                 object_id = self.text(view, row, n, "object_id")
@@ -1056,9 +1262,14 @@ class _Builder:
 def build_estate(export: Export) -> Estate:
     builder = _Builder(export)
     builder.vinfo_networks = {}
+    builder.vinfo_counts = {}
+    builder.primary_ips = {}
+    builder.name_counts = {}
     builder.read_metadata()
     builder.read_switch_names()
     builder.read_vinfo()
+    builder.note_inserted_columns()
+    builder.complete_vinfo()
     builder.read_vm_tabs()
     builder.read_infrastructure()
     return builder.finish()
