@@ -653,27 +653,11 @@ class _Builder:
     # ------------------------------------------------------------ joins
 
     def find_vm(self, view: SheetView, row: list[Any], number: int) -> VM | None:
-        p_ref, p_uuid, p_name, p_server, p_sdk = view.key_positions
-        vm_ref = _cell_text(row, p_ref)
-        uuid = _cell_text(row, p_uuid)
-        name = _cell_text(row, p_name)
-        server = _cell_text(row, p_server)
-        sdk_uuid = _cell_text(row, p_sdk)
-        if server or sdk_uuid:
-            states = [self.vc_for(server, sdk_uuid)]
-        else:
-            states = list(self.vcs.values())
-        for state in states:
-            if vm_ref and vm_ref in state.by_id:
-                return state.by_id[vm_ref]
-        for state in states:
-            if uuid and uuid in state.by_uuid:
-                return state.by_uuid[uuid]
-        for state in states:
-            if name and name in state.by_name:
-                return state.by_name[name]
-        self.unmatched[view.sheet] = self.unmatched.get(view.sheet, 0) + 1
-        return None
+        match = self.keyed_vm(view, row)
+        if match is None:
+            self.unmatched[view.sheet] = self.unmatched.get(view.sheet, 0) + 1
+            return None
+        return match[0]
 
     def rows(self, sheet: str) -> list[tuple[SheetView, list[Any], int, VM]]:
         view = self.views.get(sheet)
@@ -754,8 +738,7 @@ class _Builder:
             if still and not vinfo.has(fill.vinfo_field):
                 self.issues.append(CollectionIssue(
                     object_name=self.file_name, property=f"vInfo/{header}",
-                    message=f"{where}: {fill.words} of {still} VM(s) unknown (no other tab names them by "
-                    "VM ID / VM UUID)"))
+                    message=f"{where}: {fill.words} of {still} VM(s) unknown (no other tab gives it for them)"))
 
     def note_filtered_tabs(self, matched: dict[str, set[str]]) -> None:
         """A VM tab filtered differently from vInfo leaves some VMs out: their fields are unknown, not empty."""

@@ -150,3 +150,23 @@ def test_both_xlsx_engines_give_the_same_estate(monkeypatch):
 @pytest.mark.skipif(not SHARED_KUBEV2V.exists(), reason="shared/ folder not beside the repository")
 def test_fixture_copy_is_the_shared_file():
     assert FIXTURE_KUBEV2V.read_bytes() == SHARED_KUBEV2V.read_bytes()
+
+
+def test_totals_match_the_hand_count(estate):
+    """Counted by hand in the workbook (openpyxl): vInfo rows vm-1..vm-9."""
+    from scanner.inventory.summary import summarize
+
+    summary = summarize(estate)
+    assert (summary.vms, summary.templates) == (9, 0)
+    # Powerstate: poweredOff vm-1, 2, 4, 5, 6, 7; poweredOn vm-3, 8, 9.
+    assert summary.power_states == {"powered_off": 6, "powered_on": 3}
+    # CPUs 1+2+3+8+8+7+9+13 (vInfo) + 18 (vm-9: vInfo empty, vCPU) = 69.
+    assert summary.total_vcpu == 69
+    # Memory 2224+2046+3526+17230+16799+16461+13146+34321 (vInfo) + 40960 (vm-9, vMemory) = 146,713 MiB.
+    assert summary.total_memory_gib * 1024 == 146713
+    # Provisioned MiB of vm-1..vm-8 = 1,371,610; vm-9 has none in vInfo: its vDisk capacity 102,400 MiB.
+    assert sum(vm.provisioned_bytes for vm in estate.all_vms()) == (1371610 + 102400) * MIB
+    assert (summary.hosts, summary.clusters, summary.datastores) == (7, 1, 0)
+    fills = sorted(i.message for i in estate.collection_issues if i.property and i.property.startswith("vInfo/"))
+    assert "vInfo left 'CPUs' empty: vCPU count of 1 VM(s) taken from vCPU (1), matched by name (no VM ID to " \
+        "compare)" in fills
