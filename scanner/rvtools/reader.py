@@ -695,14 +695,20 @@ class _Builder:
         return None
 
     def complete_vinfo(self) -> None:
-        """Fill what vInfo lacks (a column deleted by hand, an empty cell) from the other VM tabs."""
+        """Fill what vInfo lacks (a column deleted by hand, an empty cell) from the other VM tabs.
+
+        A value is taken only when every tab that gives it for the VM agrees: the tabs of one export
+        describe one moment, so a disagreement means edited or anonymized data - left unknown, noted.
+        """
         vinfo = self.views["vInfo"]
         vms = [vm for state in self.vcs.values() for vm in state.vcenter.vms]
         wanted = [fill for fill in _VINFO_FILLS if any(getattr(vm, fill.attr) is None for vm in vms)]
         if not wanted:
             return
-        taken: dict[str, dict[str, int]] = {fill.attr: {} for fill in wanted}
-        keys: dict[str, set[str]] = {fill.attr: set() for fill in wanted}
+        # (attribute, VM id) -> value -> tabs giving it; and how the rows were matched to the VM.
+        seen: dict[tuple[str, str], dict[Any, list[str]]] = {}
+        keys: dict[tuple[str, str], set[str]] = {}
+        by_id = {vm.id: vm for vm in vms}
         for sheet in _FILL_TABS:
             view = self.views.get(sheet)
             if view is None:
@@ -720,21 +726,41 @@ class _Builder:
                         continue
                     value = self.get(view, row, n, fill.field, fill.parse)
                     if value is not None:
-                        setattr(vm, fill.attr, value)
-                        taken[fill.attr][sheet] = taken[fill.attr].get(sheet, 0) + 1
-                        keys[fill.attr].add(key)
+                        tabs = seen.setdefault((fill.attr, vm.id), {}).setdefault(value, [])
+                        if sheet not in tabs:
+                            tabs.append(sheet)
+                        keys.setdefault((fill.attr, vm.id), set()).add(key)
         for fill in wanted:
             header = next(c.headers[0] for c in SHEETS["vInfo"] if c.field == fill.vinfo_field)
             where = f"vInfo has no '{header}' column" if not vinfo.has(fill.vinfo_field) else (
                 f"vInfo left '{header}' empty")
-            counts = taken[fill.attr]
-            if counts:
-                tabs = ", ".join(f"{sheet} ({count})" for sheet, count in counts.items())
+            taken: dict[str, int] = {}
+            matched_by: set[str] = set()
+            disputed: list[str] = []
+            for (attr, vm_id), values in seen.items():
+                if attr != fill.attr:
+                    continue
+                vm = by_id[vm_id]
+                if len(values) > 1:
+                    disputed.append(f"{vm.name} ({' / '.join(f'{v} in {tabs[0]}' for v, tabs in values.items())})")
+                    continue
+                ((value, tabs),) = values.items()
+                setattr(vm, fill.attr, value)
+                taken[tabs[0]] = taken.get(tabs[0], 0) + 1
+                matched_by |= keys[(attr, vm_id)]
+            if taken:
+                counts = ", ".join(f"{sheet} ({count})" for sheet, count in taken.items())
                 self.issues.append(CollectionIssue(
                     object_name=self.file_name, property=f"vInfo/{header}",
-                    message=f"{where}: {fill.words} of {sum(counts.values())} VM(s) taken from {tabs}, "
-                    f"matched by {' / '.join(sorted(keys[fill.attr]))}"))
-            still = sum(1 for vm in vms if getattr(vm, fill.attr) is None)
+                    message=f"{where}: {fill.words} of {sum(taken.values())} VM(s) taken from {counts}, "
+                    f"matched by {' / '.join(sorted(matched_by))}"))
+            if disputed:
+                shown = "; ".join(disputed[:3]) + ("; ..." if len(disputed) > 3 else "")
+                self.issues.append(CollectionIssue(
+                    object_name=self.file_name, property=f"vInfo/{header}",
+                    message=f"{where}: the other tabs disagree on the {fill.words} of {len(disputed)} VM(s), "
+                    f"left unknown: {shown}"))
+            still = sum(1 for vm in vms if getattr(vm, fill.attr) is None) - len(disputed)
             if still and not vinfo.has(fill.vinfo_field):
                 self.issues.append(CollectionIssue(
                     object_name=self.file_name, property=f"vInfo/{header}",

@@ -170,3 +170,8 @@ def test_totals_match_the_hand_count(estate):
     fills = sorted(i.message for i in estate.collection_issues if i.property and i.property.startswith("vInfo/"))
     assert "vInfo left 'CPUs' empty: vCPU count of 1 VM(s) taken from vCPU (1), matched by name (no VM ID to " \
         "compare)" in fills
+    # The anonymized tabs give vm-9 four different hosts: none is taken.
+    assert by_name(estate)["vm-9"].host is None
+    assert "vInfo left 'Host' empty: the other tabs disagree on the host of 1 VM(s), left unknown: vm-9 " \
+        "(10.230.238.171 in vCPU / 10.171.252.10 in vMemory / 10.201.54.227 in vDisk / 10.118.71.253 in " \
+        "vPartition)" in fills
