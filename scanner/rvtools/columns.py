@@ -328,7 +328,7 @@ def normalize_header(text: str) -> str:
 # header row of real exports (fixtures/kubev2v-example1.xlsx, public RVTools-format comparisons),
 # older "MB"/"KB" spellings.
 VINFO_UNMAPPED_HEADERS = frozenset(normalize_header(h) for h in (
-    "Config status", "Heartbeat", "Consolidation Needed", "Suspended To Memory", "Suspend time",
+    "Config status", "Heartbeat", "Suspended To Memory", "Suspend time",
     "Suspend Interval", "Creation date", "Change Version", "Overall Cpu Readiness", "Active Memory",
     "Total disk capacity MiB", "Total disk capacity MB", "Fixed Passthru HotPlug", "min Required EVC Mode Key",
     "Op Notification Timeout", "EnableUUID", "Num Monitors", "Video Ram KiB", "Video Ram KB", "Folder ID",
