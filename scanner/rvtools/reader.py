@@ -905,7 +905,9 @@ class _Builder:
                 vm.tools_status = _TOOLS_STATUS.get(status.replace(" ", "").casefold())
                 if vm.tools_status is None:
                     self.note_bad(view, "tools", n, f"unknown VMware Tools status {status!r}")
-                else:
+                elif vm.tools_version_status is None:
+                    # toolsOk/toolsOld/toolsNotRunning say whether Tools runs; a version status
+                    # (guestToolsCurrent ...) does not, so vInfo "Guest state" stays the answer.
                     vm.tools_running = vm.tools_status in ("ok", "old")
             vm.tools_version = self.text(view, row, n, "tools_version")
             vm.tools_upgradeable = self.get(view, row, n, "upgradeable", val.boolean)

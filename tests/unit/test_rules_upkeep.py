@@ -178,6 +178,8 @@ def test_rvtools_columns_fill_the_new_fields(tmp_path):
     assert [vms[n].consolidation_needed for n in names] == [True, False, False, None]
     assert [vms[n].tools_version_status for n in names] == ["supported_old", None, None, "unmanaged"]
     assert [vms[n].tools_upgradeable for n in names] == [True, False, None, False]
+    # A version status says nothing about Tools running (no "Guest state" column here): unknown.
+    assert [vms[n].tools_running for n in names] == [None, True, True, None]
     assessment = analyze(estate, as_of=AS_OF_DATE, targets=("avs",))
     by_name = {o.vm_id: o.name for o in assessment.vms}
 
