@@ -5,7 +5,7 @@
   var data = JSON.parse(document.getElementById("vm-data").textContent);
   var rows = data.rows, details = data.details, rules = data.rules, labels = data.labels, targets = data.targets;
   var C = { id: 0, name: 1, vcenter: 2, cluster: 3, host: 4, power: 5, os: 6, cpu: 7, mem: 8, disk: 9,
-            readiness: 10, method: 11, disposition: 12, rules: 13, template: 14 };
+            readiness: 10, method: 11, disposition: 12, rules: 13, template: 14, unknown: 15, notInSource: 16 };
   var READINESS_RANK = { not_ready: 0, unknown: 1, ready_with_conditions: 2, ready: 3 };
   var hay = new Array(rows.length);
   for (var i = 0; i < rows.length; i++) {
@@ -49,7 +49,8 @@
       var r = rows[i];
       if (rd && r[C.readiness][t] !== rd) continue;
       if (dp && r[C.disposition] !== dp) continue;
-      if (rule >= 0 && r[C.rules].indexOf(rule) < 0) continue;
+      if (rule >= 0 && r[C.rules].indexOf(rule) < 0 && r[C.unknown].indexOf(rule) < 0 &&
+          r[C.notInSource].indexOf(rule) < 0) continue;
       if (q && hay[i].indexOf(q) < 0) continue;
       out.push(i);
     }
@@ -110,7 +111,14 @@
       var dtd = el("td");
       dtd.appendChild(badge("d-", r[C.disposition]));
       tr.appendChild(dtd);
-      tr.appendChild(el("td", "num", r[C.rules].length));
+      // Found rules, as the workbook's Findings column; rules not evaluated (data missing) apart.
+      var ftd = el("td", "num");
+      ftd.appendChild(el("span", "found", r[C.rules].length));
+      if (r[C.unknown].length) {
+        ftd.appendChild(el("span", "muted small", " +" + r[C.unknown].length + " unknown"));
+        ftd.title = r[C.rules].length + " found; " + r[C.unknown].length + " not evaluated (data missing)";
+      }
+      tr.appendChild(ftd);
       frag.appendChild(tr);
     }
     tbody.replaceChildren(frag);
@@ -164,6 +172,30 @@
     return el("span", null, url);
   }
 
+  function findingBox(f) {
+    var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]), title: String(f[0]), remediation: "", references: [] };
+    var box = el("div", "finding sev-" + f[2]);
+    var title = el("div");
+    title.appendChild(badge("s-", f[3] === "unknown" ? "unknown" : f[2]));
+    title.appendChild(document.createTextNode(" "));
+    title.appendChild(el("b", null, rule.title));
+    title.appendChild(el("span", "muted", " · " + rule.id + " · " + label(typeof f[1] === "number" ? targets[f[1]] : f[1])
+      + (f[3] === "unknown" ? " · data missing" : "")));
+    box.appendChild(title);
+    box.appendChild(el("div", null, f[4]));
+    var effects = Object.keys(f[7] || {}).map(function (m) { return label(m) + ": " + f[7][m]; });
+    if (effects.length) box.appendChild(el("div", "small muted", "Methods: " + effects.join(", ")));
+    if (f[5] && Object.keys(f[5]).length) box.appendChild(el("pre", "evidence", JSON.stringify(f[5], null, 2)));
+    var rem = el("div", "small");
+    rem.appendChild(el("b", null, "Remediation: "));
+    rem.appendChild(document.createTextNode(f[6] != null ? f[6] : rule.remediation));
+    box.appendChild(rem);
+    (rule.references || []).forEach(function (u) {
+      var ref = el("div", "small"); ref.appendChild(link(u)); box.appendChild(ref);
+    });
+    return box;
+  }
+
   function showDetail(idx) {
     var r = rows[idx], d = details[idx];
     var body = $("d-body");
@@ -210,37 +242,40 @@
     disp.appendChild(badge("d-", r[C.disposition]));
     if (d[1].length) disp.appendChild(el("span", "muted", " " + d[1].join("; ")));
     body.appendChild(disp);
-    // Count rules, as the table's Findings column does; a rule failing for both targets is one rule.
-    var ruleIds = {};
-    d[2].forEach(function (f) { ruleIds[String(f[0])] = true; });
-    var ruleCount = Object.keys(ruleIds).length;
-    body.appendChild(el("h3", null, "Findings (" + ruleCount + (ruleCount === 1 ? " rule" : " rules") +
-      (d[2].length !== ruleCount ? ", " + d[2].length + " target results" : "") + ")"));
-    if (!d[2].length) body.appendChild(el("p", "good", "No findings."));
-    d[2].forEach(function (f) {
-      var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]), title: String(f[0]), remediation: "", references: [] };
-      var box = el("div", "finding sev-" + f[2]);
-      var title = el("div");
-      title.appendChild(badge("s-", f[3] === "unknown" ? "unknown" : f[2]));
-      title.appendChild(document.createTextNode(" "));
-      title.appendChild(el("b", null, rule.title));
-      title.appendChild(el("span", "muted", " · " + rule.id + " · " + label(typeof f[1] === "number" ? targets[f[1]] : f[1])
-        + (f[3] === "unknown" ? " · data missing" : "")));
-      box.appendChild(title);
-      box.appendChild(el("div", null, f[4]));
-      var effects = Object.keys(f[7] || {}).map(function (m) { return label(m) + ": " + f[7][m]; });
-      if (effects.length) box.appendChild(el("div", "small muted", "Methods: " + effects.join(", ")));
-      if (f[5] && Object.keys(f[5]).length) box.appendChild(el("pre", "evidence", JSON.stringify(f[5], null, 2)));
-      var rem = el("div", "small");
-      rem.appendChild(el("b", null, "Remediation: "));
-      rem.appendChild(document.createTextNode(f[6] != null ? f[6] : rule.remediation));
-      box.appendChild(rem);
-      (rule.references || []).forEach(function (u) {
-        var ref = el("div", "small"); ref.appendChild(link(u)); box.appendChild(ref);
+    // The three outcomes apart: found (counted by rule, as the table's Findings column), not
+    // evaluated for missing data, and not in this source (the input format never carries it).
+    var groups = { fail: [], unknown: [], not_in_source: [] };
+    d[2].forEach(function (f) { (groups[f[3]] || groups.unknown).push(f); });
+    function ruleCount(list) {
+      var ids = {};
+      list.forEach(function (f) { ids[String(f[0])] = true; });
+      return Object.keys(ids).length;
+    }
+    function heading(text, list) {
+      var n = ruleCount(list);
+      return text + " (" + n + (n === 1 ? " rule" : " rules") +
+        (list.length !== n ? ", " + list.length + " target results" : "") + ")";
+    }
+    body.appendChild(el("h3", "findings-found", heading("Findings", groups.fail)));
+    if (!groups.fail.length) body.appendChild(el("p", "good", "No findings."));
+    groups.fail.forEach(function (f) { body.appendChild(findingBox(f)); });
+    if (groups.unknown.length) {
+      body.appendChild(el("h3", "findings-unknown", heading("Not evaluated: data missing from the input", groups.unknown)));
+      groups.unknown.forEach(function (f) { body.appendChild(findingBox(f)); });
+    }
+    if (groups.not_in_source.length) {
+      body.appendChild(el("h3", "findings-not-in-source", heading("Not in this source", groups.not_in_source)));
+      body.appendChild(el("p", "small muted", "The input format never carries this data" +
+        (data.sourceGaps === "note" ? ": it changes no readiness (policy unavailable_in_source_as = \"note\")" :
+          ": counted in readiness as " + data.sourceGaps + " (policy unavailable_in_source_as)") +
+        ". Collect live or verify in vCenter (see Data coverage)."));
+      var list = el("ul", "reason-list");
+      groups.not_in_source.forEach(function (f) {
+        var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]) };
+        list.appendChild(el("li", null, rule.id + " · " + label(typeof f[1] === "number" ? targets[f[1]] : f[1]) + ": " + f[4]));
       });
-      box.appendChild(el("div"));
-      body.appendChild(box);
-    });
+      body.appendChild(list);
+    }
     var dialog = $("vm-detail");
     if (!dialog.open) dialog.showModal();
   }

@@ -34,7 +34,7 @@ RETAIN_KEYS = ("name_patterns", "folders", "custom_attributes")
 # [analysis] unknown_as: how a rule that could not be evaluated counts (see targets.toml).
 UNKNOWN_AS_VALUES = ("unknown", "condition")
 # [analysis] unavailable_in_source_as: the same for data the input format never carries (vTPM in RVTools).
-UNAVAILABLE_IN_SOURCE_AS_VALUES = ("condition", "unknown")
+UNAVAILABLE_IN_SOURCE_AS_VALUES = ("note", "condition", "unknown")
 
 
 def load_default_data() -> dict[str, Any]:

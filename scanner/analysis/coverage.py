@@ -9,6 +9,7 @@ can do: re-export with more tabs, or collect live with ``vmscan collect``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from scanner.inventory.model import VM, VCenter
 FIX_COLLECT = "collect live with `vmscan collect --server <vCenter>` (read-only account)"
 SEVERITY_ORDER = {"blocker": 0, "warning": 1, "info": 2}
 EXAMPLES = 5
+# RVTools tabs that only RVTools 3.x writes: no 4.x export has a vFloppy tab (checked on real
+# 4.1-4.7 exports), so a 4.x export without one lacks nothing a re-export could add.
+TABS_BEFORE_RVTOOLS_4 = ("vFloppy",)
 
 
 @dataclass(frozen=True)
@@ -180,11 +184,34 @@ def power_off_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter) -> C
                  "vCenter events)", detail="events not read")
 
 
+def rvtools_major(vcenter: VCenter) -> int | None:
+    """The RVTools major version that wrote the export (vMetaData), None when the export does not say."""
+    match = re.match(r"\s*(\d+)\.", vcenter.source_detail.get("rvtools_version") or "")
+    return int(match.group(1)) if match else None
+
+
+def tabs_the_export_can_have(source: DataSource, vcenter: VCenter) -> tuple[str, ...]:
+    """The tabs of ``source`` that the RVTools version behind this export writes at all.
+
+    An export that does not name its version is read as today's RVTools (4.x): that is also what
+    any re-export would be made with, so a 3.x-only tab can never be asked for.
+    """
+    major = rvtools_major(vcenter)
+    if major is not None and major < 4:
+        return source.rvtools_tabs
+    return tuple(t for t in source.rvtools_tabs if t not in TABS_BEFORE_RVTOOLS_4 or t not in vcenter.missing_tabs)
+
+
 def rvtools_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
     absent = tuple(t for t in source.rvtools_tabs if t in vcenter.missing_tabs)
     if not source.rvtools_tabs:
         return Cause(key, source.label, f"{source.label} not available from RVTools input", FIX_COLLECT,
                      detail="not in RVTools exports", not_in_source=True)
+    if not tabs_the_export_can_have(source, vcenter):
+        tabs = ", ".join(source.rvtools_tabs)
+        return Cause(key, source.label, f"{source.label} not available from RVTools 4.x input (4.x exports "
+                     f"have no {tabs} tab)", FIX_COLLECT, detail=f"no {tabs} tab in RVTools 4.x exports",
+                     not_in_source=True)
     if absent and len(absent) == len(source.rvtools_tabs):
         tabs = ", ".join(absent)
         plural = "tabs" if len(absent) > 1 else "tab"
@@ -238,13 +265,13 @@ class CoverageTally:
         self.vcenters: dict[int, VcenterTally] = {}
 
     def add(self, vm: VM, vcenter: VCenter, finding: Finding, cause: Cause, decides_readiness: bool,
-            as_condition: bool = False, pending: bool = False) -> None:
-        """``as_condition``: the policy counts this gap as a condition to verify, not as unknown;
-        ``pending``: such a condition on a VM whose readiness is unknown for another gap."""
+            counts_as: str = "unknown", pending: bool = False) -> None:
+        """``counts_as``: how the policy counts this gap in readiness - "unknown", "condition" (to verify)
+        or "note" (data the input format never carries, stated once for the estate, changing no VM);
+        ``pending``: a condition on a VM whose readiness is unknown for another gap."""
         gap = self.gaps.get((finding.rule_id, cause.reason))
         if gap is None:
-            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(
-                finding.rule_id, cause, counts_as="condition" if as_condition else "unknown")
+            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(finding.rule_id, cause, counts_as=counts_as)
         gap.vm_ids.add(vm.id)
         gap.targets.add(finding.target)
         if decides_readiness:
@@ -254,7 +281,8 @@ class CoverageTally:
         if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
             gap.examples.append(cause.example)
         tally = self.vcenter_tally(vcenter)
-        tally.vm_ids.add(vm.id)
+        if counts_as != "note":
+            tally.vm_ids.add(vm.id)
         for tab in cause.missing_tabs:
             if tab not in tally.needed_tabs:
                 tally.needed_tabs.append(tab)
@@ -288,13 +316,20 @@ class CoverageTally:
             tally = self.vcenters.get(id(vc)) or VcenterTally(vc)
             entry = InputCoverage(
                 input=input_path(vc, infos), vcenter=vc.name, source_kind=vc.source_kind or "",
-                vm_count=len(vc.vms), vms_with_unknowns=len(tally.vm_ids), missing_tabs=list(vc.missing_tabs),
+                vm_count=len(vc.vms), vms_with_unknowns=len(tally.vm_ids), missing_tabs=absent_tabs(vc),
                 needed_tabs=sorted(tally.needed_tabs, key=vc.missing_tabs.index),
                 not_in_source=sorted(tally.not_in_source, key=str.lower), unmatched_hosts=list(tally.unmatched_hosts),
             )
             entry.fixes = input_fixes(entry)
             result.append(entry)
         return result
+
+
+def absent_tabs(vc: VCenter) -> list[str]:
+    """The RVTools tabs the export lacks, leaving out those its RVTools version never writes."""
+    if vc.source_kind != "rvtools" or (rvtools_major(vc) or 4) < 4:
+        return list(vc.missing_tabs)
+    return [tab for tab in vc.missing_tabs if tab not in TABS_BEFORE_RVTOOLS_4]
 
 
 def input_path(vc: VCenter, infos: list[InputInfo]) -> str:
@@ -311,6 +346,10 @@ def input_path(vc: VCenter, infos: list[InputInfo]) -> str:
     return file or ""
 
 
+def collect_live_fix(data: Iterable[str]) -> str:
+    return f"{FIX_COLLECT} for {', '.join(sorted(set(data), key=str.lower))} (not available from RVTools input)"
+
+
 def input_fixes(entry: InputCoverage) -> list[str]:
     fixes = []
     if entry.needed_tabs:
@@ -320,5 +359,5 @@ def input_fixes(entry: InputCoverage) -> list[str]:
         fixes.append(f"{len(entry.unmatched_hosts)} host(s) named in vInfo are not in vHost "
                      f"({', '.join(entry.unmatched_hosts[:EXAMPLES])}): export both tabs in the same RVTools run")
     if entry.not_in_source:
-        fixes.append(f"{FIX_COLLECT} for {', '.join(entry.not_in_source)} (not available from RVTools input)")
+        fixes.append(collect_live_fix(entry.not_in_source))
     return fixes

@@ -20,6 +20,7 @@ from scanner.analysis.model import (
     DISPOSITIONS,
     ELIGIBILITY,
     METHODS,
+    NOT_IN_SOURCE,
     READINESS,
     TARGETS,
     Assessment,
@@ -37,6 +38,7 @@ from scanner.analysis.readiness import (
     TargetOutcome,
     condition_test,
     evaluate_target,
+    gap_treatment,
     unavailable_in_source_as,
     unknown_as,
 )
@@ -143,19 +145,20 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
 
 
 def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict[tuple[str, str], Cause]:
-    """Why each unknown finding of ``vm`` lacks data, keyed by (rule id, missing data key)."""
+    """Why each unknown finding of ``vm`` lacks data, keyed by (rule id, missing data key).
+
+    A finding whose data the VM's input format never carries becomes ``not_in_source`` here: the
+    rule answered "unknown", and the input kind decides which of the two it is.
+    """
     causes: dict[tuple[str, str], Cause] = {}
     for finding in findings:
         if finding.status == "unknown":
             key = (finding.rule_id, missing_key(finding))
             if key not in causes:
                 causes[key] = cause_of(finding, vm, index.vcenter, index.hosts)
+            if causes[key].not_in_source:
+                finding.status = NOT_IN_SOURCE
     return causes
-
-
-def unavailable_keys(causes: dict[tuple[str, str], Cause]) -> set[tuple[str, str]]:
-    """The unknown findings (rule id, missing key) whose data the VM's input format never carries."""
-    return {key for key, cause in causes.items() if cause.not_in_source}
 
 
 def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tuple[str, str], Cause],
@@ -170,7 +173,7 @@ def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tu
             texts.append(f"{rule_id}: {failed.message}" if failed is not None else rule_id)
             continue
         lacking = [(causes[(f.rule_id, missing_key(f))], as_condition(f)) for f in findings
-                   if f.rule_id == rule_id and f.status == "unknown" and (f.rule_id, missing_key(f)) in causes]
+                   if f.rule_id == rule_id and f.status != "fail" and (f.rule_id, missing_key(f)) in causes]
         lacking.sort(key=lambda item: item[1] != conditions)
         verb = "not verified" if conditions else "not evaluated"
         if not lacking:
@@ -191,11 +194,10 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     by_target: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_target[finding.target].append(finding)
-    unavailable = unavailable_keys(causes or {})
-    as_condition = condition_test(policy, unavailable)
+    as_condition = condition_test(policy)
     results: dict[str, TargetOutcome] = {}
     for target in targets:
-        result = results[target] = evaluate_target(vm, by_target[target], policy, unavailable)
+        result = results[target] = evaluate_target(vm, by_target[target], policy)
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
         outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
@@ -204,6 +206,7 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     fails = [f for f in findings if f.status == "fail"]
     outcome.finding_ids = sorted({f.rule_id for f in fails})
     outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
+    outcome.not_in_source_ids = sorted({f.rule_id for f in findings if f.status == NOT_IN_SOURCE})
     outcome.disposition, outcome.disposition_reasons = decide(vm, fails, rules, policy.retain)
     return outcome, results
 
@@ -211,18 +214,21 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
 def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
                    causes: dict[tuple[str, str], Cause], results: dict[str, TargetOutcome], policy: Policy) -> None:
     failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
-    as_condition = condition_test(policy, unavailable_keys(causes))
+    treatment = gap_treatment(policy)
     for finding in findings:
-        if finding.status != "unknown":
+        if finding.status == "fail":
             continue
-        condition = as_condition(finding)
+        counts_as = treatment(finding)
+        condition = counts_as == "condition"
         result = results[finding.target]
         # It decided readiness if its rule is a reason and it is the kind of gap that decided:
         # an open unknown made readiness unknown, an accepted one made it a condition.
-        decides = (finding.rule_id in result.reasons and (finding.rule_id, finding.target) not in failed
+        decides = (counts_as != "ignored" and finding.rule_id in result.reasons
+                   and (finding.rule_id, finding.target) not in failed
                    and condition == (result.readiness != "unknown"))
         pending = condition and finding.rule_id in result.pending
-        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides, condition, pending)
+        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides,
+                  "note" if counts_as == "ignored" else counts_as, pending)
 
 
 def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:

@@ -4,8 +4,10 @@ Written to disk as the versioned assessment JSON (schema ``vmscan-assessment``) 
 every reporter. Vocabulary:
 
 - severity: ``blocker | warning | info``
-- finding status: ``fail`` (the condition is present) | ``unknown`` (the data the rule needs is
-  missing from the input, e.g. an RVTools export without that column)
+- finding status - the three outcomes of a check, kept apart everywhere: ``fail`` (found: the
+  condition is present) | ``unknown`` (this input could carry the data the rule needs but lacks it,
+  e.g. an RVTools export without that tab or column) | ``not_in_source`` (the input format never
+  carries it, e.g. vTPM or floppy state in an RVTools 4.x export)
 - target: ``avs | vmc``
 - readiness (Azure Migrate's words): ``ready | ready_with_conditions | not_ready | unknown``
 - HCX methods: ``hcx_vmotion | hcx_rav | hcx_bulk | hcx_cold``; eligibility
@@ -28,6 +30,8 @@ SEVERITIES = ("blocker", "warning", "info")
 READINESS = ("ready", "ready_with_conditions", "not_ready", "unknown")
 ELIGIBILITY = ("eligible", "conditional", "blocked", "unknown")
 DISPOSITIONS = ("rehost", "remediate", "replatform", "retire", "retain")
+NOT_IN_SOURCE = "not_in_source"
+FINDING_STATUSES = ("fail", "unknown", NOT_IN_SOURCE)
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Finding:
     severity: str
     target: str
     vm_id: str
-    status: str  # fail | unknown
+    status: str  # fail | unknown | not_in_source (FINDING_STATUSES)
     message: str
     methods: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -85,9 +89,10 @@ class VmOutcome:
     recommended_method: dict[str, str | None] = field(default_factory=dict)
     disposition: str = "rehost"
     disposition_reasons: list[str] = field(default_factory=list)
-    # rule ids with status fail / unknown, over all targets
+    # rule ids with status fail / unknown / not_in_source, over all targets (the three outcomes)
     finding_ids: list[str] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
+    not_in_source_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -231,8 +236,9 @@ class RuleGap:
     examples: list[str] = field(default_factory=list)  # e.g. host names not found
     # The data is never carried by this kind of input (vTPM in RVTools), as opposed to missing from it.
     not_in_source: bool = False
-    # How the policy counts this gap in readiness: "unknown", or "condition" (to verify before
-    # migrating). Assessments written before this field were strict unless unknown_as said otherwise.
+    # How the policy counts this gap in readiness: "unknown", "condition" (to verify before
+    # migrating) or "note" (not in source: stated once for the estate, changes no VM's readiness).
+    # Assessments written before this field were strict unless unknown_as said otherwise.
     counts_as: str = "unknown"
     # VMs where it is a condition to verify that decides nothing yet: their readiness is unknown
     # because of another, fixable gap (it becomes a readiness reason once that gap is filled).
@@ -261,13 +267,19 @@ class Coverage:
     # (ready_with_conditions, "not verified") - policy [analysis] unknown_as.
     unknown_as: str = "unknown"
     # The same for data the input format never carries (policy [analysis] unavailable_in_source_as,
-    # default "condition"); "unknown" here for assessments written before that key existed.
+    # default "note"); "unknown" here for assessments written before that key existed.
     unavailable_in_source_as: str = "unknown"
     inputs: list[InputCoverage] = field(default_factory=list)
     rules: list[RuleGap] = field(default_factory=list)
 
     def counts_as_condition(self, gap: RuleGap) -> bool:
-        return self.unknown_as == "condition" or gap.counts_as == "condition"
+        # Assessments written before ``counts_as`` existed say it only through unknown_as.
+        return gap.counts_as == "condition" or (
+            self.unknown_as == "condition" and gap.counts_as == "unknown" and not gap.not_in_source)
+
+    def source_limits(self) -> list[RuleGap]:
+        """Gaps of data the input format never carries that the policy leaves out of readiness."""
+        return [g for g in self.rules if g.not_in_source and g.counts_as == "note"]
 
 
 @dataclass

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from scanner.analysis.coverage import missing_key
-from scanner.analysis.model import METHODS, Finding
+from scanner.analysis.model import METHODS, NOT_IN_SOURCE, Finding
 from scanner.inventory.model import VM
 from scanner.policy import UNAVAILABLE_IN_SOURCE_AS_VALUES, UNKNOWN_AS_VALUES, Policy
 
@@ -33,22 +32,33 @@ def unknown_as(policy: Policy) -> str:
 
 def unavailable_in_source_as(policy: Policy) -> str:
     """Policy [analysis] unavailable_in_source_as: how a rule counts whose data the input format never
-    carries (vTPM in an RVTools export) - default "condition"."""
-    value = policy.data.get("analysis", {}).get("unavailable_in_source_as", "condition")
-    return str(value) if value in UNAVAILABLE_IN_SOURCE_AS_VALUES else "condition"
+    carries (vTPM in an RVTools export) - default "note": stated once for the estate, changing no VM."""
+    value = policy.data.get("analysis", {}).get("unavailable_in_source_as", "note")
+    return str(value) if value in UNAVAILABLE_IN_SOURCE_AS_VALUES else "note"
 
 
-def condition_test(policy: Policy, unavailable: Collection[tuple[str, str]]) -> Callable[[Finding], bool]:
-    """Whether an unknown finding counts as a condition to verify rather than as unknown.
+def gap_treatment(policy: Policy) -> Callable[[Finding], str]:
+    """How a finding that could not be evaluated counts in readiness: "unknown", "condition" or "ignored".
 
-    ``unavailable`` holds the (rule id, missing data key) pairs of the VM's unknown findings whose
-    data the input format never carries (see coverage.Cause.not_in_source).
+    ``unknown`` findings (the input should have had the data) follow ``unknown_as``;
+    ``not_in_source`` findings (the input format never carries it) follow ``unavailable_in_source_as``,
+    whose default "note" leaves them out of readiness and methods altogether.
     """
-    if unknown_as(policy) == "condition":
-        return lambda finding: True
-    if unavailable_in_source_as(policy) == "condition" and unavailable:
-        return lambda finding: (finding.rule_id, missing_key(finding)) in unavailable
-    return lambda finding: False
+    for_unknown = unknown_as(policy)
+    for_source = {"note": "ignored", "condition": "condition", "unknown": "unknown"}[unavailable_in_source_as(policy)]
+    return lambda finding: for_source if finding.status == NOT_IN_SOURCE else for_unknown
+
+
+def condition_test(policy: Policy) -> Callable[[Finding], bool]:
+    """Whether a finding that could not be evaluated counts as a condition to verify rather than as unknown."""
+    treatment = gap_treatment(policy)
+    return lambda finding: finding.status != "fail" and treatment(finding) == "condition"
+
+
+def considered(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
+    """The findings that take part in readiness: all but those the policy leaves out ("note")."""
+    treatment = gap_treatment(policy)
+    return [f for f in findings if f.status == "fail" or treatment(f) != "ignored"]
 
 
 def applicable_methods(vm: VM, policy: Policy) -> list[str]:
@@ -95,21 +105,20 @@ def unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def evaluate_target(vm: VM, findings: list[Finding], policy: Policy,
-                    unavailable: Collection[tuple[str, str]] = ()) -> TargetOutcome:
+def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOutcome:
     """Azure Migrate-style readiness plus method eligibility for one VM on one target.
 
-    ``unavailable``: (rule id, missing data key) of unknown findings whose data the input format
-    never carries; policy [analysis] unavailable_in_source_as decides whether they are conditions.
+    Findings whose data the input format never carries (status ``not_in_source``) take part only
+    when policy [analysis] unavailable_in_source_as says "condition" or "unknown".
     """
-    # Unknowns the policy accepts as conditions to verify (all of them under unknown_as =
-    # "condition") make methods conditional and readiness at worst ready_with_conditions; the
-    # others ("open": the input should have had the data) make them unknown.
-    as_condition = condition_test(policy, unavailable)
+    # Unknowns the policy accepts as conditions to verify make methods conditional and readiness
+    # at worst ready_with_conditions; the others ("open") make them unknown.
+    as_condition = condition_test(policy)
+    findings = considered(findings, policy)
     methods = method_eligibility(findings, as_condition)
     usable = applicable_methods(vm, policy)
     fails = [f for f in findings if f.status == "fail"]
-    unknowns = [f for f in findings if f.status == "unknown"]
+    unknowns = [f for f in findings if f.status != "fail"]
     open_unknowns = [f for f in unknowns if not as_condition(f)]
     accepted = [f for f in unknowns if as_condition(f)]
 

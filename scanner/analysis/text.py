@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanner.analysis.dates import data_date_line, stale_data_notice
+from scanner.analysis.coverage import FIX_COLLECT, collect_live_fix
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import format_sizing_lines
 
@@ -20,6 +21,7 @@ def format_assessment(assessment: Assessment) -> str:
     notice = stale_data_notice(assessment)
     if notice:
         lines.append(f"WARNING: {notice}")
+    lines.extend(source_limits_lines(assessment.coverage))
     for ts in s.targets:
         lines.append("")
         lines.append(f"{TARGET_NAMES.get(ts.target, ts.target)} ({ts.target})")
@@ -54,14 +56,49 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def source_limits(coverage: Coverage) -> tuple[list[str], list[str]]:
+    """(data, rule ids) the input format cannot answer and the policy leaves out of readiness."""
+    gaps = coverage.source_limits()
+    data = list(dict.fromkeys(g.data for g in gaps))
+    return data, sorted({g.rule_id for g in gaps})
+
+
+def source_limits_lines(coverage: Coverage) -> list[str]:
+    """Stated once, at the top: checks this input format cannot make and how to close them."""
+    data, rule_ids = source_limits(coverage)
+    if not rule_ids:
+        return []
+    return [
+        f"not in this source: {len(rule_ids)} check(s) the input format cannot make ({', '.join(data)}); "
+        "they change no VM's readiness or method",
+        f"  to close them: collect live (`vmscan collect`), or verify in vCenter: {', '.join(rule_ids)}",
+    ]
+
+
+def source_only_block(coverage: Coverage) -> list[str]:
+    """Every check the input can answer was evaluated: name the inputs and how to close the rest."""
+    _, rule_ids = source_limits(coverage)
+    lines = ["", f"data coverage: every check this input can answer was evaluated; {len(rule_ids)} check(s) not in "
+             "this source (see the top)"]
+    for entry in coverage.inputs:
+        if entry.not_in_source:
+            lines.append(f"  {entry.input or entry.vcenter} ({entry.vcenter}, {entry.vm_count} VMs): not available "
+                         f"from this input: {', '.join(entry.not_in_source)}")
+    return lines
+
+
 def format_coverage(assessment: Assessment) -> list[str]:
     """The "could not evaluate" block: which data was missing, where from, and what to do."""
     coverage: Coverage = assessment.coverage
+    limits = coverage.source_limits()
+    gaps_counted = [g for g in coverage.rules if g not in limits]
     if not coverage.rules:
         return []
+    if not gaps_counted:
+        return source_only_block(coverage)
     all_conditions = coverage.unknown_as == "condition"
     vms = sum(i.vms_with_unknowns for i in coverage.inputs)
-    rule_count = len({g.rule_id for g in coverage.rules})
+    rule_count = len({g.rule_id for g in gaps_counted})
     per_target = ", ".join(
         f"{ts.readiness.get('unknown', 0)} ({ts.target})" for ts in assessment.summary.targets)
     # Gaps that left readiness unknown, and gaps the policy counts as conditions to verify (also
@@ -80,6 +117,9 @@ def format_coverage(assessment: Assessment) -> list[str]:
                        "verify in vCenter")
     effect = "".join(effects) or "; readiness not affected"
     lines = ["", f"could not evaluate: {rule_count} rule(s) lacked data on {vms} VM(s){effect}"]
+    if limits:
+        _, limit_ids = source_limits(coverage)
+        lines.append(f"  + {len(limit_ids)} check(s) not in this source (see the top; no readiness effect)")
     for entry in coverage.inputs:
         notes = []
         if entry.needed_tabs:
@@ -102,16 +142,20 @@ def format_coverage(assessment: Assessment) -> list[str]:
                 examples = f" ({', '.join(gap.examples)})" if gap.examples else ""
                 count = gap.vm_count_readiness + gap.vm_count_pending
                 lines.append(f"  {count:>6}  {gap.rule_id:<30} {gap.reason}{examples}")
-    others = sorted({g.rule_id for g in coverage.rules} - {g.rule_id for g in deciding})
+    others = sorted({g.rule_id for g in gaps_counted} - {g.rule_id for g in deciding})
     if others:
         # With no list above, name them: a consultant should not need the JSON to learn which.
         named = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
         lead = f"+ {len(others)} other rule(s)" if deciding else named
         lines.append(f"  {lead} not evaluated on some VMs without deciding readiness (see the report's Data "
                      "coverage section or the assessment JSON)")
-    if not deciding and len(lines) == 3:
+    if not deciding and len(lines) == 3 + bool(limits):
         return lines  # a minor gap: the header and the pointer say enough
-    fixes = list(dict.fromkeys(fix for entry in coverage.inputs for fix in entry.fixes))
+    # One "collect live" line for the estate: inputs of different RVTools versions lack different data.
+    unanswerable = {data for entry in coverage.inputs for data in entry.not_in_source}
+    live = collect_live_fix(unanswerable) if unanswerable else None
+    fixes = list(dict.fromkeys(live if live and fix.startswith(FIX_COLLECT) else fix
+                               for entry in coverage.inputs for fix in entry.fixes))
     if not fixes:
         fixes = list(dict.fromkeys(g.fix for g in deciding or coverage.rules))
     unverifiable = [g for g in accepted if g.not_in_source]
@@ -119,7 +163,6 @@ def format_coverage(assessment: Assessment) -> list[str]:
         data = ", ".join(dict.fromkeys(g.data for g in unverifiable))
         where = "" if any(g.vm_count_pending for g in unverifiable) else " (listed per VM in the readiness reasons)"
         fixes.append(f"verify in vCenter before migrating: {data} - RVTools does not export them{where}")
-    unanswerable = {data for entry in coverage.inputs for data in entry.not_in_source}
     live_only = sorted({g.rule_id for g in open_gaps if g.data in unanswerable})
     if live_only:
         fixes.append(f"note: a re-export alone leaves readiness unknown while {', '.join(live_only)} cannot be "

@@ -27,6 +27,7 @@ from scanner import __version__
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
+from scanner.analysis.text import source_limits
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
 from scanner.reporters import charts, tables
@@ -66,6 +67,8 @@ LABELS = {
     "powered_off": "Powered off",
     "suspended": "Suspended",
     "none": "None possible",
+    "fail": "Found",
+    "not_in_source": "Not in source",
 }
 
 
@@ -164,6 +167,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
         "reasons": list(reason_index),
         "methods": list(METHODS),
         "labels": LABELS,
+        "sourceGaps": assessment.coverage.unavailable_in_source_as,
         "rules": [
             {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
              "references": r.references}
@@ -187,8 +191,12 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             [outcome.readiness.get(t) for t in assessment.targets],
             [outcome.recommended_method.get(t) for t in assessment.targets],
             outcome.disposition,
-            sorted({rule_index[r] for r in outcome.finding_ids + outcome.unknown_ids if r in rule_index}),
+            # The three outcomes apart: rules found (the Findings column, as in the workbook), rules
+            # not evaluated for missing data, rules the input format cannot answer.
+            sorted({rule_index[r] for r in outcome.finding_ids if r in rule_index}),
             1 if vm and vm.template else 0,
+            sorted({rule_index[r] for r in outcome.unknown_ids if r in rule_index}),
+            sorted({rule_index[r] for r in outcome.not_in_source_ids if r in rule_index}),
         ]
         yield ("," if position else "") + json_for_script(row)
     yield '],"details":['
@@ -266,17 +274,23 @@ def _summary_view(estate: Estate, assessment: Assessment) -> dict[str, Any]:
 
 
 def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
-    affected: dict[str, set[str]] = {}
-    for finding in assessment.findings:
-        affected.setdefault(finding.rule_id, set()).add(finding.vm_id)
+    counts = tables.vms_per_rule(assessment)
     return [
         {
             "rule": rule,
-            "vm_count": len(affected.get(rule.id, ())),
+            # VMs affected: found only; the other two outcomes are counted apart.
+            "vm_count": len(counts["fail"].get(rule.id, ())),
+            "unknown_count": len(counts["unknown"].get(rule.id, ())),
+            "not_in_source_count": len(counts["not_in_source"].get(rule.id, ())),
             "references": [(url, safe_url(url)) for url in rule.references],
         }
         for rule in assessment.rules
     ]
+
+
+def _source_limits_view(assessment: Assessment) -> dict[str, list[str]]:
+    data, rule_ids = source_limits(assessment.coverage)
+    return {"data": data, "rules": rule_ids}
 
 
 # Stands in for the data island while the template renders; the JSON is streamed in its place.
@@ -337,7 +351,9 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "rules": _rules_view(assessment),
         "sizing_views": _sizing_views(estate, assessment),
         "coverage": assessment.coverage,
-        "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules}),
+        "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules
+                                    if gap not in assessment.coverage.source_limits()}),
+        "source_limits": _source_limits_view(assessment),
         "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],
         "issue_count": len(issues),
         "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.analysis.model import Assessment, SizingResult
+from scanner.analysis.model import FINDING_STATUSES, Assessment, RuleGap, SizingResult
 from scanner.inventory.model import VM, Estate
 from scanner.rules.annotation import mask_secrets
 
@@ -112,7 +112,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
         columns.append(Column(f"Method {target.upper()}", width=14))
     columns += [
         Column("Disposition", width=12), Column("Disposition reasons", width=30), Column("Findings", width=36),
-        Column("Unknown (data missing)", width=24), Column("Annotation", width=40),
+        Column("Unknown (data missing)", width=24), Column("Not in source", width=24), Column("Annotation", width=40),
     ]
     # Why each readiness is what it is (failing rules, or checks not evaluated and the data they lacked).
     columns += [Column(f"Readiness reasons {target.upper()}", width=60) for target in targets]
@@ -146,7 +146,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 row.append(word(method or ("none" if readiness_labels and readiness else None)))
             row += [
                 word(outcome.disposition), "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
-                ", ".join(outcome.unknown_ids), mask_secrets(vm.annotation),
+                ", ".join(outcome.unknown_ids), ", ".join(outcome.not_in_source_ids), mask_secrets(vm.annotation),
             ]
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
             yield row
@@ -176,14 +176,24 @@ def findings_table(assessment: Assessment) -> Table:
     return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1)
 
 
-def rules_table(assessment: Assessment) -> Table:
-    affected: dict[str, set[str]] = {}
+def vms_per_rule(assessment: Assessment) -> dict[str, dict[str, set[str]]]:
+    """status (fail | unknown | not_in_source) -> rule id -> VM ids: the three outcomes counted apart.
+
+    A VM counts once per rule and status; "VMs affected" is the fail count alone.
+    """
+    counts: dict[str, dict[str, set[str]]] = {status: {} for status in FINDING_STATUSES}
     for f in assessment.findings:
-        affected.setdefault(f.rule_id, set()).add(f.vm_id)
+        counts.setdefault(f.status, {}).setdefault(f.rule_id, set()).add(f.vm_id)
+    return counts
+
+
+def rules_table(assessment: Assessment) -> Table:
+    counts = vms_per_rule(assessment)
     columns = [
         Column("Rule", width=28), Column("Title", width=34), Column("Severity", width=10), Column("Family", width=10),
         Column("Targets", width=10), Column("HCX methods", width=34), Column("VMs affected", "int", 12),
-        Column("Enabled", "bool", 9), Column("Rationale", width=50), Column("Remediation", width=50),
+        Column("VMs unknown", "int", 11), Column("VMs not in source", "int", 11), Column("Enabled", "bool", 9),
+        Column("Rationale", width=50), Column("Remediation", width=50),
         Column("References", width=50),
     ]
 
@@ -191,11 +201,19 @@ def rules_table(assessment: Assessment) -> Table:
         for r in assessment.rules:
             yield [
                 r.id, r.title, r.severity, r.family, ", ".join(r.targets),
-                ", ".join(f"{m}: {e}" for m, e in r.methods.items()), len(affected.get(r.id, ())), r.enabled,
+                ", ".join(f"{m}: {e}" for m, e in r.methods.items()),
+                *(len(counts[status].get(r.id, ())) for status in FINDING_STATUSES), r.enabled,
                 r.rationale, r.remediation, "\n".join(r.references),
             ]
 
     return Table("Rules", columns, rows, len(assessment.rules))
+
+
+def counts_as_text(coverage: Any, gap: RuleGap) -> str:
+    """How a coverage gap counts in readiness: unknown, condition, or "not in source" (no effect)."""
+    if gap.counts_as == "note":
+        return "not in source"
+    return "condition" if coverage.counts_as_condition(gap) else "unknown"
 
 
 def coverage_table(assessment: Assessment) -> Table:
@@ -213,8 +231,7 @@ def coverage_table(assessment: Assessment) -> Table:
     def rows() -> Iterator[list[Any]]:
         for g in gaps:
             yield [g.rule_id, g.title, g.severity, g.vm_count_unknown, g.vm_count_readiness, g.data, g.reason,
-                   g.fix, ", ".join(g.examples), ", ".join(g.targets),
-                   "condition" if coverage.counts_as_condition(g) else "unknown", g.vm_count_pending]
+                   g.fix, ", ".join(g.examples), ", ".join(g.targets), counts_as_text(coverage, g), g.vm_count_pending]
 
     return Table("Data coverage", columns, rows, len(gaps), frozen_columns=1)
 

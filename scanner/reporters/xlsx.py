@@ -31,6 +31,7 @@ from scanner import __version__
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import DISPOSITIONS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text
+from scanner.analysis.text import source_limits_lines
 from scanner.fsutil import atomic_path
 from scanner.inventory.model import Estate
 from scanner.reporters import tables
@@ -199,6 +200,13 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     notice = stale_data_notice(assessment)
     if notice:
         rows.append([_cell(ws, f"Old data: {notice}", STALE_FONT)])
+    # Stated once here (and in Data coverage), never as a condition on each VM.
+    limits = source_limits_lines(assessment.coverage)
+    for line in limits:
+        rows.append([_cell(ws, line.strip(), BOLD if not line.startswith(" ") else None)])
+    # The charts sit beside the figures (row 4 under the two title lines); they move down with the
+    # header lines above them.
+    chart_offset = len(rows) - 2
     rows.append([])
     rows.append([_cell(ws, "Key figures", SECTION_FONT)])
     figures: list[tuple[str, Any, str | None]] = [
@@ -279,7 +287,7 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(categories)
         chart.height, chart.width = 7.5, 16
-        ws.add_chart(chart, "D4")
+        ws.add_chart(chart, f"D{4 + chart_offset}")
     doughnut = DoughnutChart()
     doughnut.title = "Disposition"
     doughnut.add_data(Reference(ws, min_col=2, min_row=disposition_header_row, max_row=disposition_last_row),
@@ -288,7 +296,7 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     doughnut.dataLabels = DataLabelList()
     doughnut.dataLabels.showPercent = True
     doughnut.height, doughnut.width = 7.5, 16
-    ws.add_chart(doughnut, "D20")
+    ws.add_chart(doughnut, f"D{20 + chart_offset}")
     if summary.top_blockers:
         blockers = BarChart()
         blockers.type = "bar"
@@ -298,7 +306,7 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
         blockers.set_categories(Reference(ws, min_col=1, min_row=blockers_header_row + 1, max_row=blockers_last_row))
         blockers.legend = None
         blockers.height, blockers.width = 7.5, 16
-        ws.add_chart(blockers, "D36")
+        ws.add_chart(blockers, f"D{36 + chart_offset}")
     for row in rows:
         ws.append(row)
 

@@ -52,9 +52,24 @@ def test_readiness_tooltip_and_detail_reasons(browser: Browser, tmp_path: Path) 
 
 def test_data_coverage_section(browser: Browser) -> None:
     inputs = browser.run("return document.querySelector('#coverage-inputs tbody').textContent")
-    assert "vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools" in inputs
+    assert "vNetwork, vCD, vUSB, vSnapshot, vTools" in inputs and "vFloppy" not in inputs
     assert "10.5.126.198" in inputs and "vmscan collect" in inputs
     rules = browser.run("return [...document.querySelectorAll('#coverage-rules tbody tr')].map(tr => tr.textContent)")
     assert any("device.usb" in row and "RVTools export has no vUSB tab" in row for row in rules)
     assert browser.run("return document.querySelector('nav a[href=\"#coverage\"]') !== null") is True
     assert browser.run("return document.querySelectorAll('#coverage-callout').length") == 1
+    # Not in source is stated once at the top (RVTools 4.x: floppy, vTPM ...), apart from the gaps.
+    limits = browser.run("return [...document.querySelectorAll('#source-limits')].map(p => p.textContent)")
+    assert len(limits) == 1 and "7 checks the input format cannot make" in limits[0]
+    assert "device.floppy-connected" in limits[0] and "vm.vtpm" in limits[0]
+
+
+def test_vm_detail_keeps_the_three_outcomes_apart(browser: Browser) -> None:
+    browser.run("[...document.querySelectorAll('#vm-rows tr')].find(tr => tr.textContent.includes('vm-2')).click()")
+    headings = browser.run("return [...document.querySelectorAll('#d-body h3')].map(h => h.textContent)")
+    assert headings[1:] == ["Findings (0 rules)", "Not evaluated: data missing from the input (9 rules, 18 target "
+                            "results)", "Not in this source (7 rules, 14 target results)"], headings
+    cell = browser.run("return [...document.querySelectorAll('#vm-rows tr')].find(tr => "
+                       "tr.textContent.includes('vm-2')).lastChild.textContent")
+    assert cell == "0 +9 unknown"
+    browser.click("#d-close")

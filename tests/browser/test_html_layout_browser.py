@@ -96,10 +96,11 @@ def test_detail_view_counts_findings_like_the_table(tmp_path: Path) -> None:
         checked = browser.run("""
             const out = [];
             const rows = [...document.querySelectorAll('#vm-rows tr')]
-              .filter(tr => Number(tr.lastChild.textContent) > 0);
+              .filter(tr => Number(tr.lastChild.querySelector('.found').textContent) > 0);
             for (const tr of rows.slice(0, 5)) {
               tr.click();
-              out.push([tr.lastChild.textContent, document.querySelector('#d-body h3:last-of-type').textContent]);
+              out.push([tr.lastChild.querySelector('.found').textContent,
+                        document.querySelector('#d-body h3.findings-found').textContent]);
               document.getElementById('vm-detail').close();
             }
             return out;""")

@@ -30,7 +30,9 @@ from tests.factories import AS_OF, clean_host, clean_vm, estate_of
 from tests.unit.rvtools_helpers import kubev2v_path
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
-NEEDED_TABS = ["vNetwork", "vCD", "vFloppy", "vUSB", "vSnapshot", "vTools"]
+# No vFloppy: RVTools 4.x never writes that tab, so floppy state is "not in source", not a missing tab.
+NEEDED_TABS = ["vNetwork", "vCD", "vUSB", "vSnapshot", "vTools"]
+FLOPPY_4X = "floppy drives not available from RVTools 4.x input (4.x exports have no vFloppy tab)"
 VINFO_HOSTS = {"10.185.26.9", "10.5.126.198", "10.41.187.30"}
 
 
@@ -41,6 +43,11 @@ def condition_policy():
 def strict_policy():
     """Data RVTools never carries leaves readiness unknown too (the behaviour before that key existed)."""
     return build_policy(load_default_data(), {"analysis": {"unavailable_in_source_as": "unknown"}}, "policy.toml")
+
+
+def source_condition_policy():
+    """Data RVTools never carries counts as a condition to verify on each VM (the default before "note")."""
+    return build_policy(load_default_data(), {"analysis": {"unavailable_in_source_as": "condition"}}, "policy.toml")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +65,9 @@ def assess(estate, policy=None):
 
 def test_reader_records_the_absent_tabs(kubev2v):
     (vcenter,) = kubev2v.vcenters
-    assert vcenter.missing_tabs == [*NEEDED_TABS, "vCluster", "vDatastore", "vSwitch", "vPort", "dvSwitch", "dvPort",
+    # The reader records every tab it reads that is absent; the analysis knows 4.x never has vFloppy.
+    assert vcenter.missing_tabs == ["vNetwork", "vCD", "vFloppy", "vUSB", "vSnapshot", "vTools",
+                                    "vCluster", "vDatastore", "vSwitch", "vPort", "dvSwitch", "dvPort",
                                     "vHealth", "vSource", "vMetaData"]
 
 
@@ -98,8 +107,9 @@ def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
     assert set(entry.unmatched_hosts) == VINFO_HOSTS
     assert {"vTPM presence", "VM encryption state", "PCI passthrough / vGPU devices"} <= set(entry.not_in_source)
     assert entry.vms_with_unknowns == 9
-    assert any("re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in fix
+    assert any("re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in fix
                for fix in entry.fixes)
+    assert "vFloppy" not in entry.missing_tabs and "floppy drives" in entry.not_in_source
 
     gaps = {(g.rule_id, g.reason): g for g in coverage.rules}
     usb = gaps[("device.usb", "RVTools export has no vUSB tab")]
@@ -112,11 +122,16 @@ def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
     host = gaps[("host.esxi-old", "the VM's host is not in vHost")]
     assert host.vm_count_unknown == 8 and set(host.examples) == VINFO_HOSTS
     assert gaps[("host.esxi-old", "the VM has no host in vInfo")].vm_count_unknown == 1
-    # Data RVTools never carries counts as a condition, pending while readiness is unknown anyway.
-    assert coverage.unavailable_in_source_as == "condition"
+    # Data RVTools never carries is stated once and decides nothing, not even pending.
+    assert coverage.unavailable_in_source_as == "note"
     vtpm = gaps[("vm.vtpm", "vTPM presence not available from RVTools input")]
     assert (vtpm.not_in_source, vtpm.counts_as, vtpm.vm_count_readiness, vtpm.vm_count_pending) == (
-        True, "condition", 0, 9)
+        True, "note", 0, 0)
+    floppy = gaps[("device.floppy-connected", FLOPPY_4X)]
+    assert (floppy.not_in_source, floppy.counts_as, floppy.vm_count_unknown) == (True, "note", 9)
+    assert all(o.not_in_source_ids and "vm.vtpm" not in o.unknown_ids for o in assessment.vms)
+    assert {f.status for f in assessment.findings if f.rule_id in ("vm.vtpm", "device.floppy-connected")} == {
+        "not_in_source"}
     assert (usb.not_in_source, usb.counts_as, usb.vm_count_pending) == (False, "unknown", 0)
     # Blockers first: the estate-wide table leads with what decides readiness.
     assert [g.severity for g in coverage.rules] == sorted(
@@ -138,10 +153,12 @@ def test_default_vm_reasons_name_the_missing_data(kubev2v):
 
 
 def test_rules_still_yield_unknown_in_both_modes(kubev2v):
-    for policy in (None, condition_policy()):
+    for policy in (None, condition_policy(), strict_policy(), source_condition_policy()):
         assessment = assess(kubev2v, policy)
         statuses = {f.status for f in assessment.findings if f.rule_id in ("device.usb", "host.esxi-old")}
         assert statuses == {"unknown"}
+        # Whatever the policy counts, the finding says which of the three outcomes it is.
+        assert {f.status for f in assessment.findings if f.rule_id == "vm.vtpm"} == {"not_in_source"}
 
 
 # ------------------------------------------------------------------ unknown_as = "condition"
@@ -250,9 +267,37 @@ def clean_pair():
                      bios_uuid="bios-db01")]
 
 
-def test_complete_rvtools_export_is_ready_with_conditions(tmp_path):
+def test_complete_rvtools_export_is_ready_and_vmotion_eligible(tmp_path):
+    """By default data RVTools never carries changes no VM: nothing found means Ready, vMotion recommended."""
     estate = full_export(tmp_path, *clean_pair())
     assessment = analyze(estate, as_of=AS_OF_DATE)
+    assert assessment.coverage.unavailable_in_source_as == "note"
+    expected_method = {"app01": "hcx_vmotion", "db01": "hcx_cold"}
+    for o in assessment.vms:
+        for target in ("avs", "vmc"):
+            assert o.readiness[target] == "ready", (o.name, o.readiness_details[target])
+            assert o.readiness_reasons[target] == [] and o.readiness_details[target] == []
+            assert o.recommended_method[target] == expected_method[o.name]
+            assert set(o.methods[target].values()) == {"eligible"}
+        assert o.finding_ids == [] and o.unknown_ids == []
+        assert set(UNVERIFIABLE) <= set(o.not_in_source_ids)
+    # No silent pass: the findings say "not in source" and the coverage section lists them once.
+    assert {f.status for f in assessment.findings if f.rule_id in UNVERIFIABLE} == {"not_in_source"}
+    gaps = {g.rule_id: g for g in assessment.coverage.rules}
+    for rule_id in UNVERIFIABLE:
+        assert (gaps[rule_id].counts_as, gaps[rule_id].vm_count_readiness, gaps[rule_id].vm_count_unknown) == (
+            "note", 0, 2)
+    assert assessment.coverage.source_limits() == assessment.coverage.rules
+    summary = {ts.target: ts for ts in assessment.summary.targets}
+    assert summary["avs"].readiness == {"ready": 2, "ready_with_conditions": 0, "not_ready": 0, "unknown": 0}
+    assert summary["avs"].recommended_methods == {"hcx_vmotion": 1, "hcx_rav": 0, "hcx_bulk": 0, "hcx_cold": 1,
+                                                  "none": 0}
+
+
+def test_complete_rvtools_export_under_the_condition_policy(tmp_path):
+    """unavailable_in_source_as = "condition": each VM carries the checks to verify in vCenter."""
+    estate = full_export(tmp_path, *clean_pair())
+    assessment = analyze(estate, as_of=AS_OF_DATE, policy=source_condition_policy())
     assert assessment.coverage.unavailable_in_source_as == "condition"
     expected_method = {"app01": "hcx_vmotion", "db01": "hcx_cold"}
     for o in assessment.vms:
@@ -268,7 +313,7 @@ def test_complete_rvtools_export_is_ready_with_conditions(tmp_path):
         assert o.finding_ids == []
     # No silent pass: the findings stay unknown and the coverage section lists them.
     statuses = {f.status for f in assessment.findings if f.rule_id in UNVERIFIABLE}
-    assert statuses == {"unknown"}
+    assert statuses == {"not_in_source"}
     gaps = {g.rule_id: g for g in assessment.coverage.rules}
     for rule_id in UNVERIFIABLE:
         assert (gaps[rule_id].counts_as, gaps[rule_id].vm_count_readiness) == ("condition", 2)
@@ -296,7 +341,7 @@ def test_a_fixable_gap_in_a_complete_export_stays_unknown(tmp_path):
                          clean_vm("vc-uuid/vm-103", name="lost01", host="esx99.example.com",
                                   instance_uuid="uuid-lost01", bios_uuid="bios-lost01"))
     outcomes = {o.name: o for o in analyze(estate, as_of=AS_OF_DATE).vms}
-    assert outcomes["app01"].readiness["avs"] == "ready_with_conditions"
+    assert outcomes["app01"].readiness["avs"] == "ready"
     ft01, lost01 = outcomes["ft01"], outcomes["lost01"]
     assert ft01.readiness["avs"] == "unknown" and ft01.recommended_method["avs"] is None
     assert ft01.readiness_details["avs"] == [
@@ -320,13 +365,31 @@ def test_live_snapshot_nulls_stay_unknown():
         assert o.methods["avs"]["hcx_vmotion"] == "unknown"
 
 
-def test_terminal_block_on_a_complete_export(tmp_path):
+def test_terminal_states_source_limits_once_at_the_top(tmp_path):
     estate = full_export(tmp_path, *clean_pair())
     text = format_assessment(analyze(estate, as_of=AS_OF_DATE))
+    lines = text.splitlines()
+    assert lines[1] == ("not in this source: 6 check(s) the input format cannot make (parallel ports, PCI "
+                        "passthrough / vGPU devices, VM encryption state, vTPM presence, serial ports, power-off "
+                        "date (vCenter events)); they change no VM's readiness or method")
+    assert lines[2] == ("  to close them: collect live (`vmscan collect`), or verify in vCenter: device.parallel-port, "
+                        "device.passthrough, device.serial-port, vm.encrypted, vm.powered-off-long, vm.vtpm")
+    assert "ready: 2  ready_with_conditions: 0" in text and "none:" not in text
+    assert text.count("vm.vtpm") == 1
+    block = text[text.index("data coverage:"):].splitlines()
+    assert block[0] == ("data coverage: every check this input can answer was evaluated; 6 check(s) not in this "
+                        "source (see the top)")
+    assert "could not evaluate" not in text
+
+
+def test_terminal_block_on_a_complete_export(tmp_path):
+    estate = full_export(tmp_path, *clean_pair())
+    text = format_assessment(analyze(estate, as_of=AS_OF_DATE, policy=source_condition_policy()))
     assert "ready_with_conditions: 2" in text and "none:" not in text
     block = text[text.index("could not evaluate"):].splitlines()
     assert block[0] == ("could not evaluate: 6 rule(s) lacked data on 2 VM(s) - data RVTools never exports counts "
                         "as conditions to verify in vCenter")
+    assert not text.splitlines()[1].startswith("not in this source")
     assert "readiness unknown" not in "\n".join(block)
     heading = block.index("  not verifiable from RVTools, counted as conditions to verify in vCenter (VMs)")
     assert [line.split()[:2] for line in block[heading + 1:heading + 5]] == [
@@ -343,8 +406,12 @@ def test_cli_unavailable_in_source_as(tmp_path):
     runner = CliRunner()
     default = runner.invoke(main, ["analyze", str(path), "--as-of", AS_OF, "-o", str(tmp_path / "a.json")])
     assert default.exit_code == 0, default.output
-    assert "ready_with_conditions: 2" in default.output
+    assert "ready: 2  ready_with_conditions: 0" in default.output
     policy = tmp_path / "policy.toml"
+    policy.write_text('[analysis]\nunavailable_in_source_as = "condition"\n', encoding="utf-8")
+    conditions = runner.invoke(main, ["analyze", str(path), "--as-of", AS_OF, "--policy", str(policy)])
+    assert conditions.exit_code == 0, conditions.output
+    assert "ready: 0  ready_with_conditions: 2" in conditions.output
     policy.write_text('[analysis]\nunavailable_in_source_as = "unknown"\n', encoding="utf-8")
     strict = runner.invoke(main, ["analyze", str(path), "--as-of", AS_OF, "--policy", str(policy)])
     assert strict.exit_code == 0, strict.output
@@ -353,7 +420,7 @@ def test_cli_unavailable_in_source_as(tmp_path):
     policy.write_text('[analysis]\nunavailable_in_source_as = "pass"\n', encoding="utf-8")
     bad = runner.invoke(main, ["analyze", str(path), "--policy", str(policy)])
     assert bad.exit_code == 2
-    assert ("'analysis.unavailable_in_source_as' must be one of condition, unknown, got 'pass'"
+    assert ("'analysis.unavailable_in_source_as' must be one of note, condition, unknown, got 'pass'"
             in bad.output)
 
 
@@ -393,23 +460,36 @@ def test_assessment_json_without_coverage_still_loads(kubev2v, tmp_path):
 
 def test_terminal_block_on_kubev2v(kubev2v):
     text = format_assessment(assess(kubev2v))
+    top = text.splitlines()[1:3]
+    assert top[0].startswith("not in this source: 7 check(s) the input format cannot make (")
+    assert "floppy drives" in top[0] and "vTPM presence" in top[0]
+    assert top[1] == ("  to close them: collect live (`vmscan collect`), or verify in vCenter: "
+                      "device.floppy-connected, device.parallel-port, device.passthrough, device.serial-port, "
+                      "vm.encrypted, vm.powered-off-long, vm.vtpm")
     block = text[text.index("could not evaluate"):]
-    assert "readiness unknown for 9 (avs), 9 (vmc)" in block
-    assert "no vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tab(s) in the export" in block
+    # 21 rules lacked data; 7 of them the format never carries (stated at the top), 14 a re-export fixes.
+    assert block.startswith("could not evaluate: 14 rule(s) lacked data on 9 VM(s); readiness unknown for 9 (avs), "
+                            "9 (vmc)\n  + 7 check(s) not in this source (see the top; no readiness effect)")
+    assert "no vNetwork, vCD, vUSB, vSnapshot, vTools tab(s) in the export" in block
     assert "host(s) in vInfo but not in vHost: 10.185.26.9, 10.5.126.198, 10.41.187.30" in block
-    assert "re-export with RVTools including the vNetwork, vCD, vFloppy, vUSB, vSnapshot, vTools tabs" in block
+    assert "re-export with RVTools including the vNetwork, vCD, vUSB, vSnapshot, vTools tabs" in block
+    assert "vFloppy" not in text
     assert "vmscan collect" in block
     assert 'unknown_as = "condition"' in block
-    # Data RVTools never exports no longer keeps readiness unknown after a re-export: it stays listed,
-    # as conditions to verify in vCenter.
-    assert "a re-export alone leaves readiness unknown" not in block
-    assert "readiness unknown for 9 (avs), 9 (vmc); data RVTools never exports counts as conditions" in block
-    conditions = block[block.index("not verifiable from RVTools, counted as conditions"):].splitlines()
-    assert [line.split()[:2] for line in conditions[1:5]] == [
-        ["9", "device.parallel-port"], ["9", "device.passthrough"], ["9", "vm.encrypted"], ["9", "vm.vtpm"]]
-    assert ("note: after a re-export, device.parallel-port, device.passthrough, device.serial-port, vm.encrypted, "
-            "vm.vtpm still cannot be evaluated from RVTools input: at best ready_with_conditions") in block
+    assert "not verifiable from RVTools" not in block and "a re-export alone" not in block
     assert "device.usb" in block and "RVTools export has no vUSB tab" in block
+
+    conditions = format_assessment(assess(kubev2v, source_condition_policy()))
+    block = conditions[conditions.index("could not evaluate"):]
+    assert "readiness unknown for 9 (avs), 9 (vmc); data RVTools never exports counts as conditions" in block
+    listed = block[block.index("not verifiable from RVTools, counted as conditions"):].splitlines()
+    assert [line.split()[:2] for line in listed[1:5]] == [
+        ["9", "device.parallel-port"], ["9", "device.passthrough"], ["9", "vm.encrypted"], ["9", "vm.vtpm"]]
+    # A warning: it decides only where it could block the method the VM would use (vMotion, 3 VMs on).
+    assert "       3  device.floppy-connected        floppy drives not available from RVTools 4.x input" in block
+    assert ("note: after a re-export, device.floppy-connected, device.parallel-port, device.passthrough, "
+            "device.serial-port, vm.encrypted, vm.vtpm still cannot be evaluated from RVTools input: at best "
+            "ready_with_conditions") in block
 
     strict = format_assessment(assess(kubev2v, strict_policy()))
     assert ("note: a re-export alone leaves readiness unknown while device.parallel-port, device.passthrough, "
@@ -454,7 +534,7 @@ def test_xlsx_data_coverage_sheets_and_reasons_columns(kubev2v, tmp_path):
     assert usb[7].startswith("re-export with RVTools including the vUSB tab")
     assert usb[10:] == ("unknown", 0)
     vtpm = next(row for row in coverage[1:] if row[0] == "vm.vtpm")
-    assert vtpm[4] == 0 and vtpm[10:] == ("condition", 9)
+    assert vtpm[3:5] == (9, 0) and vtpm[10:] == ("not in source", 0)
     host = next(row for row in coverage[1:] if row[0] == "host.esxi-old" and row[3] == 8)
     assert set(host[8].split(", ")) == VINFO_HOSTS
 
@@ -493,7 +573,7 @@ def test_reports_on_a_complete_export_show_the_conditions(tmp_path):
     from scanner.reporters.xlsx import write_xlsx
 
     estate = full_export(tmp_path, *clean_pair())
-    assessment = analyze(estate, as_of=AS_OF_DATE)
+    assessment = analyze(estate, as_of=AS_OF_DATE, policy=source_condition_policy())
     page = render_html(estate, assessment)
     assert "data the input format never carries (e.g. vTPM in RVTools) counts as conditions to verify" in page
     assert "not verifiable from RVTools: vTPM presence (vm.vtpm)" in page
