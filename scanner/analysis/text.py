@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.coverage import FIX_COLLECT, collect_live_fix
+from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import format_sizing_lines
 

@@ -80,7 +80,9 @@ def vm_facts(outcome: VmOutcome, vm: VM | None, blockers: list[str]) -> VmFacts:
         key=outcome.vm_id, name=outcome.name, vcenter=outcome.vcenter, cluster=outcome.cluster,
         power_state=outcome.power_state, readiness=dict(outcome.readiness),
         recommended_method=dict(outcome.recommended_method), disposition=outcome.disposition,
-        fails=list(outcome.finding_ids), blockers=blockers, unknown=list(outcome.unknown_ids),
+        # Not checked either way: data missing (unknown) or never in this kind of input (not in source).
+        fails=list(outcome.finding_ids), blockers=blockers,
+        unknown=sorted({*outcome.unknown_ids, *outcome.not_in_source_ids}),
     )
     if vm is not None:
         facts.instance_uuid = vm.instance_uuid
