@@ -67,9 +67,9 @@ def test_data_coverage_section(browser: Browser) -> None:
 def test_vm_detail_keeps_the_three_outcomes_apart(browser: Browser) -> None:
     browser.run("[...document.querySelectorAll('#vm-rows tr')].find(tr => tr.textContent.includes('vm-2')).click()")
     headings = browser.run("return [...document.querySelectorAll('#d-body h3')].map(h => h.textContent)")
-    assert headings[1:] == ["Findings (0 rules)", "Not evaluated: data missing from the input (9 rules, 18 target "
+    assert headings[1:] == ["Findings (0 rules)", "Not evaluated: data missing from the input (11 rules, 22 target "
                             "results)", "Not in this source (7 rules, 14 target results)"], headings
     cell = browser.run("return [...document.querySelectorAll('#vm-rows tr')].find(tr => "
                        "tr.textContent.includes('vm-2')).lastChild.textContent")
-    assert cell == "0 +9 unknown"
+    assert cell == "0 +11 unknown"
     browser.click("#d-close")
