@@ -108,10 +108,12 @@ def inventory_command(inputs: tuple[str, ...]) -> None:
       vmscan inventory estate.json.gz
     """
     from scanner.inputs import load_inputs
-    from scanner.inventory.summary import format_summary, summarize
+    from scanner.inventory.summary import format_issues, format_summary, summarize
 
     estate, _ = load_inputs(list(inputs))
     click.echo(format_summary(summarize(estate)))
+    if estate.collection_issues:
+        click.echo(terminal_safe(format_issues(estate)))
 
 
 @main.command("export")

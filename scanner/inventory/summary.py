@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from scanner.inventory.model import Estate
 
+# Collection issues listed under `vmscan inventory` (all of them are in the reports and the JSON).
+ISSUES_LISTED = 15
+
 GIB = 1024**3
 TIB = 1024**4
 
@@ -26,6 +29,8 @@ class InventorySummary:
     total_memory_gib: float = 0.0
     total_provisioned_tib: float = 0.0
     vms_missing_size: int = 0
+    vms_missing_vcpu: int = 0
+    vms_missing_memory: int = 0
     collection_issues: int = 0
 
 
@@ -47,6 +52,8 @@ def summarize(estate: Estate) -> InventorySummary:
         total_memory_gib=sum(vm.memory_mib or 0 for vm in vms) / 1024,
         total_provisioned_tib=sum(p for p in provisioned if p is not None) / TIB,
         vms_missing_size=sum(1 for p in provisioned if p is None),
+        vms_missing_vcpu=sum(1 for vm in vms if vm.num_cpu is None),
+        vms_missing_memory=sum(1 for vm in vms if vm.memory_mib is None),
         collection_issues=len(estate.collection_issues),
     )
 
@@ -61,11 +68,22 @@ def format_summary(summary: InventorySummary) -> str:
         f"Networks     {summary.networks}",
         f"VMs          {summary.vms} (of which templates: {summary.templates})",
         "Power states " + (", ".join(f"{k}: {v}" for k, v in summary.power_states.items()) or "none"),
-        f"vCPU total   {summary.total_vcpu}",
-        f"Memory total {summary.total_memory_gib:,.1f} GiB",
+        f"vCPU total   {summary.total_vcpu}"
+        + (f" ({summary.vms_missing_vcpu} VMs without a vCPU count)" if summary.vms_missing_vcpu else ""),
+        f"Memory total {summary.total_memory_gib:,.1f} GiB"
+        + (f" ({summary.vms_missing_memory} VMs without a memory size)" if summary.vms_missing_memory else ""),
         f"Provisioned  {summary.total_provisioned_tib:,.2f} TiB"
         + (f" ({summary.vms_missing_size} VMs without size data)" if summary.vms_missing_size else ""),
     ]
     if summary.collection_issues:
         lines.append(f"Collection issues {summary.collection_issues}")
+    return "\n".join(lines)
+
+
+def format_issues(estate: Estate, limit: int = ISSUES_LISTED) -> str:
+    """The input's collection issues, one per line: what was filled, skipped or left unknown."""
+    issues = estate.collection_issues
+    lines = [f"  - {issue.object_name + ': ' if issue.object_name else ''}{issue.message}" for issue in issues[:limit]]
+    if len(issues) > limit:
+        lines.append(f"  ... and {len(issues) - limit} more (listed in the report)")
     return "\n".join(lines)

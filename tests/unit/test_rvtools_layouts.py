@@ -154,6 +154,18 @@ def test_hand_trimmed_vinfo_is_completed_from_the_other_tabs(tmp_path, engine):
     assert any(m.startswith("sheet vCPU has no row for 1 of 5 vInfo VM(s) (old01)") for m in messages)
 
 
+def test_inventory_command_lists_what_it_filled_and_skipped(tmp_path):
+    path = write_workbook(tmp_path / "trimmed.xlsx", trimmed_vinfo_sheets())
+    result = CliRunner().invoke(main, ["inventory", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "vCPU total   16 (1 VMs without a vCPU count)" in result.output
+    assert "Power states powered_off: 1, powered_on: 2, suspended: 1" in result.output
+    assert "  - trimmed.xlsx: vInfo has no 'Powerstate' column: power state of 5 VM(s) taken from vCPU (4), " \
+        "vMemory (1), matched by VM ID" in result.output
+    assert "  - trimmed.xlsx: sheet vHost row 5: a row without a name (a total or summary row added by hand?); " \
+        "skipped" in result.output
+
+
 def test_a_row_named_like_a_total_that_is_a_vm_is_kept(tmp_path):
     sheets = layout_sheets("4.7")
     header = sheets["vInfo"][0]
