@@ -37,7 +37,7 @@ from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
 from scanner.limits import MAP_BYTES, read_bounded_text
-from scanner.reporters.cells import FORMULA_TRIGGERS
+from scanner.reporters.cells import FORMULA_TRIGGERS, TRIGGER_AFTER_SEPARATOR
 from scanner.rules.annotation import mask_secrets
 
 MAP_FORMAT = "vmscan-anonymization-map"
@@ -774,10 +774,15 @@ def reverse_text(text: str, mapping: AnonymizationMap, escape: Callable[[str], s
 
 
 def _guard_cell(original_cell: str, new_cell: str) -> str:
-    """A cell that gained a formula prefix from a restored name is made inert for spreadsheet apps."""
-    if new_cell != original_cell and new_cell.startswith(FORMULA_TRIGGERS):
-        return "'" + new_cell
-    return new_cell
+    """A cell that gained a formula prefix from a restored name is made inert for spreadsheet apps.
+
+    Also after a separator inside it, as the reporter's CSV guard does (cells.csv_safe_text).
+    """
+    if new_cell == original_cell:
+        return new_cell
+    if new_cell.startswith(FORMULA_TRIGGERS):
+        new_cell = "'" + new_cell
+    return TRIGGER_AFTER_SEPARATOR.sub("\\1'", new_cell)
 
 
 def deanonymize_file(source: str | os.PathLike[str], mapping: AnonymizationMap, target: str | os.PathLike[str]) -> int:
@@ -851,7 +856,8 @@ def _deanonymize_csv(text: str, mapping: AnonymizationMap) -> tuple[str, int]:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     rows = csv.reader(io.StringIO(text[len(bom) :], newline=""), delimiter=delimiter)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    # Every field quoted: a restored name's separators split nothing in any locale.
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     total = 0
     for row in rows:
         new_row = []

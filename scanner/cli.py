@@ -167,6 +167,11 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     from scanner.inputs import load_inputs
     from scanner.inventory.io import save_estate
 
+    from scanner.fsutil import refuse_non_regular_target
+
+    # Before any work: the map is written first and must not exist without its snapshot.
+    refuse_non_regular_target(Path(output))
+    refuse_non_regular_target(Path(map_path))
     out, secret = Path(output).resolve(), Path(map_path).resolve()
     if out == secret:
         raise InputError(f"{output}: the output and the map file must be different files")
@@ -203,6 +208,28 @@ def prompt_or_explain(text: str, missing: str, hide_input: bool) -> str:
                          "(the name of an environment variable holding the password)") from None
 
 
+def transport_warnings(servers: list[str], insecure: bool) -> list[str]:
+    """One line per way the password could be read on the wire: plain HTTP, unverified TLS."""
+    from scanner.collector.session import parse_server
+    from scanner.errors import VmscanError
+
+    warnings = []
+    plain = []
+    for text in servers:
+        try:
+            endpoint = parse_server(text)
+        except VmscanError:
+            continue  # reported with its own message when collected
+        if endpoint.scheme == "http":
+            plain.append(endpoint.display)
+    if plain:
+        warnings.append(f"{', '.join(plain)}: plain HTTP, the password and the inventory travel unencrypted")
+    if insecure and len(plain) < len(servers):
+        warnings.append("--insecure: the vCenter TLS certificate is not verified; whoever sits on the network "
+                        "path can pose as vCenter and read the password")
+    return warnings
+
+
 def collect_live(server: str | list[str], user: str | None, password_env: str | None, insecure: bool,
                  ca_file: str | None, page_size: int | None, perf_days: int, parser: str = "stream",
                  timeout_s: float | None = None) -> Any:
@@ -234,6 +261,8 @@ def collect_live(server: str | list[str], user: str | None, password_env: str | 
             click.echo(f"vmscan: collecting {what}: {count}", err=True)
 
     servers = [server] if isinstance(server, str) else list(server)
+    for warning in transport_warnings(servers, insecure):
+        click.echo(f"vmscan: warning: {warning}", err=True)
     estate, failures = collect_estates(
         servers,
         user or "",
@@ -367,10 +396,13 @@ def collect_command(
       vmscan collect -s vc1.example.com -s vc2.example.com -u ro@vsphere.local -o estate.json.gz
       vmscan collect --servers-file vcenters.txt -u ro@vsphere.local -o estate.json.gz
     """
-    from scanner.fsutil import ensure_writable_folder
+    from pathlib import Path
+
+    from scanner.fsutil import ensure_writable_folder, refuse_non_regular_target
     from scanner.inventory.io import save_estate
 
     # Checked up front so that a long collection does not end in a write error.
+    refuse_non_regular_target(Path(output))
     ensure_writable_folder(os.path.dirname(os.path.abspath(output)))
     estate = collect_live(server_list(servers, servers_file), user, password_env, insecure, ca_file, page_size,
                           perf_days, parser, timeout_s=timeout_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,23 @@ def ensure_writable_folder(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"cannot write to output folder {directory}: {exc.strerror or exc}") from None
 
 
+def refuse_non_regular_target(target: Path) -> None:
+    """An existing output must be a regular file: renaming onto a FIFO or a device would replace it
+    (as root, ``-o /dev/null`` would replace /dev/null), and a folder is never a report file."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
+    raise OutputError(f"{target}: is {kind}; refusing to replace it (choose a file name)")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
@@ -34,6 +52,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     For writers (openpyxl, gzip) that want a file name rather than a stream.
     """
     target = Path(path)
+    refuse_non_regular_target(target)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"output folder does not exist: {directory}")

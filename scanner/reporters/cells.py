@@ -31,6 +31,22 @@ def safe_text(text: str, max_chars: int = EXCEL_MAX_CELL_CHARS) -> str:
     return cleaned
 
 
+# Separators Excel uses to split a CSV line, depending on the locale (',' in en-US, ';' in most
+# of Europe, tab when pasted or chosen). A text field is quoted, so its separators split nothing
+# in any of them; a reader that ignores quotes would still start a new cell after one, so a
+# trigger right after a separator is guarded too.
+CSV_SEPARATORS = ",;\t"
+TRIGGER_AFTER_SEPARATOR = re.compile("([,;\t])(?=[=+\\-@\t\r])")
+
+
+def csv_safe_text(text: str) -> str:
+    """:func:`safe_text`, plus a guard after every separator that a trigger follows.
+
+    Write the result with ``csv.QUOTE_NONNUMERIC`` (or ``QUOTE_ALL``) so that no locale splits it.
+    """
+    return TRIGGER_AFTER_SEPARATOR.sub("\\1'", safe_text(text))
+
+
 def safe_value(value: Any) -> Any:
     """Pass numbers, booleans, dates and None through; make every string safe."""
     if isinstance(value, str):

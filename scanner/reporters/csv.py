@@ -18,7 +18,7 @@ from scanner.analysis.model import Assessment
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import Estate
 from scanner.reporters import tables
-from scanner.reporters.cells import safe_text
+from scanner.reporters.cells import csv_safe_text
 
 
 def _csv_value(value: Any) -> Any:
@@ -29,7 +29,7 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, str):
-        return safe_text(value)
+        return csv_safe_text(value)
     return value
 
 
@@ -44,8 +44,9 @@ def write_table_csv(table: tables.Table, path: str | os.PathLike[str]) -> None:
 def write_rows_csv(header: list[str], rows: Iterable[list[Any]], path: str | os.PathLike[str]) -> None:
     """One CSV file (atomically), every text value through the formula-injection guard."""
     with atomic_write(path, encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([safe_text(h) for h in header])
+        # Every text field quoted: a separator inside it splits nothing in any locale (',' ';' tab).
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow([csv_safe_text(h) for h in header])
         for row in rows:
             writer.writerow([_csv_value(v) for v in row])
 
