@@ -36,7 +36,7 @@ from scanner.errors import InputError
 from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
-from scanner.limits import MAP_BYTES, read_bounded_text
+from scanner.limits import MAP_BYTES, REPORT_FILE_BYTES, read_bounded_bytes, read_bounded_text
 from scanner.reporters.cells import FORMULA_TRIGGERS, TRIGGER_AFTER_SEPARATOR
 from scanner.rules.annotation import mask_secrets
 
@@ -800,13 +800,14 @@ def deanonymize_file(source: str | os.PathLike[str], mapping: AnonymizationMap, 
     name = src.name.lower()
     if name.endswith((".xlsx", ".xlsm")):
         return _deanonymize_xlsx(src, mapping, target)
-    raw = src.read_bytes()
+    # A report handed back by a third party is untrusted: bounded before and after decompression.
+    try:
+        raw = read_bounded_bytes(src, REPORT_FILE_BYTES, "report file")
+    except OSError as exc:
+        raise InputError(f"{src}: cannot read: {exc.strerror or exc}") from None
     gzipped = raw.startswith(b"\x1f\x8b")
     if gzipped:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{src}: not a readable gzip file ({exc})") from None
+        raw = _gunzip_bounded(src, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -830,13 +831,39 @@ def deanonymize_file(source: str | os.PathLike[str], mapping: AnonymizationMap, 
     return count
 
 
+def _gunzip_bounded(src: Path, data: bytes) -> bytes:
+    limit = REPORT_FILE_BYTES.value()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(limit + 1)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{src}: not a readable gzip file ({exc})") from None
+    if len(out) > limit:
+        raise REPORT_FILE_BYTES.refuse(f"{src}: decompresses to over", limit, limit)
+    return out
+
+
+def _report_files(src: Path) -> list[Path]:
+    """The files of a report folder; a symbolic link leading out of it is refused, not followed."""
+    root = src.resolve()
+    files = []
+    for path in sorted(src.rglob("*")):
+        # Resolved, so a file inside a linked folder counts as well as a linked file.
+        if not path.resolve().is_relative_to(root):
+            raise InputError(f"{path.relative_to(src)}: a symbolic link to outside the report folder; "
+                             "refusing to copy what it points to")
+        if path.is_file():
+            files.append(path)
+    return files
+
+
 def deanonymize_tree(source: str | os.PathLike[str], mapping: AnonymizationMap,
                      target: str | os.PathLike[str]) -> int:
     """Deanonymize every file of a report folder into ``target`` (which must not exist or be empty)."""
     src, out = Path(source), Path(target)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: output folder exists and is not empty; choose a new folder with -o")
-    files = sorted(p for p in src.rglob("*") if p.is_file())
+    files = _report_files(src)
     if not files:
         raise InputError(f"{src}: folder holds no report files")
     total = 0
@@ -888,7 +915,12 @@ def _deanonymize_xlsx(src: Path, mapping: AnonymizationMap, target: str | os.Pat
     import zipfile
 
     total = 0
+    limit = REPORT_FILE_BYTES.value()
     try:
+        with zipfile.ZipFile(src) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+        if expanded > limit:
+            raise REPORT_FILE_BYTES.refuse(f"{src}: workbook expands to", expanded, limit)
         with zipfile.ZipFile(src) as archive, atomic_path(target) as tmp:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
                 for info in archive.infolist():
@@ -900,6 +932,6 @@ def _deanonymize_xlsx(src: Path, mapping: AnonymizationMap, target: str | os.Pat
                             total += count
                         data = "".join(parts).encode("utf-8")
                     out.writestr(info, data, compress_type=info.compress_type)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, EOFError, OSError) as exc:
         raise InputError(f"{src}: not a readable xlsx workbook ({exc.__class__.__name__})") from None
     return total

@@ -23,23 +23,28 @@ class VmscanGroup(click.Group):
     """Turns expected failures into one line on stderr and exit code 2, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from scanner import fsutil
+
+        fsutil.start_publish_log()
         try:
             return super().invoke(ctx)
         except VmscanError as exc:
-            click.echo(f"vmscan: error: {one_line(str(exc))}", err=True)
+            written = f" ({fsutil.output_note()})" if fsutil.published_files() else ""
+            click.echo(f"vmscan: error: {one_line(str(exc))}{written}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("vmscan: interrupted; no output written", err=True)
+            click.echo(f"vmscan: interrupted; {fsutil.output_note()}", err=True)
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except MemoryError:
             # Only an input can be this big: say which limits keep it bounded (docs/hardening.md).
             click.echo("vmscan: error: out of memory reading or processing the input; it is larger than this "
-                       "machine can hold (see the size limits in docs/hardening.md); no output written", err=True)
+                       f"machine can hold (see the size limits in docs/hardening.md); {fsutil.output_note()}",
+                       err=True)
             ctx.exit(2)
         except RecursionError:
-            click.echo("vmscan: error: an input is nested too deeply to read; no output written", err=True)
+            click.echo(f"vmscan: error: an input is nested too deeply to read; {fsutil.output_note()}", err=True)
             ctx.exit(2)
         except Exception as exc:
             if os.environ.get("VMSCAN_DEBUG"):
@@ -164,10 +169,9 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
 
     from scanner.anonymize import AnonymizationMap, anonymize_estate
     from scanner.errors import InputError
+    from scanner.fsutil import refuse_non_regular_target
     from scanner.inputs import load_inputs
     from scanner.inventory.io import save_estate
-
-    from scanner.fsutil import refuse_non_regular_target
 
     # Before any work: the map is written first and must not exist without its snapshot.
     refuse_non_regular_target(Path(output))

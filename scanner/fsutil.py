@@ -12,6 +12,26 @@ from typing import IO
 
 from scanner.errors import OutputError
 
+# Files published by the running command, in order: a multi-file command stopped part-way (Ctrl-C,
+# a full disk, bad input found late) says exactly which files it already wrote.
+_published: list[str] = []
+
+
+def start_publish_log() -> None:
+    _published.clear()
+
+
+def published_files() -> list[str]:
+    return list(_published)
+
+
+def output_note() -> str:
+    """'no output written', or which files were: for the last line of a stopped command."""
+    if not _published:
+        return "no output written"
+    shown = ", ".join(_published[:20]) + (f" and {len(_published) - 20} more" if len(_published) > 20 else "")
+    return f"{len(_published)} file(s) already written: {shown}"
+
 
 def ensure_writable_folder(path: str | os.PathLike[str]) -> None:
     """Fail early, before a long collection, when files cannot be created in ``path``.
@@ -69,6 +89,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, target)
+        _published.append(str(target))
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:

@@ -55,7 +55,8 @@ XLSX_TEXT_CHARS = Limit("VMSCAN_XLSX_MAX_TEXT_CHARS", 1_000_000_000, "characters
 CSV_ROWS = Limit("VMSCAN_CSV_MAX_ROWS", 1_000_000, "rows")
 
 # --- deanonymize: reports handed back by a third party ----------------------------------------
-REPORT_FILE_BYTES = Limit("VMSCAN_MAX_REPORT_BYTES", 1024**3, "bytes")
+# One report file, also decompressed (the HTML report of 100,000 VMs is 223 MB).
+REPORT_FILE_BYTES = Limit("VMSCAN_MAX_REPORT_BYTES", 512 * 1024**2, "bytes")
 
 # --- policy files and anonymization maps ----------------------------------------------------------
 POLICY_BYTES = Limit("VMSCAN_MAX_POLICY_BYTES", 1024**2, "bytes")

@@ -35,7 +35,8 @@ def test_output_onto_a_device_is_refused(tmp_path):
     before = os.stat("/dev/null")
     outcome = run_capped(["analyze", SAMPLE, "-o", "/dev/null"], cwd=tmp_path)
     assert outcome.exit_code == 2
-    assert outcome.stderr.strip() == "vmscan: error: /dev/null: is a device; refusing to replace it (choose a file name)"
+    assert outcome.stderr.strip() == ("vmscan: error: /dev/null: is a device; refusing to replace it "
+                                      "(choose a file name)")
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
 
