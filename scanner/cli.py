@@ -227,10 +227,10 @@ def transport_warnings(servers: list[str], insecure: bool) -> list[str]:
         if endpoint.scheme == "http":
             plain.append(endpoint.display)
     if plain:
-        warnings.append(f"{', '.join(plain)}: plain HTTP, the password and the inventory travel unencrypted")
+        warnings.append(f"{', '.join(plain)}: plain HTTP, the login and the inventory travel unencrypted")
     if insecure and len(plain) < len(servers):
         warnings.append("--insecure: the vCenter TLS certificate is not verified; whoever sits on the network "
-                        "path can pose as vCenter and read the password")
+                        "path can pose as vCenter and read the login")
     return warnings
 
 

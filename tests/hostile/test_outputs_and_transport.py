@@ -52,7 +52,7 @@ def test_output_onto_a_folder_is_refused(tmp_path):
 def test_plain_http_and_insecure_warn_once_each():
     assert transport_warnings(["vc.example.com"], insecure=False) == []
     assert transport_warnings(["http://127.0.0.1:8989/sdk", "https://vc2"], insecure=False) == [
-        "http://127.0.0.1:8989: plain HTTP, the password and the inventory travel unencrypted"]
+        "http://127.0.0.1:8989: plain HTTP, the login and the inventory travel unencrypted"]
     warnings = transport_warnings(["vc1", "vc2"], insecure=True)
     assert len(warnings) == 1 and warnings[0].startswith("--insecure: the vCenter TLS certificate is not verified")
     # --insecure with only plain-HTTP servers: TLS is not involved, one warning (HTTP).
@@ -66,6 +66,6 @@ def test_collect_over_plain_http_prints_the_warning_before_connecting(tmp_path):
     outcome = run_capped(["collect", "-s", f"http://127.0.0.1:{port}/sdk", "-u", "ro", "--password-env", "VC_PASS",
                           "-o", "estate.json.gz"], cwd=tmp_path, env={"VC_PASS": "x"})
     lines = outcome.stderr.strip().splitlines()
-    assert lines[0] == (f"vmscan: warning: http://127.0.0.1:{port}: plain HTTP, the password and the inventory "
+    assert lines[0] == (f"vmscan: warning: http://127.0.0.1:{port}: plain HTTP, the login and the inventory "
                         "travel unencrypted")
     assert outcome.exit_code == 2 and lines[-1].startswith("vmscan: error: ")

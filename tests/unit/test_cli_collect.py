@@ -32,7 +32,7 @@ def assert_one_line_error(code: int, output: str) -> None:
 def test_refused_port(tmp_path: Path) -> None:
     output = tmp_path / "e.json.gz"
     code, text = run(
-        ["-s", f"http://127.0.0.1:{free_port()}/sdk", "-u", "u", "--password-env", "PW", "-o", str(output)]
+        ["-s", f"https://127.0.0.1:{free_port()}/sdk", "-u", "u", "--password-env", "PW", "-o", str(output)]
     )
     assert_one_line_error(code, text)
     assert "connection refused" in text

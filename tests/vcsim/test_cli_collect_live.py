@@ -53,7 +53,9 @@ def test_wrong_password_is_one_line_exit_2_and_no_file(vcsim: Simulator, tmp_pat
     )
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("vmscan: error: login to")
+    # The simulator speaks plain HTTP: one warning says so, then the one-line error.
+    assert len(lines) == 2 and lines[0].endswith("plain HTTP, the login and the inventory travel unencrypted")
+    assert lines[1].startswith("vmscan: error: login to")
     assert "Wr0ng-Secr3t" not in result.output
     assert not output.exists()
     assert list(tmp_path.iterdir()) == []
