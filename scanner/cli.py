@@ -16,7 +16,7 @@ from scanner.errors import VmscanError
 INTERNAL_ERROR_EXIT = 3
 # Per SOAP call; one RetrievePropertiesEx page of a large vCenter can take minutes.
 SOAP_TIMEOUT_DEFAULT_S = 900.0
-TIMEOUT_OPTION_HELP = "Seconds to wait for vCenter on each call before retrying (default 900)."
+TIMEOUT_OPTION_HELP = "Seconds each vCenter call may take in total before it is retried (default 900)."
 
 
 class VmscanGroup(click.Group):

@@ -15,6 +15,7 @@ import http.client
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from pyVmomi import vim, vmodl
 
@@ -463,12 +464,16 @@ def collect_one(
             raise CollectionError(f"collection from {endpoint.display} failed: {fault_name}: {detail}") from None
         except StreamParseError as exc:
             raise CollectionError(f"unreadable response from {endpoint.display}: {exc}") from None
+        except ExpatError as exc:
+            # pyVmomi's parser (faults, --parser pyvmomi): malformed XML or refused entity expansion.
+            raise CollectionError(f"unreadable response from {endpoint.display}: {exc}") from None
         except http.client.HTTPException as exc:
             raise CollectionError(f"HTTP error from {endpoint.display} during collection: {exc}") from None
         except TimeoutError:
             # socket.timeout is TimeoutError: vCenter did not answer one call within --timeout.
             raise CollectionError(
-                f"{endpoint.display} did not answer within {timeout_s:g} s per call, also after retries; "
+                f"{endpoint.display} did not answer within {timeout_s:g} s per call (total time), also after "
+                "retries; "
                 "a large inventory page can take minutes: raise --timeout"
             ) from None
         except (ConnectionError, OSError) as exc:

@@ -18,10 +18,12 @@ import ssl
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
+from scanner.collector.guarded_http import install_response_guard
 from scanner.collector.readonly import enforce_read_only
 from scanner.errors import CollectionError
 
@@ -115,6 +117,10 @@ def _tls_message(exc: ssl.SSLError, endpoint: Endpoint) -> str:
     return f"TLS handshake with {endpoint.display} failed ({exc.reason or exc.__class__.__name__})"
 
 
+def one_line_reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200] or exc.__class__.__name__
+
+
 def connect(
     server: str,
     user: str,
@@ -133,6 +139,8 @@ def connect(
     context = ssl_context(insecure, ca_file) if endpoint.scheme == "https" else None
     _probe_tcp(endpoint, min(CONNECT_TIMEOUT_S, timeout_s))
     where = endpoint.display
+    # Every call, from Login on: a total deadline, a size cap, no unasked decoding.
+    install_response_guard()
     try:
         service_instance = SmartConnect(
             protocol=endpoint.scheme,
@@ -155,6 +163,10 @@ def connect(
         raise CollectionError(f"login to {where} failed: {fault.__class__.__name__}: {detail}".strip()) from None
     except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
         raise CollectionError(f"connection to {where} failed: {exc.__class__.__name__}") from None
+    except (ExpatError, ValueError) as exc:
+        # Malformed XML, entity expansion expat refuses (billion laughs), or a value pyVmomi cannot
+        # convert (letters or thousands of digits in an xsd:int) in the answer to the login.
+        raise CollectionError(f"unreadable answer from {where} to the login: {one_line_reason(exc)}") from None
     except OSError as exc:
         raise CollectionError(f"connection to {where} failed: {exc.strerror or exc.__class__.__name__}") from None
     except Exception as exc:

@@ -33,6 +33,7 @@ from pyVmomi import SoapAdapter, VmomiSupport
 from scanner.collector.perf import parse_values_csv
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.readonly import check_stub_call
+from scanner.limits import SOAP_OBJECT_BYTES
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 READ_CHUNK_BYTES = 256 * 1024
@@ -98,6 +99,29 @@ def _is_list(tp: Any) -> bool:
 
 
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+# The longest number vSphere sends: an xsd:long has 20 characters, a double ~25.
+MAX_NUMBER_CHARS = 40
+
+
+def _number_converter(declared: Any) -> Converter:
+    """xsd:int/long/short/byte/float/double text -> number; junk or thousands of digits -> StreamParseError."""
+
+    def convert(elem: Any) -> Any:
+        text = (elem.text or "").strip()
+        if len(text) > MAX_NUMBER_CHARS:
+            raise StreamParseError(f"a number of {len(text)} characters in {_local_name(elem)}")
+        try:
+            return declared(text)
+        except (ValueError, OverflowError):
+            raise StreamParseError(f"{_local_name(elem)}: not a number: {text[:MAX_NUMBER_CHARS]!r}") from None
+
+    return convert
+
+
+def _local_name(elem: Any) -> str:
+    return str(elem.tag).rsplit("}", 1)[-1]
 
 
 def _parse_bool(elem: Any) -> bool:
@@ -298,7 +322,7 @@ class TypeCatalog:
         if issubclass(tp, DataObject):
             return self._data_converter(tp)
         if issubclass(tp, int | float):
-            return lambda e: declared(e.text)
+            return _number_converter(declared)
         if issubclass(tp, str):
             return lambda e: declared(e.text or "")  # e.g. pyVmomi's Link
         raise StreamParseError(f"cannot convert values of type {tp.__name__}")
@@ -443,8 +467,15 @@ def parse_retrieve_result(
     """
     parser = _pull_parser(("{*}objects", "{*}token"))
     saw_response = False
+    object_limit = SOAP_OBJECT_BYTES.value()
+    since_object = 0  # bytes fed since the last object was converted and dropped
     for chunk in _bounded(chunks):
         result.bytes_read += len(chunk)
+        since_object += len(chunk)
+        if since_object > object_limit:
+            # One <objects> element is built as a tree before it is converted: bound it.
+            raise SOAP_OBJECT_BYTES.refuse("one object in a vCenter response of over", object_limit,
+                                           object_limit)
         try:
             parser.feed(chunk)
             events = list(parser.read_events())
@@ -458,6 +489,7 @@ def parse_retrieve_result(
             if catalog.local(elem.tag) == "token":
                 result.token = elem.text or None
             else:
+                since_object = 0
                 yield catalog.object_content(elem)
             # Drop what has been converted so that memory stays bounded by one object.
             elem.clear()
