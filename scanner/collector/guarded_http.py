@@ -67,6 +67,10 @@ class GuardedResponse:
                 raise ConnectionError(str(exc)) from None
             raise
         self._call.check()
+        if not data:
+            # read1 does not mark a fully read body complete (read does): without this the
+            # pooled connection refuses its next request (ResponseNotReady).
+            self._response.close()
         return data
 
     def read(self, size: int | None = -1) -> bytes:

@@ -215,3 +215,16 @@ EXPECTED_LOGIN_ERROR = {
     "login-letters": "licenseProductMajorVersion",  # pyVmomi names the field it could not convert
     "trickle": "no complete answer within 2 s",
 }
+
+
+def test_a_pooled_connection_takes_the_next_call_after_a_complete_answer(server):
+    host, port = server.split(":")
+    connection = GuardedConnection(http.client.HTTPConnection(host, int(port), timeout=5), 5)
+    try:
+        for _ in range(3):  # keep-alive: the same socket for every call
+            connection.request("POST", "/small-gzip", b"<x/>", {"Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            assert response.read(3) == b"<ok"
+            assert response.read() == b"/>"
+    finally:
+        connection.close()
