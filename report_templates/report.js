@@ -237,6 +237,15 @@
       box.appendChild(list);
       body.appendChild(box);
     });
+    var site = (d[5] || []).map(function (k) { return data.siteTasks[k]; });
+    if (site.length) {
+      var sbox = el("div", "reasons");
+      sbox.appendChild(el("h4", null, "Site tasks before it moves (readiness above is as after them)"));
+      var slist = el("ul", "reason-list site-tasks");
+      site.forEach(function (text) { slist.appendChild(el("li", null, text)); });
+      sbox.appendChild(slist);
+      body.appendChild(sbox);
+    }
     var disp = el("p");
     disp.appendChild(el("b", null, "Disposition: "));
     disp.appendChild(badge("d-", r[C.disposition]));

@@ -523,11 +523,17 @@ def fail_gate(assessment: Any, fail_on: str) -> None:
     levels = ("blocker",) if fail_on == "blocker" else ("blocker", "warning")
     failing = [f for f in assessment.findings if f.status == "fail" and f.severity in levels]
     level_words = "blocker" if fail_on == "blocker" else "blocker or warning"
+    # Site tasks (a host below HCX's minimum) gate too: they stand before every VM they concern.
+    site = [t for t in assessment.site_tasks if t.status == "fail" and t.severity in levels]
+    if site:
+        click.echo(f"vmscan: --fail-on {fail_on}: {plural(len(site), 'site task')} at that level "
+                   f"({', '.join(sorted({t.rule_id for t in site}))}; see 'site prerequisites')", err=True)
     if failing:
         rules = sorted({f.rule_id for f in failing})
         shown = ", ".join(rules[:8]) + (f" and {len(rules) - 8} more" if len(rules) > 8 else "")
         click.echo(f"vmscan: --fail-on {fail_on}: {plural(len({f.vm_id for f in failing}), 'VM')} with "
                    f"{level_words} findings ({plural(len(rules), 'rule')}: {shown})", err=True)
+    if failing or site:
         sys.exit(1)
     # Passing the gate while readiness is unknown means "not checked", not "clean": say it.
     unknown = sum(ts.readiness.get("unknown", 0) for ts in assessment.summary.targets)

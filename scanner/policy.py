@@ -349,6 +349,7 @@ def validate_data(data: dict[str, Any], label: str) -> None:
     for name, value in data.get("rules", {}).get("thresholds", {}).items():
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise InputError(f"{label}: 'rules.thresholds.{name}' must be 0 or more, got {value}")
-    version = data.get("rules", {}).get("thresholds", {}).get("esxi_min_source_version")
-    if version is not None and not re.fullmatch(r"\d+(\.\d+){0,2}", str(version)):
-        raise InputError(f"{label}: 'rules.thresholds.esxi_min_source_version' must look like \"6.5\"")
+    for key in ("esxi_min_source_version", "vcenter_min_source_version"):
+        version = data.get("rules", {}).get("thresholds", {}).get(key)
+        if version is not None and not re.fullmatch(r"\d+(\.\d+){0,2}", str(version)):
+            raise InputError(f"{label}: 'rules.thresholds.{key}' must look like \"6.5\"")

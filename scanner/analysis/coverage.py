@@ -62,6 +62,7 @@ DATA_SOURCES: dict[str, DataSource] = {
     "host": DataSource("ESXi host", ("vHost",)),
     "host.cpu_vendor": DataSource("host CPU vendor", ("vHost",), "CPU Model"),
     "host.esxi_version": DataSource("host ESXi version", ("vHost",), "ESX Version"),
+    "vcenter.version": DataSource("vCenter version", ("vSource",), "Version"),
     "vtpm": DataSource("vTPM presence"),
     "encrypted": DataSource("VM encryption state"),
     # From vCenter's event history (scanner/collector/events.py); no RVTools tab carries it.

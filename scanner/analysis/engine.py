@@ -42,6 +42,7 @@ from scanner.analysis.readiness import (
     unavailable_in_source_as,
     unknown_as,
 )
+from scanner.analysis.site import SiteTally
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
@@ -287,18 +288,23 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
     findings: list[Finding] = []
     outcomes: list[VmOutcome] = []
     tally = CoverageTally()
+    site = SiteTally({a.spec.id: a.spec for a in rules if a.spec.site})
     input_list = list(inputs)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
         for vm in vc.vms:
-            vm_findings = run_rules(vm, index, rules, policy, as_of, data_date)
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date)
+            causes = unknown_causes(vm, all_findings, index)
+            # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
+            # estate: the VM is assessed as it will be after them, and names them.
+            vm_findings = [f for f in all_findings if not site.is_site(f)]
             findings.extend(vm_findings)
-            causes = unknown_causes(vm, vm_findings, index)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
+            outcome.site_tasks = site.add(vm, vc, (f for f in all_findings if site.is_site(f)))
             outcomes.append(outcome)
             if causes:
-                tally_unknowns(tally, vm, vc, vm_findings, causes, results, policy)
+                tally_unknowns(tally, vm, vc, all_findings, causes, results, policy)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(
@@ -310,6 +316,7 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
                           rules=tally.rule_gaps(info_by_id)),
         data_dates=list(dates.values()),
         stale_data_days=int(policy.data.get("analysis", {}).get("stale_data_days", 30)),
+        site_tasks=site.tasks(),
     )
     assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)
     # The one place sizing plugs in: the sizing engine receives the finished assessment.

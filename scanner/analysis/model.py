@@ -31,6 +31,8 @@ READINESS = ("ready", "ready_with_conditions", "not_ready", "unknown")
 ELIGIBILITY = ("eligible", "conditional", "blocked", "unknown")
 DISPOSITIONS = ("rehost", "remediate", "replatform", "retire", "retain")
 NOT_IN_SOURCE = "not_in_source"
+# Site tasks: done once for the estate before the VMs they concern can move (see SiteTask).
+SITE_KINDS = ("prerequisite", "network")
 FINDING_STATUSES = ("fail", "unknown", NOT_IN_SOURCE)
 
 
@@ -53,6 +55,8 @@ class RuleInfo:
     remediable: bool = True
     # Disposition a failing VM is steered to: retire | replatform | None
     suggests: str | None = None
+    # prerequisite | network: a site task, reported once per object, not a condition on each VM.
+    site: str | None = None
 
 
 @dataclass
@@ -89,10 +93,36 @@ class VmOutcome:
     recommended_method: dict[str, str | None] = field(default_factory=dict)
     disposition: str = "rehost"
     disposition_reasons: list[str] = field(default_factory=list)
+    # ids of the site tasks (SiteTask.id) that concern this VM: to do before it moves; its
+    # readiness and methods are as they will be once they are done.
+    site_tasks: list[str] = field(default_factory=list)
     # rule ids with status fail / unknown / not_in_source, over all targets (the three outcomes)
     finding_ids: list[str] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     not_in_source_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SiteTask:
+    """Something to do once for the estate, e.g. upgrade a host below HCX's source minimum.
+
+    Built from the results of a site rule (RuleInfo.site) grouped by the object they name; the
+    VMs it concerns keep their per-VM readiness as it will be once the task is done.
+    """
+
+    id: str  # "<rule id>:<vcenter>/<object>", unique within an assessment
+    rule_id: str
+    kind: str  # prerequisite | network
+    status: str  # fail | unknown | not_in_source
+    severity: str
+    vcenter: str | None
+    object_type: str  # host | network | vcenter
+    object: str | None  # the host / port group / vCenter name; None when the input does not name it
+    message: str  # what was seen, e.g. "host esx01 runs ESXi 6.0.0, older than 6.5"
+    action: str  # what to do
+    vm_ids: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -312,5 +342,6 @@ class Assessment:
     data_dates: list[DataDate] = field(default_factory=list)
     # Data older than this many days at the assessment date is called out in every report header.
     stale_data_days: int = 30
+    site_tasks: list[SiteTask] = field(default_factory=list)
     schema: str = ASSESSMENT_SCHEMA_NAME
     schema_version: int = ASSESSMENT_SCHEMA_VERSION

@@ -37,6 +37,7 @@ def format_assessment(assessment: Assessment) -> str:
             lines.extend("               " + line for line in more)
     lines.append("")
     lines.append("dispositions  " + "  ".join(f"{d}: {n}" for d, n in s.dispositions.items()))
+    lines.extend(format_site_tasks(assessment))
     if s.top_blockers:
         lines.append("")
         lines.append("top blockers (VMs)")
@@ -50,6 +51,37 @@ def format_assessment(assessment: Assessment) -> str:
             lines.append(f"  {rc.vm_count:>6}  {rc.rule_id:<30} {rc.title}")
     lines.extend(format_coverage(assessment))
     return "\n".join(lines)
+
+
+SITE_HEADINGS = {
+    "prerequisite": "site prerequisites (once for the estate; the VMs' readiness above is as after them)",
+    "network": "site network tasks (port groups HCX Network Extension cannot extend; re-address or move to a "
+               "distributed switch)",
+}
+SITE_TASKS_SHOWN = 10
+
+
+def format_site_tasks(assessment: Assessment) -> list[str]:
+    """Site tasks, once each with its VM count, apart from the per-VM readiness above."""
+    lines: list[str] = []
+    for kind, heading in SITE_HEADINGS.items():
+        tasks = [t for t in assessment.site_tasks if t.kind == kind]
+        if not tasks:
+            continue
+        found = [t for t in tasks if t.status == "fail"]
+        vms = len({vm for t in found for vm in t.vm_ids})
+        counts = [f"{len(found)} found ({plural(vms, 'VM')})"] if found else []
+        if len(tasks) > len(found):
+            counts.append(f"{len(tasks) - len(found)} to verify (data missing)")
+        lines += ["", f"{heading}: {', '.join(counts)}"]
+        for task in tasks[:SITE_TASKS_SHOWN]:
+            verb = {"fail": "", "unknown": "verify: ", "not_in_source": "verify (not in source): "}.get(task.status, "")
+            lines.append(f"  {len(task.vm_ids):>6}  {task.rule_id:<22} {verb}{task.message}")
+        if len(tasks) > SITE_TASKS_SHOWN:
+            lines.append(f"  + {len(tasks) - SITE_TASKS_SHOWN} more (report: Site tasks)")
+        actions = list(dict.fromkeys(t.action for t in tasks if t.status == "fail"))
+        lines.extend(f"  what to do: {action}" for action in actions)
+    return lines
 
 
 def plural(count: int, noun: str) -> str:

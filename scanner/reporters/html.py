@@ -168,6 +168,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
         "methods": list(METHODS),
         "labels": LABELS,
         "sourceGaps": assessment.coverage.unavailable_in_source_as,
+        "siteTasks": [tables.site_task_text(t) for t in assessment.site_tasks],
         "rules": [
             {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
              "references": r.references}
@@ -200,6 +201,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
         ]
         yield ("," if position else "") + json_for_script(row)
     yield '],"details":['
+    site_index = {t.id: i for i, t in enumerate(assessment.site_tasks)}
     for position, outcome in enumerate(assessment.vms):
         vm = vm_by_id.get(outcome.vm_id)
         detail = [
@@ -208,6 +210,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             findings_by_vm.get(outcome.vm_id, []),
             _vm_facts(vm) if vm else [],
             reasons_by_vm[position],
+            [site_index[i] for i in outcome.site_tasks if i in site_index],
         ]
         yield ("," if position else "") + json_for_script(detail)
     yield "]}"
@@ -288,6 +291,20 @@ def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
     ]
 
 
+# VM names listed under a site task in the HTML; the workbook's Site tasks sheet lists them all.
+MAX_SITE_VM_NAMES_SHOWN = 200
+
+
+def _site_views(assessment: Assessment) -> dict[str, list[dict[str, Any]]]:
+    names = {o.vm_id: o.name or o.vm_id for o in assessment.vms}
+    views: dict[str, list[dict[str, Any]]] = {"prerequisite": [], "network": []}
+    for task in assessment.site_tasks:
+        shown = [names.get(v, v) for v in task.vm_ids[:MAX_SITE_VM_NAMES_SHOWN]]
+        views.setdefault(task.kind, []).append({"task": task, "names": shown,
+                                                "more": len(task.vm_ids) - len(shown)})
+    return views
+
+
 def _source_limits_view(assessment: Assessment) -> dict[str, list[str]]:
     data, rule_ids = source_limits(assessment.coverage)
     return {"data": data, "rules": rule_ids}
@@ -354,6 +371,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules
                                     if gap not in assessment.coverage.source_limits()}),
         "source_limits": _source_limits_view(assessment),
+        "site_views": _site_views(assessment),
         "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],
         "issue_count": len(issues),
         "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.analysis.model import FINDING_STATUSES, Assessment, RuleGap, SizingResult
+from scanner.analysis.model import FINDING_STATUSES, Assessment, RuleGap, SiteTask, SizingResult
 from scanner.inventory.model import VM, Estate
 from scanner.rules.annotation import mask_secrets
 
@@ -97,6 +97,7 @@ def _oldest_snapshot(vm: VM) -> datetime | None:
 def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> Table:
     targets = assessment.targets
     vm_by_id = {vm.id: vm for vm in estate.all_vms()}
+    site_texts = {t.id: site_task_text(t) for t in assessment.site_tasks}
     columns = [
         Column("VM", width=34), Column("VM id", width=22), Column("vCenter", width=24), Column("Datacenter"),
         Column("Cluster", width=18), Column("Host", width=24), Column("Folder", width=22), Column("Power state"),
@@ -112,7 +113,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
         columns.append(Column(f"Method {target.upper()}", width=14))
     columns += [
         Column("Disposition", width=12), Column("Disposition reasons", width=30), Column("Findings", width=36),
-        Column("Unknown (data missing)", width=24), Column("Not in source", width=24), Column("Annotation", width=40),
+        Column("Unknown (data missing)", width=24), Column("Not in source", width=24),
+        Column("Site tasks (before it moves)", width=40), Column("Annotation", width=40),
     ]
     # Why each readiness is what it is (failing rules, or checks not evaluated and the data they lacked).
     columns += [Column(f"Readiness reasons {target.upper()}", width=60) for target in targets]
@@ -146,12 +148,51 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 row.append(word(method or ("none" if readiness_labels and readiness else None)))
             row += [
                 word(outcome.disposition), "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
-                ", ".join(outcome.unknown_ids), ", ".join(outcome.not_in_source_ids), mask_secrets(vm.annotation),
+                ", ".join(outcome.unknown_ids), ", ".join(outcome.not_in_source_ids),
+                "; ".join(site_texts[i] for i in outcome.site_tasks if i in site_texts), mask_secrets(vm.annotation),
             ]
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
             yield row
 
     return Table("VMs", columns, rows, len(assessment.vms), frozen_columns=1)
+
+
+def site_task_text(task: SiteTask) -> str:
+    """``host.esxi-old: host esx01 runs ESXi 6.0.0, older than 6.5`` (``verify:`` when not known)."""
+    verb = "" if task.status == "fail" else "verify: "
+    return f"{task.rule_id}: {verb}{task.message}"
+
+
+# A cell holds at most 32,767 characters: the VM list of a very large task is cut with a count.
+MAX_VM_NAMES_CHARS = 30_000
+
+
+def vm_name_list(names: list[str]) -> str:
+    text = ", ".join(names)
+    if len(text) <= MAX_VM_NAMES_CHARS:
+        return text
+    shown = text[:MAX_VM_NAMES_CHARS].rsplit(", ", 1)[0]
+    count = shown.count(", ") + 1
+    return f"{shown} and {len(names) - count} more"
+
+
+def site_tasks_table(assessment: Assessment) -> Table:
+    """Site tasks, one row each with its VMs: prerequisites and port groups HCX cannot extend."""
+    names = {o.vm_id: o.name or o.vm_id for o in assessment.vms}
+    columns = [
+        Column("Kind", width=12), Column("Rule", width=22), Column("Status", width=9), Column("Severity", width=10),
+        Column("vCenter", width=22), Column("Object type", width=11), Column("Object", width=26),
+        Column("VMs", "int", 7), Column("What was seen", width=46), Column("What to do", width=60),
+        Column("Targets", width=9), Column("VM names", width=60),
+    ]
+    tasks = assessment.site_tasks
+
+    def rows() -> Iterator[list[Any]]:
+        for t in tasks:
+            yield [t.kind, t.rule_id, t.status, t.severity, t.vcenter, t.object_type, t.object, len(t.vm_ids),
+                   t.message, t.action, ", ".join(t.targets), vm_name_list([names.get(v, v) for v in t.vm_ids])]
+
+    return Table("Site tasks", columns, rows, len(tasks), frozen_columns=2)
 
 
 def findings_table(assessment: Assessment) -> Table:
@@ -512,6 +553,7 @@ def issues_table(estate: Estate) -> Table:
 def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool) -> list[Table]:
     result = [
         vm_table(estate, assessment, readiness_labels=readiness_labels),
+        site_tasks_table(assessment),
         findings_table(assessment),
         rules_table(assessment),
         coverage_table(assessment),

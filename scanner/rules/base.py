@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.analysis.model import METHODS, SEVERITIES, TARGETS, RuleInfo
+from scanner.analysis.model import METHODS, SEVERITIES, SITE_KINDS, TARGETS, RuleInfo
 from scanner.inventory.model import VM, Cluster, Host, Network, VCenter
 from scanner.policy import Policy
 
@@ -91,13 +91,19 @@ class RuleSpec:
     remediable: bool = True
     # The disposition a failing VM is steered to (retire | replatform), if any.
     suggests: str | None = None
+    # A site task rather than a per-VM condition: "prerequisite" (a source host or vCenter below
+    # HCX's minimum) or "network" (a port group HCX cannot extend). Its results are grouped once
+    # per object - named by the evidence key ``site_object`` - and per-VM readiness is computed
+    # as it will be once the task is done.
+    site: str | None = None
+    site_object: str | None = None
 
     def info(self) -> RuleInfo:
         return RuleInfo(
             id=self.id, title=self.title, severity=self.severity, targets=list(self.targets),
             methods=dict(self.methods), remediation=self.remediation, rationale=self.rationale,
             references=list(self.references), family=self.family, remediable=self.remediable,
-            suggests=self.suggests,
+            suggests=self.suggests, site=self.site,
         )
 
 
@@ -152,6 +158,8 @@ def validate_spec(spec: RuleSpec) -> None:
         problems.append("at least one https:// reference is required")
     if spec.suggests not in (None, "retire", "replatform"):
         problems.append("suggests must be retire, replatform or None")
+    if spec.site not in (None, *SITE_KINDS) or (spec.site is None) != (spec.site_object is None):
+        problems.append(f"site must be one of {SITE_KINDS} with a site_object evidence key, or neither")
     if problems:
         raise InvalidRuleError(f"rule {spec.id!r}: " + "; ".join(problems))
 
@@ -163,7 +171,8 @@ REGISTRY = Registry()
 def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = TARGETS,
          methods: Mapping[str, str] | None = None, remediation: str, rationale: str,
          references: Iterable[str], family: str | None = None, per_target: bool = False,
-         remediable: bool = True, suggests: str | None = None,
+         remediable: bool = True, suggests: str | None = None, site: str | None = None,
+         site_object: str | None = None,
          registry: Registry | None = None) -> Callable[[RuleCheck], RuleCheck]:
     """Register the decorated function as rule ``id`` with its metadata."""
 
@@ -172,7 +181,7 @@ def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = TARGETS
             id=id, title=title, severity=severity, targets=tuple(targets), methods=dict(methods or {}),
             remediation=remediation, rationale=rationale, references=tuple(references),
             family=family or check.__module__.rsplit(".", 1)[-1], check=check, per_target=per_target,
-            remediable=remediable, suggests=suggests,
+            remediable=remediable, suggests=suggests, site=site, site_object=site_object,
         )
         (registry if registry is not None else REGISTRY).register(spec)
         return check

@@ -44,7 +44,9 @@ def catalogue_markdown(registry: Registry) -> str:
         "Severity: `blocker` makes a VM *not ready* for a target, `warning` *ready with conditions*, `info` is",
         "advice. Methods: which HCX migration methods the condition `blocks` or `conditions`. A rule yields",
         "`unknown` when the input lacks the data it needs. Severities can be changed and rules disabled",
-        "with `--policy` (`[rules.\"<id>\"] severity = \"warning\"` / `enabled = false`).",
+        "with `--policy` (`[rules.\"<id>\"] severity = \"warning\"` / `enabled = false`). Site rules (a source",
+        "host or vCenter below HCX's minimum, a standard-switch port group) become site tasks listed once with",
+        "their VMs; each VM's readiness is then as it will be once they are done.",
         "",
         "| ID | Severity | Targets | HCX methods | Title |",
         "|---|---|---|---|---|",
@@ -60,7 +62,9 @@ def catalogue_markdown(registry: Registry) -> str:
             f"**{md_cell(s.title)}** - severity `{s.severity}`, family `{s.family}`, targets {', '.join(s.targets)}, "
             f"HCX methods: {methods_text(dict(s.methods))}."
             + (f" Suggests disposition `{s.suggests}`." if s.suggests else "")
-            + ("" if s.remediable else " Not an on-VM fix (planning item)."),
+            + ("" if s.remediable else " Not an on-VM fix (planning item).")
+            + (f" Site task ({s.site}): reported once per {s.site_object}, not as a condition on each VM."
+               if s.site else ""),
             "",
             f"Why: {s.rationale}",
             "",

@@ -55,8 +55,11 @@ def cpu_vendor_amd(ctx: RuleContext) -> Iterator[RuleResult]:
     remediation="Upgrade the source host (and vCenter) to a version HCX supports as a migration source, or move "
                 "the VM to a newer cluster on premises first.",
     rationale="HCX needs a supported source vSphere version (threshold esxi_min_source_version, per the "
-              "interoperability matrix).",
+              "interoperability matrix). A site prerequisite: reported once per host, and the VMs on it are "
+              "assessed as they will be after the upgrade.",
     references=(refs.HCX_INTEROP,),
+    site="prerequisite",
+    site_object="host",
 )
 def esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
     if ctx.host is None:
@@ -72,3 +75,33 @@ def esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
     if version < minimum:
         yield fail(f"host {ctx.host.name} runs ESXi {version_text}, older than {minimum_text}", host=ctx.host.name,
                    esxi_version=version_text, minimum=minimum_text)
+
+
+@rule(
+    id="vcenter.version-old",
+    title="Source vCenter version older than HCX supports",
+    severity="blocker",
+    methods=all_methods("blocks"),
+    remediation="Upgrade the source vCenter Server to a version HCX supports as a migration source before "
+                "deploying the HCX Connector.",
+    rationale="The HCX Connector registers with the source vCenter, which must be a supported version "
+              "(threshold vcenter_min_source_version, per the interoperability matrix). A site prerequisite: "
+              "reported once per vCenter, and its VMs are assessed as they will be after the upgrade.",
+    references=(refs.HCX_INTEROP,),
+    family="host",
+    site="prerequisite",
+    site_object="vcenter",
+)
+def vcenter_old(ctx: RuleContext) -> Iterator[RuleResult]:
+    vcenter = ctx.vcenter
+    name = vcenter.name if vcenter is not None else ctx.vm.vcenter
+    # vSource's version; else the API version (RVTools vInfo "VI SDK API Version", same numbering).
+    version_text = (vcenter.version or vcenter.api_version) if vcenter is not None else None
+    version = version_tuple(version_text) if version_text else None
+    if version is None:
+        yield unknown("vCenter version not known", missing="vcenter.version", vcenter=name)
+        return
+    minimum_text = str(ctx.policy.threshold("vcenter_min_source_version"))
+    if version < (version_tuple(minimum_text) or (0,)):
+        yield fail(f"vCenter {name} runs version {version_text}, older than {minimum_text}", vcenter=name,
+                   version=version_text, minimum=minimum_text)

@@ -17,9 +17,12 @@ LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
     remediation="HCX Network Extension extends distributed port groups: move the port group to a vSphere "
                 "Distributed Switch before extending it, or plan re-addressing on a new NSX segment.",
     rationale="Keeping IP addresses across the migration needs the network extended with HCX, which does not "
-              "extend standard-switch port groups.",
+              "extend standard-switch port groups. A site network task: listed once per port group with its VMs, "
+              "not as a condition on each VM.",
     references=(refs.AVS_MIGRATE,),
     remediable=False,
+    site="network",
+    site_object="network",
 )
 def standard_vswitch(ctx: RuleContext) -> Iterator[RuleResult]:
     nics = ctx.vm.nics

@@ -504,7 +504,7 @@ class _Builder:
         text_fields = ("vm", "vm_id", "vm_uuid", "vi_sdk_server", "vi_sdk_uuid", "power_state", "guest_state",
                        "primary_ip", "ft_state", "latency_sensitivity", "firmware", "connection_state", "bios_uuid",
                        "folder", "datacenter", "cluster", "host", "resource_pool", "vapp", "os_config", "os_tools",
-                       "os_detailed", "dns_name", "annotation")
+                       "os_detailed", "dns_name", "annotation", "vi_sdk_api_version")
         col: dict[str, list[Any]] = {name: self.text_column(view, name) for name in text_fields}
         for name, parse in (("template", val.boolean), ("num_cpu", val.integer), ("memory", val.integer),
                             ("num_nics", val.integer), ("num_disks", val.integer),
@@ -530,6 +530,9 @@ class _Builder:
                 self.summary_row(view, view.table.rows[i], number, vm_name, ())
                 continue
             state = self.vc_for(col["vi_sdk_server"][i], col["vi_sdk_uuid"][i])
+            # vInfo names the vCenter's API version on every row: enough for HCX's minimum without vSource.
+            if state.vcenter.api_version is None and col["vi_sdk_api_version"][i]:
+                state.vcenter.api_version = col["vi_sdk_api_version"][i]
             vm_ref = col["vm_id"][i]
             instance_uuid = col["vm_uuid"][i]
             vm_id = f"{state.key}/{vm_ref or instance_uuid or vm_name}"

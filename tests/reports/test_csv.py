@@ -16,7 +16,7 @@ def test_one_file_per_table_with_matching_row_counts(tmp_path):
     estate = generate_estate(120, seed=9)
     assessment = assess(estate)
     written = write_csv(estate, assessment, tmp_path)
-    assert [p.name for p in written] == ["vms.csv", "findings.csv", "rules.csv", "data_coverage.csv",
+    assert [p.name for p in written] == ["vms.csv", "site_tasks.csv", "findings.csv", "rules.csv", "data_coverage.csv",
                                          "data_coverage_inputs.csv", "hosts.csv", "clusters.csv",
                                          "datastores.csv", "sizing.csv", "collection_issues.csv"]
     assert len(read(tmp_path / "vms.csv")) == 121

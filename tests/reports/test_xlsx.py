@@ -30,8 +30,9 @@ def column(ws, name):
 
 def test_sheets(workbook):
     _, _, wb = workbook
-    assert wb.sheetnames == ["Summary", "VMs", "Findings", "Rules", "Data coverage", "Data coverage inputs", "Hosts",
-                             "Clusters", "Datastores", "Sizing", "Collection issues", "About"]
+    assert wb.sheetnames == ["Summary", "VMs", "Site tasks", "Findings", "Rules", "Data coverage",
+                             "Data coverage inputs", "Hosts", "Clusters", "Datastores", "Sizing",
+                             "Collection issues", "About"]
 
 
 def test_row_counts_match_the_model(workbook):

@@ -144,7 +144,10 @@ def test_default_vm_reasons_name_the_missing_data(kubev2v):
     details = vm2.readiness_details["avs"]
     assert len(details) == len(vm2.readiness_reasons["avs"])
     assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in details
-    assert "not evaluated: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in details
+    # The host's ESXi version is a site prerequisite to verify (host not in vHost), not a VM reason.
+    assert not any("host.esxi-old" in text for text in details)
+    assert vm2.site_tasks == ["host.esxi-old:rvtools-file:kubev2v-example1.xlsx/10.5.126.198#unknown",
+                              "net.standard-vswitch:rvtools-file:kubev2v-example1.xlsx/?#unknown"]
     # vTPM is never in an RVTools export: by default a condition to verify, so not what left
     # readiness unknown here (the missing vUSB tab and host are); strict, it is one of the reasons.
     assert "vm.vtpm" not in vm2.readiness_reasons["avs"]
@@ -176,8 +179,8 @@ def test_condition_mode_on_kubev2v(kubev2v):
             assert any(text.startswith("not verified: device.usb (missing USB devices") for text in
                        o.readiness_details[target])
     vm2 = next(o for o in assessment.vms if o.name == "vm-2")
-    assert "not verified: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in \
-        vm2.readiness_details["avs"]
+    assert not any("host.esxi-old" in text for text in vm2.readiness_details["avs"])
+    assert "host.esxi-old:rvtools-file:kubev2v-example1.xlsx/10.5.126.198#unknown" in vm2.site_tasks
     summary = {ts.target: ts for ts in assessment.summary.targets}
     assert summary["avs"].readiness["ready_with_conditions"] == 9
     assert summary["avs"].recommended_methods["none"] == 0
@@ -219,11 +222,13 @@ def test_host_missing_from_a_collected_inventory():
     vm = clean_vm(host="esx99.example.com")
     assessment = analyze(estate_of(vm, host=clean_host()), as_of=AS_OF_DATE)
     o = assessment.vms[0]
-    assert o.readiness["avs"] == "unknown"
-    assert "not evaluated: host.esxi-old (missing ESXi host: host esx99.example.com not in the inventory)" in \
-        o.readiness_details["avs"]
+    # The ESXi version check is a site task to verify; the CPU vendor (a warning that can block
+    # live methods) leaves vMotion and RAV unknown, so Bulk is recommended.
+    assert o.readiness["avs"] == "ready" and o.recommended_method["avs"] == "hcx_bulk"
+    assert o.methods["avs"]["hcx_vmotion"] == "unknown"
+    assert o.site_tasks == ["host.esxi-old:vc01/esx99.example.com#unknown"]
     (gap,) = [g for g in assessment.coverage.rules if g.rule_id == "host.esxi-old"]
-    assert gap.examples == ["esx99.example.com"]
+    assert gap.examples == ["esx99.example.com"] and (gap.vm_count_unknown, gap.vm_count_readiness) == (1, 0)
 
 
 def test_rvtools_export_without_vhost_says_so(tmp_path):
@@ -346,10 +351,9 @@ def test_a_fixable_gap_in_a_complete_export_stays_unknown(tmp_path):
     assert ft01.readiness["avs"] == "unknown" and ft01.recommended_method["avs"] is None
     assert ft01.readiness_details["avs"] == [
         "not evaluated: vm.fault-tolerance (missing Fault Tolerance state: empty in vInfo column 'FT State')"]
-    assert lost01.readiness["avs"] == "unknown"
-    assert lost01.readiness_reasons["avs"] == ["host.esxi-old"]
-    assert "not evaluated: host.esxi-old (missing ESXi host: host esx99.example.com not in vHost)" in \
-        lost01.readiness_details["avs"]
+    # Its host's ESXi version is a site prerequisite to verify; vMotion waits on the host's CPU vendor.
+    assert (lost01.readiness["avs"], lost01.recommended_method["avs"]) == ("ready", "hcx_bulk")
+    assert lost01.site_tasks == ["host.esxi-old:vc01/esx99.example.com#unknown"]
 
 
 def test_live_snapshot_nulls_stay_unknown():
@@ -557,7 +561,8 @@ def test_xlsx_data_coverage_sheets_and_reasons_columns(kubev2v, tmp_path):
     avs = columns.index("Readiness reasons AVS")
     assert columns.index("Readiness reasons VMC") == avs + 1
     vm2 = next(r for r in vms[1:] if r[0] == "vm-2")
-    assert "not evaluated: host.esxi-old (missing ESXi host: host 10.5.126.198 not in vHost)" in vm2[avs]
+    assert "not evaluated: device.usb (missing USB devices: no vUSB tab in the export)" in vm2[avs]
+    assert "host.esxi-old: verify: host 10.5.126.198:" in vm2[columns.index("Site tasks (before it moves)")]
     assert vm2[columns.index("Readiness AVS")] == "Unknown"
 
 

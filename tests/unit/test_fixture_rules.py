@@ -69,6 +69,10 @@ def failing_vms(assessment: Assessment, status: str = "fail") -> dict[str, set[s
     for f in assessment.findings:
         if f.status == status:
             result[f.rule_id].add(names[f.vm_id] or f.vm_id)
+    # Site rules (standard port groups, old hosts) report once per object, with their VMs.
+    for task in assessment.site_tasks:
+        if task.status == status:
+            result[task.rule_id].update(names[v] or v for v in task.vm_ids)
     return result
 
 

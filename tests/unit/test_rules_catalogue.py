@@ -27,11 +27,18 @@ def days_ago(days: int) -> str:
     return (dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC) - dt.timedelta(days=days)).isoformat()
 
 
-def failing_ids(vm, host: Host | None = None, **kwargs) -> set[str]:
-    """Failing rule ids of ``vm``; a list is a VM with its neighbours in the same vCenter (first one judged)."""
+def failing_ids(vm, host: Host | None = None, vcenter_version: str | None = None, **kwargs) -> set[str]:
+    """Failing rule ids of ``vm``; a list is a VM with its neighbours in the same vCenter (first one judged).
+
+    Site rules report once per object (site_tasks), not per VM; they are rules all the same.
+    """
     vms = vm if isinstance(vm, list) else [vm]
-    assessment = analyze(estate_of(*vms, host=host), as_of=AS_OF_DATE, **kwargs)
-    return {f.rule_id for f in assessment.findings if f.status == "fail" and f.vm_id == vms[0].id}
+    estate = estate_of(*vms, host=host)
+    if vcenter_version is not None:
+        estate.vcenters[0].version = vcenter_version
+    assessment = analyze(estate, as_of=AS_OF_DATE, **kwargs)
+    return {f.rule_id for f in assessment.findings if f.status == "fail" and f.vm_id == vms[0].id} | {
+        t.rule_id for t in assessment.site_tasks if t.status == "fail" and vms[0].id in t.vm_ids}
 
 
 def snapshots_of(*ages: int) -> list[Snapshot]:
@@ -201,8 +208,21 @@ def test_rule_cases(name, vm, host, expected):
     assert failing_ids(vm, host) == expected
 
 
+# (case name, vCenter version, exact set of failing rule ids) for the rule about the vCenter itself.
+VCENTER_CASES = [
+    ("old vCenter", "6.0.0", {"vcenter.version-old"}),
+    ("vCenter 6.5 is fine", "6.5.0", set()),
+    ("vCenter 8 is fine", "8.0.3", set()),
+]
+
+
+@pytest.mark.parametrize(("name", "version", "expected"), VCENTER_CASES, ids=[c[0] for c in VCENTER_CASES])
+def test_vcenter_cases(name, version, expected):
+    assert failing_ids(clean_vm(), vcenter_version=version) == expected
+
+
 def test_every_rule_has_a_triggering_case():
-    triggered = set().union(*(c[3] for c in CASES))
+    triggered = set().union(*(c[3] for c in CASES), *(c[2] for c in VCENTER_CASES))
     assert triggered == {spec.id for spec in load_catalogue().specs()}
 
 
@@ -219,10 +239,13 @@ def test_issue_catalogue_ids_all_exist():
 
 
 def test_unknown_data_gives_unknown_never_a_silent_pass():
-    assessment = analyze(estate_of(unknown_vm()), as_of=AS_OF_DATE)
+    estate = estate_of(unknown_vm())
+    estate.vcenters[0].version = None
+    assessment = analyze(estate, as_of=AS_OF_DATE)
     fails = {f.rule_id for f in assessment.findings if f.status == "fail"}
     unknowns = {f.rule_id for f in assessment.findings if f.status == "unknown"}
-    assert fails == set()
+    unknowns |= {t.rule_id for t in assessment.site_tasks if t.status == "unknown"}
+    assert fails == set() and not any(t.status == "fail" for t in assessment.site_tasks)
     assert unknowns == {spec.id for spec in load_catalogue().specs()}
     outcome = assessment.vms[0]
     assert outcome.readiness == {"avs": "unknown", "vmc": "unknown"}
@@ -231,8 +254,10 @@ def test_unknown_data_gives_unknown_never_a_silent_pass():
 def test_missing_host_is_unknown_for_host_rules():
     vm = clean_vm(host="not-in-inventory")
     assessment = analyze(estate_of(vm), as_of=AS_OF_DATE)
-    assert {f.rule_id for f in assessment.findings if f.status == "unknown"} == {"host.cpu-vendor-amd",
-                                                                                 "host.esxi-old"}
+    assert {f.rule_id for f in assessment.findings if f.status == "unknown"} == {"host.cpu-vendor-amd"}
+    # The ESXi version check is a site prerequisite: one task to verify, for that host.
+    (task,) = assessment.site_tasks
+    assert (task.rule_id, task.status, task.object) == ("host.esxi-old", "unknown", "not-in-inventory")
 
 
 def test_secret_is_masked_in_evidence():
