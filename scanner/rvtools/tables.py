@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.limits import CSV_ROWS
 from scanner.rvtools.columns import SHEET_NAMES
 from scanner.rvtools.guard import check_xlsx_sizes
 
@@ -289,6 +290,10 @@ def read_csv_file(path: Path, sheet: str) -> Table:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{origin}: binary data, not an RVTools CSV file")
     text = decode_csv(data)
+    # Rows are held as lists of cells: bound them before parsing (a 1,000,000-row vInfo needed 16 GB).
+    max_rows = CSV_ROWS.value()
+    if text.count("\n") > max_rows + HEADER_SEARCH_ROWS:
+        raise CSV_ROWS.refuse(f"{origin}: over", max_rows, max_rows)
     separator = sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:

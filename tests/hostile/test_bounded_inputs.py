@@ -93,3 +93,33 @@ def test_hostile_input_is_bounded(tmp_path, case):
         assert needle in lines[0]
     # Nothing half-written next to the outputs.
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_csv_tab_over_the_row_limit_is_refused(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    lines = ["VM,CPUs,Memory"] + [f"vm{i},2,4096" for i in range(3000)]
+    (folder / "vInfo.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_capped(["inventory", str(folder)], cwd=tmp_path, env={"VMSCAN_CSV_MAX_ROWS": "2000"})
+    assert outcome.exit_code == 2
+    assert "vInfo.csv: over 2,000 rows, more than the limit of 2,000 (VMSCAN_CSV_MAX_ROWS)" in outcome.stderr
+    outcome = run_capped(["inventory", str(folder)], cwd=tmp_path, env={"VMSCAN_CSV_MAX_ROWS": "3000"})
+    assert outcome.exit_code == 0, outcome.stderr  # near miss: exactly at the limit
+    assert "3000" in outcome.stdout
+
+
+def test_out_of_memory_is_one_line_exit_2_naming_what_was_written(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import scanner.inputs
+    from scanner.cli import main
+
+    def exhausted(paths):
+        raise MemoryError
+
+    monkeypatch.setattr(scanner.inputs, "load_inputs", exhausted)
+    result = CliRunner().invoke(main, ["inventory", str(SAMPLE)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "vmscan: error: out of memory reading or processing the input; it is larger than this machine can hold "
+        "(see the size limits in docs/hardening.md); no output written")
