@@ -51,6 +51,11 @@ XLSX_SHARED_STRINGS = Limit("VMSCAN_XLSX_MAX_SHARED_STRINGS", 20_000_000, "share
 # Characters all shared-string cells expand to (one long string referenced a million times).
 XLSX_TEXT_CHARS = Limit("VMSCAN_XLSX_MAX_TEXT_CHARS", 1_000_000_000, "characters")
 
+# --- RVTools exports (xlsx and CSV) ------------------------------------------------------------
+# VMs (vInfo rows) of one export: 100,000 VMs take ~1.1 GB to analyze and report (docs/benchmarks.md);
+# a 1,000,000-row vInfo ran out of 16 GB. Checked while the rows are read, before any VM is built.
+MAX_VMS = Limit("VMSCAN_MAX_VMS", 150_000, "VMs")
+
 # --- RVTools CSV folders ------------------------------------------------------------------------
 CSV_ROWS = Limit("VMSCAN_CSV_MAX_ROWS", 1_000_000, "rows")
 
@@ -64,7 +69,11 @@ MAP_BYTES = Limit("VMSCAN_MAX_MAP_BYTES", 1024**3, "bytes")
 
 # --- vCenter responses (scanner/collector) ---------------------------------------------------------
 # One SOAP response body after decompression; a 10,000-VM RetrievePropertiesEx page is ~120 MB.
-SOAP_RESPONSE_BYTES = Limit("VMSCAN_MAX_SOAP_RESPONSE_BYTES", 2 * 1024**3, "bytes")
+SOAP_RESPONSE_BYTES = Limit("VMSCAN_MAX_SOAP_RESPONSE_BYTES", 1024**3, "bytes")
+# A compressed response decoding past this many bytes at more than SOAP_MAX_RATIO times its
+# size on the wire is a decompression bomb (SOAP XML compresses ~10-20x).
+SOAP_RATIO_FLOOR_BYTES = 64 * 1024**2
+SOAP_MAX_RATIO = 250
 # One ObjectContent (one VM with its devices is tens of KB).
 SOAP_OBJECT_BYTES = Limit("VMSCAN_MAX_SOAP_OBJECT_BYTES", 64 * 1024**2, "bytes")
 

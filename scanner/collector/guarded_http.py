@@ -21,7 +21,7 @@ import zlib
 from typing import Any
 
 from scanner.errors import CollectionError
-from scanner.limits import SOAP_RESPONSE_BYTES
+from scanner.limits import SOAP_MAX_RATIO, SOAP_RATIO_FLOOR_BYTES, SOAP_RESPONSE_BYTES
 
 READ_BYTES = 256 * 1024
 
@@ -38,6 +38,7 @@ class GuardedResponse:
         self._call = call
         self._limit = SOAP_RESPONSE_BYTES.value()
         self._seen = 0
+        self._raw_seen = 0
         self._pending = b""
         encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
         self._inflater: Any = None
@@ -88,6 +89,7 @@ class GuardedResponse:
                     self._call.finish()
                     return b""
                 break
+            self._raw_seen += len(raw)
             self._pending = raw if self._inflater is None else self._inflate(raw)
             self._count(len(self._pending))
         data, self._pending = self._pending[:want], self._pending[want:]
@@ -104,6 +106,12 @@ class GuardedResponse:
             budget -= len(piece)
             if budget <= 0 or self._inflater.unconsumed_tail:
                 self._count(self._limit + 1)
+            decoded = self._seen + (self._limit - self._seen + 1 - budget)
+            if decoded > SOAP_RATIO_FLOOR_BYTES and decoded > SOAP_MAX_RATIO * self._raw_seen:
+                self._call.finish()
+                raise ResponseRefused(f"a vCenter response decompresses {decoded // max(self._raw_seen, 1)}x "
+                                      f"(over {SOAP_MAX_RATIO}x past {SOAP_RATIO_FLOOR_BYTES:,} bytes); "
+                                      "refusing a likely decompression bomb")
             if self._inflater.eof:  # the next gzip member, if any
                 raw = self._inflater.unused_data
                 self._inflater = zlib.decompressobj(self._wbits)

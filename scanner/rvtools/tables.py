@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
-from scanner.limits import CSV_ROWS
+from scanner.limits import CSV_ROWS, MAX_VMS
 from scanner.rvtools.columns import SHEET_NAMES
 from scanner.rvtools.guard import check_xlsx_sizes
 
@@ -112,6 +112,7 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
     table = Table(sheet, origin, headers)
     width = len(headers)
     empty_run = 0
+    max_vms = MAX_VMS.value() if sheet == "vInfo" else None
     for raw in rows:
         number += 1
         row = _clean_row(raw, width)
@@ -121,6 +122,8 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
                 break
             continue
         empty_run = 0
+        if max_vms is not None and len(table.rows) >= max_vms:
+            raise MAX_VMS.refuse(f"{origin}: sheet vInfo lists over", max_vms, max_vms)
         table.rows.append(row)
         table.row_numbers.append(number)
     return table

@@ -123,3 +123,16 @@ def test_out_of_memory_is_one_line_exit_2_naming_what_was_written(tmp_path, monk
     assert result.output.strip() == (
         "vmscan: error: out of memory reading or processing the input; it is larger than this machine can hold "
         "(see the size limits in docs/hardening.md); no output written")
+
+
+def test_vinfo_over_the_vm_limit_is_refused_before_vms_are_built(tmp_path, monkeypatch):
+    from scanner.errors import InputError
+    from scanner.rvtools.reader import read_rvtools
+
+    rows = craft.HEADER_ROW + "".join(craft.vm_row(n, f"vm{n}") for n in range(2, 53))  # 51 VMs
+    path = craft.raw_xlsx(tmp_path / "many.xlsx", rows, dimension="A1:C52")
+    monkeypatch.setenv("VMSCAN_MAX_VMS", "50")
+    with pytest.raises(InputError, match=r"vInfo lists over 50 VMs, more than the limit of 50 \(VMSCAN_MAX_VMS\)"):
+        read_rvtools(path)
+    monkeypatch.setenv("VMSCAN_MAX_VMS", "51")  # near miss: exactly the limit
+    assert len(read_rvtools(path).all_vms()) == 51

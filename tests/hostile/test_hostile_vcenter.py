@@ -228,3 +228,13 @@ def test_a_pooled_connection_takes_the_next_call_after_a_complete_answer(server)
             assert response.read() == b"/>"
     finally:
         connection.close()
+
+
+def test_asked_gzip_expanding_over_250x_is_refused_early(server):
+    # Under the size cap (1 GiB by default) but a bomb: refused once 64 MiB decoded at ~1000x.
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    with pytest.raises(ResponseRefused, match="refusing a likely decompression bomb"):
+        call(server, "/gzip", 30, {"Accept-Encoding": "gzip"})
+    assert time.monotonic() - start < 5
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 300
