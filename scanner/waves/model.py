@@ -62,6 +62,8 @@ class Wave:
     replication_hours: float = 0.0
     window_hours: float = 0.0
     networks: list[str] = field(default_factory=list)
+    # Site prerequisites (e.g. a source host below HCX's minimum ESXi) its VMs wait for: done before the wave.
+    prerequisites: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -135,10 +135,12 @@ def build_plan(estate: Estate, assessment: Assessment, settings: PlanSettings) -
                                          data_gib=round(sum(m.data_gib for m in members), 2), split_into=len(chunks)))
             for chunk in chunks:
                 place(plan.waves, chunk, group_name, kind, settings)
+    prerequisites = site_prerequisites(assessment, settings.target)
     for index, wave in enumerate(plan.waves):
         wave.number = index + 1
         wave.week = index // settings.waves_per_week + 1
         durations(wave, [by_id[i] for i in wave.vm_ids], settings)
+        wave.prerequisites = sorted({text for i in wave.vm_ids for text in prerequisites.get(i, ())})
     plan.network = network_tasks(estate, plan, by_id)
     if unknown_size:
         plan.notes.append(f"{unknown_size} VM(s) have no known storage size: their copy time counts as zero")
@@ -147,6 +149,19 @@ def build_plan(estate: Estate, assessment: Assessment, settings: PlanSettings) -
         plan.notes.append(f"{len(split)} move group(s) larger than one wave were split: {', '.join(split[:5])}"
                           + (" …" if len(split) > 5 else ""))
     return plan
+
+
+def site_prerequisites(assessment: Assessment, target: str) -> dict[str, list[str]]:
+    """VM id -> the site prerequisites (found or unknown) that must be done before the VM can move."""
+    needed: dict[str, list[str]] = defaultdict(list)
+    for task in assessment.site_tasks:
+        relevant = not task.targets or target in task.targets
+        if task.kind != "prerequisite" or task.status == "not_in_source" or not relevant:
+            continue
+        text = f"{task.message}: {task.action}" if task.status == "fail" else f"to verify: {task.message}"
+        for vm_id in task.vm_ids:
+            needed[vm_id].append(text)
+    return needed
 
 
 def split_group(members: list[PlannedVm], settings: PlanSettings) -> list[list[PlannedVm]]:

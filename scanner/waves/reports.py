@@ -61,9 +61,10 @@ def sheets(plan: WavePlan) -> dict[str, Sheet]:
     vms = {vm.vm_id: vm for vm in plan.vms}
     return {
         "Waves": (["Wave", "Week", "Kind", "VMs", "Data GiB", "Methods", "Replication h (ahead)", "Window h",
-                   "Move groups", "Port groups"],
+                   "Move groups", "Port groups", "Site prerequisites first"],
                   ([w.number, w.week, w.kind, len(w.vm_ids), w.data_gib, method_mix(w.methods), w.replication_hours,
-                    w.window_hours, ", ".join(w.groups), ", ".join(w.networks)] for w in plan.waves)),
+                    w.window_hours, ", ".join(w.groups), ", ".join(w.networks), "; ".join(w.prerequisites)]
+                   for w in plan.waves)),
         "Wave VMs": (["Wave", "VM", "vCenter", "Cluster", "Move group", "Method", "Readiness", "Data GiB",
                       "Memory GiB", "Conditions"],
                      ([w.number, vms[i].name, vms[i].vcenter, vms[i].cluster, vms[i].group,

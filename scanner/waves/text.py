@@ -21,6 +21,10 @@ def format_plan(plan: WavePlan) -> str:
         lines.append(f"  wave {wave.number:>2} (week {wave.week}, {wave.kind}): {len(wave.vm_ids)} VMs, "
                      f"{wave.data_gib:,.0f} GiB, {method_mix(wave.methods)}; replicate {wave.replication_hours:g} h "
                      f"ahead, window {wave.window_hours:g} h; {len(wave.groups)} group(s)")
+    waiting = [w.number for w in plan.waves if w.prerequisites]
+    if waiting:
+        lines.append(f"  site prerequisites to finish before wave(s) {', '.join(map(str, waiting))} "
+                     "(see the plan's Waves sheet)")
     standard = [t for t in plan.network if t.kind == "standard"]
     if standard:
         lines.append(f"  {len(standard)} port group(s) on standard vSwitches need a distributed switch (or re-IP) "

@@ -170,3 +170,21 @@ def test_large_synthetic_estate_plans_within_limits(tmp_path: Path) -> None:
     in_waves = [i for w in data["waves"] for i in w["vm_ids"]]
     assert len(in_waves) == len(set(in_waves))
     assert len(in_waves) + len(data["blocked"]) + len(data["retire"]) + len(data["retain"]) == 2000
+
+
+def test_wave_names_the_site_prerequisites_its_vms_wait_for(tmp_path: Path) -> None:
+    """A VM on an ESXi 6.0 host (below HCX's source minimum) moves in a wave that says to upgrade first."""
+    from tests.factories import clean_host
+
+    old_host = clean_host(id="vc-uuid/host-2", name="esx-old", esxi_version="6.0.0", esxi_build="3620759")
+    estate_with_old = estate_of(app_vm("vc-uuid/vm-1", "erp-db", "erp"),
+                                app_vm("vc-uuid/vm-2", "crm-db", "crm", host="esx-old"))
+    estate_with_old.vcenters[0].hosts.append(old_host)
+    path = tmp_path / "old.json.gz"
+    save_estate(estate_with_old, path)
+    data, out = plan(path, tmp_path / "p", "--max-vms-per-wave", "1")
+    names = {vm["vm_id"]: vm["name"] for vm in data["vms"]}
+    waits = {names[w["vm_ids"][0]]: w["prerequisites"] for w in data["waves"]}
+    assert waits["erp-db"] == []
+    assert len(waits["crm-db"]) == 1 and "esx-old" in waits["crm-db"][0]
+    assert "site prerequisites to finish before wave(s)" in out
