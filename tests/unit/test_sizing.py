@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -398,14 +397,14 @@ def test_implausible_sizes_are_named_and_left_out() -> None:
     assert near.vms_implausible == [] and near.vm_count == 1
 
 
-def test_hundred_vms_of_four_pib_finish_in_well_under_a_second() -> None:
+def test_hundred_vms_of_four_pib_are_sized_or_left_out() -> None:
+    # Performance is a benchmark matter (docs/benchmarks.md), not a timed unit test: the closed form
+    # is proved against stepping by test_closed_form_hosts_match_stepping below.
     vms = [vm(i, 2, 4, 4 * 2**50) for i in range(100)]
     # With a limit that admits them the count is still closed form: 400 PiB -> ~35,000 AV36 hosts.
     config = config_with("avs", "AV36", max_vm_storage_tb=10**6)
-    started = time.perf_counter()
     option = only_option(vms, config)
     left_out = size_target(estate_of(vms), None, "avs", shipped_config(), "allocated")
-    assert time.perf_counter() - started < 0.5
     logical = 100 * (4 * 2**50 + 4 * 2**30) / TIB
     assert option.nodes >= math.ceil(logical / 1.5 * 1.33 / AV36_STORAGE_USABLE)
     assert option.binding_resource == "storage"
