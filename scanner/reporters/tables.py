@@ -47,6 +47,9 @@ class Table:
     # Rows shown below the table after one empty row, outside its filter range (the Excel
     # writer only; the CSV file stays one plain table): e.g. the sizing parameters used.
     trailer: Callable[[], Iterator[list[Any]]] | None = None
+    # Leading columns printed (None = all): long technical columns (evidence JSON, full readiness
+    # reasons, notes) stay in the sheet for filtering but out of the printout.
+    print_columns: int | None = None
 
 
 def policy_description(policy: dict[str, Any]) -> tuple[str, str | None]:
@@ -154,7 +157,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
             yield row
 
-    return Table("VMs", columns, rows, len(assessment.vms), frozen_columns=1)
+    printed = next(i for i, c in enumerate(columns) if c.header == "Annotation")
+    return Table("VMs", columns, rows, len(assessment.vms), frozen_columns=1, print_columns=printed)
 
 
 def site_task_text(task: SiteTask) -> str:
@@ -214,7 +218,8 @@ def findings_table(assessment: Assessment) -> Table:
                 f.remediation,
             ]
 
-    return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1)
+    return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1,
+                 print_columns=[c.header for c in columns].index("Message") + 1)
 
 
 def vms_per_rule(assessment: Assessment) -> dict[str, dict[str, set[str]]]:

@@ -66,8 +66,38 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, font: Font | None = None, number_f
     return cell
 
 
-def _table_sheet(wb: Workbook, table: tables.Table) -> tuple[WriteOnlyWorksheet, list[str]]:
-    """Create the sheet with its header, views, filter and fills; return it and each column's style attr.
+# Column width (in characters) printed per landscape page: about 150 fit at 100 %; a sheet wider
+# than this prints over several pages across (the header row and the frozen name columns repeat on
+# each) rather than shrunk to one unreadable page (the VMs sheet is ~700 characters wide).
+PRINT_WIDTH_PER_PAGE = 230
+
+
+def print_pages_wide(widths: list[float]) -> int:
+    """Pages across for a sheet whose columns have these widths (1 for all but the widest sheets)."""
+    return max(1, math.ceil(sum(widths) / PRINT_WIDTH_PER_PAGE))
+
+
+def _print_setup(ws: WriteOnlyWorksheet, last_cell: str, pages_wide: int, title_columns: int = 0,
+                 header_row: bool = True) -> None:
+    """Landscape, fitted to ``pages_wide`` pages across (as many down as needed), the header row
+    repeated on every page, the used range as print area. Must run before the sheet's first row."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if header_row:
+        ws.print_title_rows = "1:1"
+    if title_columns and pages_wide > 1:
+        ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
+    ws.print_area = f"A1:{last_cell}"
+    ws.oddFooter.center.text = "&A – page &P of &N"
+
+
+def _table_sheet(wb: Workbook, table: tables.Table, last_cell: str) -> tuple[WriteOnlyWorksheet, list[str]]:
+    """Create the sheet with its header, views, filter, fills and print setup; return it and each
+    column's style attr.
 
     The data rows are not written through openpyxl (its per-cell path costs ~10 µs, over a minute
     at 100,000 VMs) but streamed as XML into the saved file by ``_inject_rows``.
@@ -76,8 +106,12 @@ def _table_sheet(wb: Workbook, table: tables.Table) -> tuple[WriteOnlyWorksheet,
     columns = table.columns
     for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
-    # Write-only sheets stream their XML: views must be set before the first row.
+    # Write-only sheets stream their XML: views and page setup must be set before the first row.
     ws.freeze_panes = f"{get_column_letter(table.frozen_columns + 1)}2"
+    printed = columns[:table.print_columns] if table.print_columns else columns
+    if table.print_columns:
+        last_cell = get_column_letter(len(printed)) + "".join(ch for ch in last_cell if ch.isdigit())
+    _print_setup(ws, last_cell, print_pages_wide([c.width for c in printed]), table.frozen_columns)
     header = [_cell(ws, c.header, HEADER_FONT, alignment=WRAP) for c in columns]
     for cell in header:
         cell.fill = HEADER_FILL
@@ -187,10 +221,36 @@ def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iter
                 part.write(b"</sheetData>" + tail)
 
 
+# Summary layout: tables in A-E, the three charts stacked from column G. Printed fitted to the
+# page width, any page holds at least the first ~19 cm of the sheet, so charts of this size
+# anchored this many rows apart all print whole on the first page (a manual page break would be
+# ignored by Excel under fit-to-width).
+SUMMARY_WIDTHS = {"A": 50, "B": 22, "C": 9, "D": 22, "E": 9, "F": 2}
+SUMMARY_CHART_COLUMN = "G"
+SUMMARY_CHART_SIZE_CM = (5.0, 12.0)  # height, width
+SUMMARY_CHART_ROWS = 12  # rows between chart anchors: 12 rows are 5.4 cm (LibreOffice) to 6.4 cm (Excel)
+SUMMARY_PRINT_LAST_COLUMN = "N"  # a 12 cm chart from G spans about seven default-width columns
+PCT = "0.0%"
+
+
+def _wrapped(ws: WriteOnlyWorksheet, text: str, width: float, row: int) -> WriteOnlyCell:
+    """A wrapping text cell with its row made tall enough: neither Excel nor LibreOffice sizes the
+    rows of a streamed sheet, and a long rule title was cut off at the column edge."""
+    lines = max(1, math.ceil(len(text) / (width * 1.1)))
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
+    return _cell(ws, text, alignment=WRAP)
+
+
+def _share(count: int, total: int) -> float:
+    return count / total if total else 0.0
+
+
 def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
     ws = wb.create_sheet("Summary")
     summary = assessment.summary
-    for letter, width in zip("ABCDEFGH", (34, 16, 16, 16, 16, 4, 4, 4), strict=True):
+    total = summary.vm_count
+    for letter, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[letter].width = width
     rows: list[list[Any]] = []
     rows.append([_cell(ws, "Migration readiness assessment", TITLE_FONT)])
@@ -224,89 +284,112 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
         ("Storage provisioned (TiB)", round(summary.total_provisioned_tib, 2), "#,##0.00"),
         ("Inventory collected (UTC)", tables.parse_time(estate.collected_at), "yyyy-mm-dd hh:mm"),
     ]
+    shares = {"Powered on", "Powered off", "Suspended", "Templates"}
     for name, value, fmt in figures:
-        rows.append([_cell(ws, name), _cell(ws, value, BOLD, fmt)])
+        row = [_cell(ws, name), _cell(ws, value, BOLD, fmt)]
+        if name in shares:
+            row.append(_cell(ws, _share(value, total), number_format=PCT))
+        rows.append(row)
     rows.append([])
 
-    # Readiness table: one row per readiness value, one column per target (chart data).
+    # Readiness: per target a count column (chart data) and its share of all VMs beside it.
     rows.append([_cell(ws, "Readiness (VMs)", SECTION_FONT)])
     readiness_header_row = len(rows) + 1
-    rows.append([_cell(ws, "Readiness", BOLD)] + [_cell(ws, label(t.target), BOLD) for t in summary.targets])
+    header = [_cell(ws, "Readiness", BOLD)]
+    for t in summary.targets:
+        header += [_cell(ws, label(t.target), BOLD), _cell(ws, "%", BOLD)]
+    rows.append(header)
     for key in READINESS:
-        rows.append([_cell(ws, label(key))] + [t.readiness.get(key, 0) for t in summary.targets])
+        row = [_cell(ws, label(key))]
+        for t in summary.targets:
+            count = t.readiness.get(key, 0)
+            row += [count, _cell(ws, _share(count, total), number_format=PCT)]
+        rows.append(row)
     readiness_last_row = len(rows)
     rows.append([])
 
     rows.append([_cell(ws, "Disposition (VMs)", SECTION_FONT)])
     disposition_header_row = len(rows) + 1
-    rows.append([_cell(ws, "Disposition", BOLD), _cell(ws, "VMs", BOLD)])
+    rows.append([_cell(ws, "Disposition", BOLD), _cell(ws, "VMs", BOLD), _cell(ws, "%", BOLD)])
     for key in DISPOSITIONS:
-        rows.append([_cell(ws, label(key)), summary.dispositions.get(key, 0)])
+        count = summary.dispositions.get(key, 0)
+        rows.append([_cell(ws, label(key)), count, _cell(ws, _share(count, total), number_format=PCT)])
     disposition_last_row = len(rows)
     rows.append([])
 
     rows.append([_cell(ws, "Top blockers", SECTION_FONT)])
     blockers_header_row = len(rows) + 1
-    rows.append([_cell(ws, "Rule", BOLD), _cell(ws, "VMs", BOLD), _cell(ws, "Rule id", BOLD)])
+    rows.append([_cell(ws, "Rule", BOLD), _cell(ws, "VMs", BOLD), _cell(ws, "%", BOLD), _cell(ws, "Rule id", BOLD)])
     for rc in summary.top_blockers:
-        rows.append([_cell(ws, rc.title), rc.vm_count, _cell(ws, rc.rule_id)])
+        rows.append([_wrapped(ws, rc.title, SUMMARY_WIDTHS["A"], len(rows) + 1), rc.vm_count,
+                     _cell(ws, _share(rc.vm_count, total), number_format=PCT), _cell(ws, rc.rule_id)])
     blockers_last_row = len(rows)
     rows.append([])
 
     for target_summary in summary.targets:
         rows.append([_cell(ws, f"Recommended HCX method – {label(target_summary.target)}", SECTION_FONT)])
         for method, count in sorted(target_summary.recommended_methods.items(), key=lambda item: -item[1]):
-            rows.append([_cell(ws, label(method)), count])
+            rows.append([_cell(ws, label(method)), count, _cell(ws, _share(count, total), number_format=PCT)])
         rows.append([])
 
     # The host count is the second question after readiness; the Sizing sheet has the detail
-    # (binding resource, basis, utilisation). Columns A-C only: the charts sit from column D.
+    # (binding resource, basis, utilisation). Columns A-E only: the charts sit from column G.
     if assessment.sizing:
         rows.append([_cell(ws, "Recommended hosts (Sizing sheet)", SECTION_FONT)])
-        rows.append([_cell(ws, h, BOLD) for h in ("Target", "Hosts", "Node type")])
+        rows.append([_cell(ws, h, BOLD) for h in ("Target", "Hosts", "", "Node type")])
         for result in assessment.sizing:
             option = result.recommended_option()
             rows.append([_cell(ws, label(result.target)),
-                         None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"),
+                         None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"), None,
                          _cell(ws, "none fits" if option is None else option.node_type)])
         # Basis and confidence beside every host count, then the headroom and the rule that chose.
         for result in assessment.sizing:
-            rows.append([_cell(ws, f"{label(result.target)}: {basis_text(result)}; headroom: "
-                                   f"{headroom_text(result)}; rule: {result.recommendation_rule}", None, None, WRAP)])
+            text = (f"{label(result.target)}: {basis_text(result)}; headroom: {headroom_text(result)}; "
+                    f"rule: {result.recommendation_rule}")
+            rows.append([_wrapped(ws, text, sum(SUMMARY_WIDTHS.values()), len(rows) + 1)])
+            ws.merged_cells.add(f"A{len(rows)}:F{len(rows)}")
         rows.append([])
 
+    # Under the title lines (more of them with old data or RVTools limits), one below the other.
+    anchors = (f"{SUMMARY_CHART_COLUMN}{3 + chart_offset + i * SUMMARY_CHART_ROWS}" for i in range(3))
+    chart_height, chart_width = SUMMARY_CHART_SIZE_CM
     if summary.targets:
         chart = BarChart()
         chart.type = "bar"
         chart.grouping = "clustered"
         chart.title = "Readiness per target"
         chart.y_axis.title = "VMs"
-        data = Reference(ws, min_col=2, max_col=1 + len(summary.targets), min_row=readiness_header_row,
-                         max_row=readiness_last_row)
-        categories = Reference(ws, min_col=1, min_row=readiness_header_row + 1, max_row=readiness_last_row)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(categories)
-        chart.height, chart.width = 7.5, 16
-        ws.add_chart(chart, f"D{4 + chart_offset}")
+        for index in range(len(summary.targets)):
+            column = 2 + 2 * index  # count columns; the share sits beside each
+            chart.add_data(Reference(ws, min_col=column, min_row=readiness_header_row, max_row=readiness_last_row),
+                           titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=readiness_header_row + 1, max_row=readiness_last_row))
+        chart.height, chart.width = chart_height, chart_width
+        ws.add_chart(chart, next(anchors))
     doughnut = DoughnutChart()
     doughnut.title = "Disposition"
     doughnut.add_data(Reference(ws, min_col=2, min_row=disposition_header_row, max_row=disposition_last_row),
                       titles_from_data=True)
     doughnut.set_categories(Reference(ws, min_col=1, min_row=disposition_header_row + 1, max_row=disposition_last_row))
-    doughnut.dataLabels = DataLabelList()
-    doughnut.dataLabels.showPercent = True
-    doughnut.height, doughnut.width = 7.5, 16
-    ws.add_chart(doughnut, f"D{20 + chart_offset}")
+    # Percent only: LibreOffice otherwise adds series name, category and value to every label.
+    doughnut.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
+                                        showLegendKey=False)
+    doughnut.height, doughnut.width = chart_height, chart_width
+    ws.add_chart(doughnut, next(anchors))
     if summary.top_blockers:
         blockers = BarChart()
         blockers.type = "bar"
         blockers.title = "Top blockers (VMs affected)"
         blockers.add_data(Reference(ws, min_col=2, min_row=blockers_header_row, max_row=blockers_last_row),
                           titles_from_data=True)
-        blockers.set_categories(Reference(ws, min_col=1, min_row=blockers_header_row + 1, max_row=blockers_last_row))
+        # Rule ids label the bars: titles are too long for the axis, which then skipped every other one.
+        blockers.set_categories(Reference(ws, min_col=4, min_row=blockers_header_row + 1, max_row=blockers_last_row))
         blockers.legend = None
-        blockers.height, blockers.width = 7.5, 16
-        ws.add_chart(blockers, f"D{36 + chart_offset}")
+        blockers.height, blockers.width = chart_height, chart_width
+        ws.add_chart(blockers, next(anchors))
+    _print_setup(ws, f"{SUMMARY_PRINT_LAST_COLUMN}{max(len(rows), 3 + chart_offset + 3 * SUMMARY_CHART_ROWS)}",
+                 pages_wide=1,
+                 header_row=False)
     for row in rows:
         ws.append(row)
 
@@ -318,7 +401,6 @@ def _about_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
     ws.column_dimensions["C"].width = 16
     ws.column_dimensions["D"].width = 40
     ws.column_dimensions["E"].width = 10
-    ws.append([_cell(ws, "About this workbook", TITLE_FONT)])
     facts: list[tuple[str, Any, str | None]] = [
         ("Assessed by", f"vmscan {assessment.vmscan_version}", None),
         ("Workbook written by", f"vmscan {__version__}", None),
@@ -333,6 +415,8 @@ def _about_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
     overrides = tables.policy_description(assessment.policy)[1]
     if overrides is not None:
         facts.append(("Policy overrides", overrides, None))
+    _print_setup(ws, f"E{1 + len(facts) + 3 + len(assessment.inputs)}", pages_wide=1, header_row=False)
+    ws.append([_cell(ws, "About this workbook", TITLE_FONT)])
     for name, value, fmt in facts:
         ws.append([_cell(ws, name, BOLD), _cell(ws, value, number_format=fmt, alignment=WRAP)])
     ws.append([])
@@ -347,9 +431,15 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
     wb = Workbook(write_only=True)
     _summary_sheet(wb, estate, assessment)
     report_tables = tables.report_tables(estate, assessment, readiness_labels=True)
-    sheets = [(table, *_table_sheet(wb, table)) for table in report_tables]
     # Trailers are small (parameters, notes, a few VM names): materialised for the used range.
     trailers = {table.name: list(table.trailer()) if table.trailer else [] for table in report_tables}
+    used_ranges = {}
+    for table in report_tables:
+        trailer = trailers[table.name]
+        last_row = table.count + 1 + (len(trailer) + 1 if trailer else 0)
+        last_column = max([len(table.columns), *(len(row) for row in trailer)])
+        used_ranges[table.name] = f"A1:{get_column_letter(last_column)}{last_row}"
+    sheets = [(table, *_table_sheet(wb, table, used_ranges[table.name].split(":")[1])) for table in report_tables]
     title_probe = WriteOnlyCell(sheets[0][1])
     title_probe.font = SECTION_FONT
     title_style = f' s="{title_probe.style_id}"'
@@ -361,11 +451,8 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
             # Sheet part names are assigned by openpyxl during save.
             bodies = {}
             for table, ws, styles in sheets:
-                trailer = trailers[table.name]
-                last_row = table.count + 1 + (len(trailer) + 1 if trailer else 0)
-                last_column = max([len(table.columns), *(len(row) for row in trailer)])
-                bodies[ws.path.lstrip("/")] = (f"A1:{get_column_letter(last_column)}{last_row}",
-                                               _rows_xml(table, styles, trailer, title_style))
+                bodies[ws.path.lstrip("/")] = (used_ranges[table.name],
+                                               _rows_xml(table, styles, trailers[table.name], title_style))
             _inject_rows(skeleton, tmp, bodies)
         finally:
             skeleton.unlink(missing_ok=True)

@@ -131,3 +131,67 @@ def test_hostile_text_round_trips_exactly(workbook):
         cleaned = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
         expected.append("'" + cleaned if cleaned.startswith(("=", "+", "-", "@", "\t", "\r")) else cleaned)
     assert names == expected
+
+
+def test_every_sheet_prints_landscape_fitted_with_its_header_repeated(workbook):
+    """Without a print setup the demo printed as 110 pages, columns cut over pages and charts split."""
+    _, _, wb = workbook
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages down as the rows need
+        assert ws.print_area, ws.title
+    tables = [ws for ws in wb.worksheets if ws.title not in ("Summary", "About")]
+    for ws in tables:
+        assert ws.print_title_rows == "$1:$1", ws.title
+    # Pages across from the printed columns' widths (~230 characters a page, ~70 % scale in
+    # Excel): a narrow sheet prints one page wide, the VMs sheet three with its name column repeated.
+    for ws in tables:
+        last = openpyxl.utils.cell.range_boundaries(ws.print_area.split("!")[1].replace("$", ""))[2]
+        width = sum(ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, last + 1))
+        assert int(ws.page_setup.fitToWidth) == max(1, -(-width // 230)), (ws.title, width)
+    assert int(wb["VMs"].page_setup.fitToWidth) == 3
+    assert {ws.title for ws in wb.worksheets if int(ws.page_setup.fitToWidth) == 1} >= {
+        "Summary", "Findings", "Clusters", "Datastores", "Collection issues", "About"}
+    assert wb["VMs"].print_title_cols == "$A:$A"
+
+
+def test_print_areas_cover_the_rows_and_leave_out_long_technical_columns(workbook):
+    _, assessment, wb = workbook
+    assert wb["VMs"].print_area == f"'VMs'!$A$1:$AF${VM_COUNT + 1}"
+    assert header(wb["VMs"])[31] == "Unknown (data missing)"  # AF: the last printed column
+    assert wb["Findings"].print_area == f"'Findings'!$A$1:$J${len(assessment.findings) + 1}"
+    assert header(wb["Findings"])[9] == "Message"
+    assert wb["Rules"].print_area == f"'Rules'!$A$1:$K${len(assessment.rules) + 1}"
+    sizing = wb["Sizing"]
+    assert sizing.print_area.endswith(f"${sizing.max_row}")  # the parameters below the table print too
+
+
+def test_summary_headers_fit_their_columns_and_shares_stand_beside_counts(workbook):
+    _, assessment, wb = workbook
+    ws = wb["Summary"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    start = next(i for i, row in enumerate(rows) if row[0] == "Readiness")
+    assert rows[start][:5] == ["Readiness", "Azure VMware Solution", "%", "VMware Cloud on AWS", "%"]
+    for column, text in zip("BD", ("Azure VMware Solution", "VMware Cloud on AWS"), strict=True):
+        assert ws.column_dimensions[column].width >= len(text) + 1, column
+    ready = rows[start + 1]
+    avs = assessment.summary.targets[0].readiness["ready"]
+    assert ready[1] == avs and ready[2] == pytest.approx(avs / VM_COUNT)
+    assert ws.cell(start + 2, 3).number_format == "0.0%"
+    longest_title = max(len(rc.title) for rc in assessment.summary.top_blockers)
+    blocker_rows = [i for i, row in enumerate(rows, 1) if row[0] in {rc.title for rc in assessment.summary.top_blockers}]
+    assert blocker_rows
+    for index in blocker_rows:  # a title longer than column A wraps onto a taller row, not cut off
+        if len(rows[index - 1][0]) > ws.column_dimensions["A"].width:
+            assert ws.row_dimensions[index].height >= 30, rows[index - 1][0]
+    assert longest_title
+
+
+def test_summary_charts_sit_beside_the_tables_on_the_first_page(workbook):
+    _, _, wb = workbook
+    anchors = [chart.anchor._from for chart in wb["Summary"]._charts]
+    assert [a.col for a in anchors] == [6, 6, 6]  # column G, right of the tables (A-E)
+    rows = [a.row for a in anchors]
+    assert rows == sorted(rows) and all(b - a >= 13 for a, b in zip(rows, rows[1:], strict=False))
+    assert rows[-1] <= 30  # within the first page at any fit-to-width scale
