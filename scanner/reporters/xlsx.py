@@ -336,11 +336,11 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     # (binding resource, basis, utilisation). Columns A-E only: the charts sit from column G.
     if assessment.sizing:
         rows.append([_cell(ws, "Recommended hosts (Sizing sheet)", SECTION_FONT)])
-        rows.append([_cell(ws, h, BOLD) for h in ("Target", "Hosts", "", "Node type")])
+        rows.append([_cell(ws, h, BOLD) for h in ("Target", "Hosts", "Node type")])
         for result in assessment.sizing:
             option = result.recommended_option()
             rows.append([_cell(ws, label(result.target)),
-                         None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"), None,
+                         None if option is None else _cell(ws, option.nodes, BOLD, "#,##0"),
                          _cell(ws, "none fits" if option is None else option.node_type)])
         # Basis and confidence beside every host count, then the headroom and the rule that chose.
         for result in assessment.sizing:
