@@ -49,10 +49,16 @@ def assess_settings(target: str, policy_path: str | None, as_of: dt.date | None,
                           sizing_basis=sizing_basis)
 
 
+def input_name(path: str) -> str:
+    """An input as deliverables name it: its file (or folder) name, never the local path, which
+    would hand the consultant's folder and user names to the customer."""
+    return Path(path).name or path
+
+
 def input_info(path: str, kind: str, estate: Estate) -> InputInfo:
     from scanner.analysis.model import InputInfo
 
-    return InputInfo(path=path, kind=kind, vcenters=[vc.name for vc in estate.vcenters],
+    return InputInfo(path=input_name(path), kind=kind, vcenters=[vc.name for vc in estate.vcenters],
                      vm_count=len(estate.all_vms()))
 
 

@@ -89,7 +89,9 @@ class Policy:
 
     def record(self) -> dict[str, Any]:
         """A JSON-safe description of the policy for the assessment."""
-        return {"source": self.source, "overrides": json_safe(self.user_data)}
+        # By file name: the assessment and its reports go to the customer, the local path must not.
+        source = Path(self.source).name if self.source else None
+        return {"source": source, "overrides": json_safe(self.user_data)}
 
 
 def json_safe(value: Any) -> Any:

@@ -334,17 +334,15 @@ def absent_tabs(vc: VCenter) -> list[str]:
 
 
 def input_path(vc: VCenter, infos: list[InputInfo]) -> str:
-    """The input a vCenter came from: its RVTools file, else the input that names it."""
+    """The input a vCenter came from, by file name (deliverables never show a local path): its
+    RVTools file, else the input that names it."""
     file = vc.source_detail.get("file")
     if file:
-        wanted = Path(file).resolve()
-        for info in infos:
-            if Path(info.path).resolve() == wanted:
-                return info.path
+        return Path(file).name or file
     for info in infos:
         if vc.name in info.vcenters:
-            return info.path
-    return file or ""
+            return Path(info.path).name or info.path
+    return ""
 
 
 def collect_live_fix(data: Iterable[str]) -> str:

@@ -279,7 +279,7 @@ class RuleGap:
 class InputCoverage:
     """Data coverage of one vCenter of one input."""
 
-    input: str  # the input path as given
+    input: str  # the input by file name (never a local path)
     vcenter: str
     source_kind: str  # rvtools | vcenter | synthetic | ""
     vm_count: int = 0
