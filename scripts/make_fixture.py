@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -21,7 +22,8 @@ sys.path.insert(0, str(REPO))
 from pyVim.connect import Disconnect  # noqa: E402
 
 from scanner.collector.collect import collect_estate  # noqa: E402
-from scanner.inventory.io import save_estate  # noqa: E402
+from scanner.inventory.io import load_estate, save_estate  # noqa: E402
+from scanner.inventory.model import Estate  # noqa: E402
 from scanner.inventory.summary import format_summary, summarize  # noqa: E402
 from tests.vcsim.harness import Simulator, Topology  # noqa: E402
 from tests.vcsim.seed import (  # noqa: E402
@@ -66,6 +68,12 @@ VM is wrong. The same table, machine-readable, is `sample-estate.conditions.json
 `tests/vcsim/conditions.py`, and `tests/unit/test_fixture_rules.py` checks that each condition
 yields its rule on exactly its VM and that every other VM is ready for HCX vMotion.
 
+Datastore capacity and free space are set by the script, not the simulator's: it reports the
+disk of the machine it runs on (e.g. 252 GiB) as LocalDS_0's capacity and capacity minus the
+seeded disks as free (−28,774 GiB). Each datastore is sized to hold the disks of its VMs
+with {spare:.0%} to spare, rounded up to whole TiB; free space is capacity minus those disks
+(thin disks counted as full, the worst case a migration plans for).
+
 Simulator limits: storage committed/uncommitted figures are 0 or cover one disk (the simulator
 measures its empty backing files), so provisioned storage comes from the disk capacities; the
 simulator leaves `runtime.faultToleranceState` unset (the collector derives "not configured"
@@ -90,6 +98,25 @@ vSwitch port group "VM Network" (every other VM is on a distributed port group).
 | condition | VM | detail |
 |---|---|---|
 """
+
+
+DATASTORE_SPARE = 0.25
+TIB = 1024**4
+
+
+def size_datastores(estate: Estate) -> None:
+    """Give each datastore a capacity that holds its VMs' disks (the simulator's does not)."""
+    for vcenter in estate.vcenters:
+        provisioned: dict[str, int] = {}
+        for vm in vcenter.vms:
+            for disk in vm.disks or []:
+                if disk.datastore:
+                    provisioned[disk.datastore] = provisioned.get(disk.datastore, 0) + (disk.capacity_bytes or 0)
+        for datastore in vcenter.datastores:
+            used = provisioned.get(datastore.name or "", 0)
+            capacity = max(1, math.ceil(used * (1 + DATASTORE_SPARE) / TIB)) * TIB
+            datastore.capacity_bytes = capacity
+            datastore.free_bytes = capacity - used
 
 
 def readme(manifest: SeedManifest, summary: str, vms: int, hosts: int, clusters: int) -> str:
@@ -121,6 +148,7 @@ def readme(manifest: SeedManifest, summary: str, vms: int, hosts: int, clusters:
         unsupported=unsupported,
         filler=SIMULATOR_EVENT_HISTORY,
         perf_days=PERF_DAYS,
+        spare=DATASTORE_SPARE,
         summary=summary.rstrip(),
     )
     for condition, vm_name in manifest.conditions.items():
@@ -139,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(REPO / "fixtures" / "sample-estate.json.gz"))
     parser.add_argument("--readme", default=str(REPO / "fixtures" / "README.md"))
     parser.add_argument("--conditions", default=str(REPO / "fixtures" / "sample-estate.conditions.json"))
+    parser.add_argument("--datastores-only", action="store_true",
+                        help="re-apply the datastore sizing to the existing snapshot (and the README's summary) "
+                             "without starting the simulator")
     args = parser.parse_args(argv)
+    if args.datastores_only:
+        return resize_existing(Path(args.output), Path(args.readme))
 
     with Simulator(FIXTURE_TOPOLOGY) as simulator:
         si = simulator.connect()
@@ -150,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         # A week of (synthetic) performance history so that performance-based sizing has data.
         estate = collect_estate(simulator.sdk_url, simulator.user, simulator.password, perf_days=PERF_DAYS)
 
+    size_datastores(estate)
     estate.source.detail["generator"] = "scripts/make_fixture.py (govmomi 0.24 simulator, seeded)"
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     save_estate(estate, args.output)
@@ -166,6 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     size_kib = Path(args.output).stat().st_size / 1024
     print(f"wrote {args.output} ({len(estate.all_vms())} VMs, {size_kib:.0f} KiB) and {args.readme}")
+    return 0
+
+
+def resize_existing(snapshot: Path, readme_path: Path) -> int:
+    """The datastore step alone on the committed snapshot: everything else stays byte-for-byte."""
+    estate = load_estate(snapshot)
+    size_datastores(estate)
+    save_estate(estate, snapshot)
+    text = readme_path.read_text(encoding="utf-8")
+    head, rest = text.split("```\n", 1)
+    _, tail = rest.split("```\n", 1)
+    summary = format_summary(summarize(estate)).rstrip()
+    spare_note = README_HEAD[README_HEAD.index("Datastore capacity"):README_HEAD.index("Simulator limits")]
+    if "Datastore capacity" not in head:
+        head = head.replace("Simulator limits", spare_note.format(spare=DATASTORE_SPARE) + "Simulator limits", 1)
+    readme_path.write_text(f"{head}```\n{summary}\n```\n{tail}", encoding="utf-8")
+    print(f"resized the datastores of {snapshot} and updated {readme_path}")
     return 0
 
 

@@ -68,3 +68,22 @@ def test_baseline_looks_like_a_real_estate(estate: Estate) -> None:
         if vm.name not in old_guest_vms:
             assert vm.guest_id in mix and vm.guest_full_name == mix[vm.guest_id], vm.name
     assert {vm.guest_id for vm in vms} >= set(mix)
+
+
+def test_datastores_hold_their_vms(estate: Estate) -> None:
+    """The first thing a prospect saw was LocalDS_0 at 252 GiB, -28,774 GiB free, 11,520 % used.
+
+    Hand count: the 120 VMs' disks total 29,001 GiB, all on LocalDS_0; x 1.25 = 36,251 GiB, rounded
+    up to 36 TiB = 36,864 GiB; free 36,864 - 29,001 = 7,863 GiB (79 % used).
+    """
+    gib = 1024**3
+    on_datastore: dict[str, int] = {}
+    for vm in estate.all_vms():
+        for disk in vm.disks or []:
+            on_datastore[disk.datastore or ""] = on_datastore.get(disk.datastore or "", 0) + (disk.capacity_bytes or 0)
+    assert on_datastore == {"LocalDS_0": 29_001 * gib}
+    [datastore] = estate.all_datastores()
+    assert (datastore.capacity_bytes, datastore.free_bytes) == (36_864 * gib, 7_863 * gib)
+    for datastore in estate.all_datastores():
+        assert datastore.free_bytes is not None and 0 <= datastore.free_bytes <= (datastore.capacity_bytes or 0)
+        assert (datastore.capacity_bytes or 0) >= on_datastore.get(datastore.name or "", 0)
