@@ -116,7 +116,7 @@ def inventory_command(inputs: tuple[str, ...]) -> None:
     from scanner.inventory.summary import format_issues, format_summary, summarize
 
     estate, _ = load_inputs(list(inputs))
-    click.echo(format_summary(summarize(estate)))
+    click.echo(terminal_safe(format_summary(summarize(estate))))
     if estate.collection_issues:
         click.echo(terminal_safe(format_issues(estate)))
 

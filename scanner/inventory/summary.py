@@ -58,25 +58,40 @@ def summarize(estate: Estate) -> InventorySummary:
     )
 
 
+POWER_WORDS = {"powered_on": "powered on", "powered_off": "powered off", "suspended": "suspended",
+               "unknown": "power state unknown"}
+
+
+def _plural(count: int, noun: str, many: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
 def format_summary(summary: InventorySummary) -> str:
+    """The inventory in words, e.g. "120 VMs (116 powered on, 2 powered off, 1 template)"."""
+    order = list(POWER_WORDS)
+    states = sorted(summary.power_states.items(), key=lambda item: (order.index(item[0]) if item[0] in order
+                                                                    else len(order), item[0]))
+    power = ", ".join(f"{n:,} {POWER_WORDS.get(state, state.replace('_', ' '))}" for state, n in states)
+    vm_parts = [p for p in (power, _plural(summary.templates, "template") if summary.templates else "") if p]
     lines = [
-        f"vCenters     {summary.vcenters}",
-        f"Datacenters  {summary.datacenters}",
-        f"Clusters     {summary.clusters}",
-        f"Hosts        {summary.hosts}",
-        f"Datastores   {summary.datastores}",
-        f"Networks     {summary.networks}",
-        f"VMs          {summary.vms} (of which templates: {summary.templates})",
-        "Power states " + (", ".join(f"{k}: {v}" for k, v in summary.power_states.items()) or "none"),
-        f"vCPU total   {summary.total_vcpu}"
-        + (f" ({summary.vms_missing_vcpu} VMs without a vCPU count)" if summary.vms_missing_vcpu else ""),
-        f"Memory total {summary.total_memory_gib:,.1f} GiB"
-        + (f" ({summary.vms_missing_memory} VMs without a memory size)" if summary.vms_missing_memory else ""),
-        f"Provisioned  {summary.total_provisioned_tib:,.2f} TiB"
-        + (f" ({summary.vms_missing_size} VMs without size data)" if summary.vms_missing_size else ""),
+        f"{_plural(summary.vms, 'VM')}" + (f" ({', '.join(vm_parts)})" if vm_parts else ""),
+        f"on {_plural(summary.hosts, 'host')} in {_plural(summary.clusters, 'cluster')}, "
+        f"{_plural(summary.datacenters, 'datacenter')}, {_plural(summary.vcenters, 'vCenter')}",
+        f"{_plural(summary.datastores, 'datastore')}, {_plural(summary.networks, 'network')}",
+        f"{summary.total_vcpu:,} vCPU, {summary.total_memory_gib:,.1f} GiB memory, "
+        f"{summary.total_provisioned_tib:,.2f} TiB provisioned",
     ]
+    # A total that leaves VMs out says so (a hand-trimmed RVTools export).
+    missing = [f"{_plural(n, 'VM')} {what}" for n, what in (
+        (summary.vms_missing_vcpu, "without a vCPU count"), (summary.vms_missing_memory, "without a memory size"),
+        (summary.vms_missing_size, "without size data")) if n]
+    if missing:
+        lines[-1] += f" ({'; '.join(missing)})"
     if summary.collection_issues:
-        lines.append(f"Collection issues {summary.collection_issues}")
+        # The issues themselves follow (format_issues): what was filled, skipped or left unknown.
+        lines.append(f"{_plural(summary.collection_issues, 'collection issue')}:")
+    else:
+        lines.append("every property was read (no collection issues)")
     return "\n".join(lines)
 
 
