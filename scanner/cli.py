@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sys
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import click
@@ -93,6 +94,8 @@ def main() -> None:
 
     \b
     Typical use:
+      vmscan report rvtools.xlsx --out reports/     # HTML + Excel from an RVTools export
+      vmscan scan --server vc.example.com --user ro@vsphere.local --out reports/
       vmscan demo                                   # everything on the bundled sample estate
       vmscan collect --server vc.example.com -o estate.json.gz
       vmscan inventory estate.json.gz
@@ -563,12 +566,20 @@ def rules_command(fmt: str) -> None:
     click.echo(render(registry), nl=False)
 
 
-def write_and_list(estate: Any, assessment: Any, out: str, formats: str, force: bool) -> None:
+def write_and_list(estate: Any, assessment: Any, out: str, formats: str, force: bool,
+                   also_written: tuple[Path, ...] = ()) -> None:
+    """Write the reports, print each path (scripts read them), then the short headline."""
+    from scanner.analysis.text import format_headline
     from scanner.pipeline import write_report_set
 
     result = write_report_set(estate, assessment, out, formats, force)
     for path in result.written:
         click.echo(str(path))
+    names = [p.name for p in also_written] + [p.name for p in result.written if p.parent == result.directory]
+    csv_files = [p for p in result.written if p.parent != result.directory]
+    if csv_files:
+        names.append(f"csv/ ({len(csv_files)} files)")
+    click.echo("\n" + terminal_safe(format_headline(assessment, str(result.directory), names)))
     if result.stale:
         stale = result.stale
         shown = ", ".join(str(p.relative_to(result.directory)) for p in stale[:4]) + (" ..." if len(stale) > 4 else "")
@@ -641,6 +652,13 @@ def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
 
     from scanner.inventory.io import load_estate
     from scanner.pipeline import assess, assess_settings, input_info
+    from scanner.reporters.output import holds_only_earlier_demo_output
+
+    # The README's first command, run again, replaces its own earlier output; any other content
+    # in the folder still needs --force.
+    if not force and holds_only_earlier_demo_output(Path(out)):
+        click.echo(f"vmscan: replacing the earlier demo reports in {out}", err=True)
+        force = True
 
     fixture = resources.files("fixtures").joinpath("sample-estate.json.gz")
     with resources.as_file(fixture) as path:
@@ -686,7 +704,7 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     save_estate(estate, snapshot)
     assessment = assess(estate, [input_info(snapshot.name, "snapshot", estate)], settings)
     click.echo(str(snapshot))
-    write_and_list(estate, assessment, out, formats, True)
+    write_and_list(estate, assessment, out, formats, True, also_written=(snapshot,))
 
 
 @main.command("plan")

@@ -10,14 +10,41 @@ from scanner.analysis.sizing import format_sizing_lines
 TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
 
 
+READINESS_WORDS = {"ready": "ready", "ready_with_conditions": "ready with conditions", "not_ready": "not ready",
+                   "unknown": "unknown"}
+
+
+def estate_line(assessment: Assessment) -> str:
+    """The first line of every assessment summary: date, VMs, power states, hosts, vCenters."""
+    s = assessment.summary
+    return (f"vmscan assessment as of {assessment.as_of}: {plural(s.vm_count, 'VM')} ({s.powered_on} on, "
+            f"{s.powered_off} off, {s.suspended} suspended, {plural(s.templates, 'template')}) on "
+            f"{plural(s.host_count, 'host')}, {plural(s.vcenter_count, 'vCenter')}")
+
+
+def format_headline(assessment: Assessment, directory: str, files: list[str]) -> str:
+    """The short closing summary of `report`, `scan` and `demo`: the estate line of `analyze`, then
+    per target the readiness counts and recommended hosts, then where the files are."""
+    lines = [estate_line(assessment)]
+    notice = stale_data_notice(assessment)
+    if notice:
+        lines.append(f"WARNING: {notice}")
+    for ts in assessment.summary.targets:
+        counts = ", ".join(f"{ts.readiness.get(r, 0)} {READINESS_WORDS[r]}" for r in READINESS
+                           if ts.readiness.get(r, 0) or r != "unknown")
+        hosts = ""
+        for sizing in (r for r in assessment.sizing if r.target == ts.target):
+            option = sizing.recommended_option()
+            hosts = (f"; recommended {plural(option.nodes, 'host')} ({option.node_type})" if option is not None
+                     else "; no node type can be recommended")
+        lines.append(f"  {TARGET_NAMES.get(ts.target, ts.target)}: {counts}{hosts}")
+    lines.append(f"reports in {directory}: {', '.join(files)}")
+    return "\n".join(lines)
+
+
 def format_assessment(assessment: Assessment) -> str:
     s = assessment.summary
-    lines = [
-        f"vmscan assessment as of {assessment.as_of}: {plural(s.vm_count, 'VM')} ({s.powered_on} on, "
-        f"{s.powered_off} off, {s.suspended} suspended, {plural(s.templates, 'template')}) on "
-        f"{plural(s.host_count, 'host')}, {plural(s.vcenter_count, 'vCenter')}",
-        data_date_line(assessment),
-    ]
+    lines = [estate_line(assessment), data_date_line(assessment)]
     notice = stale_data_notice(assessment)
     if notice:
         lines.append(f"WARNING: {notice}")

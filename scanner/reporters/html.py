@@ -230,7 +230,8 @@ def _vm_facts(vm: VM) -> list[list[Any]]:
         ["Firmware", vm.firmware],
         ["VMware Tools", vm.tools_status],
         ["vCPU / cores per socket", f"{vm.num_cpu} / {vm.cores_per_socket}" if vm.num_cpu is not None else None],
-        ["Memory (MiB)", vm.memory_mib],
+        # GiB, as in the table and the summary (was MiB: "4194304" beside "4,096 GiB").
+        ["Memory", None if vm.memory_mib is None else f"{vm.memory_mib / 1024:,.1f} GiB"],
         ["Disks", len(vm.disks) if vm.disks is not None else None],
         ["NICs", ", ".join(f"{n.label} ({n.adapter_type}, {n.network})" for n in vm.nics) if vm.nics else None],
         ["Snapshots", len(snapshots) if snapshots is not None else None],
@@ -339,7 +340,11 @@ def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]
              "names": [name for name, _ in tables.vm_names(estate, list(ids[:MAX_MISFIT_NAMES_SHOWN]))]}
             for ids, types in grouped.items()
         ]
-        views.append({"parameters": tables.sizing_parameters(result, assessment.policy), "misfits": misfits,
+        parameters = tables.sizing_parameters(result, assessment.policy)
+        sources = list(dict.fromkeys(p.source for p in parameters if p.source))
+        views.append({"parameters": parameters, "misfits": misfits,
+                      "source_numbers": {source: number for number, source in enumerate(sources, 1)},
+                      "priced": any(o.total_price is not None for o in result.options),
                       "hosts": host_count_text(result), "basis": basis_text(result),
                       "headroom": headroom_text(result), "rule": result.recommendation_rule})
     return views

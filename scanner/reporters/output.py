@@ -40,6 +40,27 @@ def check_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
     return directory
 
 
+DEMO_FILES = frozenset({FILE_NAMES["html"], FILE_NAMES["xlsx"]})
+# What vmscan writes into the head of every HTML report (report.html.j2).
+HTML_GENERATOR_MARK = b'<meta name="generator" content="vmscan '
+
+
+def holds_only_earlier_demo_output(directory: Path) -> bool:
+    """True for a folder holding nothing but the report.html and report.xlsx of an earlier
+    `vmscan demo` (the HTML carries vmscan's generator mark and the sample's input name)."""
+    if not directory.is_dir():
+        return False
+    entries = list(directory.iterdir())
+    if not entries or {e.name for e in entries} - DEMO_FILES or not all(e.is_file() for e in entries):
+        return False
+    html = directory / FILE_NAMES["html"]
+    if not html.is_file():
+        return False
+    with html.open("rb") as handle:
+        head = handle.read(4096)
+    return HTML_GENERATOR_MARK in head and b"sample-estate.json.gz" in html.read_bytes()
+
+
 def prepare_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
     """Create ``path`` if needed; an existing non-empty folder needs ``force`` (files are then replaced)."""
     directory = check_output_dir(path, force)

@@ -421,7 +421,7 @@ def _about_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
         ws.append([_cell(ws, name, BOLD), _cell(ws, value, number_format=fmt, alignment=WRAP)])
     ws.append([])
     ws.append([_cell(ws, "Inputs", SECTION_FONT)])
-    ws.append([_cell(ws, h, BOLD) for h in ("Kind", "Path", "VMs", "vCenters")])
+    ws.append([_cell(ws, h, BOLD) for h in ("Kind", "Input file", "VMs", "vCenters")])
     for item in assessment.inputs:
         ws.append([_cell(ws, item.kind), _cell(ws, item.path), item.vm_count, _cell(ws, ", ".join(item.vcenters))])
 

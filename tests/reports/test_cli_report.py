@@ -53,12 +53,62 @@ def test_unknown_format_and_bad_input_exit_2(tmp_path):
     assert missing.exit_code == 2 and "nope.json.gz" in missing.output
 
 
-def test_demo_writes_html_and_xlsx(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "demo")])
+def test_demo_writes_html_and_xlsx_and_ends_with_the_headline(tmp_path):
+    demo = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(demo)])
     assert result.exit_code == 0, result.output
-    assert result.output.split() == [str(tmp_path / "demo" / "report.html"), str(tmp_path / "demo" / "report.xlsx")]
-    again = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "demo")])
-    assert again.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [str(demo / "report.html"), str(demo / "report.xlsx")]  # scripts read the paths
+    assessment_line, avs, vmc, where = lines[3:]
+    # Hand count of the sample estate (fixtures/README.md): 120 VMs, 116 on, 2 off, 1 suspended,
+    # 1 template, 10 hosts; readiness and hosts as `vmscan analyze` prints them.
+    assert assessment_line.startswith("vmscan assessment as of ")
+    assert assessment_line.endswith(": 120 VMs (116 on, 2 off, 1 suspended, 1 template) on 10 hosts, 1 vCenter")
+    assert avs.startswith("  Azure VMware Solution: ") and "ready" in avs and "recommended 3 hosts (AV" in avs
+    assert vmc.startswith("  VMware Cloud on AWS: ") and "recommended " in vmc
+    assert where == f"reports in {demo}: report.html, report.xlsx"
+
+
+def test_demo_runs_twice_replacing_only_its_own_output(tmp_path):
+    """The README's first command, run a second time, stopped on 'folder is not empty'."""
+    demo = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--out", str(demo)]).exit_code == 0
+    first = (demo / "report.html").stat().st_mtime_ns
+    again = CliRunner().invoke(main, ["demo", "--out", str(demo)])
+    assert again.exit_code == 0, again.output
+    assert f"replacing the earlier demo reports in {demo}" in again.stderr
+    assert (demo / "report.html").stat().st_mtime_ns >= first
+    assert sorted(p.name for p in demo.iterdir()) == ["report.html", "report.xlsx"]
+
+
+def test_demo_never_overwrites_a_foreign_folder(tmp_path):
+    occupied = tmp_path / "mine"
+    occupied.mkdir()
+    (occupied / "notes.txt").write_text("keep", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["demo", "--out", str(occupied)])
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert sorted(p.name for p in occupied.iterdir()) == ["notes.txt"]
+    # A report.html of another report (not the demo's sample) is not taken for the demo's own.
+    other = tmp_path / "other"
+    assert CliRunner().invoke(main, ["report", str(REPO / "fixtures" / "kubev2v-example1.xlsx"), "--out", str(other),
+                                     "--format", "html,xlsx"]).exit_code == 0
+    assert CliRunner().invoke(main, ["demo", "--out", str(other)]).exit_code == 2
+    # Beside the demo's own files, anything else also makes the folder foreign.
+    demo = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--out", str(demo)]).exit_code == 0
+    (demo / "draft.docx").write_bytes(b"x")
+    assert CliRunner().invoke(main, ["demo", "--out", str(demo)]).exit_code == 2
+
+
+def test_report_ends_with_the_headline_naming_its_files(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,csv,json"])
+    assert result.exit_code == 0, result.output
+    tail = result.stdout.splitlines()[-4:]
+    assert tail[0].endswith(": 120 VMs (116 on, 2 off, 1 suspended, 1 template) on 10 hosts, 1 vCenter")
+    csv_count = len(list((out / "csv").glob("*.csv")))
+    assert csv_count > 5
+    assert tail[-1] == f"reports in {out}: report.html, assessment.json, csv/ ({csv_count} files)"
 
 
 def test_report_never_imports_pyvmomi(tmp_path):

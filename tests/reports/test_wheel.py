@@ -43,7 +43,8 @@ def test_demo_renders_from_installed_wheel(tmp_path):
     assert all(path.startswith(str(env_dir)) for path in where), where
     done = subprocess.run([env_dir / "bin" / "vmscan", "demo"], cwd=work, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["vmscan-demo/report.html", "vmscan-demo/report.xlsx"]
+    assert done.stdout.splitlines()[:2] == ["vmscan-demo/report.html", "vmscan-demo/report.xlsx"]
+    assert done.stdout.splitlines()[-1] == "reports in vmscan-demo: report.html, report.xlsx"
     html = (work / "vmscan-demo" / "report.html").read_text(encoding="utf-8")
     assert "Migration readiness assessment" in html and "Content-Security-Policy" in html
     assert (work / "vmscan-demo" / "report.xlsx").stat().st_size > 10_000
