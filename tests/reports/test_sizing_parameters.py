@@ -65,9 +65,9 @@ def test_policy_override_changes_what_is_shown_and_names_the_file(tmp_path: Path
     policy.write_text("[sizing]\nftt = 2\n[sizing.avs]\ncpu_oversubscription = 6.0\n", encoding="utf-8")
     out = report(tmp_path, KUBEV2V, "--policy", str(policy))
     params = parameter_rows(out / "report.xlsx")
-    assert params[("avs", "cpu_oversubscription")] == (6.0, f"policy file {policy}")
+    assert params[("avs", "cpu_oversubscription")] == (6.0, f"policy file {policy.name}")
     assert params[("vmc", "cpu_oversubscription")][0] == 4.0  # the override was for AVS only
-    assert params[("avs", "ftt")] == (2, f"policy file {policy}")
+    assert params[("avs", "ftt")] == (2, f"policy file {policy.name}")
     assert params[("avs", "storage_policy")][0] == "FTT2-RAID1"
     doc = lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
     avs_terms = doc.xpath("//dl[@class='params']")[0]

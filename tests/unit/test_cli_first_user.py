@@ -119,10 +119,10 @@ def test_about_says_defaults_or_names_the_policy_file(tmp_path: Path) -> None:
                                        "--policy", str(policy)])
     assert custom.exit_code == 0, custom.output
     html = (tmp_path / "p" / "report.html").read_text(encoding="utf-8")
-    assert f"policy file {policy}" in html and "*VM1" in html
+    assert f"policy file {policy.name}" in html and "*VM1" in html
     about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "p" / "report.xlsx")["About"].iter_rows(
         values_only=True) if row and row[0]}
-    assert about["Policy"] == f"policy file {policy}" and "*VM1" in about["Policy overrides"]
+    assert about["Policy"] == f"policy file {policy.name}" and "*VM1" in about["Policy overrides"]
 
 
 def test_summary_cards_use_singular_for_one(tmp_path: Path) -> None:
