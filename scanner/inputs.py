@@ -58,5 +58,6 @@ def load_inputs(paths: list[str]) -> tuple[Estate, list[LoadedInput]]:
     if not paths:
         raise InputError("no input given")
     loaded = [load_input(p) for p in paths]
-    estate = merge_estates([item.estate for item in loaded], [item.path for item in loaded])
+    # Named by file name: the duplicate-VM notes become collection issues in the reports.
+    estate = merge_estates([item.estate for item in loaded], [Path(item.path).name or item.path for item in loaded])
     return estate, loaded

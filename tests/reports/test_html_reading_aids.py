@@ -46,7 +46,7 @@ def test_detail_view_gives_memory_in_gib(tmp_path: Path) -> None:
 
 def test_sizing_sources_are_listed_once_per_card(tmp_path: Path) -> None:
     doc = _report(tmp_path)
-    cards = doc.xpath("//section[@id='summary']//details[contains(@class, 'params') and not(contains(@class, 'how'))]")
+    cards = doc.xpath("//section[@id='summary']//details[@class='params']")
     assert cards
     for card in cards:
         sources = [li.text_content().strip() for li in card.xpath(".//ol[contains(@class, 'sources')]/li")]

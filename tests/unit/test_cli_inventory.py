@@ -16,9 +16,9 @@ def test_inventory_summary(tmp_path):
     save_estate(sample_estate(), path)
     result = CliRunner().invoke(main, ["inventory", str(path)])
     assert result.exit_code == 0, result.output
-    assert "VMs          1" in result.output
-    assert "vCPU total   4" in result.output
-    assert "powered_on: 1" in result.output
+    assert result.output.splitlines()[0] == "1 VM (1 powered on)"
+    assert "4 vCPU, 8.0 GiB memory" in result.output
+    assert "powered_on" not in result.output
 
 
 def test_inventory_bad_input_is_one_line_exit_2(tmp_path):

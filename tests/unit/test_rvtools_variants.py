@@ -182,12 +182,14 @@ def test_merged_files_with_a_duplicate(tmp_path):
     assert sorted(i.object_name for i in duplicates) == ["db01", "web01"]
     result = CliRunner().invoke(main, ["inventory", str(first), str(second), str(again)])
     assert result.exit_code == 0, result.output
-    assert "VMs          4" in result.output
+    assert result.output.startswith("4 VMs (")
     # The repeated export of vc1 adds no VM: its hosts and the vCenter itself count once.
     assert [vc.name for vc in estate.vcenters] == ["vc1.example.com", "vc2.example.com"]
     single = load_inputs([str(first), str(second)])[0]
-    assert "vCenters     2" in result.output
-    assert f"Hosts        {len(single.all_hosts())}" in result.output
+    assert f"on {len(single.all_hosts())} hosts in " in result.output and ", 2 vCenters" in result.output
+    # The duplicate is listed with the input by file name, not its local path.
+    assert f"duplicate VM: also in {first.name}; counted once" in result.output
+    assert str(tmp_path) not in result.output
 
 
 def test_vfloppy_tab(tmp_path):
