@@ -61,6 +61,9 @@ def test_scan_takes_the_same_server_options_as_collect(tmp_path: Path, monkeypat
     assert asked == {"servers": ["vc1.example.com", "vc2.example.com", "vc3.example.com"], "user": "ro",
                      "password": "secret", "parser": "pyvmomi", "perf_days": 7}
     assert (tmp_path / "reports" / "estate.json.gz").is_file()
+    # It ends with the same headline as report and demo, naming the snapshot among the files.
+    assert result.stdout.splitlines()[-1] == f"reports in {tmp_path / 'reports'}: estate.json.gz, assessment.json"
+    assert "1 VM (1 on, 0 off, 0 suspended, 0 templates)" in result.stdout
     # The options are one shared definition: collect and scan offer the same ones.
     collect_params = {p.name for p in main.commands["collect"].params} - {"output"}
     scan_params = {p.name for p in main.commands["scan"].params}
