@@ -611,7 +611,8 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str,
     """Analyze inputs and write reports: HTML, Excel, CSV, assessment JSON.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
-    several inputs are merged. Prints the path of every file written. Files are written
+    several inputs are merged. Prints the path of every file written, then a short headline
+    (VMs, readiness per target, recommended hosts, where the files are). Files are written
     atomically; an existing non-empty --out folder is refused unless --force is given.
 
     \b
@@ -641,7 +642,9 @@ def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
     """Assess the bundled sample estate and write report.html and report.xlsx.
 
     The sample is a snapshot of govmomi's vCenter simulator (120 VMs) shipped with vmscan, so
-    this works offline with nothing else installed. Prints the paths of the files written.
+    this works offline with nothing else installed. Prints the paths of the files written and a
+    short headline. Run again, it replaces its own earlier reports in --out; a folder holding
+    anything else needs --force.
 
     \b
     Example:
