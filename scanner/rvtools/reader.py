@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1143,10 +1144,8 @@ class _Builder:
                     cpu_mhz=mhz,
                     memory_mib=memory,
                     maintenance_mode=self.get(view, row, n, "maintenance", val.boolean),
-                    cpu_usage_mhz=round(cpu_pct / 100 * cores * mhz)
-                    if cpu_pct is not None and cores is not None and mhz is not None else None,
-                    memory_usage_mib=round(mem_pct / 100 * memory)
-                    if mem_pct is not None and memory is not None else None,
+                    cpu_usage_mhz=_share_of(cpu_pct, cores * mhz) if cores is not None and mhz is not None else None,
+                    memory_usage_mib=_share_of(mem_pct, memory),
                 )
                 state.vcenter.hosts.append(host)
                 if datacenter:
@@ -1300,3 +1299,11 @@ def read_rvtools(path: Path) -> Estate:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _share_of(percent: float | None, total: float | None) -> int | None:
+    """percent % of total, rounded; None when unknown or when absurd cells overflow (1e308 % of ...)."""
+    if percent is None or total is None:
+        return None
+    value = percent / 100 * total
+    return round(value) if math.isfinite(value) else None
