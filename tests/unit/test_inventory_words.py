@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.inventory.model import CollectionIssue
-from scanner.inventory.summary import MAX_ISSUES_LISTED, format_summary, summarize
+from scanner.inventory.summary import ISSUES_LISTED, format_summary, summarize
 from scanner.synthetic import generate_estate
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-estate.json.gz"
@@ -28,18 +28,20 @@ def test_sample_estate_in_words() -> None:
     assert "powered_on" not in result.stdout
 
 
-def test_collection_issues_are_listed_not_just_counted() -> None:
+def test_collection_issues_are_listed_not_just_counted(tmp_path: Path) -> None:
+    from scanner.inventory.io import save_estate
+
     estate = generate_estate(20, seed=5)
     estate.collection_issues = [
         CollectionIssue(vcenter="vc01", object_id=f"vm-{n}", object_name=f"web{n:02}", property="guest.net",
-                        message="NoPermission: System.Read") for n in range(MAX_ISSUES_LISTED + 3)
+                        message="NoPermission: System.Read") for n in range(ISSUES_LISTED + 3)
     ]
-    text = format_summary(summarize(estate))
-    assert f"{MAX_ISSUES_LISTED + 3} values could not be read" in text
-    assert "  vc01: web00 (vm-0) guest.net: NoPermission: System.Read" in text.splitlines()
-    assert sum(1 for line in text.splitlines() if "NoPermission" in line) == MAX_ISSUES_LISTED
-    assert text.splitlines()[-1] == "  and 3 more (all in the report's Collection issues section)"
-    one = generate_estate(5, seed=5)
-    one.collection_issues = [CollectionIssue(vcenter="vc01", property="perf", message="QueryPerf timed out")]
-    assert format_summary(summarize(one)).splitlines()[-2:] == [
-        "1 value could not be read (treated as unknown, never as 'no'):", "  vc01: (estate) perf: QueryPerf timed out"]
+    assert format_summary(summarize(estate)).splitlines()[-1] == f"{ISSUES_LISTED + 3} collection issues:"
+    path = tmp_path / "estate.json.gz"
+    save_estate(estate, path)
+    result = CliRunner().invoke(main, ["inventory", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  - web00: NoPermission: System.Read" in lines
+    assert sum(1 for line in lines if "NoPermission" in line) == ISSUES_LISTED
+    assert lines[-1] == "  ... and 3 more (listed in the report)"

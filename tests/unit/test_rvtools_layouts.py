@@ -158,8 +158,8 @@ def test_inventory_command_lists_what_it_filled_and_skipped(tmp_path):
     path = write_workbook(tmp_path / "trimmed.xlsx", trimmed_vinfo_sheets())
     result = CliRunner().invoke(main, ["inventory", str(path)])
     assert result.exit_code == 0, result.output
-    assert "vCPU total   16 (1 VMs without a vCPU count)" in result.output
-    assert "Power states powered_off: 1, powered_on: 2, suspended: 1" in result.output
+    assert "16 vCPU, 87.0 GiB memory, 0.75 TiB provisioned (1 VM without a vCPU count)" in result.output
+    assert result.output.startswith("5 VMs (2 powered on, 1 powered off, 1 suspended, 1 template)\n")
     assert "  - trimmed.xlsx: vInfo has no 'Powerstate' column: power state of 5 VM(s) taken from vCPU (4), " \
         "vMemory (1), matched by VM ID" in result.output
     assert "  - trimmed.xlsx: sheet vHost row 5: a row without a name (a total or summary row added by hand?); " \
