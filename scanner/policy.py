@@ -7,7 +7,8 @@ or guest OS families) accepts new entries shaped like their siblings.
 
 Sections that exist only in a policy file:
 
-- ``[rules."<rule id>"]`` with ``enabled = false`` and/or ``severity = "warning"``
+- ``[rules."<rule id>"]`` with ``enabled = false``, ``severity = "warning"`` and/or
+  ``disposition = "remediate"`` (the disposition a failing finding steers the VM to)
 - ``[retain]`` with ``name_patterns = ["glob", ...]``, ``folders = ["/DC/vm/Keep", ...]`` and
   ``custom_attributes = { key = "value" }``: VMs that stay on premises.
 """
@@ -29,7 +30,8 @@ from scanner.errors import InputError
 from scanner.limits import POLICY_BYTES, read_bounded_text
 
 SEVERITIES = ("blocker", "warning", "info")
-RULE_OVERRIDE_KEYS = {"enabled": bool, "severity": str}
+RULE_OVERRIDE_KEYS = {"enabled": bool, "severity": str, "disposition": str}
+RULE_DISPOSITIONS = ("rehost", "remediate", "replatform", "refactor", "retire")
 RETAIN_KEYS = ("name_patterns", "folders", "custom_attributes")
 # [analysis] unknown_as: how a rule that could not be evaluated counts (see targets.toml).
 UNKNOWN_AS_VALUES = ("unknown", "condition")
@@ -47,6 +49,8 @@ def load_default_data() -> dict[str, Any]:
 class RuleOverride:
     enabled: bool = True
     severity: str | None = None
+    # The disposition a failing finding of this rule steers the VM to ("rehost" = none).
+    disposition: str | None = None
 
 
 @dataclass
@@ -196,12 +200,16 @@ def quote_key(key: str) -> str:
 
 def parse_rule_override(value: Any, key_path: str, label: str) -> RuleOverride:
     if not isinstance(value, dict):
-        raise InputError(f"{label}: '{key_path}' must be a table (enabled / severity)")
+        raise InputError(f"{label}: '{key_path}' must be a table (enabled / severity / disposition)")
     override = RuleOverride()
     for key, item in value.items():
         if key not in RULE_OVERRIDE_KEYS:
-            raise InputError(f"{label}: unknown key '{key_path}.{key}' (expected enabled or severity)")
-        if key == "enabled":
+            raise InputError(f"{label}: unknown key '{key_path}.{key}' (expected enabled, severity or disposition)")
+        if key == "disposition":
+            if item not in RULE_DISPOSITIONS:
+                raise InputError(f"{label}: '{key_path}.disposition' must be one of {', '.join(RULE_DISPOSITIONS)}")
+            override.disposition = str(item)
+        elif key == "enabled":
             if not isinstance(item, bool):
                 raise InputError(f"{label}: '{key_path}.enabled' must be a boolean")
             override.enabled = item
@@ -338,6 +346,10 @@ def validate_data(data: dict[str, Any], label: str) -> None:
         value = data.get("analysis", {}).get(key)
         if value is not None and value not in allowed:
             raise InputError(f"{label}: 'analysis.{key}' must be one of {', '.join(allowed)}, got {value!r}")
+    for rule_id, entry in data.get("disposition", {}).get("rules", {}).items():
+        if not isinstance(entry, dict) or entry.get("disposition") not in RULE_DISPOSITIONS:
+            raise InputError(f"{label}: 'disposition.rules.{quote_key(rule_id)}.disposition' must be one of "
+                             f"{', '.join(RULE_DISPOSITIONS)}")
     stale = data.get("analysis", {}).get("stale_data_days")
     if stale is not None and (not isinstance(stale, int) or isinstance(stale, bool) or stale < 0):
         raise InputError(f"{label}: 'analysis.stale_data_days' must be a whole number of days, 0 or more")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from scanner import __version__
 from scanner.analysis.coverage import Cause, CoverageTally, cause_of, missing_key
 from scanner.analysis.dates import data_dates, date_part
-from scanner.analysis.disposition import decide
+from scanner.analysis.disposition import LIFT_AND_SHIFT, decide, disposition_rules, most_favourable, verdict_line
 from scanner.analysis.model import (
     DISPOSITIONS,
     ELIGIBILITY,
@@ -92,6 +92,11 @@ def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> 
             info.enabled = override.enabled
             if override.severity is not None:
                 info.severity = override.severity
+            if override.disposition is not None:
+                # "rehost": a failing finding of this rule changes nothing in the VM's disposition.
+                info.suggests = None if override.disposition == "rehost" else override.disposition
+                info.remediable = info.remediable and override.disposition != "rehost"
+                info.disposition_overridden = True
         infos.append(info)
         rule_targets = tuple(t for t in targets if t in spec.targets)
         if info.enabled and rule_targets:
@@ -208,7 +213,16 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     outcome.finding_ids = sorted({f.rule_id for f in fails})
     outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
     outcome.not_in_source_ids = sorted({f.rule_id for f in findings if f.status == NOT_IN_SOURCE})
-    outcome.disposition, outcome.disposition_reasons = decide(vm, fails, rules, policy.retain)
+    steers = disposition_rules(policy)
+    decided = {target: decide(vm, [f for f in by_target[target] if f.status == "fail"], rules, policy.retain,
+                              steers) for target in targets}
+    for target, (disposition, reasons) in decided.items():
+        outcome.target_dispositions[target] = disposition
+        outcome.target_disposition_reasons[target] = reasons
+        outcome.target_verdicts[target] = verdict_line(disposition, reasons)
+    outcome.disposition, outcome.disposition_reasons = (
+        most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers))
+    outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons)
     return outcome, results
 
 
@@ -264,6 +278,10 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
         ts.readiness = {r: readiness.get(r, 0) for r in READINESS}
         ts.methods = {m: {e: eligibility.get((m, e), 0) for e in ELIGIBILITY} for m in METHODS}
         ts.recommended_methods = {m: recommended.get(m, 0) for m in (*METHODS, "none")}
+        verdicts = Counter(o.target_dispositions.get(target) for o in outcomes)
+        ts.dispositions = {d: verdicts.get(d, 0) for d in DISPOSITIONS}
+        ts.lift_and_shift = sum(verdicts.get(d, 0) for d in LIFT_AND_SHIFT)
+        ts.lift_and_shift_share = round(ts.lift_and_shift / len(outcomes), 4) if outcomes else 0.0
         summary.targets.append(ts)
     dispositions = Counter(o.disposition for o in outcomes)
     summary.dispositions = {d: dispositions.get(d, 0) for d in DISPOSITIONS}

@@ -13,7 +13,9 @@ every reporter. Vocabulary:
 - HCX methods: ``hcx_vmotion | hcx_rav | hcx_bulk | hcx_cold``; eligibility
   ``eligible | conditional | blocked | unknown``; a rule's effect on a method is ``blocks`` or
   ``conditions``
-- disposition: ``rehost | remediate | replatform | retire | retain``
+- disposition: ``rehost | remediate | replatform | refactor | retire | retain``; its verdict in a
+  stakeholder's words: "lift-and-shift as is", "lift-and-shift after remediation", "replatform",
+  "refactor", "retire", "retain" (scanner/analysis/disposition.py)
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ METHODS = ("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold")
 SEVERITIES = ("blocker", "warning", "info")
 READINESS = ("ready", "ready_with_conditions", "not_ready", "unknown")
 ELIGIBILITY = ("eligible", "conditional", "blocked", "unknown")
-DISPOSITIONS = ("rehost", "remediate", "replatform", "retire", "retain")
+DISPOSITIONS = ("rehost", "remediate", "replatform", "refactor", "retire", "retain")
 NOT_IN_SOURCE = "not_in_source"
 # Site tasks: done once for the estate before the VMs they concern can move (see SiteTask).
 SITE_KINDS = ("prerequisite", "network")
@@ -53,10 +55,12 @@ class RuleInfo:
     enabled: bool = True
     # False when the admin cannot fix it on the VM (a planning fact); drives "remediate".
     remediable: bool = True
-    # Disposition a failing VM is steered to: retire | replatform | None
+    # Disposition a failing VM is steered to: retire | refactor | replatform | remediate | None
     suggests: str | None = None
     # prerequisite | network: a site task, reported once per object, not a condition on each VM.
     site: str | None = None
+    # True when a policy file set it ([rules."<id>"] disposition): it then beats [disposition.rules].
+    disposition_overridden: bool = False
 
 
 @dataclass
@@ -91,8 +95,15 @@ class VmOutcome:
     methods: dict[str, dict[str, str]] = field(default_factory=dict)
     # target -> method id or None when no method is possible
     recommended_method: dict[str, str | None] = field(default_factory=dict)
+    # The most favourable of the per-target dispositions (where the VM can go, it goes).
     disposition: str = "rehost"
     disposition_reasons: list[str] = field(default_factory=list)
+    # One line for stakeholders: "lift-and-shift after remediation: vm.snapshots: 2 snapshot(s)".
+    verdict: str = "lift-and-shift as is"
+    # target -> disposition / reasons / verdict on that target alone
+    target_dispositions: dict[str, str] = field(default_factory=dict)
+    target_disposition_reasons: dict[str, list[str]] = field(default_factory=dict)
+    target_verdicts: dict[str, str] = field(default_factory=dict)
     # ids of the site tasks (SiteTask.id) that concern this VM: to do before it moves; its
     # readiness and methods are as they will be once they are done.
     site_tasks: list[str] = field(default_factory=list)
@@ -131,6 +142,11 @@ class TargetSummary:
     readiness: dict[str, int] = field(default_factory=dict)
     methods: dict[str, dict[str, int]] = field(default_factory=dict)
     recommended_methods: dict[str, int] = field(default_factory=dict)
+    # disposition -> VMs, on this target alone
+    dispositions: dict[str, int] = field(default_factory=dict)
+    # VMs that can be lifted and shifted to this target (as is + after remediation), and their share
+    lift_and_shift: int = 0
+    lift_and_shift_share: float = 0.0
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scanner.analysis.coverage import FIX_COLLECT, collect_live_fix
 from scanner.analysis.dates import data_date_line, stale_data_notice
+from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import format_sizing_lines
 
@@ -50,6 +51,8 @@ def format_assessment(assessment: Assessment) -> str:
         lines.append(f"WARNING: {notice}")
     lines.extend(source_limits_lines(assessment.coverage))
     for ts in s.targets:
+        lines.append(f"lift-and-shift to {ts.target.upper()}: {lift_and_shift_line(ts, s.vm_count)}")
+    for ts in s.targets:
         lines.append("")
         lines.append(f"{TARGET_NAMES.get(ts.target, ts.target)} ({ts.target})")
         lines.append("  readiness    " + "  ".join(f"{r}: {ts.readiness.get(r, 0)}" for r in READINESS))
@@ -63,7 +66,8 @@ def format_assessment(assessment: Assessment) -> str:
             lines.append("  sizing       " + first)
             lines.extend("               " + line for line in more)
     lines.append("")
-    lines.append("dispositions  " + "  ".join(f"{d}: {n}" for d, n in s.dispositions.items()))
+    lines.append("dispositions  " + "  ".join(f"{d}: {n}" for d, n in s.dispositions.items())
+                 + "  (each VM's most favourable target)")
     lines.extend(format_site_tasks(assessment))
     if s.top_blockers:
         lines.append("")

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from scanner import __version__
 from scanner.analysis.dates import data_date_line, stale_data_notice
+from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
 from scanner.analysis.text import source_limits
@@ -51,9 +52,11 @@ LABELS = {
     "hcx_rav": "HCX Replication Assisted vMotion",
     "hcx_bulk": "HCX Bulk Migration",
     "hcx_cold": "HCX Cold Migration",
-    "rehost": "Rehost",
-    "remediate": "Remediate",
+    # Dispositions in the verdict words a stakeholder reads (scanner/analysis/disposition.py VERDICTS).
+    "rehost": "Lift-and-shift as is",
+    "remediate": "Lift-and-shift after remediation",
     "replatform": "Replatform",
+    "refactor": "Refactor",
     "retire": "Retire",
     "retain": "Retain",
     "blocker": "Blocker",
@@ -393,6 +396,8 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "donut_radius": charts.DONUT_RADIUS,
         "data_date_line": data_date_line(assessment),
         "stale_data_notice": stale_data_notice(assessment),
+        "lift_and_shift_lines": [(ts.target, lift_and_shift_line(ts, assessment.summary.vm_count))
+                                 for ts in assessment.summary.targets],
     }
     page = env.get_template("report.html.j2").render(context)
     head, tail = page.split(placeholder)

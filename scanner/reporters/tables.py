@@ -115,7 +115,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
         columns.append(Column(f"Readiness {target.upper()}", "readiness", 20))
         columns.append(Column(f"Method {target.upper()}", width=14))
     columns += [
-        Column("Disposition", width=12), Column("Disposition reasons", width=30), Column("Findings", width=36),
+        Column("Disposition", width=12), Column("Disposition reasons", width=30),
+        *[Column(f"Verdict {target.upper()}", width=40) for target in targets], Column("Findings", width=36),
         Column("Unknown (data missing)", width=24), Column("Not in source", width=24),
         Column("Site tasks (before it moves)", width=40), Column("Annotation", width=40),
     ]
@@ -150,7 +151,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 # The HTML says "None possible" where no method is recommended; say it here too.
                 row.append(word(method or ("none" if readiness_labels and readiness else None)))
             row += [
-                word(outcome.disposition), "; ".join(outcome.disposition_reasons), ", ".join(outcome.finding_ids),
+                word(outcome.disposition), "; ".join(outcome.disposition_reasons),
+                *[outcome.target_verdicts.get(target) for target in targets], ", ".join(outcome.finding_ids),
                 ", ".join(outcome.unknown_ids), ", ".join(outcome.not_in_source_ids),
                 "; ".join(site_texts[i] for i in outcome.site_tasks if i in site_texts), mask_secrets(vm.annotation),
             ]

@@ -29,6 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from scanner import __version__
 from scanner.analysis.dates import data_date_line, stale_data_notice
+from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import DISPOSITIONS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text
 from scanner.analysis.text import source_limits_lines
@@ -260,6 +261,9 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     notice = stale_data_notice(assessment)
     if notice:
         rows.append([_cell(ws, f"Old data: {notice}", STALE_FONT)])
+    for ts in summary.targets:
+        rows.append([_cell(ws, f"Lift-and-shift to {label(ts.target)}: {lift_and_shift_line(ts, summary.vm_count)}",
+                           BOLD)])
     # Stated once here (and in Data coverage), never as a condition on each VM.
     limits = source_limits_lines(assessment.coverage)
     for line in limits:

@@ -89,7 +89,8 @@ class RuleSpec:
     # False when an administrator cannot fix the condition on the VM before migrating (it is a
     # planning fact or calls for another disposition); drives the "remediate" disposition.
     remediable: bool = True
-    # The disposition a failing VM is steered to (retire | replatform), if any.
+    # The disposition a failing VM is steered to (retire | refactor | replatform | remediate), if any;
+    # targets.toml [disposition.rules] can refine it by evidence.
     suggests: str | None = None
     # A site task rather than a per-VM condition: "prerequisite" (a source host or vCenter below
     # HCX's minimum) or "network" (a port group HCX cannot extend). Its results are grouped once
@@ -156,8 +157,8 @@ def validate_spec(spec: RuleSpec) -> None:
         problems.append("title, remediation and rationale are required")
     if not spec.references or any(not r.startswith("https://") for r in spec.references):
         problems.append("at least one https:// reference is required")
-    if spec.suggests not in (None, "retire", "replatform"):
-        problems.append("suggests must be retire, replatform or None")
+    if spec.suggests not in (None, "retire", "refactor", "replatform", "remediate"):
+        problems.append("suggests must be retire, refactor, replatform, remediate or None")
     if spec.site not in (None, *SITE_KINDS) or (spec.site is None) != (spec.site_object is None):
         problems.append(f"site must be one of {SITE_KINDS} with a site_object evidence key, or neither")
     if problems:

@@ -35,6 +35,35 @@ def md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def disposition_markdown() -> list[str]:
+    """The rule -> disposition mapping (targets.toml [disposition.rules]) and the verdict words."""
+    from scanner.analysis.disposition import VERDICTS, disposition_rules
+    from scanner.policy import default_policy
+
+    lines = [
+        "",
+        "## Dispositions and verdicts",
+        "",
+        "Each VM gets a disposition per target and, in the reports, the most favourable of them with a one-line",
+        "verdict: " + ", ".join(f"`{key}` = \"{words}\"" for key, words in VERDICTS.items()) + ".",
+        "Precedence: retain (policy `[retain]`) > retire > refactor > replatform > remediate > rehost. A failing",
+        "finding steers the VM by the table below (what the targets can host, from vendor documents), else by its",
+        "rule's `suggests`, else to remediate when an administrator can fix it on the VM; a VM with no failing",
+        "finding is lift-and-shift as is. Refactor means the VM depends on something no AVS or VMC host gives it;",
+        "where the target can host it after a storage or configuration change it is replatform or remediate.",
+        "Override per rule with `[rules.\"<id>\"] disposition = \"remediate\"` (rehost, remediate, replatform,",
+        "refactor, retire) or change an entry of `[disposition.rules.\"<id>\"]` in a `--policy` file.",
+        "",
+        "| Rule | Disposition | When (evidence) | Why | Source |",
+        "|---|---|---|---|---|",
+    ]
+    for rule_id, entry in disposition_rules(default_policy()).items():
+        when = "; ".join(f"{key} in {', '.join(values)}" for key, values in entry.when.items()) or "always"
+        lines.append(f"| `{rule_id}` | {entry.disposition} | {md_cell(when)} | {md_cell(entry.why)} | "
+                     f"<{entry.source}> |")
+    return lines
+
+
 def catalogue_markdown(registry: Registry) -> str:
     specs = registry.specs()
     lines = [
@@ -54,6 +83,7 @@ def catalogue_markdown(registry: Registry) -> str:
     for s in specs:
         lines.append(f"| [`{s.id}`](#{s.id.replace('.', '')}) | {s.severity} | {', '.join(s.targets)} | "
                      f"{methods_text(dict(s.methods))} | {md_cell(s.title)} |")
+    lines += disposition_markdown()
     for s in specs:
         lines += [
             "",

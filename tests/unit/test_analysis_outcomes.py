@@ -109,10 +109,11 @@ def test_end_of_support_guest_is_replatform():
     assert "vm.guest-os-end-of-support" in o.disposition_reasons[0]
 
 
-def test_unsupported_guest_is_not_ready_and_replatform():
+def test_unsupported_guest_is_not_ready_and_refactor():
+    # An OS no target ESXi runs (the Tools say Windows Server 2003): an application project (issue 24).
     o = outcome(clean_vm(guest_id_tools="winNetEnterpriseGuest", guest_full_name_tools=None))
     assert o.readiness["vmc"] == "not_ready"
-    assert o.disposition == "replatform"
+    assert o.disposition == "refactor"
 
 
 def test_retire_cases():
@@ -170,7 +171,9 @@ def test_summary_counts():
     assert avs.recommended_methods["hcx_cold"] == 1
     assert avs.recommended_methods["none"] == 2
     assert avs.methods["hcx_vmotion"]["blocked"] == 3
-    assert s.dispositions == {"rehost": 1, "remediate": 3, "replatform": 0, "retire": 1, "retain": 0}
+    # d is a shared-disk cluster (physical bus sharing): replatform onto vSAN shared disks.
+    assert s.dispositions == {"rehost": 1, "remediate": 2, "replatform": 1, "refactor": 0, "retire": 1,
+                              "retain": 0}
     assert [(r.rule_id, r.vm_count) for r in s.top_blockers] == [("disk.rdm-physical", 2), ("disk.bus-sharing", 1)]
 
 

@@ -150,12 +150,13 @@ def test_workbook_vms_sheet_speaks_like_the_html_and_csv_keeps_ids(tmp_path: Pat
     assert {r["Method AVS"] for r in rows} <= {"HCX vMotion", "HCX Replication Assisted vMotion",
                                                "HCX Bulk Migration", "HCX Cold Migration", "None possible"}
     assert "None possible" in {r["Method AVS"] for r in rows if r["Readiness AVS"] == "Not ready"}
-    assert {r["Disposition"] for r in rows} <= {"Rehost", "Remediate", "Replatform", "Retire", "Retain"}
+    assert {r["Disposition"] for r in rows} <= {"Lift-and-shift as is", "Lift-and-shift after remediation",
+                                                "Replatform", "Refactor", "Retire", "Retain"}
     assert {r["Power state"] for r in rows} <= {"Powered on", "Powered off", "Suspended"}
     with (out / "csv" / "vms.csv").open(encoding="utf-8-sig", newline="") as handle:
         plain = list(csv.DictReader(handle))
     assert {r["Method AVS"] for r in plain} <= {"hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold", ""}
-    assert {r["Disposition"] for r in plain} <= {"rehost", "remediate", "replatform", "retire", "retain"}
+    assert {r["Disposition"] for r in plain} <= {"rehost", "remediate", "replatform", "refactor", "retire", "retain"}
 
 
 def test_fail_on_names_vms_and_rules_and_warns_when_unknowns_hide_them() -> None:

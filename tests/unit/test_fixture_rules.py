@@ -168,7 +168,7 @@ def test_fixture_outcomes(assessment: Assessment):
     by_name = {o.name: o for o in assessment.vms}
     assert by_name[SEEDED["template"]].disposition == "retire"
     assert by_name[SEEDED["guest_os_rhel5"]].disposition == "replatform"
-    assert by_name[SEEDED["usb"]].disposition == "remediate"
+    assert by_name[SEEDED["usb"]].disposition == "refactor"  # a host USB device: no cloud host gives one
     assert by_name[SEEDED["usb"]].readiness["avs"] == "not_ready"
     assert by_name[SEEDED["oversized"]].readiness == {"avs": "not_ready", "vmc": "not_ready"}
     hw7 = by_name[SEEDED["hw_version_vmx07"]]
