@@ -116,7 +116,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
         columns.append(Column(f"Method {target.upper()}", width=14))
     columns += [
         Column("Disposition", width=12), Column("Disposition reasons", width=30),
-        *[Column(f"Verdict {target.upper()}", width=40) for target in targets], Column("Findings", width=36),
+        *[Column(f"Verdict {target.upper()}", width=36) for target in targets], Column("Findings", width=36),
         Column("Unknown (data missing)", width=24), Column("Not in source", width=24),
         Column("Site tasks (before it moves)", width=40), Column("Annotation", width=40),
     ]
