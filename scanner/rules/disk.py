@@ -16,13 +16,14 @@ def disk_label(disk: Disk) -> str:
 
 
 def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool],
-                message: Callable[[Disk], str]) -> Iterator[RuleResult]:
-    """Fail for each disk whose ``field_name`` satisfies ``present``; unknown if the field is None."""
+                message: Callable[[Disk], str],
+                applies: Callable[[Disk], bool] = lambda disk: True) -> Iterator[RuleResult]:
+    """Fail for each disk (that ``applies``) whose ``field_name`` satisfies ``present``; unknown if None."""
     if ctx.vm.disks is None:
         yield unknown("the input carries no virtual disk details", missing="disks")
         return
     missing = []
-    for disk in ctx.vm.disks:
+    for disk in filter(applies, ctx.vm.disks):
         value = getattr(disk, field_name)
         if value is None:
             missing.append(disk_label(disk))
@@ -224,8 +225,10 @@ def bus_sharing(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
 )
 def thick_eager(ctx: RuleContext) -> Iterator[RuleResult]:
+    # A raw device mapping is a LUN, not a VMDK: it has no thin/thick format (readers leave it None).
     yield from check_disks(ctx, "provisioning", lambda p: p == "thick_eager",
-                           lambda d: f"{disk_label(d)} is thick provisioned, eager zeroed")
+                           lambda d: f"{disk_label(d)} is thick provisioned, eager zeroed",
+                           applies=lambda d: d.backing not in ("rdm_physical", "rdm_virtual"))
 
 
 @rule(

@@ -363,3 +363,16 @@ def test_power_off_older_than_a_long_event_history_says_so():
 def test_exact_power_off_date_wins_over_the_history_bound():
     vm = clean_vm(power_state="powered_off", powered_off_since=days_ago(10), powered_off_before=days_ago(200))
     assert "vm.powered-off-long" not in failing_ids(vm)
+
+
+@pytest.mark.parametrize("backing", ["rdm_physical", "rdm_virtual"])
+def test_raw_device_mapping_has_no_vmdk_format_to_check(backing):
+    # A LUN has no thin/thick format (readers leave provisioning None): neither a fail nor an unknown.
+    rdm = clean_disk(key=2001, label="Hard disk 2", backing=backing, provisioning=None)
+    eager = clean_disk(key=2002, label="Hard disk 3", provisioning="thick_eager", file_name="[ds1] vm/vm_2.vmdk")
+    assessment = analyze(estate_of(clean_vm(disks=[clean_disk(), rdm, eager])), as_of=AS_OF_DATE, targets=["avs"])
+    results = [(f.status, f.evidence.get("disk")) for f in assessment.findings
+               if f.rule_id == "disk.thick-eager-zeroed"]
+    assert results == [("fail", "Hard disk 3")]
+    lazy = analyze(estate_of(clean_vm(disks=[clean_disk(provisioning=None)])), as_of=AS_OF_DATE, targets=["avs"])
+    assert [f.status for f in lazy.findings if f.rule_id == "disk.thick-eager-zeroed"] == ["unknown"]
