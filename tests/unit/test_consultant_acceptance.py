@@ -146,11 +146,14 @@ def hand_count(path: Path) -> dict[str, Any]:
     off = {i for i, r in by_id.items() if r["Powerstate"] != "poweredOn"} - blockers
     counts["recommended"] = {"hcx_vmotion": len(set(by_id) - blockers - off - cd), "hcx_rav": 0,
                              "hcx_bulk": len(cd - blockers - off), "hcx_cold": len(off), "none": len(blockers)}
-    counts["dispositions"] = {"rehost": len(set(by_id) - blockers - warnings - templates
-                                            - fails["vm.guest-os-end-of-support"]),
-                              "remediate": len(blockers | warnings), "replatform": len(
-                                  fails["vm.guest-os-end-of-support"] - blockers - warnings),
-                              "retire": len(templates - blockers - warnings), "retain": 0}
+    # Dispositions: a multi-writer shared disk is a guest cluster the target re-creates on vSAN and an
+    # OS past end of support needs an upgrade (replatform); other blockers and warnings are remediated
+    # first; templates retire; nothing here needs a refactor (no USB, passthrough, oversize VM).
+    replatform = fails["disk.shared-multiwriter"] | fails["vm.guest-os-end-of-support"]
+    remediate = (blockers | warnings) - replatform
+    counts["dispositions"] = {"rehost": len(set(by_id) - replatform - remediate - templates),
+                              "remediate": len(remediate), "replatform": len(replatform), "refactor": 0,
+                              "retire": len(templates - replatform - remediate), "retain": 0}
     counts["by_id"] = by_id
     return counts
 
@@ -207,6 +210,9 @@ def test_readiness_and_methods_match_the_hand_count(estates, layout):
     assert terminal.count(f"readiness    {readiness}") == 2
     assert terminal.count(f"recommended  {recommended}") == 2
     assert assessment["summary"]["dispositions"] == hand["dispositions"]
+    d = hand["dispositions"]
+    assert terminal.count(f"{d['rehost']} as is, {d['remediate']} after remediation; {d['replatform']} replatform, "
+                          f"0 refactor, {d['retire']} retire, 0 retain") == 2
     for vm in assessment["vms"]:
         vm_id = vm["vm_id"].split("/")[-1]
         if not set(vm["finding_ids"]) and vm["power_state"] == "powered_on":
@@ -284,13 +290,21 @@ def test_reports_carry_the_hand_counts(estates, tmp_path):
     book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
     # Summary: key figures, readiness per target, recommended methods, sizing basis.
     summary = [tuple(c for c in row if c is not None) for row in book["Summary"].iter_rows(values_only=True)]
-    pairs = {row[0]: row[1:] for row in summary if row}
-    assert pairs["Virtual machines"] == (200,) and pairs["Powered on"] == (193,) and pairs["Powered off"] == (5,)
-    assert pairs["Templates"] == (2,) and pairs["vCPU allocated"] == (hand["total_vcpu"],)
-    assert pairs["Ready"] == (189, 189) and pairs["Ready with conditions"] == (7, 7) and pairs["Not ready"] == (4, 4)
-    assert pairs["HCX vMotion"] == (186,) and pairs["HCX Bulk Migration"] == (3,)
-    assert pairs["HCX Cold Migration"] == (7,) and pairs["None possible"] == (4,)
-    assert pairs["Rehost"] == (hand["dispositions"]["rehost"],) and pairs["Retire"] == (2,)
+    pairs = {row[0]: row[1:] for row in summary if row}  # label -> count, share[, count, share]
+    first = {label: values[0] for label, values in pairs.items() if values}
+    assert (first["Virtual machines"], first["Powered on"], first["Powered off"], first["Templates"]) == (
+        200, 193, 5, 2)
+    assert first["vCPU allocated"] == hand["total_vcpu"]
+    for label, key in (("Ready", "ready"), ("Ready with conditions", "ready_with_conditions"),
+                       ("Not ready", "not_ready")):
+        assert (pairs[label][0], pairs[label][2]) == (hand["readiness"][key],) * 2, label
+    for label, key in (("HCX vMotion", "hcx_vmotion"), ("HCX Bulk Migration", "hcx_bulk"),
+                       ("HCX Cold Migration", "hcx_cold"), ("None possible", "none")):
+        assert first[label] == hand["recommended"][key], label
+    dispositions = hand["dispositions"]
+    assert (first["Lift-and-shift as is"], first["Lift-and-shift after remediation"], first["Replatform"],
+            first["Retire"]) == (dispositions["rehost"], dispositions["remediate"], dispositions["replatform"],
+                                 dispositions["retire"])
     assert sum("as on-premises (allocated)" in str(row[0]) for row in summary if row) == 2
     # VMs sheet: one row per VM, readiness and method per target, findings = fails only.
     vms = _tab(book, "VMs")
@@ -329,3 +343,18 @@ def test_reports_carry_the_hand_counts(estates, tmp_path):
         assert (rules[rule_id]["VMs affected"], rules[rule_id]["VMs not in source"]) == (0, 200), rule_id
     assert rules["vm.guest-os-end-of-support"]["VMs unknown"] == len(hand["eos_unknown"])
     assert rules["disk.thick-eager-zeroed"]["VMs unknown"] == 0
+    # HTML VM table (its data island): readiness, method and the Findings column (fails only) per VM.
+    html = (out / "report.html").read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="vm-data">')
+    island = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+    rule_ids = [r["id"] for r in island["rules"]]
+    fails = _fails(assessment, "avs")
+    per_vm: dict[str, set[str]] = {}
+    for rule_id, vm_ids in fails.items():
+        for vm_id in vm_ids:
+            per_vm.setdefault(vm_id, set()).add(rule_id)
+    rows = island["rows"]
+    assert len(rows) == 200
+    assert Counter(row[10][0] for row in rows) == {k: v for k, v in hand["readiness"].items() if v}
+    for row in rows:
+        assert {rule_ids[i] for i in row[13]} == per_vm.get(row[0].split("/")[-1], set()), row[1]
