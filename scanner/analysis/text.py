@@ -6,7 +6,7 @@ from scanner.analysis.coverage import FIX_COLLECT, collect_live_fix
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
-from scanner.analysis.sizing import format_sizing_lines
+from scanner.analysis.sizing import basis_text, format_sizing_lines
 
 TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
 
@@ -36,8 +36,8 @@ def format_headline(assessment: Assessment, directory: str, files: list[str]) ->
         hosts = ""
         for sizing in (r for r in assessment.sizing if r.target == ts.target):
             option = sizing.recommended_option()
-            hosts = (f"; recommended {plural(option.nodes, 'host')} ({option.node_type})" if option is not None
-                     else "; no node type can be recommended")
+            hosts = (f"; recommended {plural(option.nodes, 'host')} ({option.node_type}, {basis_text(sizing)})"
+                     if option is not None else "; no node type can be recommended")
         lines.append(f"  {TARGET_NAMES.get(ts.target, ts.target)}: {counts}{hosts}")
     lines.append(f"reports in {directory}: {', '.join(files)}")
     return "\n".join(lines)

@@ -65,6 +65,9 @@ def test_demo_writes_html_and_xlsx_and_ends_with_the_headline(tmp_path):
     assert assessment_line.startswith("vmscan assessment as of ")
     assert assessment_line.endswith(": 120 VMs (116 on, 2 off, 1 suspended, 1 template) on 10 hosts, 1 vCenter")
     assert avs.startswith("  Azure VMware Solution: ") and "ready" in avs and "recommended 3 hosts (AV" in avs
+    # Basis and confidence beside every host count (issue 16).
+    assert "performance (utilisation history)" in avs or "as on-premises (allocated)" in avs
+    assert "confidence" in avs
     assert vmc.startswith("  VMware Cloud on AWS: ") and "recommended " in vmc
     assert where == f"reports in {demo}: report.html, report.xlsx"
 
