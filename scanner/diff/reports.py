@@ -124,9 +124,9 @@ def write_diff_xlsx(result: DiffResult, path: Path) -> None:
 # ---- HTML ---------------------------------------------------------------------------------------
 
 def write_diff_html(result: DiffResult, path: Path) -> None:
-    from scanner.reporters.html import csp_hash, template_environment, template_text
+    from scanner.reporters.html import csp_hash, page_css, template_environment
 
-    css = template_text("diff.css")
+    css = page_css("diff.css")
     trend = {
         target: [(scan.label, charts.segments([(key, READINESS_LABELS[key], scan.readiness.get(target, {}).get(key, 0))
                                                for key in READINESS_ORDER])) for scan in result.scans]

@@ -427,8 +427,9 @@ def template_environment() -> jinja2.Environment:
     return _environment()
 
 
-def template_text(name: str) -> str:
-    return _read_resource(name)
+def page_css(name: str) -> str:
+    """The stylesheet of a standalone page (diff, plan): the shared page.css, then the page's own."""
+    return _read_resource("page.css") + "\n" + _read_resource(name)
 
 
 def csp_hash(text: str) -> str:

@@ -84,9 +84,9 @@ def sheets(plan: WavePlan) -> dict[str, Sheet]:
 
 
 def write_plan_html(plan: WavePlan, path: Path) -> None:
-    from scanner.reporters.html import csp_hash, template_environment, template_text
+    from scanner.reporters.html import csp_hash, page_css, template_environment
 
-    css = template_text("plan.css")
+    css = page_css("plan.css")
     weeks = max((w.week for w in plan.waves), default=1)
     vms = {vm.vm_id: vm for vm in plan.vms}
     html = template_environment().get_template("plan.html.j2").render(
