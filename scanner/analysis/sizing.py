@@ -456,6 +456,12 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
     provisioned = vm.provisioned_bytes
     if storage is None and provisioned is not None:
         storage, storage_source = float(provisioned), "provisioned"
+        if (vm.storage_committed_bytes is not None and vm.storage_uncommitted_bytes is not None
+                and provisioned == vm.storage_committed_bytes + vm.storage_uncommitted_bytes):
+            # vCenter's committed + uncommitted (RVTools 'Provisioned MiB') covers every file of the VM,
+            # the swap file included (also the one a powered-off VM will create): counting it again
+            # would size the swap twice. Only a sum of disk capacities lacks it.
+            swap_bytes = 0.0
 
     return VmDemand(
         vm_id=vm.id,

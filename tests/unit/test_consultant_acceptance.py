@@ -154,6 +154,12 @@ def hand_count(path: Path) -> dict[str, Any]:
     counts["dispositions"] = {"rehost": len(set(by_id) - replatform - remediate - templates),
                               "remediate": len(remediate), "replatform": len(replatform), "refactor": 0,
                               "retire": len(templates - replatform - remediate), "retain": 0}
+    # Sizing as on-premises: the VMs that move (templates retire), configured vCPU and memory, and vInfo
+    # "Provisioned MiB", which already holds each VM's swap file (vCenter committed + uncommitted).
+    movers = [by_id[i] for i in vms]
+    counts["sizing"] = {"vm_count": len(movers), "vcpu": sum(r["CPUs"] for r in movers),
+                        "memory_gib": sum(r["Memory"] for r in movers) / 1024,
+                        "storage_tib": sum(r["Provisioned MiB"] for r in movers) / 1024**2}
     counts["by_id"] = by_id
     return counts
 
@@ -254,6 +260,24 @@ def test_unknowns_are_the_ones_the_workbook_leaves_open(estates, layout):
     rocky = next(i for i, r in hand["by_id"].items() if r["VM"] == "app-060")
     assert hand["os_read"][rocky] == ("Rocky Linux", "9" if layout == "4.7" else None)
     assert len(hand["eos_unknown"]) == (2 if layout == "4.7" else 34)  # 33 Ubuntu + the Rocky VM
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sizing_is_as_on_premises_from_the_hand_count(estates, layout):
+    _, hand, assessment, terminal = estates[layout]
+    sizing = hand["sizing"]
+    assert (sizing["vm_count"], sizing["vcpu"], sizing["memory_gib"]) == (198, 924, 2952)
+    assert terminal.count("as on-premises (allocated)") == 2
+    for result in assessment["sizing"]:
+        assert (result["basis"], result["vm_count"]) == ("allocated", sizing["vm_count"])
+        params = result["parameters"]
+        for option in result["options"]:
+            demand = {r["resource"]: r["demand"] for r in option["resources"]}
+            assert demand["cpu"] == sizing["vcpu"] and demand["memory"] == sizing["memory_gib"]
+            # storage demand = provisioned x RAID factor / (dedupe x compression); swap counted once
+            expected = sizing["storage_tib"] * option["storage_policy_factor"] / (
+                params["dedupe"] * params["compression"])
+            assert demand["storage"] == pytest.approx(expected, abs=1e-3), (result["target"], option["node_type"])
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -37,6 +37,7 @@ from scanner.analysis.sizing import (
     parse_parameters,
     size_estate,
     size_target,
+    vm_demand,
 )
 from scanner.errors import InputError
 from scanner.inventory.model import VM, Disk, Estate, Host, PerfStats, Source, VCenter
@@ -362,9 +363,23 @@ def test_assessment_hook_leaves_out_retire_and_retain() -> None:
     assert resource(results[0].options[0], "cpu").demand == 8  # vm-0 and vm-3, 4 vCPU each
 
 
+def test_swap_is_counted_once() -> None:
+    # committed + uncommitted (vCenter summary, RVTools 'Provisioned MiB') holds the swap file already;
+    # a sum of disk capacities does not, so swap (memory less its reservation) is added there only.
+    params = parse_parameters(effective_parameters(shipped_config(), "avs"), "avs", "allocated")
+    from_disks = vm(1, 2, 4, 100 * GIB)
+    from_summary = vm(2, 2, 4, 100 * GIB, storage_committed_bytes=30 * GIB, storage_uncommitted_bytes=74 * GIB)
+    reserved = vm(3, 2, 4, 100 * GIB, memory_reservation_mib=1024)
+    assert vm_demand(from_disks, params).storage_bytes == 104 * GIB
+    assert vm_demand(from_summary, params).storage_bytes == 104 * GIB
+    assert vm_demand(reserved, params).storage_bytes == 103 * GIB
+
+
 def test_kubev2v_rvtools_export_matches_the_hand_check_in_docs() -> None:
-    # docs/sizing.md: 69 vCPU, 146,713 MiB, 1.4057 TiB provisioned + 0.1399 TiB swap = 1.5456 TiB
-    # x 2 (FTT1-RAID1 at 3 hosts) / 1.5 = 2.061 TiB raw. AV36P with headroom: CPU (69 + 141.5) / 288
+    # docs/sizing.md: 69 vCPU, 146,713 MiB, 1.4057 TiB provisioned (RVTools 'Provisioned MiB' holds each
+    # VM's swap file already) + 40 GiB swap of vm-9 (sized from its disk: no Provisioned MiB) = 1.4448 TiB
+    # x 2 (FTT1-RAID1 at 3 hosts) / 1.5 = 1.926 TiB raw (was 2.061 with every swap counted twice).
+    # AV36P with headroom: CPU (69 + 141.5) / 288
     # and memory (143.27 + 171.88) / 768 need 1 working host + 1 spare: the 3-host minimum binds.
     from scanner.inputs import load_inputs
 
@@ -373,7 +388,7 @@ def test_kubev2v_rvtools_export_matches_the_hand_check_in_docs() -> None:
     assert (option.nodes, option.binding_resource, option.storage_policy) == (3, "minimum_cluster", "FTT1-RAID1")
     assert resource(option, "cpu").demand == 69
     assert resource(option, "memory").demand == pytest.approx(146713 / 1024, abs=1e-3)
-    assert resource(option, "storage").demand == pytest.approx(2.061, abs=1e-3)
+    assert resource(option, "storage").demand == pytest.approx(1.926, abs=1e-3)
     assert resource(option, "cpu").capacity == pytest.approx(2 * 288 - 46000 / 2600 * 8, abs=1e-3)
 
 
