@@ -117,9 +117,18 @@ def decide(vm: VM, fails: list[Finding], rules: Mapping[str, RuleInfo], retain: 
     return "rehost", []
 
 
-def verdict_line(disposition: str, reasons: list[str]) -> str:
-    """"refactor: device.usb: USB device ... (why)" - the one line a stakeholder reads."""
+UNVERIFIED = " (not verified: readiness unknown, the input lacks data the checks need)"
+
+
+def verdict_line(disposition: str, reasons: list[str], readiness_unknown: bool = False) -> str:
+    """"refactor: device.usb: USB device ... (why)" - the one line a stakeholder reads.
+
+    A lift-and-shift verdict on a VM whose readiness is unknown says it is not verified: "as is" must
+    not read as a clean bill of health when checks could not run.
+    """
     words = VERDICTS.get(disposition, disposition)
+    if readiness_unknown and disposition in LIFT_AND_SHIFT:
+        words += UNVERIFIED
     return f"{words}: {'; '.join(reasons)}" if reasons else words
 
 
@@ -133,5 +142,7 @@ def lift_and_shift_line(target_summary: TargetSummary, vm_count: int) -> str:
     counts = target_summary.dispositions
     share = f"{target_summary.lift_and_shift_share * 100:.0f}%"
     rest = [f"{counts.get(d, 0)} {VERDICTS[d]}" for d in ("replatform", "refactor", "retire", "retain")]
-    return (f"{target_summary.lift_and_shift} of {vm_count} VMs ({share}) can be lifted and shifted: "
+    unknown = target_summary.readiness.get("unknown", 0)
+    unverified = f" (readiness unknown for {unknown}: not verified, see Data coverage)" if unknown else ""
+    return (f"{target_summary.lift_and_shift} of {vm_count} VMs ({share}) can be lifted and shifted{unverified}: "
             f"{counts.get('rehost', 0)} as is, {counts.get('remediate', 0)} after remediation; " + ", ".join(rest))

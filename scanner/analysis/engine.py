@@ -219,10 +219,11 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     for target, (disposition, reasons) in decided.items():
         outcome.target_dispositions[target] = disposition
         outcome.target_disposition_reasons[target] = reasons
-        outcome.target_verdicts[target] = verdict_line(disposition, reasons)
+        outcome.target_verdicts[target] = verdict_line(disposition, reasons, outcome.readiness[target] == "unknown")
     outcome.disposition, outcome.disposition_reasons = (
         most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers))
-    outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons)
+    outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons,
+                                   bool(targets) and all(outcome.readiness[t] == "unknown" for t in targets))
     return outcome, results
 
 

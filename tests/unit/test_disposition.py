@@ -173,3 +173,19 @@ def test_workbook_and_json_carry_the_verdicts(tmp_path):
     dongle = next(v for v in data["vms"] if v["name"] == "dongle01")
     assert dongle["verdict"].startswith("refactor: device.usb: USB device USB 1 is attached")
     assert data["summary"]["targets"][0]["lift_and_shift_share"] == 0.5
+
+
+def test_a_vm_whose_readiness_is_unknown_is_not_called_a_clean_lift_and_shift():
+    """An input without the USB tab cannot rule out a dongle: "as is" says it is not verified."""
+    vm = clean_vm(usb_devices=None)
+    outcome = outcome_of(vm)
+    assert outcome.readiness == {"avs": "unknown", "vmc": "unknown"}
+    assert outcome.disposition == "rehost"
+    assert outcome.verdict == ("lift-and-shift as is (not verified: readiness unknown, the input lacks data the "
+                               "checks need)")
+    assert outcome.target_verdicts["avs"] == outcome.verdict
+    assessment = analyze(estate_of(vm), as_of=AS_OF)
+    assert "can be lifted and shifted (readiness unknown for 1: not verified, see Data coverage)" in \
+        format_assessment(assessment)
+    # The near miss: with the data present the verdict is the plain one.
+    assert outcome_of(clean_vm(usb_devices=[])).verdict == "lift-and-shift as is"
