@@ -3,6 +3,7 @@
     python benchmarks/run.py                      # everything (~10 min on 2 cores)
     python benchmarks/run.py --only collect       # just the 10,000-VM simulator rows
     python benchmarks/run.py --only offline --sizes 10000
+    python benchmarks/run.py --only rvtools --rv-sizes 1000,10000 --workbooks /tmp/vmscan-bench
 
 Rows (each measured in its own subprocess, so every peak RSS is that row's alone):
 
@@ -18,7 +19,13 @@ a. collection from a 10,000-VM govmomi simulator (1 datacenter, 20 clusters x 8 
      whole CLI processes including the snapshot write, ``--perf-days 0``;
    - with 30 days of performance history: the collection with the QueryPerf response bodies read
      and dropped (the floor for the history), and ``vmscan collect --perf-days 30``.
-b. RVTools import: benchmarks/bench_rvtools.py (when present), its output passed through.
+b. RVTools side by side, per VM count (``--rv-sizes``, default 1k / 10k / 100k): a workbook written
+   by vmscan's RVTools writer from ``generate_estate(n, seed=1)`` (not timed; kept in
+   ``--workbooks DIR`` for the next run), then, each in its own process: ``vmscan report`` to HTML +
+   xlsx + JSON, ``vmscan analyze -o``, vmscan's import alone, and, where pandas is installed,
+   ``pandas.read_excel`` of the vInfo sheet with openpyxl and with calamine and of every sheet with
+   calamine. The same for a vInfo-only export (``--vinfo-sizes``). Wall, CPU (user + sys) and peak
+   RSS per row, and the load average before and after it (the machine is shared).
 c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
 
 Results are pasted into docs/benchmarks.md by hand, with the date, machine and commit printed here.
@@ -176,6 +183,12 @@ PARSE_CHILDREN = ("parse-pyvmomi", "parse-stream")
 
 def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str, str]:
     """Run ``command``; return (wall seconds, peak RSS MiB of that process, stdout, stderr)."""
+    wall, _, peak, stdout, stderr = run_usage(command, env)
+    return wall, peak, stdout, stderr
+
+
+def run_usage(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, str, str]:
+    """Run ``command``; return (wall s, CPU s (user + sys), peak RSS MiB, stdout, stderr) of that process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
@@ -187,7 +200,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple
         stdout, stderr = out.read().decode(), err.read().decode()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode}):\n{stderr[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, stdout, stderr
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout, stderr
 
 
 def row(name: str, seconds: float, peak_mib: float | None, note: str = "") -> dict[str, Any]:
@@ -279,12 +292,127 @@ def offline_rows(sizes: list[int]) -> list[dict[str, Any]]:
     return rows
 
 
-def rvtools_lines() -> list[str]:
-    script = REPO / "benchmarks/bench_rvtools.py"
-    if not script.exists():
-        return ["(benchmarks/bench_rvtools.py not present on this commit)"]
-    done = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True, check=False)
-    return (done.stdout + (f"\n(exit {done.returncode}) {done.stderr[-500:]}" if done.returncode else "")).splitlines()
+AS_OF = "2026-11-25"
+# pandas readers of the side-by-side rows: (label, sheet_name, engine).
+PANDAS_READS = (
+    ("pandas.read_excel vInfo, openpyxl (pandas' default engine)", "vInfo", "openpyxl"),
+    ("pandas.read_excel vInfo, calamine", "vInfo", "calamine"),
+    ("pandas.read_excel every sheet, calamine", None, "calamine"),
+)
+
+
+def child_read(what: str, path: str) -> dict[str, Any]:
+    """Read a workbook with vmscan's importer or pandas; imports happen before the clock starts."""
+    if what == "vmscan":
+        from scanner.rvtools.reader import read_rvtools
+
+        start, cpu = time.perf_counter(), time.process_time()
+        rows = len(read_rvtools(Path(path)).all_vms())
+    else:
+        import pandas
+
+        _, sheet, engine = PANDAS_READS[int(what)]
+        start, cpu = time.perf_counter(), time.process_time()
+        frames = pandas.read_excel(path, sheet_name=sheet, engine=engine)
+        rows = len(frames) if sheet is not None else sum(len(frame) for frame in frames.values())
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "rows": rows}
+
+
+def pandas_engines() -> list[int]:
+    """Indexes into PANDAS_READS whose libraries are installed (pandas is no vmscan dependency)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
+        return []
+    engines = {"openpyxl": "openpyxl", "calamine": "python_calamine"}
+    return [i for i, (_, _, engine) in enumerate(PANDAS_READS) if importlib.util.find_spec(engines[engine])]
+
+
+def workbook(size: int, folder: Path, vinfo_only: bool = False) -> Path:
+    """The RVTools workbook of ``generate_estate(size, seed=1)``, written once and kept in ``folder``."""
+    full = folder / f"rvtools-{size}.xlsx"
+    if not full.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", (
+            "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
+            "from scanner.rvtools.writer import write_rvtools; from scanner.synthetic import generate_estate;"
+            "write_rvtools(generate_estate(int(sys.argv[1]), seed=1), Path(sys.argv[2]))"
+        ), str(size), str(full) + ".partial.xlsx", str(REPO)], check=True)  # fmt: skip
+        Path(str(full) + ".partial.xlsx").rename(full)
+        print(f"# wrote {full.name} in {time.perf_counter() - started:.0f} s (not timed)", file=sys.stderr)
+    if not vinfo_only:
+        return full
+    only = folder / f"rvtools-{size}-vinfo-only.xlsx"
+    if not only.exists():
+        import openpyxl
+
+        reader = openpyxl.load_workbook(full, read_only=True)
+        writer = openpyxl.Workbook(write_only=True)
+        sheet = writer.create_sheet("vInfo")
+        for values in reader["vInfo"].iter_rows(values_only=True):
+            sheet.append(list(values))
+        reader.close()
+        writer.save(str(only) + ".partial.xlsx")
+        Path(str(only) + ".partial.xlsx").rename(only)
+    return only
+
+
+def load_text() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    engines = pandas_engines()
+    if not engines:
+        print("# pandas not installed: the pandas rows are left out", file=sys.stderr)
+    cases = [(size, False) for size in sizes] + [(size, True) for size in vinfo_sizes]
+    for size, vinfo_only in cases:
+        path = workbook(size, folder, vinfo_only)
+        kind = "vInfo-only export" if vinfo_only else "all tabs"
+        label = f"{size:,} VMs, {kind} ({path.stat().st_size / 1e6:.1f} MB)"
+        with tempfile.TemporaryDirectory() as out:
+            commands: list[tuple[str, list[str]]] = [
+                ("vmscan report → HTML + xlsx + JSON", [
+                    sys.executable, "-m", "scanner", "report", str(path), "--out", out, "--format", "html,xlsx,json",
+                    "--as-of", AS_OF, "--force"]),
+                ("vmscan analyze -o assessment.json", [
+                    sys.executable, "-m", "scanner", "analyze", str(path), "-o", str(Path(out) / "a.json"),
+                    "--as-of", AS_OF]),
+                ("vmscan import only (read_rvtools)", [
+                    sys.executable, __file__, "--child", "read", "--what", "vmscan", "--path", str(path)]),
+            ]  # fmt: skip
+            commands += [(PANDAS_READS[i][0], [sys.executable, __file__, "--child", "read", "--what", str(i),
+                                               "--path", str(path)]) for i in engines]
+            for name, command in commands:
+                before = load_text()
+                try:
+                    wall, cpu, peak, stdout, _ = run_usage(command)
+                except RuntimeError as exc:
+                    rows.append({"case": label, "row": name, "seconds": None, "cpu": None, "peak_mib": None,
+                                 "note": f"failed: {str(exc).splitlines()[-1][:120]}"})
+                    continue
+                note = ""
+                if "--child" in command:
+                    # Reading alone: the child's own clock, imports excluded.
+                    result = json.loads(stdout.strip().splitlines()[-1])
+                    wall, cpu, note = result["seconds"], result["cpu"], f"{result['rows']:,} rows"
+                rows.append({"case": label, "row": name, "seconds": wall, "cpu": cpu, "peak_mib": peak,
+                             "note": f"{note}{'; ' if note else ''}load {before}→{load_text()}"})
+                print(f"# {label}: {name}: {wall:.1f} s, {peak:.0f} MiB", file=sys.stderr, flush=True)
+    return rows
+
+
+def side_by_side(rows: list[dict[str, Any]]) -> str:
+    lines = ["| input | row | wall | CPU | peak RSS | per VM | note |", "|---|---|---:|---:|---:|---:|---|"]
+    for item in rows:
+        if item["seconds"] is None:
+            lines.append(f"| {item['case']} | {item['row']} | — | — | — | — | {item['note']} |")
+            continue
+        size = int(item["case"].split(" ", 1)[0].replace(",", ""))
+        lines.append(f"| {item['case']} | {item['row']} | {item['seconds']:.1f} s | {item['cpu']:.1f} s | "
+                     f"{item['peak_mib']:.0f} MiB | {item['cpu'] / size * 1000:.2f} ms CPU | {item['note']} |")
+    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -320,14 +448,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["collect", "rvtools", "offline"], action="append")
     parser.add_argument("--sizes", default="10000,100000", help="synthetic VM counts for the offline rows")
-    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN]), help=argparse.SUPPRESS)
+    parser.add_argument("--rv-sizes", default="1000,10000,100000", help="VM counts of the RVTools workbooks")
+    parser.add_argument("--vinfo-sizes", default="1000,10000",
+                        help="VM counts of the vInfo-only exports (each VM carries every unknown: keep modest)")
+    parser.add_argument("--workbooks", help="folder keeping the generated workbooks between runs (default: temporary)")
+    parser.add_argument("--what", help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read"]), help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--user", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         sys.path.insert(0, str(REPO))
-        if args.child in PARSE_CHILDREN:
+        if args.child == "read":
+            result = child_read(args.what, args.path)
+        elif args.child in PARSE_CHILDREN:
             result = child_parse(args.child, args.dump)
         elif args.child == "raw":
             result = child_raw(args.url, args.user, os.environ["VMSCAN_BENCH_PASSWORD"], args.dump)
@@ -344,8 +480,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\n### a. Collection, 10,000-VM simulator\n")
         print(table(collect_rows()), flush=True)
     if "rvtools" in parts:
-        print("\n### b. RVTools import (benchmarks/bench_rvtools.py)\n")
-        print("\n".join(rvtools_lines()), flush=True)
+        print("\n### b. RVTools workbooks: vmscan and pandas side by side\n")
+        sizes = [int(x) for x in args.rv_sizes.split(",") if x]
+        vinfo_sizes = [int(x) for x in args.vinfo_sizes.split(",") if x]
+        if args.workbooks:
+            Path(args.workbooks).mkdir(parents=True, exist_ok=True)
+            print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(args.workbooks))), flush=True)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(folder))), flush=True)
     if "offline" in parts:
         print("\n### c. Offline pipeline on synthetic estates\n")
         print(table(offline_rows([int(s) for s in args.sizes.split(",")])), flush=True)
