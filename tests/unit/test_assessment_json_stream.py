@@ -1,0 +1,69 @@
+"""The streamed assessment JSON is byte for byte what json.dumps of the whole plain tree gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+import scanner.analysis.io as assessment_io
+from scanner.analysis.engine import analyze
+from scanner.analysis.io import assessment_json, load_assessment, save_assessment
+from scanner.inventory.io import load_estate
+from scanner.inventory.model import Estate
+from scanner.rvtools.reader import read_rvtools
+from scanner.serde import to_plain
+from scanner.synthetic import generate_estate
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+AS_OF = dt.date(2026, 11, 25)
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def reference_json(assessment) -> str:
+    """How the file was written before streaming: one plain tree, one json.dumps."""
+    plain = to_plain(assessment)
+    ordered = {"schema": plain.pop("schema"), "schema_version": plain.pop("schema_version"), **plain}
+    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+
+
+def estates() -> dict[str, Estate]:
+    sample = load_estate(FIXTURES / "sample-estate.json.gz")
+    return {
+        "synthetic": generate_estate(150, seed=5),
+        "sample": sample,
+        "kubev2v": read_rvtools(FIXTURES / "kubev2v-example1.xlsx"),
+        "empty": dataclasses.replace(sample, vcenters=[]),
+    }
+
+
+@pytest.fixture(scope="module")
+def assessments():
+    return {name: analyze(estate, as_of=AS_OF, now=NOW) for name, estate in estates().items()}
+
+
+@pytest.mark.parametrize("name", ["synthetic", "sample", "kubev2v", "empty"])
+@pytest.mark.parametrize("slice_size", [1, 7, 2000])
+def test_streamed_text_equals_one_dumps(name, slice_size, assessments, monkeypatch):
+    monkeypatch.setattr(assessment_io, "_SLICE", slice_size)
+    assessment = assessments[name]
+    assert assessment_json(assessment) == reference_json(assessment)
+
+
+def test_the_per_class_converters_give_what_to_plain_gives(assessments):
+    """Fields typed as scalars skip to_plain's dispatch; every other field still goes through it."""
+    for assessment in assessments.values():
+        for item in [*assessment.vms, *assessment.findings]:
+            assert assessment_io._plain_converter(type(item))(item) == to_plain(item)
+    assert assessment_io._plain_converter(dict) is to_plain
+
+
+def test_file_is_the_text_plus_newline_and_loads_back(assessments, tmp_path):
+    assessment = assessments["kubev2v"]
+    path = tmp_path / "assessment.json"
+    save_assessment(assessment, path)
+    assert path.read_text(encoding="utf-8") == reference_json(assessment) + "\n"
+    assert to_plain(load_assessment(path)) == to_plain(assessment)
