@@ -10,7 +10,6 @@ which are scrubbed before recording and ignored when matching).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ import pyVim.connect
 import pyVmomi.SoapAdapter
 import vcr
 from vcr.stubs import VCRHTTPConnection, VCRHTTPSConnection
+
+from tests.ci import in_ci
 
 CASSETTE_DIR = Path(__file__).resolve().parent / "cassettes"
 SCRUBBED = "SCRUBBED"
@@ -87,7 +88,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 def record_mode() -> str:
     """Never record under CI: a missing or stale cassette must fail there, not hit the network."""
-    return "none" if os.environ.get("CI") == "true" else "once"
+    return "none" if in_ci() else "once"
 
 
 def pyvmomi_vcr(mode: str | None = None) -> vcr.VCR:

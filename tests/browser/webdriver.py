@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.ci import require
 
 CHROMIUM = os.environ.get("VMSCAN_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("VMSCAN_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -39,9 +39,7 @@ def require_chromium() -> None:
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not (Path(p).exists() or shutil.which(p))]
     if missing:
         message = f"headless Chromium not installed: {', '.join(missing)} (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        require(message)
 
 
 def _free_port() -> int:

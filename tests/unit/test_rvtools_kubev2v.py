@@ -11,6 +11,7 @@ import pytest
 
 from scanner.rvtools.reader import read_rvtools
 from scanner.serde import to_plain
+from tests.ci import require
 from tests.unit.rvtools_helpers import FIXTURE_KUBEV2V, SHARED_KUBEV2V, kubev2v_path
 
 MIB = 1024 * 1024
@@ -147,8 +148,9 @@ def test_both_xlsx_engines_give_the_same_estate(monkeypatch):
     assert results[0] == results[1]
 
 
-@pytest.mark.skipif(not SHARED_KUBEV2V.exists(), reason="shared/ folder not beside the repository")
 def test_fixture_copy_is_the_shared_file():
+    # CI lays shared/ beside the clone; a local checkout elsewhere has no copy to compare with.
+    require(None if SHARED_KUBEV2V.exists() else f"shared/ folder not beside the repository ({SHARED_KUBEV2V})")
     assert FIXTURE_KUBEV2V.read_bytes() == SHARED_KUBEV2V.read_bytes()
 
 

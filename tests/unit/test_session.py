@@ -9,6 +9,7 @@ import pytest
 
 from scanner.collector.session import Endpoint, connect, parse_server, ssl_context
 from scanner.errors import CollectionError
+from tests.ci import require
 
 
 @pytest.mark.parametrize(
@@ -91,12 +92,7 @@ def self_signed_https_server(tmp_path: object) -> object:
     import threading
     from pathlib import Path
 
-    if shutil.which("openssl") is None:
-        import os
-
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("openssl not found under CI=true (.ci/run installs it)")
-        pytest.skip("openssl not found")
+    require("openssl not found (.ci/run installs it)" if shutil.which("openssl") is None else None)
     directory = Path(str(tmp_path))
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(

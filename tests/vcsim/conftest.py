@@ -1,17 +1,17 @@
 """Fixtures for live tests against govmomi's vCenter simulator (marked ``vcsim``).
 
-Under ``CI=true`` a missing Go toolchain or govmomi source tree fails the tests; elsewhere they
+Under CI (``tests.ci.in_ci``) a missing Go toolchain or govmomi source tree fails the tests; elsewhere they
 are skipped with a message naming what is missing.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.ci import require
 from tests.vcsim.harness import Simulator, Topology, missing_toolchain
 
 # Enough VMs (3 pools x 16) to put every seeded condition on its own VM.
@@ -20,11 +20,7 @@ SEEDED_TOPOLOGY = Topology(datacenters=1, clusters=2, standalone_hosts=1, cluste
 
 def require_toolchain() -> None:
     problem = missing_toolchain()
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"vcsim toolchain missing under CI=true: {problem}", pytrace=False)
-    pytest.skip(f"vcsim toolchain missing: {problem}")
+    require(f"vcsim toolchain missing: {problem}" if problem else None)
 
 
 @pytest.fixture(scope="session")
