@@ -201,8 +201,8 @@ def command_lines(out: Path) -> dict[str, list[str]]:
     lines = {
         "inventory": [],
         "anonymize": ["-o", str(out / "shared.json.gz"), "--map", str(out / "map.json")],
-        "analyze": ["-o", str(out / "assessment.json")],
-        "report": ["--out", str(out / "report")],
+        "analyze": ["--as-of", "2026-11-25", "-o", str(out / "assessment.json")],
+        "report": ["--as-of", "2026-11-25", "--out", str(out / "report")],
     }
     return {name: args for name, args in lines.items() if name in main.commands}
 
@@ -316,7 +316,7 @@ def test_bad_policy_file(tmp_path, text, needle):
     (tmp_path / "policy.toml").write_text(text)
     out = tmp_path / "out"
     out.mkdir()
-    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "estate.json.gz"), "--policy",
+    result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25", str(tmp_path / "estate.json.gz"), "--policy",
                                        str(tmp_path / "policy.toml"), "-o", str(out / "assessment.json")])
     assert_one_line_error(result.exit_code, result.output, ("policy.toml", needle))
     assert list(out.iterdir()) == []
@@ -326,7 +326,8 @@ def test_policy_that_is_a_folder_or_missing(tmp_path):
     save_estate(sample_estate(), tmp_path / "estate.json.gz")
     (tmp_path / "dir.toml").mkdir()
     for policy in ("dir.toml", "missing.toml"):
-        result = CliRunner().invoke(main, ["analyze", str(tmp_path / "estate.json.gz"), "--policy",
+        result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25",
+                                           str(tmp_path / "estate.json.gz"), "--policy",
                                            str(tmp_path / policy)])
         assert result.exit_code == 2 and "Traceback" not in result.output
         assert policy in result.output

@@ -202,7 +202,7 @@ def test_lone_surrogates_in_a_snapshot_are_an_input_error(tmp_path):
                       "vcenters": [{"name": "vc", "vms": [{"id": "a/vm-1", "name": "bad\ud800name"}]}]})
     (tmp_path / "s.json").write_text(doc)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "s.json"), "--out", str(out)])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25", str(tmp_path / "s.json"), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "surrogate" in result.output and result.output.count("\n") == 1
     assert not out.exists() or list(out.iterdir()) == []
@@ -223,7 +223,8 @@ def test_hostile_names_through_rvtools_and_anonymize_round_trip(tmp_path):
     result = runner.invoke(main, ["anonymize", str(tmp_path / "rv.xlsx"), "-o", str(tmp_path / "shared.json.gz"),
                                   "--map", str(tmp_path / "map.json")])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["report", str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "r"),
+    result = runner.invoke(main, ["report", "--as-of", "2026-11-25",
+                                  str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "r"),
                                   "--format", "html"])
     assert result.exit_code == 0, result.output
     report = only(tmp_path / "r", ".html")

@@ -37,8 +37,9 @@ def inputs(tmp_path: Path) -> Path:
 
 
 COMMANDS = {
-    "analyze": lambda i, o: ["analyze", str(i / "estate.json.gz"), "-o", str(o / "assessment.json")],
-    "report": lambda i, o: ["report", str(i / "estate.json.gz"), "--out", str(o / "r"),
+    "analyze": lambda i, o: ["analyze", "--as-of", "2026-11-25",
+                             str(i / "estate.json.gz"), "-o", str(o / "assessment.json")],
+    "report": lambda i, o: ["report", "--as-of", "2026-11-25", str(i / "estate.json.gz"), "--out", str(o / "r"),
                             "--format", "html,xlsx,csv,json"],
     "anonymize": lambda i, o: ["anonymize", str(i / "estate.json.gz"), "-o", str(o / "s.json.gz"),
                                "--map", str(o / "new-map.json")],

@@ -24,7 +24,8 @@ def test_restored_hostile_names_are_inert_and_readable(tmp_path: Path) -> None:
     for args in (
         ["anonymize", str(tmp_path / "estate.json.gz"), "-o", str(tmp_path / "shared.json.gz"),
          "--map", str(tmp_path / "map.json")],
-        ["report", str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "shared"), "--format", "html"],
+        ["report", "--as-of", "2026-11-25",
+         str(tmp_path / "shared.json.gz"), "--out", str(tmp_path / "shared"), "--format", "html"],
         ["deanonymize", str(tmp_path / "shared"), "--map", str(tmp_path / "map.json"), "-o", str(tmp_path / "real")],
     ):
         result = runner.invoke(main, args)

@@ -34,7 +34,7 @@ def test_existing_output_folder_needs_force(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    args = ["report", str(FIXTURE), "--out", str(out), "--format", "json"]
+    args = ["report", "--as-of", "2026-11-25", str(FIXTURE), "--out", str(out), "--format", "json"]
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 2
     assert refused.output.startswith("vmscan: error:") and "--force" in refused.output
@@ -46,10 +46,12 @@ def test_existing_output_folder_needs_force(tmp_path):
 
 
 def test_unknown_format_and_bad_input_exit_2(tmp_path):
-    bad_format = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(tmp_path / "o"), "--format", "pdf"])
+    bad_format = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                           str(FIXTURE), "--out", str(tmp_path / "o"), "--format", "pdf"])
     assert bad_format.exit_code == 2 and "pdf" in bad_format.output
     assert not (tmp_path / "o").exists()
-    missing = CliRunner().invoke(main, ["report", str(tmp_path / "nope.json.gz"), "--out", str(tmp_path / "o")])
+    missing = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                        str(tmp_path / "nope.json.gz"), "--out", str(tmp_path / "o")])
     assert missing.exit_code == 2 and "nope.json.gz" in missing.output
 
 
@@ -119,7 +121,8 @@ def test_report_never_imports_pyvmomi(tmp_path):
     code = (
         "import sys; sys.modules['pyVmomi'] = None\n"
         "from scanner.cli import main\n"
-        f"main(['report', {str(FIXTURE)!r}, '--out', {str(tmp_path / 'o')!r}, '--format', 'html,xlsx,csv,json'])\n"
+        f"main(['report', '--as-of', '2026-11-25', {str(FIXTURE)!r}, '--out', {str(tmp_path / 'o')!r},"
+        " '--format', 'html,xlsx,csv,json'])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -131,7 +134,8 @@ def test_password_in_vm_notes_is_masked_in_every_report_file(tmp_path):
     import zipfile
 
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,xlsx,csv,json"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(out), "--format", "html,xlsx,csv,json"])
     assert result.exit_code == 0, result.output
     texts = []
     for path in out.rglob("*"):

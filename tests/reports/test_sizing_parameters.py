@@ -20,7 +20,8 @@ SAMPLE = REPO / "fixtures" / "sample-estate.json.gz"
 
 def report(tmp_path: Path, source: Path, *extra: str) -> Path:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(source), "--out", str(out), "--format", "html,xlsx,json",
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(source), "--out", str(out), "--format", "html,xlsx,json",
                                        *extra])
     assert result.exit_code == 0, result.output
     return out

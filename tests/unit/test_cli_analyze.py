@@ -44,7 +44,7 @@ def test_analyze_prints_summary_and_writes_json(tmp_path):
 
 
 def test_analyze_single_target(tmp_path):
-    result = run("analyze", snapshot(tmp_path, clean_vm()), "--target", "vmc")
+    result = run("analyze", "--as-of", "2026-11-25", snapshot(tmp_path, clean_vm()), "--target", "vmc")
     assert result.exit_code == 0, result.output
     assert "(vmc)" in result.output and "(avs)" not in result.output
 
@@ -53,7 +53,7 @@ def test_multiple_inputs_merge(tmp_path):
     a = snapshot(tmp_path, clean_vm("vc/vm-1"), name="a.json.gz")
     b = snapshot(tmp_path, clean_vm("vc/vm-2"), name="b.json.gz")
     out = tmp_path / "x.json"
-    result = run("analyze", a, b, "-o", str(out))
+    result = run("analyze", "--as-of", "2026-11-25", a, b, "-o", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["summary"]["vm_count"] == 2
 
@@ -62,21 +62,23 @@ def test_fail_on_exit_codes(tmp_path):
     blocker = snapshot(tmp_path, clean_vm(disks=[clean_disk(backing="rdm_physical")]), name="blocker.json.gz")
     warning = snapshot(tmp_path, clean_vm(cdroms=ISO), name="warning.json.gz")
     info_only = snapshot(tmp_path, clean_vm(nics=[clean_nic(adapter_type="e1000")]), name="info.json.gz")
-    assert run("analyze", blocker, "--fail-on", "blocker").exit_code == 1
-    assert run("analyze", warning, "--fail-on", "blocker").exit_code == 0
-    assert run("analyze", warning, "--fail-on", "warning").exit_code == 1
-    assert run("analyze", blocker, "--fail-on", "warning").exit_code == 1
-    assert run("analyze", info_only, "--fail-on", "warning").exit_code == 0
-    assert run("analyze", blocker).exit_code == 0
+    assert run("analyze", "--as-of", "2026-11-25", blocker, "--fail-on", "blocker").exit_code == 1
+    assert run("analyze", "--as-of", "2026-11-25", warning, "--fail-on", "blocker").exit_code == 0
+    assert run("analyze", "--as-of", "2026-11-25", warning, "--fail-on", "warning").exit_code == 1
+    assert run("analyze", "--as-of", "2026-11-25", blocker, "--fail-on", "warning").exit_code == 1
+    assert run("analyze", "--as-of", "2026-11-25", info_only, "--fail-on", "warning").exit_code == 0
+    assert run("analyze", "--as-of", "2026-11-25", blocker).exit_code == 0
 
 
 def test_fail_on_respects_policy_severity(tmp_path):
     estate = snapshot(tmp_path, clean_vm(disks=[clean_disk(backing="rdm_physical")]))
     policy = tmp_path / "policy.toml"
     policy.write_text('[rules."disk.rdm-physical"]\nseverity = "warning"\n')
-    assert run("analyze", estate, "--policy", str(policy), "--fail-on", "blocker").exit_code == 0
+    assert run("analyze", "--as-of", "2026-11-25",
+               estate, "--policy", str(policy), "--fail-on", "blocker").exit_code == 0
     policy.write_text('[rules."disk.rdm-physical"]\nenabled = false\n')
-    assert run("analyze", estate, "--policy", str(policy), "--fail-on", "warning").exit_code == 0
+    assert run("analyze", "--as-of", "2026-11-25",
+               estate, "--policy", str(policy), "--fail-on", "warning").exit_code == 0
 
 
 def test_bad_policy_is_one_line_exit_2_and_no_output_file(tmp_path):
@@ -84,7 +86,7 @@ def test_bad_policy_is_one_line_exit_2_and_no_output_file(tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text("[rules.thresholds]\nsnapshot_max_age_dayz = 4\n")
     out = tmp_path / "assessment.json"
-    result = run("analyze", estate, "--policy", str(policy), "-o", str(out))
+    result = run("analyze", "--as-of", "2026-11-25", estate, "--policy", str(policy), "-o", str(out))
     assert result.exit_code == 2
     assert result.output == ("vmscan: error: policy.toml: unknown key "
                              "'rules.thresholds.snapshot_max_age_dayz'\n")
@@ -94,7 +96,7 @@ def test_bad_policy_is_one_line_exit_2_and_no_output_file(tmp_path):
 def test_bad_input_and_bad_date_exit_2(tmp_path):
     bad = tmp_path / "x.json.gz"
     bad.write_bytes(b"nonsense")
-    result = run("analyze", str(bad))
+    result = run("analyze", "--as-of", "2026-11-25", str(bad))
     assert result.exit_code == 2 and "Traceback" not in result.output
     result = run("analyze", snapshot(tmp_path, clean_vm()), "--as-of", "25/11/2026")
     assert result.exit_code == 2
@@ -102,7 +104,8 @@ def test_bad_input_and_bad_date_exit_2(tmp_path):
 
 
 def test_unwritable_output_exit_2(tmp_path):
-    result = run("analyze", snapshot(tmp_path, clean_vm()), "-o", str(tmp_path / "missing" / "a.json"))
+    result = run("analyze", "--as-of", "2026-11-25",
+                 snapshot(tmp_path, clean_vm()), "-o", str(tmp_path / "missing" / "a.json"))
     assert result.exit_code == 2
     assert "output folder does not exist" in result.output
 

@@ -33,7 +33,8 @@ def test_report_checks_policy_before_reading_inputs(tmp_path: Path) -> None:
     # The input does not exist: only a policy check that runs first can produce the policy message.
     policy = tmp_path / "policy.toml"
     policy.write_text("[rules.thresholds]\nsnapshot_max_age_dayz = 3\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "r"),
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "r"),
                                        "--policy", str(policy)])
     assert result.exit_code == 2
     assert "snapshot_max_age_dayz" in one_line_error(result.output)
@@ -43,7 +44,8 @@ def test_report_refuses_an_occupied_folder_before_reading_inputs(tmp_path: Path)
     out = tmp_path / "r"
     out.mkdir()
     (out / "old.txt").write_text("x", encoding="utf-8")
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "missing.xlsx"), "--out", str(out)])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(tmp_path / "missing.xlsx"), "--out", str(out)])
     assert result.exit_code == 2
     assert "--force" in one_line_error(result.output)
 
@@ -52,7 +54,8 @@ def test_scan_checks_policy_and_as_of_before_connecting(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text('[rules."vm.snapshot"]\nenabled = false\n', encoding="utf-8")
     server = f"http://127.0.0.1:{free_port()}/sdk"  # nothing listens: connecting would fail differently
-    base = ["scan", "-s", server, "-u", "u", "--password-env", "PW", "--out", str(tmp_path / "r")]
+    base = ["scan", "--as-of", "2026-11-25",
+            "-s", server, "-u", "u", "--password-env", "PW", "--out", str(tmp_path / "r")]
     bad_policy = CliRunner().invoke(main, [*base, "--policy", str(policy)], env={"PW": "pw"})
     assert bad_policy.exit_code == 2
     assert "vm.snapshot" in one_line_error(bad_policy.output)
@@ -104,7 +107,8 @@ def test_analyze_names_the_minimum_cluster_size_in_words() -> None:
 def test_about_says_defaults_or_names_the_policy_file(tmp_path: Path) -> None:
     import openpyxl
 
-    default = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(tmp_path / "d"), "--format", "html,xlsx"])
+    default = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                        str(FIXTURE), "--out", str(tmp_path / "d"), "--format", "html,xlsx"])
     assert default.exit_code == 0, default.output
     html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
     assert "defaults shipped with vmscan (no --policy file)" in html
@@ -115,7 +119,8 @@ def test_about_says_defaults_or_names_the_policy_file(tmp_path: Path) -> None:
 
     policy = tmp_path / "keep.toml"
     policy.write_text('[retain]\nname_patterns = ["*VM1"]\n', encoding="utf-8")
-    custom = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(tmp_path / "p"), "--format", "html,xlsx",
+    custom = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(tmp_path / "p"), "--format", "html,xlsx",
                                        "--policy", str(policy)])
     assert custom.exit_code == 0, custom.output
     html = (tmp_path / "p" / "report.html").read_text(encoding="utf-8")
@@ -129,7 +134,8 @@ def test_summary_cards_use_singular_for_one(tmp_path: Path) -> None:
     # kubev2v: 1 cluster, 0 templates; the sample: 1 template, 1 datastore.
     for source, expected in ((KUBEV2V, "1 cluster ·"), (FIXTURE, "1 template<")):
         out = tmp_path / source.stem
-        result = CliRunner().invoke(main, ["report", str(source), "--out", str(out), "--format", "html"])
+        result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                           str(source), "--out", str(out), "--format", "html"])
         assert result.exit_code == 0, result.output
         html = (out / "report.html").read_text(encoding="utf-8")
         assert expected in html
@@ -142,7 +148,8 @@ def test_workbook_vms_sheet_speaks_like_the_html_and_csv_keeps_ids(tmp_path: Pat
     import openpyxl
 
     out = tmp_path / "r"
-    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "xlsx,csv"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(out), "--format", "xlsx,csv"])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out / "report.xlsx")["VMs"]
     header = [c.value for c in sheet[1]]
@@ -167,7 +174,7 @@ def test_fail_on_names_vms_and_rules_and_warns_when_unknowns_hide_them() -> None
     assert not_ready and gate.startswith(f"vmscan: --fail-on blocker: {not_ready.group(1)} VMs with blocker findings")
     assert "device.passthrough" in gate
     # Nothing failed, but nothing could be checked either: the gate passes and says why it is weak.
-    passed = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--fail-on", "blocker"])
+    passed = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25", str(KUBEV2V), "--fail-on", "blocker"])
     assert passed.exit_code == 0
     assert "readiness is unknown for 9 (avs), 9 (vmc) VMs" in passed.output.strip().splitlines()[-1]
 
@@ -176,7 +183,8 @@ def test_workbook_summary_gives_the_recommended_hosts_like_the_terminal(tmp_path
     import openpyxl
 
     out = tmp_path / "r"
-    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "xlsx,json"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(out), "--format", "xlsx,json"])
     assert result.exit_code == 0, result.output
     assessment = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
     rows = list(openpyxl.load_workbook(out / "report.xlsx")["Summary"].iter_rows(values_only=True))
@@ -192,7 +200,8 @@ def test_deanonymize_into_an_occupied_folder_says_what_to_do(tmp_path: Path) -> 
     shared, mapping, report, real = (tmp_path / "s.json.gz", tmp_path / "m.json", tmp_path / "r", tmp_path / "real")
     anonymized = CliRunner().invoke(main, ["anonymize", str(FIXTURE), "-o", str(shared), "--map", str(mapping)])
     assert anonymized.exit_code == 0, anonymized.output
-    assert CliRunner().invoke(main, ["report", str(shared), "--out", str(report), "--format", "json"]).exit_code == 0
+    assert CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                     str(shared), "--out", str(report), "--format", "json"]).exit_code == 0
     real.mkdir()
     (real / "x").write_text("x", encoding="utf-8")
     result = CliRunner().invoke(main, ["deanonymize", str(report), "--map", str(mapping), "-o", str(real)])
@@ -204,7 +213,7 @@ def test_two_rvtools_inputs_give_one_collect_live_advice(tmp_path: Path) -> None
     # The same data missing from two exports, met in a different order, is one piece of advice.
     exported = tmp_path / "sample-rvtools.xlsx"
     assert CliRunner().invoke(main, ["export", str(FIXTURE), "-o", str(exported)]).exit_code == 0
-    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), str(exported)])
+    result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25", str(KUBEV2V), str(exported)])
     assert result.exit_code == 0, result.output
     advice = [line for line in result.output.splitlines() if line.strip().startswith("- collect live")]
     assert len(advice) == 1, advice
@@ -218,7 +227,7 @@ def test_terminal_output_shows_control_characters_from_inputs_as_escapes(tmp_pat
     hostile = "esx\x1b]0;pwned\x07\x1b[2J\u202eevil"
     sheets["vInfo"][1][host_column] = hostile
     folder = write_csv_folder(tmp_path / "export", sheets, encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", str(folder)])
+    result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25", str(folder)])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
     assert "esx\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil" in result.output
@@ -226,11 +235,14 @@ def test_terminal_output_shows_control_characters_from_inputs_as_escapes(tmp_pat
 
 def test_force_with_fewer_formats_flags_files_left_from_an_earlier_run(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    first = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,json"])
+    first = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                      str(FIXTURE), "--out", str(out), "--format", "html,json"])
     assert first.exit_code == 0, first.output
-    again = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html", "--force"])
+    again = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                      str(FIXTURE), "--out", str(out), "--format", "html", "--force"])
     assert again.exit_code == 0, again.output
     note = again.output.strip().splitlines()[-1]
     assert note.startswith("vmscan: note: assessment.json in ") and "earlier run" in note and "report.html" not in note
-    same = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,json", "--force"])
+    same = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                     str(FIXTURE), "--out", str(out), "--format", "html,json", "--force"])
     assert "vmscan: note" not in same.output

@@ -53,7 +53,8 @@ def test_scan_takes_the_same_server_options_as_collect(tmp_path: Path, monkeypat
     monkeypatch.setattr(collect_module, "collect_estates", fake_collect_estates)
     listing = tmp_path / "vcenters.txt"
     listing.write_text("# lab\nvc3.example.com\n", encoding="utf-8")
-    args = ["scan", "-s", "vc1.example.com", "--server", "vc2.example.com", "--servers-file", str(listing),
+    args = ["scan", "--as-of", "2026-11-25",
+            "-s", "vc1.example.com", "--server", "vc2.example.com", "--servers-file", str(listing),
             "-u", "ro", "--password-env", "PW", "--perf-days", "7", "--parser", "pyvmomi",
             "--out", str(tmp_path / "reports"), "--format", "json"]
     result = CliRunner().invoke(main, args, env={"PW": "secret"})
@@ -71,7 +72,7 @@ def test_scan_takes_the_same_server_options_as_collect(tmp_path: Path, monkeypat
 
 
 def test_scan_needs_a_server(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["scan", "-u", "u", "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(main, ["scan", "--as-of", "2026-11-25", "-u", "u", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "--servers-file" in result.output
     assert not (tmp_path / "r").exists()

@@ -425,7 +425,7 @@ def test_cli_unavailable_in_source_as(tmp_path):
     assert "unknown: 2" in strict.output and "none: 2" in strict.output
     assert "a re-export alone leaves readiness unknown" in strict.output
     policy.write_text('[analysis]\nunavailable_in_source_as = "pass"\n', encoding="utf-8")
-    bad = runner.invoke(main, ["analyze", str(path), "--policy", str(policy)])
+    bad = runner.invoke(main, ["analyze", "--as-of", "2026-11-25", str(path), "--policy", str(policy)])
     assert bad.exit_code == 2
     assert ("'analysis.unavailable_in_source_as' must be one of note, condition, unknown, got 'pass'"
             in bad.output)
@@ -519,7 +519,7 @@ def test_cli_analyze_both_modes(tmp_path):
     assert "counted as conditions to verify" in relaxed.output
     assert "none: 9" not in relaxed.output
     policy.write_text('[analysis]\nunknown_as = "yes"\n', encoding="utf-8")
-    bad = runner.invoke(main, ["analyze", str(kubev2v_path()), "--policy", str(policy)])
+    bad = runner.invoke(main, ["analyze", "--as-of", "2026-11-25", str(kubev2v_path()), "--policy", str(policy)])
     assert bad.exit_code == 2
     assert "analysis.unknown_as" in bad.output
 

@@ -24,7 +24,7 @@ def test_analyze_runs_with_pyvmomi_blocked(tmp_path):
         sys.modules["pyVim"] = None
         from click.testing import CliRunner
         from scanner.cli import main
-        result = CliRunner().invoke(main, ["analyze", {str(estate)!r}, "-o", {str(out)!r}])
+        result = CliRunner().invoke(main, ["analyze", {str(estate)!r}, "--as-of", "2026-11-25", "-o", {str(out)!r}])
         assert result.exit_code == 0, (result.output, result.exception)
         loaded = sorted(m for m in sys.modules if m.startswith(("pyVmomi", "pyVim")) and sys.modules[m] is not None)
         assert loaded == [], loaded

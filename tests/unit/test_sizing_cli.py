@@ -16,7 +16,8 @@ SAMPLE = str(FIXTURES / "sample-estate.json.gz")
 
 def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
     output = tmp_path / "assessment.json"
-    result = CliRunner().invoke(main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
+    result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25",
+                                       KUBEV2V, "--sizing-basis", "allocated", "-o", str(output)])
     assert result.exit_code == 0, result.output
     # docs/sizing.md: 3 x AV36P (the 3-host minimum binds; AV36 is of limited availability, AV52
     # ties at 3 nodes with more capacity). VMC (i3.metal is limited): i3en.metal takes
@@ -36,7 +37,8 @@ def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
 
 def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path: Path) -> None:
     output = tmp_path / "assessment.json"
-    result = CliRunner().invoke(main, ["analyze", SAMPLE, "--sizing-basis", "allocated", "-o", str(output)])
+    result = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25",
+                                       SAMPLE, "--sizing-basis", "allocated", "-o", str(output)])
     assert result.exit_code == 0, result.output
     avs = next(s for s in load_assessment(output).sizing if s.target == "avs")
     option = avs.recommended_option()
@@ -51,7 +53,8 @@ def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
     policy.write_text("[sizing]\nftt = 2\n", encoding="utf-8")
     output = tmp_path / "assessment.json"
     result = CliRunner().invoke(
-        main, ["analyze", KUBEV2V, "--sizing-basis", "allocated", "--policy", str(policy), "-o", str(output)]
+        main, ["analyze", "--as-of", "2026-11-25",
+               KUBEV2V, "--sizing-basis", "allocated", "--policy", str(policy), "-o", str(output)]
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -59,7 +62,8 @@ def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
         "(allocated), confidence n/a (configuration, not measurement); 9 VMs, FTT2-RAID1" in result.output
     )
     policy.write_text("[sizing.avs]\ncpu_oversubscription = 0.0\n", encoding="utf-8")
-    bad = CliRunner().invoke(main, ["analyze", KUBEV2V, "--policy", str(policy), "-o", str(output)])
+    bad = CliRunner().invoke(main, ["analyze", "--as-of", "2026-11-25",
+                                    KUBEV2V, "--policy", str(policy), "-o", str(output)])
     assert bad.exit_code == 2
     assert "sizing.avs.cpu_oversubscription" in bad.output
     assert len(bad.output.strip().splitlines()) == 1

@@ -64,7 +64,8 @@ def test_connection_reset_mid_collection_is_retried(sim, tmp_path):
     assert estate.vcenters[0].source_detail["retries"] == "1"
     assert any("repeated after a dropped connection" in i.message for i in estate.collection_issues)
     # The report lists it among the collection issues.
-    report = CliRunner().invoke(main, ["report", str(tmp_path / "e.json.gz"), "--out", str(tmp_path / "r"),
+    report = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(tmp_path / "e.json.gz"), "--out", str(tmp_path / "r"),
                                        "--format", "html"])
     assert report.exit_code == 0, report.output
     html_text = next((tmp_path / "r").rglob("*.html")).read_text(encoding="utf-8")

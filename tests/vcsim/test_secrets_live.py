@@ -85,10 +85,13 @@ def test_password_appears_in_no_output(simulator: Simulator, tmp_path: Path):
     auth = ["-s", server, "-u", USER, "--password-env", "VC_PASS"]
     runs = {
         "collect": vmscan(["collect", *auth, "--perf-days", "1", "-o", "estate.json.gz"], tmp_path),
-        "scan": vmscan(["scan", *auth, "--perf-days", "1", "--out", "scan", "--format", "html,xlsx,csv,json"],
+        "scan": vmscan(["scan", "--as-of", "2026-11-25",
+                        *auth, "--perf-days", "1", "--out", "scan", "--format", "html,xlsx,csv,json"],
                        tmp_path),
-        "analyze": vmscan(["analyze", "estate.json.gz", "-o", "assessment.json"], tmp_path),
-        "report": vmscan(["report", "estate.json.gz", "--out", "report", "--format", "html,xlsx,csv,json"], tmp_path),
+        "analyze": vmscan(["analyze", "--as-of", "2026-11-25",
+                           "estate.json.gz", "-o", "assessment.json"], tmp_path),
+        "report": vmscan(["report", "--as-of", "2026-11-25",
+                          "estate.json.gz", "--out", "report", "--format", "html,xlsx,csv,json"], tmp_path),
         "anonymize": vmscan(["anonymize", "estate.json.gz", "-o", "shared.json.gz", "--map", "map.json"], tmp_path),
         # failures: wrong password, wrong user, unreachable server, also with VMSCAN_DEBUG tracebacks
         "bad-password": vmscan(["collect", *auth, "-o", "x.json.gz"], tmp_path, password=PASSWORD + "x"),
