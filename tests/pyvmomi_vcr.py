@@ -19,8 +19,6 @@ import pyVmomi.SoapAdapter
 import vcr
 from vcr.stubs import VCRHTTPConnection, VCRHTTPSConnection
 
-from tests.ci import in_ci
-
 CASSETTE_DIR = Path(__file__).resolve().parent / "cassettes"
 SCRUBBED = "SCRUBBED"
 SESSION_COOKIE = "vmware_soap_session"
@@ -86,15 +84,11 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def record_mode() -> str:
-    """Never record under CI: a missing or stale cassette must fail there, not hit the network."""
-    return "none" if in_ci() else "once"
-
-
-def pyvmomi_vcr(mode: str | None = None) -> vcr.VCR:
+def pyvmomi_vcr(mode: str) -> vcr.VCR:
+    """``mode`` "none" replays only (tests); "once" records a missing cassette (the recording script)."""
     recorder = vcr.VCR(
         cassette_library_dir=str(CASSETTE_DIR),
-        record_mode=mode or record_mode(),
+        record_mode=mode,
         match_on=["method", "path", "soap"],
         decode_compressed_response=True,
         before_record_request=scrub_request,

@@ -26,7 +26,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     info = InputInfo(path="kubev2v-example1.xlsx", kind="rvtools_xlsx", vcenters=[estate.vcenters[0].name],
                      vm_count=len(estate.all_vms()))
     write_html(estate, analyze(estate, as_of=dt.date(2026, 11, 25), inputs=[info]), path)
-    with chromium() as b:
+    with chromium(path.parent) as b:
         b.get("about:blank")
         b.logs("browser")
         b.get(path.as_uri())

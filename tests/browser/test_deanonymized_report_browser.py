@@ -31,7 +31,7 @@ def test_restored_hostile_names_are_inert_and_readable(tmp_path: Path) -> None:
         result = runner.invoke(main, args)
         assert result.exit_code == 0, result.output
     (report,) = (tmp_path / "real").rglob("*.html")
-    with chromium() as browser:
+    with chromium(tmp_path) as browser:
         browser.get("about:blank")
         browser.logs("browser")
         browser.get(report.as_uri())

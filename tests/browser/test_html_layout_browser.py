@@ -3,7 +3,6 @@ the detail view counts like the table."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,12 @@ def test_every_table_fits_an_a4_page_in_print(tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     estate = generate_estate(300, seed=11)
     write_html(estate, assess(estate), path)
-    with chromium() as browser:
+    with chromium(tmp_path) as browser:
         browser.get(path.as_uri())
         browser.cdp("Emulation.setEmulatedMedia", {"media": "print"})
         browser.cdp("Emulation.setDeviceMetricsOverride",
                     {"width": A4_CONTENT_WIDTH, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
-        time.sleep(0.3)
+        browser.wait_until(f"window.innerWidth === {A4_CONTENT_WIDTH} && window.matchMedia('print').matches")
         layout = browser.run("""
             const wide = [];
             document.querySelectorAll('table').forEach(t => {
@@ -91,7 +90,7 @@ def test_detail_view_counts_findings_like_the_table(tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     estate = generate_estate(60, seed=3)
     write_html(estate, assess(estate), path)
-    with chromium() as browser:
+    with chromium(tmp_path) as browser:
         browser.get(path.as_uri())
         checked = browser.run("""
             const out = [];

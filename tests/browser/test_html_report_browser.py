@@ -28,7 +28,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(report: Path):
-    with chromium() as b:
+    with chromium(report.parent) as b:
         # Drain the start-up page's log entries so only the report's own requests remain.
         b.get("about:blank")
         b.logs("performance")

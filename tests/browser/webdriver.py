@@ -11,10 +11,11 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,10 +43,29 @@ def require_chromium() -> None:
         require(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+STARTED_LINE = re.compile(rb"ChromeDriver was started successfully on port (\d+)")
+
+
+def _listening_port(driver: subprocess.Popen[bytes], timeout: float) -> int:
+    """The port chromedriver chose itself (--port=0), read from the line it prints once it listens."""
+    assert driver.stdout is not None
+    found: list[int] = []
+
+    def read() -> None:
+        assert driver.stdout is not None
+        for line in driver.stdout:
+            match = STARTED_LINE.search(line)
+            if match and not found:
+                found.append(int(match.group(1)))
+                ready.set()
+        ready.set()  # end of output: chromedriver exited
+
+    ready = threading.Event()
+    # Keeps draining the pipe afterwards, so chromedriver never blocks on a full one.
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout) or not found:
+        raise WebDriverError(f"chromedriver printed no listening port within {timeout:.0f} s")
+    return found[0]
 
 
 class WebDriverError(RuntimeError):
@@ -63,6 +83,20 @@ class Browser:
 
     def get(self, url: str) -> None:
         self._call("POST", "/url", {"url": url})
+
+    def wait_until(self, condition: str, timeout_s: float = 10) -> None:
+        """Wait until the JavaScript expression ``condition`` is true in the page (checked every frame)."""
+        met = self.run_async(f"""
+            const done = arguments[arguments.length - 1];
+            const deadline = performance.now() + {timeout_s * 1000:.0f};
+            const check = () => {{
+              if ({condition}) return done(true);
+              if (performance.now() > deadline) return done(false);
+              setTimeout(check, 16);
+            }};
+            check();""")
+        if met is not True:
+            raise WebDriverError(f"page condition not met within {timeout_s} s: {condition}")
 
     def run(self, script: str, *args: Any) -> Any:
         return self._call("POST", "/execute/sync", {"script": script, "args": list(args)})
@@ -114,16 +148,15 @@ def _request(method: str, url: str, payload: Any, timeout: float) -> Any:
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(workdir: Path) -> Iterator[Browser]:
+    """A headless Chromium session; its profile lives in ``workdir`` (a test's temporary folder)."""
     require_chromium()
-    port = _free_port()
-    profile = tempfile.mkdtemp(prefix="vmscan-chromium-")
-    driver = subprocess.Popen(
-        [CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=workdir))
+    driver = subprocess.Popen([CHROMEDRIVER, "--port=0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     session_id = ""
+    base = ""
     try:
+        base = f"http://127.0.0.1:{_listening_port(driver, 20)}"
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -148,7 +181,7 @@ def chromium() -> Iterator[Browser]:
         })
         yield browser
     finally:
-        if session_id:
+        if session_id and base:
             with contextlib.suppress(OSError, WebDriverError):
                 _request("DELETE", f"{base}/session/{session_id}", None, 30)
         driver.terminate()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from scanner.cli import main
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ci import require
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -29,10 +26,10 @@ def assert_one_line_error(code: int, output: str) -> None:
     assert "Traceback" not in output and "Secr3t!" not in output
 
 
-def test_refused_port(tmp_path: Path) -> None:
+def test_refused_port(tmp_path: Path, refused_port: int) -> None:
     output = tmp_path / "e.json.gz"
     code, text = run(
-        ["-s", f"https://127.0.0.1:{free_port()}/sdk", "-u", "u", "--password-env", "PW", "-o", str(output)]
+        ["-s", f"https://127.0.0.1:{refused_port}/sdk", "-u", "u", "--password-env", "PW", "-o", str(output)]
     )
     assert_one_line_error(code, text)
     assert "connection refused" in text
@@ -53,26 +50,30 @@ def test_output_under_a_file(tmp_path: Path) -> None:
     assert_one_line_error(code, text)
 
 
-def unwritable_folder(tmp_path: Path) -> Path:
-    """A folder this process cannot create files in, even as root (CI runs as root)."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return Path("/proc")  # a pseudo file system: no new files, whatever the permissions
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    return locked
+def without_root_override(command: list[str]) -> list[str]:
+    """Root ignores folder permissions (CI runs as root); without CAP_DAC_OVERRIDE they apply to it too."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    require(None if setpriv else "setpriv (util-linux) not found: cannot make a folder unwritable for root")
+    return [str(setpriv), "--bounding-set=-dac_override,-dac_read_search", "--", *command]
 
 
 def test_output_folder_not_writable(tmp_path: Path) -> None:
-    folder = unwritable_folder(tmp_path)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
     try:
-        code, text = run(["-s", "vc.example.com", "-u", "u", "--password-env", "PW", "-o", str(folder / "e.json.gz")])
-        assert_one_line_error(code, text)
-        assert "cannot write" in text
-        assert not (folder / "e.json.gz").exists()
+        done = subprocess.run(
+            without_root_override([sys.executable, "-m", "scanner", "collect", "-s", "vc.example.com", "-u", "u",
+                                   "--password-env", "PW", "-o", str(folder / "e.json.gz")]),
+            env={**os.environ, "PW": "Secr3t!"}, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        )
+        assert_one_line_error(done.returncode, done.stderr)
+        assert "cannot write" in done.stderr and done.stdout == ""
+        assert list(folder.iterdir()) == []
     finally:
-        if folder != Path("/proc"):
-            folder.chmod(0o700)
+        folder.chmod(0o700)
 
 
 def test_password_env_not_set(tmp_path: Path) -> None:

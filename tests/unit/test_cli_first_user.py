@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -15,12 +14,6 @@ from scanner.reporters.output import FILE_NAMES
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "fixtures" / "sample-estate.json.gz"
 KUBEV2V = REPO / "fixtures" / "kubev2v-example1.xlsx"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def one_line_error(result_output: str) -> str:
@@ -50,10 +43,10 @@ def test_report_refuses_an_occupied_folder_before_reading_inputs(tmp_path: Path)
     assert "--force" in one_line_error(result.output)
 
 
-def test_scan_checks_policy_and_as_of_before_connecting(tmp_path: Path) -> None:
+def test_scan_checks_policy_and_as_of_before_connecting(tmp_path: Path, refused_port: int) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text('[rules."vm.snapshot"]\nenabled = false\n', encoding="utf-8")
-    server = f"http://127.0.0.1:{free_port()}/sdk"  # nothing listens: connecting would fail differently
+    server = f"http://127.0.0.1:{refused_port}/sdk"  # nothing listens: connecting would fail differently
     base = ["scan", "--as-of", "2026-11-25",
             "-s", server, "-u", "u", "--password-env", "PW", "--out", str(tmp_path / "r")]
     bad_policy = CliRunner().invoke(main, [*base, "--policy", str(policy)], env={"PW": "pw"})
@@ -64,10 +57,10 @@ def test_scan_checks_policy_and_as_of_before_connecting(tmp_path: Path) -> None:
     assert bad_date.exit_code == 2 and "--as-of" in bad_date.output and "connection refused" not in bad_date.output
 
 
-def test_collect_without_credentials_and_no_terminal_says_what_to_pass(tmp_path: Path) -> None:
+def test_collect_without_credentials_and_no_terminal_says_what_to_pass(tmp_path: Path, refused_port: int) -> None:
     # A CI job or cron: stdin is empty, so the prompt cannot be answered.
     output = tmp_path / "e.json.gz"
-    result = CliRunner().invoke(main, ["collect", "-s", f"http://127.0.0.1:{free_port()}/sdk", "-o", str(output)],
+    result = CliRunner().invoke(main, ["collect", "-s", f"http://127.0.0.1:{refused_port}/sdk", "-o", str(output)],
                                 input="")
     assert result.exit_code == 2, result.output
     assert "Aborted" not in result.output

@@ -1,22 +1,26 @@
 """The whole collector, replayed from a vcrpy cassette recorded from the seeded simulator.
 
-Fast and offline. When the cassette is missing (and CI is not set) the test records it: it starts
-the simulator, seeds a small estate and collects it through vcrpy. Delete
-``tests/cassettes/collect_seeded.yaml`` (and its ``.conditions.json``) to re-record.
+Fast and offline. The test only replays (it writes nothing outside its temporary folders); a
+missing cassette fails. Recording is a deliberate step that starts the simulator, seeds a small
+estate and collects it through vcrpy into ``tests/cassettes/``:
+``python -m tests.unit.test_collect_cassette`` (needs golang-go and the govmomi sources).
 """
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import json
 import re
+import types
 from pathlib import Path
 
 import pytest
 
-from scanner.collector import session
+from scanner.collector import collect, session
 from scanner.collector.collect import collect_estate
 from scanner.inventory.model import Estate
-from tests.pyvmomi_vcr import CASSETTE_DIR, SESSION_COOKIE, pyvmomi_vcr, record_mode
+from tests.pyvmomi_vcr import CASSETTE_DIR, SESSION_COOKIE, pyvmomi_vcr
 
 CASSETTE = "collect_seeded.yaml"
 CONDITIONS_FILE = CASSETTE_DIR / "collect_seeded.conditions.json"
@@ -41,14 +45,18 @@ CASSETTE_CONDITIONS = (
 REPLAY_SERVER = "http://127.0.0.1:9/sdk"  # never contacted: every answer comes from the cassette
 
 
-def _record() -> None:
+def record() -> None:
+    """Re-record the cassette and its conditions file (replaces both)."""
     from pyVim.connect import Disconnect
 
-    from tests.vcsim.conftest import require_toolchain
-    from tests.vcsim.harness import Simulator, Topology
+    from tests.vcsim.harness import Simulator, Topology, missing_toolchain
     from tests.vcsim.seed import CONDITIONS, seed_estate
 
-    require_toolchain()
+    problem = missing_toolchain()
+    if problem is not None:
+        raise SystemExit(f"cannot record: {problem}")
+    for old in (CASSETTE_DIR / CASSETTE, CONDITIONS_FILE):
+        old.unlink(missing_ok=True)
     topology = Topology(datacenters=1, clusters=1, standalone_hosts=1, cluster_hosts=1, machines=6)
     with Simulator(topology, credentials=(RECORD_USER, RECORD_PASSWORD)) as simulator:
         si = simulator.connect()
@@ -65,16 +73,40 @@ def _record() -> None:
 PROGRESS: list[tuple[str, int]] = []
 
 
+def recorded_at() -> datetime.datetime:
+    """When the cassette was recorded: the simulator's first HTTP Date header."""
+    match = re.search(r"Date:\n\s*- (.+)\n", (CASSETTE_DIR / CASSETTE).read_text(encoding="utf-8"))
+    assert match, "no Date header in the cassette"
+    return email.utils.parsedate_to_datetime(match.group(1))
+
+
+def clock_stopped_at(moment: datetime.datetime) -> types.ModuleType:
+    """A copy of the datetime module whose datetime.now() always answers ``moment``."""
+
+    class StoppedDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> StoppedDatetime:  # type: ignore[override]
+            at = moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+            return cls.combine(at.date(), at.timetz())
+
+    clock = types.ModuleType("datetime")
+    clock.__dict__.update(vars(datetime))
+    clock.datetime = StoppedDatetime  # type: ignore[attr-defined]
+    return clock
+
+
 @pytest.fixture(scope="module")
 def replayed_estate() -> Estate:
     monkeypatch = pytest.MonkeyPatch()
     try:
         if not (CASSETTE_DIR / CASSETTE).exists():
-            if record_mode() == "none":
-                pytest.fail(f"cassette {CASSETTE} missing and CI=true forbids recording", pytrace=False)
-            _record()
+            pytest.fail(f"cassette {CASSETTE} missing: record it with python -m tests.unit.test_collect_cassette",
+                        pytrace=False)
         # Replay: no server listens; the TCP pre-check is the only socket vmscan opens itself.
         monkeypatch.setattr(session, "_probe_tcp", lambda endpoint, *timeout: None)
+        # The collector dates the event history from its own clock: replay at the recording's time,
+        # or the recorded power-off events would fall before a history window computed from today.
+        monkeypatch.setattr(collect, "datetime", clock_stopped_at(recorded_at()))
         with pyvmomi_vcr("none").use_cassette(CASSETTE, allow_playback_repeats=False) as cassette:
             estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE,
                                     progress=lambda what, count: PROGRESS.append((what, count)))
@@ -131,3 +163,7 @@ def test_progress_counts_never_go_backwards_under_one_label(replayed_estate: Est
         last[what] = count
     assert last["datacenters"] == len(replayed_estate.vcenters[0].datacenters)
     assert last["VMs"] == len(replayed_estate.all_vms())
+
+
+if __name__ == "__main__":
+    record()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 
 import pytest
@@ -46,14 +45,8 @@ def test_missing_ca_file(tmp_path: object) -> None:
         ssl_context(ca_file="/nonexistent/ca.pem")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_connection_refused_is_one_line_without_password() -> None:
-    port = free_port()
+def test_connection_refused_is_one_line_without_password(refused_port: int) -> None:
+    port = refused_port
     with pytest.raises(CollectionError) as info:
         connect(f"http://127.0.0.1:{port}/sdk", "user", "Secr3t!")
     message = str(info.value)

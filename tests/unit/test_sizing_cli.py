@@ -42,8 +42,18 @@ def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path:
     assert result.exit_code == 0, result.output
     avs = next(s for s in load_assessment(output).sizing if s.target == "avs")
     option = avs.recommended_option()
-    assert option is not None and option.binding_resource in ("cpu", "memory", "storage", "minimum_cluster")
-    assert avs.vms_fitting_no_node_type, "the seeded estate has a VM larger than any AVS node"
+    # By hand from the snapshot: 120 VMs, 1 template; DC0_H0_VM14 (128 vCPU, 4 TiB RAM) fits no AVS
+    # node; the other 118 allocate 629 vCPU and 2,210 GiB. AV36P: 36 cores x 2 threads x 4 vCPU per
+    # thread = 288 vCPU and 768 GiB per node, so cpu needs ceil(629 / 288) = 3 nodes and memory
+    # ceil(2210 / 768) = 3: three nodes, and cpu is the first resource that needs all three.
+    assert avs.vm_count == 119
+    assert avs.vms_fitting_no_node_type == ["dbed6e0c-bd88-4ef6-b594-21283e1c677f/vm-159"]
+    assert option is not None
+    assert (option.node_type, option.nodes, option.clusters, option.binding_resource) == ("AV36P", 3, 1, "cpu")
+    use = {r.resource: r for r in option.resources}
+    assert (use["cpu"].demand, use["cpu"].capacity, use["cpu"].nodes_needed) == (629, 864, 3)
+    assert (use["memory"].demand, use["memory"].capacity, use["memory"].nodes_needed) == (2210, 2304, 3)
+    assert "sizing       3 x AV36P in 1 cluster(s), bound by cpu (allocated, 119 VMs" in result.output
 
 
 def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:

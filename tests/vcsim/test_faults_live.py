@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,12 +74,15 @@ def test_connection_reset_mid_collection_is_retried(sim, tmp_path):
 
 
 def test_unanswered_call_times_out_and_is_retried(sim, tmp_path):
+    # The stalled call never answers; every other one answers in milliseconds. A timeout far above
+    # that keeps a slow, busy machine from timing out (and retrying) an ordinary call as well.
+    timeout_s = 5.0
     with FlakyProxy(sim.port, fault="stall", on=b"RetrievePropertiesEx", nth=2) as proxy:
         started = time.monotonic()
-        estate = collect_estate(proxy.url(), sim.user, sim.password, timeout_s=1.0, retry=FAST)
+        estate = collect_estate(proxy.url(), sim.user, sim.password, timeout_s=timeout_s, retry=FAST)
         elapsed = time.monotonic() - started
         assert proxy.faults == 1
-    assert elapsed >= 1.0
+    assert elapsed >= timeout_s
     assert len(estate.all_vms()) == sim.topology.vm_count
     assert estate.vcenters[0].source_detail["retries"] == "1"
 
@@ -170,6 +174,9 @@ def _delete_one_vm_while_collecting(sim: Simulator):
 def test_ctrl_c_leaves_no_output(sim, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
+    # Every request is slowed down so that the collection is still running when the signal arrives.
+    # (A call that never answers would not do: today the process then waits for the worker thread
+    # blocked in that call, up to --timeout, before it exits.)
     with FlakyProxy(sim.port, fault="none", delay_s=0.4) as proxy:
         env = {**os.environ, "PYTHONPATH": str(REPO), "P": sim.password}
         proc = subprocess.Popen([sys.executable, "-m", "scanner", "collect", "-s", proxy.url(), "-u", sim.user,
@@ -179,13 +186,21 @@ def test_ctrl_c_leaves_no_output(sim, tmp_path):
                                 # it so; restore the default so that Python turns it into Ctrl-C.
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert proc.stderr is not None
-        first = proc.stderr.readline()
-        if first.startswith("vmscan: warning:"):  # plain HTTP to the simulator
+        # If no progress line ever comes, the watchdog ends the wait (readline then returns "").
+        watchdog = threading.Timer(120, proc.kill)
+        watchdog.start()
+        try:
             first = proc.stderr.readline()
-        # the first progress line: collection is under way
-        assert first.startswith("vmscan: collecting"), first
-        proc.send_signal(signal.SIGINT)
-        _, rest = proc.communicate(timeout=60)
+            if first.startswith("vmscan: warning:"):  # plain HTTP to the simulator
+                first = proc.stderr.readline()
+            # the first progress line: collection is under way
+            assert first.startswith("vmscan: collecting"), first
+            proc.send_signal(signal.SIGINT)
+            _, rest = proc.communicate(timeout=60)
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 130, first + rest
     assert "interrupted; no output written" in rest
     assert "Traceback" not in rest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.inventory.io import load_estate
+from tests.ports import refused_ports
 from tests.vcsim.conftest import require_toolchain
 from tests.vcsim.harness import Simulator, Topology
 
@@ -28,11 +28,7 @@ def second_vcsim() -> Iterator[Simulator]:
         yield simulator
 
 
-def refused_url() -> str:
-    """A loopback port with nothing listening on it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def refused_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/sdk"
 
 
@@ -44,10 +40,10 @@ def run_collect(args: list[str], password: str) -> Any:
 
 
 def test_two_vcenters_and_a_refused_one_give_one_snapshot(
-    vcsim: Simulator, second_vcsim: Simulator, seeded_manifest: Any, tmp_path: Path
+    vcsim: Simulator, second_vcsim: Simulator, seeded_manifest: Any, tmp_path: Path, refused_port: int
 ) -> None:
     assert vcsim.password == second_vcsim.password
-    refused = refused_url()
+    refused = refused_url(refused_port)
     output = tmp_path / "estate.json.gz"
     result = run_collect(
         ["-s", vcsim.sdk_url, "-s", refused, "-s", second_vcsim.sdk_url, "-o", str(output)], vcsim.password
@@ -76,7 +72,8 @@ def test_servers_file_and_all_failing(vcsim: Simulator, second_vcsim: Simulator,
     assert len(load_estate(output).vcenters) == 2
 
     nothing = tmp_path / "nothing.json.gz"
-    result = run_collect(["-s", refused_url(), "-s", refused_url(), "-o", str(nothing)], vcsim.password)
+    with refused_ports(2) as (first, second):
+        result = run_collect(["-s", refused_url(first), "-s", refused_url(second), "-o", str(nothing)], vcsim.password)
     assert result.exit_code == 2
     assert result.output.count("connection refused") == 2
     assert not nothing.exists()
