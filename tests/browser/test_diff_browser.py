@@ -23,7 +23,7 @@ def test_diff_page_renders_with_styles_and_inert_names(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["diff", str(tmp_path / "a.json.gz"), str(tmp_path / "b.json.gz"),
                                        "--as-of", "2026-11-25", "--out", str(tmp_path / "d"), "--format", "html"])
     assert result.exit_code == 0, result.output
-    with chromium() as browser:
+    with chromium(tmp_path) as browser:
         browser.get((tmp_path / "d" / "diff.html").as_uri())
         page = browser.run("""
             const header = getComputedStyle(document.querySelector('header'));

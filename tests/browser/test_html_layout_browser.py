@@ -47,11 +47,11 @@ VM_TABLE_HEADERS = ["Name", "vCenter", "Cluster", "Power", "Guest OS", "vCPU", "
 
 
 def _vm_table_on_screen(path: Path) -> dict[str, object]:
-    with chromium() as browser:
+    with chromium(path.parent) as browser:
         browser.get(path.as_uri())
         browser.cdp("Emulation.setDeviceMetricsOverride",
                     {"width": SCREEN_WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-        time.sleep(0.3)
+        browser.wait_until(f"window.innerWidth === {SCREEN_WIDTH}")
         return dict(browser.run("""
             const wrap = document.querySelector('#vms .table-wrap');
             const box = wrap.getBoundingClientRect();

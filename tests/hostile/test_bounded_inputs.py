@@ -51,22 +51,27 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
         lambda d: ["inventory", str(craft.shared_string_amplification_xlsx(d / "amp.xlsx"))], 2,
         "VMSCAN_XLSX_MAX_TEXT_CHARS"),
     "xlsx-400-digit-numbers": (
-        lambda d: ["analyze", str(craft.long_number_xlsx(d / "digits.xlsx")), "-o", str(d / "a.json")], 0, ""),
+        lambda d: ["analyze", "--as-of", "2026-11-25",
+                   str(craft.long_number_xlsx(d / "digits.xlsx")), "-o", str(d / "a.json")], 0, ""),
     "xlsx-placeholder-in-vcenter-name": (
-        lambda d: ["report", str(craft.vcenter_name_xlsx(d / "island.xlsx", "vc_x0000_vmscan-data-island_x0000_1")),
+        lambda d: ["report", "--as-of", "2026-11-25",
+                   str(craft.vcenter_name_xlsx(d / "island.xlsx", "vc_x0000_vmscan-data-island_x0000_1")),
                    "--out", str(d / "out"), "--format", "html"], 0, ""),
     "snapshot-400-digit-number": (
-        lambda d: ["analyze", str(_snapshot_with(d, "big.json", _set_disk(10**400))), "-o", str(d / "a.json")], 2,
+        lambda d: ["analyze", "--as-of", "2026-11-25",
+                   str(_snapshot_with(d, "big.json", _set_disk(10**400))), "-o", str(d / "a.json")], 2,
         "out of range"),
     "snapshot-disk-of-1e300-bytes": (
-        lambda d: ["analyze", str(_snapshot_with(d, "huge.json", _set_disk(10**300))), "-o", str(d / "a.json")], 2,
+        lambda d: ["analyze", "--as-of", "2026-11-25",
+                   str(_snapshot_with(d, "huge.json", _set_disk(10**300))), "-o", str(d / "a.json")], 2,
         "out of range"),
     "policy-nan": (
-        lambda d: ["analyze", str(SAMPLE), "-o", str(d / "a.json"), "--policy",
+        lambda d: ["analyze", "--as-of", "2026-11-25", str(SAMPLE), "-o", str(d / "a.json"), "--policy",
                    str(_write(d / "nan.toml", "[sizing]\ncpu_oversubscription = nan\n"))], 2,
         "expected a finite number"),
     "policy-dev-zero": (
-        lambda d: ["analyze", str(SAMPLE), "--policy", "/dev/zero", "-o", str(d / "a.json")], 2,
+        lambda d: ["analyze", "--as-of", "2026-11-25",
+                   str(SAMPLE), "--policy", "/dev/zero", "-o", str(d / "a.json")], 2,
         "not a regular file"),
     "map-json-nested-100000-deep": (
         lambda d: ["anonymize", str(SAMPLE), "-o", str(d / "s.json.gz"),

@@ -169,9 +169,9 @@ def test_three_scans_show_the_trend_in_every_output(pair: tuple[Path, Path], tmp
 
 
 def test_diff_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
-    code, _, err = run("diff", str(tmp_path / "nope.json.gz"), str(tmp_path / "nope2.json.gz"))
+    code, _, err = run("diff", "--as-of", "2026-11-25", str(tmp_path / "nope.json.gz"), str(tmp_path / "nope2.json.gz"))
     assert code == 2
     assert err.count("\n") == 1
-    code, _, err = run("diff", str(tmp_path / "only-one.json.gz"))
+    code, _, err = run("diff", "--as-of", "2026-11-25", str(tmp_path / "only-one.json.gz"))
     assert code == 2
     assert "at least two scans" in err

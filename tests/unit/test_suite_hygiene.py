@@ -20,7 +20,7 @@ TESTS = Path(__file__).resolve().parents[1]
 THIS_FILE = Path(__file__).resolve()
 CI_HELPER = TESTS / "ci.py"
 # Sub-commands whose results depend on the analysis date (end of support, snapshot and power-off ages).
-DATED_COMMANDS = frozenset({"analyze", "report", "scan"})
+DATED_COMMANDS = frozenset({"analyze", "report", "scan", "diff"})
 
 
 def suite_files() -> list[Path]:
