@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.analysis.io import load_assessment
@@ -43,17 +44,21 @@ def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path:
     avs = next(s for s in load_assessment(output).sizing if s.target == "avs")
     option = avs.recommended_option()
     # By hand from the snapshot: 120 VMs, 1 template; DC0_H0_VM14 (128 vCPU, 4 TiB RAM) fits no AVS
-    # node; the other 118 allocate 629 vCPU and 2,210 GiB. AV36P: 36 cores x 2 threads x 4 vCPU per
-    # thread = 288 vCPU and 768 GiB per node, so cpu needs ceil(629 / 288) = 3 nodes and memory
-    # ceil(2210 / 768) = 3: three nodes, and cpu is the first resource that needs all three.
+    # node; the other 118 allocate 629 vCPU and 2,210 GiB. An AV52 host gives 52 cores x 2 threads x
+    # 4 vCPU = 416 vCPU and 1,536 GiB; with one host kept spare and the management reserve taken off
+    # (136.296 vCPU, 171.88 GiB), 3 hosts offer 2 x 416 - 136.296 = 695.704 vCPU and
+    # 2 x 1,536 - 171.88 = 2,900.12 GiB: CPU and memory need 3 hosts, which is also the cluster minimum.
     assert avs.vm_count == 119
     assert avs.vms_fitting_no_node_type == ["dbed6e0c-bd88-4ef6-b594-21283e1c677f/vm-159"]
     assert option is not None
-    assert (option.node_type, option.nodes, option.clusters, option.binding_resource) == ("AV36P", 3, 1, "cpu")
+    assert (option.node_type, option.nodes, option.clusters, option.binding_resource) == (
+        "AV52", 3, 1, "minimum_cluster")
     use = {r.resource: r for r in option.resources}
-    assert (use["cpu"].demand, use["cpu"].capacity, use["cpu"].nodes_needed) == (629, 864, 3)
-    assert (use["memory"].demand, use["memory"].capacity, use["memory"].nodes_needed) == (2210, 2304, 3)
-    assert "sizing       3 x AV36P in 1 cluster(s), bound by cpu (allocated, 119 VMs" in result.output
+    assert (use["cpu"].demand, use["cpu"].nodes_needed) == (629, 3)
+    assert use["cpu"].capacity == pytest.approx(2 * 52 * 2 * 4 - 136.296)
+    assert (use["memory"].demand, use["memory"].nodes_needed) == (2210, 3)
+    assert use["memory"].capacity == pytest.approx(2 * 1536 - 171.88)
+    assert "sizing       3 x AV52 (1 cluster(s), 1 spare), bound by the minimum cluster size" in result.output
 
 
 def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
