@@ -60,6 +60,7 @@ from scanner.rvtools.columns import (
     normalize_header,
 )
 from scanner.rvtools.tables import MAX_CELL_CHARS, Export, Table, read_export
+from scanner.serde import LONG_LIMIT
 
 T = TypeVar("T")
 
@@ -142,8 +143,8 @@ class _Fill:
 _VINFO_FILLS = (
     _Fill("power_state", "power_state", "power_state", _power_state, "power state"),
     _Fill("template", "template", "template", val.boolean, "template flag"),
-    _Fill("num_cpu", "num_cpu", "num_cpu", val.integer, "vCPU count"),
-    _Fill("memory", "size", "memory_mib", val.integer, "memory size"),
+    _Fill("num_cpu", "num_cpu", "num_cpu", val.count, "vCPU count"),
+    _Fill("memory", "size", "memory_mib", val.count, "memory size"),
     _Fill("host", "host", "host", val.text, "host"),
     _Fill("cluster", "cluster", "cluster", val.text, "cluster"),
     _Fill("datacenter", "datacenter", "datacenter", val.text, "datacenter"),
@@ -237,6 +238,12 @@ def parse_esx_version(full: str | None) -> tuple[str | None, str | None]:
     version = re.search(r"\b(\d+\.\d+(?:\.\d+)?)\b", full)
     build = re.search(r"build-?(\d+)", full, flags=re.IGNORECASE)
     return (version.group(1) if version else None, build.group(1) if build else None)
+
+
+def within_64_bit(value: float) -> int | None:
+    """A value derived from several cells (cores x MHz x usage), or None when it is too large to be
+    one: the snapshot stores 64-bit integers, as vSphere does, and refuses anything larger on load."""
+    return round(value) if abs(value) <= LONG_LIMIT else None
 
 
 def datastore_of(path: str | None) -> str | None:
@@ -507,12 +514,12 @@ class _Builder:
                        "folder", "datacenter", "cluster", "host", "resource_pool", "vapp", "os_config", "os_tools",
                        "os_detailed", "dns_name", "annotation", "vi_sdk_api_version")
         col: dict[str, list[Any]] = {name: self.text_column(view, name) for name in text_fields}
-        for name, parse in (("template", val.boolean), ("num_cpu", val.integer), ("memory", val.integer),
-                            ("num_nics", val.integer), ("num_disks", val.integer),
+        for name, parse in (("template", val.boolean), ("num_cpu", val.count), ("memory", val.count),
+                            ("num_nics", val.count), ("num_disks", val.count),
                             ("hw_version", val.hw_version), ("secure_boot", val.boolean), ("cbt", val.boolean),
                             ("consolidation_needed", val.boolean),
-                            ("power_on", val.timestamp), ("provisioned", val.mib_to_bytes),
-                            ("in_use", val.mib_to_bytes), ("unshared", val.mib_to_bytes)):
+                            ("power_on", val.timestamp), ("provisioned", val.size_mib_to_bytes),
+                            ("in_use", val.size_mib_to_bytes), ("unshared", val.size_mib_to_bytes)):
             col[name] = self.parsed_column(view, name, parse)
         networks_of = [[text for text in (val.text(row[p]) for p in network_columns) if text]
                        for row in view.table.rows] if network_columns else None
@@ -842,7 +849,7 @@ class _Builder:
             return found
 
         for view, row, n, vm in rows("vCPU"):
-            vm.cores_per_socket = self.get(view, row, n, "cores_per_socket", val.integer)
+            vm.cores_per_socket = self.get(view, row, n, "cores_per_socket", val.count)
             vm.cpu_reservation_mhz = self.get(view, row, n, "reservation", val.integer)
             vm.cpu_limit_mhz = self.get(view, row, n, "limit", val.integer)
             vm.cpu_hot_add = self.get(view, row, n, "hot_add", val.boolean)
@@ -859,8 +866,8 @@ class _Builder:
             if vm.guest_disks is not None:
                 vm.guest_disks.append(GuestDisk(
                     path=self.text(view, row, n, "disk"),
-                    capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
-                    free_bytes=self.get(view, row, n, "free", val.mib_to_bytes),
+                    capacity_bytes=self.get(view, row, n, "capacity", val.size_mib_to_bytes),
+                    free_bytes=self.get(view, row, n, "free", val.size_mib_to_bytes),
                 ))
         for view, row, n, vm in rows("vNetwork"):
             self.add_nic(view, row, n, vm)
@@ -950,7 +957,7 @@ class _Builder:
         vm.disks.append(Disk(
             key=self.get(view, row, n, "disk_key", val.integer),
             label=self.text(view, row, n, "disk"),
-            capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
+            capacity_bytes=self.get(view, row, n, "capacity", val.size_mib_to_bytes),
             provisioning=provisioning,
             mode=mode_value if mode_value in _DISK_MODES else None,
             sharing="multi_writer" if "multiwriter" in sharing else ("none" if "none" in sharing else None),
@@ -1110,16 +1117,16 @@ class _Builder:
                 full = self.text(view, row, n, "esx_version")
                 version, build = parse_esx_version(full)
                 cpu_model = self.text(view, row, n, "cpu_model")
-                cores = self.get(view, row, n, "cores", val.integer)
-                sockets = self.get(view, row, n, "sockets", val.integer)
+                cores = self.get(view, row, n, "cores", val.count)
+                sockets = self.get(view, row, n, "sockets", val.count)
                 if cores is None and sockets is not None:
-                    per_cpu = self.get(view, row, n, "cores_per_cpu", val.integer)
-                    cores = sockets * per_cpu if per_cpu is not None else None
+                    per_cpu = self.get(view, row, n, "cores_per_cpu", val.count)
+                    cores = within_64_bit(sockets * per_cpu) if per_cpu is not None else None
                 ht = self.get(view, row, n, "ht_active", val.boolean)
-                mhz = self.get(view, row, n, "speed", val.integer)
-                memory = self.get(view, row, n, "memory", val.integer)
-                cpu_pct = self.get(view, row, n, "cpu_usage_pct", val.number)
-                mem_pct = self.get(view, row, n, "memory_usage_pct", val.number)
+                mhz = self.get(view, row, n, "speed", val.count)
+                memory = self.get(view, row, n, "memory", val.count)
+                cpu_pct = self.get(view, row, n, "cpu_usage_pct", val.percent)
+                mem_pct = self.get(view, row, n, "memory_usage_pct", val.percent)
                 datacenter = self.text(view, row, n, "datacenter")
                 cluster_name = self.text(view, row, n, "cluster")
                 lowered = (cpu_model or "").casefold()
@@ -1177,8 +1184,8 @@ class _Builder:
                     name=name,
                     datacenter=self.text(view, row, n, "datacenter"),
                     type=_DATASTORE_TYPES.get(kind, "other") if kind else None,
-                    capacity_bytes=self.get(view, row, n, "capacity", val.mib_to_bytes),
-                    free_bytes=self.get(view, row, n, "free", val.mib_to_bytes),
+                    capacity_bytes=self.get(view, row, n, "capacity", val.size_mib_to_bytes),
+                    free_bytes=self.get(view, row, n, "free", val.size_mib_to_bytes),
                     accessible=self.get(view, row, n, "accessible", val.boolean),
                     hosts=val.split_list(view.raw(row, "hosts")),
                 ))
@@ -1306,4 +1313,5 @@ def _share_of(percent: float | None, total: float | None) -> int | None:
     if percent is None or total is None:
         return None
     value = percent / 100 * total
-    return round(value) if math.isfinite(value) else None
+    # Beyond 64 bits the snapshot would refuse to load what was just saved.
+    return within_64_bit(value) if math.isfinite(value) else None

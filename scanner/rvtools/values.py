@@ -97,6 +97,31 @@ def integer(value: Any) -> int | None:
     return round(result)
 
 
+def count(value: Any) -> int | None:
+    """A count or size that cannot be negative (vCPUs, cores, MiB of memory). Only limits use -1
+    (vSphere's "unlimited"), so they are read with :func:`integer`."""
+    result = integer(value)
+    if result is not None and result < 0:
+        raise BadValue(f"expected zero or more, got {_show(value)}")
+    return result
+
+
+def percent(value: Any) -> float | None:
+    """A usage percentage: 0 to 100."""
+    result = number(value)
+    if result is not None and not 0 <= result <= 100:
+        raise BadValue(f"expected a percentage from 0 to 100, got {_show(value)}")
+    return result
+
+
+def size_mib_to_bytes(value: Any) -> int | None:
+    """A capacity or usage in MiB, as bytes; a negative size is refused like any other bad value."""
+    result = mib_to_bytes(value)
+    if result is not None and result < 0:
+        raise BadValue(f"expected a size of zero or more, got {_show(value)}")
+    return result
+
+
 def mib_to_bytes(value: Any) -> int | None:
     result = number(value)
     if result is None:

@@ -1,10 +1,15 @@
-"""Property tests: whatever the bytes, the loaders return an Estate or raise InputError — nothing else."""
+"""Property tests: whatever the bytes, the loaders return an Estate or raise InputError — nothing else.
+
+An accepted input must also give a sound estate (tests/badinput/invariants.py): no NaN, unique VM
+ids, totals that add up, a snapshot that saves and loads back. Files live under the test's tmp_path.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +22,12 @@ from scanner.inventory.io import load_estate
 from scanner.inventory.model import Estate
 from scanner.rvtools.reader import read_rvtools
 from scanner.serde import to_plain
+from tests.badinput.invariants import check_estate
 from tests.unit.test_anonymize import rich_estate
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# tmp_path is shared by a test's examples; each example works in a fresh folder below it.
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -28,33 +36,40 @@ json_values = st.recursive(
 )
 
 
-def load_bytes(data: bytes, name: str) -> Estate | InputError:
-    with tempfile.TemporaryDirectory() as folder:
+def accepted_or_refused(load: Callable[[], Estate], workdir: Path) -> Estate | InputError:
+    """The loader's Estate, checked for soundness, or its one-line InputError."""
+    try:
+        estate = load()
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return exc
+    check_estate(estate, workdir)
+    return estate
+
+
+def load_bytes(data: bytes, name: str, tmp_path: Path) -> Estate | InputError:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        try:
-            return load_estate(path)
-        except InputError as exc:
-            assert "\n" not in str(exc)
-            return exc
+        return accepted_or_refused(lambda: load_estate(path), Path(folder))
 
 
 @SETTINGS
 @given(st.binary(max_size=2048), st.sampled_from(["x.json", "x.json.gz"]))
-def test_snapshot_loader_on_random_bytes(data, name):
-    assert isinstance(load_bytes(data, name), Estate | InputError)
+def test_snapshot_loader_on_random_bytes(tmp_path, data, name):
+    assert isinstance(load_bytes(data, name, tmp_path), Estate | InputError)
 
 
 @SETTINGS
 @given(st.binary(max_size=2048))
-def test_snapshot_loader_on_random_gzip_content(data):
-    assert isinstance(load_bytes(gzip.compress(data), "x.json.gz"), Estate | InputError)
+def test_snapshot_loader_on_random_gzip_content(tmp_path, data):
+    assert isinstance(load_bytes(gzip.compress(data), "x.json.gz", tmp_path), Estate | InputError)
 
 
 @SETTINGS
 @given(json_values)
-def test_snapshot_loader_on_random_json(value):
-    assert isinstance(load_bytes(json.dumps(value).encode(), "x.json"), Estate | InputError)
+def test_snapshot_loader_on_random_json(tmp_path, value):
+    assert isinstance(load_bytes(json.dumps(value).encode(), "x.json", tmp_path), Estate | InputError)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -74,14 +89,18 @@ VALID_PATHS = [p for p in _paths(VALID) if p]
 
 @SETTINGS
 @given(st.sampled_from(VALID_PATHS), json_values)
-def test_snapshot_loader_on_a_valid_snapshot_with_one_value_replaced(path, replacement):
+def test_snapshot_loader_on_a_valid_snapshot_with_one_value_replaced(tmp_path, path, replacement):
     # Mutating one node of a real snapshot reaches deep into the schema check, unlike random JSON.
     document = json.loads(json.dumps(VALID))
     node = document
     for step in path[:-1]:
         node = node[step]
     node[path[-1]] = replacement
-    assert isinstance(load_bytes(json.dumps(document).encode(), "x.json"), Estate | InputError)
+    result = load_bytes(json.dumps(document).encode(), "x.json", tmp_path)
+    assert isinstance(result, Estate | InputError)
+    if isinstance(result, Estate) and path[0] == "vcenters" and "vms" not in path:
+        # One value changed outside the VM lists: every VM is still there.
+        assert len(result.all_vms()) == len(rich_estate().all_vms())
 
 
 # ---------------------------------------------------------------- RVTools reader
@@ -107,8 +126,8 @@ def workbooks(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
     return sheets
 
 
-def read_book(sheets: dict[str, list[list[Any]]]) -> Estate | InputError:
-    with tempfile.TemporaryDirectory() as folder:
+def read_book(sheets: dict[str, list[list[Any]]], tmp_path: Path) -> Estate | InputError:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
         path = Path(folder) / "export.xlsx"
         book = openpyxl.Workbook()
         book.remove(book.active)
@@ -117,34 +136,29 @@ def read_book(sheets: dict[str, list[list[Any]]]) -> Estate | InputError:
             for row in rows:
                 sheet.append(row)
         book.save(path)
-        try:
-            return read_rvtools(path)
-        except InputError as exc:
-            assert "\n" not in str(exc)
-            return exc
+        return accepted_or_refused(lambda: read_rvtools(path), Path(folder))
 
 
-def read_csv_folder(files: dict[str, bytes]) -> Estate | InputError:
-    with tempfile.TemporaryDirectory() as folder:
+def read_csv_folder(files: dict[str, bytes], tmp_path: Path) -> Estate | InputError:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        inputs = Path(folder) / "csv"
+        inputs.mkdir()
         for name, data in files.items():
-            (Path(folder) / name).write_bytes(data)
-        try:
-            return read_rvtools(Path(folder))
-        except InputError as exc:
-            assert "\n" not in str(exc)
-            return exc
+            (inputs / name).write_bytes(data)
+        return accepted_or_refused(lambda: read_rvtools(inputs), Path(folder))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(workbooks())
-def test_rvtools_reader_on_random_workbooks(sheets):
-    assert isinstance(read_book(sheets), Estate | InputError)
+def test_rvtools_reader_on_random_workbooks(tmp_path, sheets):
+    assert isinstance(read_book(sheets, tmp_path), Estate | InputError)
 
 
 @SETTINGS
 @given(st.binary(max_size=4096))
-def test_rvtools_reader_on_random_bytes(data):
-    with tempfile.TemporaryDirectory() as folder:
+def test_rvtools_reader_on_random_bytes(tmp_path, data):
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
         path = Path(folder) / "export.xlsx"
         path.write_bytes(data)
         try:
@@ -160,13 +174,13 @@ def test_rvtools_reader_on_random_bytes(data):
     st.sampled_from([",", ";", "\t"]),
     st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
 )
-def test_rvtools_reader_on_random_csv(rows, separator, encoding):
+def test_rvtools_reader_on_random_csv(tmp_path, rows, separator, encoding):
     lines = [separator.join(["VM", "Powerstate", "CPUs"])] + [separator.join(r) for r in rows]
     data = "\r\n".join(lines).encode(encoding, errors="replace")
-    assert isinstance(read_csv_folder({"vInfo.csv": data}), Estate | InputError)
+    assert isinstance(read_csv_folder({"vInfo.csv": data}, tmp_path), Estate | InputError)
 
 
 @SETTINGS
 @given(st.binary(max_size=2048))
-def test_rvtools_reader_on_random_csv_bytes(data):
-    assert isinstance(read_csv_folder({"vInfo.csv": data}), Estate | InputError)
+def test_rvtools_reader_on_random_csv_bytes(tmp_path, data):
+    assert isinstance(read_csv_folder({"vInfo.csv": data}, tmp_path), Estate | InputError)

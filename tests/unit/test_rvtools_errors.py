@@ -114,6 +114,42 @@ def test_wrong_cell_types_become_unknown_with_an_issue(tmp_path):
     assert any("column 'HW version'" in m for m in messages)
 
 
+def test_negative_counts_and_sizes_become_unknown_with_an_issue(tmp_path):
+    # Found by the property tests: a CSV with CPUs -1 gave a VM of -1 vCPU, and negative totals.
+    # A limit of -1 is vSphere's "unlimited" and stays readable.
+    path = write_workbook(tmp_path / "negative.xlsx", {
+        "vInfo": [["VM", "CPUs", "Memory", "Provisioned MiB", "In Use MiB"], ["a", -1, -4096, -10, -5],
+                  ["b", 2, 4096, 10, 4]],
+        "vCPU": [["VM", "CPUs", "Limit"], ["a", -1, -1], ["b", 2, -1]],
+    })
+    estate = read_rvtools(path)
+    a, b = sorted(estate.all_vms(), key=lambda vm: vm.name)
+    assert (a.num_cpu, a.memory_mib, a.provisioned_bytes) == (None, None, None)
+    assert (b.num_cpu, b.memory_mib, b.provisioned_bytes, b.cpu_limit_mhz) == (2, 4096, 10 * 1024**2, -1)
+    messages = [issue.message for issue in estate.collection_issues]
+    assert any("column 'CPUs'" in m and "expected zero or more" in m for m in messages), messages
+    assert any("column 'Provisioned MiB'" in m for m in messages), messages
+
+
+def test_absurd_host_usage_stays_unknown_and_the_snapshot_loads_back(tmp_path):
+    # Found by the property tests: usage derived from huge cells exceeded 64 bits, and vmscan then
+    # refused to load the snapshot it had just saved.
+    from scanner.inventory.io import load_estate, save_estate
+
+    path = write_workbook(tmp_path / "hosts.xlsx", {
+        "vInfo": [["VM", "Host"], ["a", "esx1"]],
+        "vHost": [["Host", "# Cores", "Speed", "CPU usage %", "# Memory", "Memory usage %"],
+                  ["esx1", 2**40, 2**40, 50, 1024, 150], ["esx2", 8, 2000, 25, 1024, 50]],
+    })
+    estate = read_rvtools(path)
+    hosts = {h.name: h for h in estate.all_hosts()}
+    assert (hosts["esx1"].cpu_usage_mhz, hosts["esx1"].memory_usage_mib) == (None, None)
+    assert (hosts["esx2"].cpu_usage_mhz, hosts["esx2"].memory_usage_mib) == (4000, 512)
+    assert any("column 'Memory usage %'" in i.message for i in estate.collection_issues)
+    save_estate(estate, tmp_path / "e.json.gz")
+    assert len(load_estate(tmp_path / "e.json.gz").all_hosts()) == 2
+
+
 def test_empty_vinfo_sheet_is_named_as_empty(tmp_path):
     path = write_workbook(tmp_path / "blank.xlsx", {"vInfo": []})
     assert_one_line_error(run_inventory(path), "blank.xlsx", "vInfo is empty")
