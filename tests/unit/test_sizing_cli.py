@@ -47,18 +47,19 @@ def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path:
     # node; the other 118 allocate 629 vCPU and 2,210 GiB. An AV52 host gives 52 cores x 2 threads x
     # 4 vCPU = 416 vCPU and 1,536 GiB; with one host kept spare and the management reserve taken off
     # (136.296 vCPU, 171.88 GiB), 3 hosts offer 2 x 416 - 136.296 = 695.704 vCPU and
-    # 2 x 1,536 - 171.88 = 2,900.12 GiB: CPU and memory need 3 hosts, which is also the cluster minimum.
+    # 2 x 1,536 - 171.88 = 2,900.12 GiB. CPU needs 3 hosts (2 do not hold 629 vCPU after the spare and
+    # the reserve), so does memory; cpu, the first resource needing all 3, binds (docs/sizing.md).
     assert avs.vm_count == 119
     assert avs.vms_fitting_no_node_type == ["dbed6e0c-bd88-4ef6-b594-21283e1c677f/vm-159"]
     assert option is not None
     assert (option.node_type, option.nodes, option.clusters, option.binding_resource) == (
-        "AV52", 3, 1, "minimum_cluster")
+        "AV52", 3, 1, "cpu")
     use = {r.resource: r for r in option.resources}
     assert (use["cpu"].demand, use["cpu"].nodes_needed) == (629, 3)
     assert use["cpu"].capacity == pytest.approx(2 * 52 * 2 * 4 - 136.296)
     assert (use["memory"].demand, use["memory"].nodes_needed) == (2210, 3)
     assert use["memory"].capacity == pytest.approx(2 * 1536 - 171.88)
-    assert "sizing       3 x AV52 (1 cluster(s), 1 spare), bound by the minimum cluster size" in result.output
+    assert "sizing       3 x AV52 (1 cluster(s), 1 spare), bound by cpu at 90% after headroom" in result.output
 
 
 def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
