@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.analysis.model import Assessment
+from scanner.inventory.model import Estate
 from scanner.reporters.html import write_html
 from scanner.synthetic import generate_estate
 from tests.browser.webdriver import Browser, chromium
@@ -16,13 +18,24 @@ from tests.reports.factory import assess
 pytestmark = pytest.mark.browser
 
 VM_COUNT = 600
+# A real rule the synthetic estate triggers; the report is given a javascript: reference for it, which
+# must be shown as text and never become a link (the shipped catalogue cites only https pages).
+ISO_RULE = "device.cdrom-connected"
+HOSTILE_REFERENCE = "javascript:alert(3)"
+
+
+def assessed() -> tuple[Estate, Assessment]:
+    estate = generate_estate(VM_COUNT, seed=7)
+    assessment = assess(estate)
+    rule = next(r for r in assessment.rules if r.id == ISO_RULE)
+    rule.references = [*rule.references, HOSTILE_REFERENCE]
+    return estate, assessment
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    estate = generate_estate(VM_COUNT, seed=7)
-    write_html(estate, assess(estate), path)
+    write_html(*assessed(), path)
     return path
 
 
@@ -43,6 +56,14 @@ def visible_count(browser: Browser) -> int:
 
 def visible_names(browser: Browser) -> list[str]:
     return list(browser.run("return [...document.querySelectorAll('#vm-rows td.name')].map(td => td.textContent)"))
+
+
+def choose(browser: Browser, select_id: str, text: str) -> None:
+    """Pick the option of ``select_id`` that shows ``text`` (a rule id, a target), not one by position."""
+    value = browser.run(f"return [...document.querySelectorAll('#{select_id} option')]"
+                        ".filter(o => o.textContent === arguments[0]).map(o => o.value)", text)
+    assert len(value) == 1, (select_id, text, value)
+    browser.click(f"#{select_id} option[value='{value[0]}']")
 
 
 def reset(browser: Browser) -> None:
@@ -80,22 +101,21 @@ def test_search_changes_visible_rows(browser: Browser) -> None:
 
 
 def test_filters_change_visible_rows(browser: Browser, report: Path) -> None:
-    estate = generate_estate(VM_COUNT, seed=7)
-    assessment = assess(estate)
+    _, assessment = assessed()
     expected_not_ready_vmc = sum(1 for o in assessment.vms if o.readiness["vmc"] == "not_ready")
     expected_retire = sum(1 for o in assessment.vms if o.disposition == "retire")
-    expected_usb = sum(1 for o in assessment.vms if "devices.usb" in o.finding_ids)
+    expected_usb = sum(1 for o in assessment.vms if "device.usb" in o.finding_ids)
+    assert 0 < expected_usb < VM_COUNT
     assert 0 < expected_not_ready_vmc < VM_COUNT
     reset(browser)
-    browser.click("#f-target option[value='1']")
+    choose(browser, "f-target", "VMware Cloud on AWS")
     browser.click("#f-readiness option[value='not_ready']")
     assert visible_count(browser) == expected_not_ready_vmc
     reset(browser)
     browser.click("#f-disposition option[value='retire']")
     assert visible_count(browser) == expected_retire
     reset(browser)
-    rule_index = [r.id for r in assessment.rules].index("devices.usb")
-    browser.click(f"#f-rule option[value='{rule_index}']")
+    choose(browser, "f-rule", "device.usb")
     assert visible_count(browser) == expected_usb
     reset(browser)
 
@@ -133,13 +153,15 @@ def test_hostile_names_stay_inert_text(browser: Browser) -> None:
 
 def test_detail_view_shows_findings_with_remediation_and_safe_links(browser: Browser) -> None:
     reset(browser)
-    browser.click("#f-rule option[value='2']")  # devices.iso-mounted, whose reference is javascript:
+    _, assessment = assessed()
+    rule = next(r for r in assessment.rules if r.id == ISO_RULE)
+    choose(browser, "f-rule", ISO_RULE)
     browser.run("document.querySelector('#vm-rows tr').click()")
     text = browser.run("return document.getElementById('d-body').textContent")
-    assert "ISO image mounted" in text and "Remediation:" in text and "Disconnect the CD/DVD drive." in text
+    assert rule.title in text and "Remediation:" in text and rule.remediation in text
     # A javascript: reference is shown as text, never as a link.
     assert browser.run("return document.querySelectorAll('#d-body a[href^=\"javascript\"]').length") == 0
-    assert "javascript:alert(3)" in text
+    assert HOSTILE_REFERENCE in text
     browser.click("#d-close")
     assert browser.run("return window.__alerts") == []
     reset(browser)

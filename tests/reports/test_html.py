@@ -3,7 +3,7 @@ import re
 
 import lxml.html
 
-from scanner.reporters.html import json_for_script, render_html, write_html
+from scanner.reporters.html import json_for_script, label, render_html, write_html
 from scanner.synthetic import HOSTILE_STRINGS, generate_estate
 from tests.reports.factory import assess
 
@@ -32,27 +32,37 @@ def test_data_island_round_trips_hostile_names():
 
 
 def test_markup_in_data_is_escaped_everywhere_else():
-    _, _, html = render()
+    _, _, html = render(policy_overrides={"retain": {"name_patterns": ["<b>policy</b>"]}})
     island = re.search(r'<script type="application/json" id="vm-data">(.*?)</script>', html, re.S)
     assert island
     outside = html.replace(island.group(0), "")
     assert "<script>alert" not in outside
     assert outside.count("<script") == 1  # the report's own script
-    # The policy contains "<b>policy</b>": shown escaped in the About section.
+    # The policy retains "<b>policy</b>": shown escaped in the About section.
     assert "&lt;b&gt;policy&lt;/b&gt;" in html
 
 
 def test_self_contained_no_external_resources():
-    _, _, html = render()
+    _, assessment, html = render()
     doc = lxml.html.fromstring(html)
     assert doc.xpath("//link|//img|//iframe|//object|//embed|//script[@src]") == []
     csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
     style = doc.xpath("//style")[0].text
     assert "url(" not in style and "@import" not in style
-    # Only rule references become links, and only http(s) ones.
-    external = [a.get("href") for a in doc.xpath("//a[@href]") if not a.get("href").startswith("#")]
-    assert external == ["https://docs.vmware.com/en/VMware-HCX/index.html"]
+    # Only rule references become links: every catalogue reference, nothing else.
+    external = {a.get("href") for a in doc.xpath("//a[@href]") if not a.get("href").startswith("#")}
+    assert external == {ref for rule in assessment.rules for ref in rule.references}
+
+
+def test_only_http_references_become_links():
+    estate = generate_estate(10, seed=5)
+    assessment = assess(estate)
+    assessment.rules[0].references = ["javascript:alert(3)", *assessment.rules[0].references]
+    doc = lxml.html.fromstring(render_html(estate, assessment))
+    hrefs = [a.get("href") for a in doc.xpath("//a[@href]")]
+    assert not [h for h in hrefs if not h.startswith(("#", "https://", "http://"))]
+    assert "javascript:alert(3)" in doc.text_content()  # shown as text, not linked
 
 
 def test_summary_sections_and_sizing_binding_resource():
@@ -62,8 +72,13 @@ def test_summary_sections_and_sizing_binding_resource():
     for heading in ("Executive summary", "Readiness – Azure VMware Solution", "Disposition", "Top blockers",
                     "Target sizing", "Rule catalogue", "Collection issues", "About this report"):
         assert heading in text
-    assert "CPU (binding)" in text
-    assert "AV36P" in text and "i4i.metal" in text
+    for result in assessment.sizing:
+        for option in result.options:
+            assert option.node_type in text
+    bindings = {o.binding_resource for r in assessment.sizing for o in r.options}
+    names = [span.text_content() for span in doc.xpath("//span[@class='res-name']")]
+    shown = {name for name in names if "(binding)" in name}
+    assert shown == {f"{label(b)} (binding)" for b in bindings if b in ("cpu", "memory", "storage")}
     assert len(doc.xpath("//section[@id='rules']//tbody/tr")) == len(assessment.rules)
     assert len(doc.xpath("//svg")) >= 5
 

@@ -113,7 +113,9 @@ def test_sizing_sheet_names_binding_resource(workbook):
     _, assessment, wb = workbook
     ws = wb["Sizing"]
     binding = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[header(ws).index("Binding")]]
-    assert {(r[0], r[7]) for r in binding} == {(s.target, "cpu") for s in assessment.sizing}
+    assert {(r[0], r[2], r[7]) for r in binding} == {
+        (s.target, o.node_type, o.binding_resource) for s in assessment.sizing for o in s.options
+        if o.binding_resource in ("cpu", "memory", "storage")}
 
 
 def test_no_sizing_sheet_without_sizing(tmp_path):
