@@ -21,7 +21,7 @@ def test_plan_page_timeline_and_wave_drill_down(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["plan", str(tmp_path / "e.json.gz"), "--out", str(tmp_path / "p"),
                                        "--as-of", "2026-11-25", "--max-vms-per-wave", "2"])
     assert result.exit_code == 0, result.output
-    with chromium() as browser:
+    with chromium(tmp_path) as browser:
         browser.get((tmp_path / "p" / "plan.html").as_uri())
         before = browser.run("return document.querySelector('details').open;")
         browser.click("details summary")
