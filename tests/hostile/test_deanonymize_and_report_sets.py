@@ -91,7 +91,8 @@ def test_report_interrupted_after_the_first_file_names_exactly_that_file(tmp_pat
 
     monkeypatch.setattr(fsutil.os, "replace", replace_then_interrupt)
     out = tmp_path / "r"
-    result = CliRunner().invoke(main, ["report", SAMPLE, "--out", str(out), "--format", "html,xlsx,json"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       SAMPLE, "--out", str(out), "--format", "html,xlsx,json"])
     assert result.exit_code == 130
     written = [p for p in out.iterdir()]
     assert len(written) == 1
@@ -100,6 +101,7 @@ def test_report_interrupted_after_the_first_file_names_exactly_that_file(tmp_pat
 
 
 def test_report_not_interrupted_says_nothing_of_the_kind(tmp_path):
-    result = CliRunner().invoke(main, ["report", SAMPLE, "--out", str(tmp_path / "r"), "--format", "json"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       SAMPLE, "--out", str(tmp_path / "r"), "--format", "json"])
     assert result.exit_code == 0
     assert "already written" not in result.output

@@ -15,7 +15,7 @@ SAMPLE = str(REPO / "fixtures" / "sample-estate.json.gz")
 
 
 @pytest.mark.parametrize("command", [
-    ["analyze", SAMPLE, "-o", "{target}"],
+    ["analyze", "--as-of", "2026-11-25", SAMPLE, "-o", "{target}"],
     ["export", SAMPLE, "-o", "{target}.xlsx"],
     ["anonymize", SAMPLE, "-o", "{target}", "--map", "{folder}/new.map.json"],
 ])
@@ -33,7 +33,7 @@ def test_output_onto_a_fifo_is_refused_and_the_fifo_stays(tmp_path, command):
 
 def test_output_onto_a_device_is_refused(tmp_path):
     before = os.stat("/dev/null")
-    outcome = run_capped(["analyze", SAMPLE, "-o", "/dev/null"], cwd=tmp_path)
+    outcome = run_capped(["analyze", "--as-of", "2026-11-25", SAMPLE, "-o", "/dev/null"], cwd=tmp_path)
     assert outcome.exit_code == 2
     assert outcome.stderr.strip() == ("vmscan: error: /dev/null: is a device; refusing to replace it "
                                       "(choose a file name)")

@@ -95,7 +95,8 @@ def test_demo_never_overwrites_a_foreign_folder(tmp_path):
     assert sorted(p.name for p in occupied.iterdir()) == ["notes.txt"]
     # A report.html of another report (not the demo's sample) is not taken for the demo's own.
     other = tmp_path / "other"
-    assert CliRunner().invoke(main, ["report", str(REPO / "fixtures" / "kubev2v-example1.xlsx"), "--out", str(other),
+    assert CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                     str(REPO / "fixtures" / "kubev2v-example1.xlsx"), "--out", str(other),
                                      "--format", "html,xlsx"]).exit_code == 0
     assert CliRunner().invoke(main, ["demo", "--out", str(other)]).exit_code == 2
     # Beside the demo's own files, anything else also makes the folder foreign.
@@ -107,7 +108,8 @@ def test_demo_never_overwrites_a_foreign_folder(tmp_path):
 
 def test_report_ends_with_the_headline_naming_its_files(tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html,csv,json"])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(out), "--format", "html,csv,json"])
     assert result.exit_code == 0, result.output
     tail = result.stdout.splitlines()[-4:]
     assert tail[0].endswith(": 120 VMs (116 on, 2 off, 1 suspended, 1 template) on 10 hosts, 1 vCenter")

@@ -16,7 +16,8 @@ FIXTURE = REPO / "fixtures" / "sample-estate.json.gz"
 
 def _report(tmp_path: Path, *extra: str) -> lxml.html.HtmlElement:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(FIXTURE), "--out", str(out), "--format", "html", *extra])
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(FIXTURE), "--out", str(out), "--format", "html", *extra])
     assert result.exit_code == 0, result.output
     return lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
 

@@ -34,7 +34,8 @@ def test_no_absolute_input_path_in_any_report_file(tmp_path: Path) -> None:
     policy = private / "acme-policy.toml"
     policy.write_text("[sizing]\ncomfort_factor = 1.2\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", str(rvtools), str(snapshot), "--policy", str(policy),
+    result = CliRunner().invoke(main, ["report", "--as-of", "2026-11-25",
+                                       str(rvtools), str(snapshot), "--policy", str(policy),
                                        "--out", str(out), "--format", "html,xlsx,csv,json"])
     assert result.exit_code == 0, result.output
     texts = _texts(out)
