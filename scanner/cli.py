@@ -460,6 +460,53 @@ def deanonymize_command(file: str, map_path: str, output: str) -> None:
     click.echo(f"restored {count} names into {output}", err=True)
 
 
+class TargetChoice(click.Choice):
+    """--target: the target ids of the shipped data (targets.toml), "all", or several comma-separated.
+
+    The choices are read when click needs them (help, validation), not at import. An id the shipped
+    data lacks but that looks like one passes on to be checked against the effective policy (a
+    --policy file may add a target).
+    """
+
+    def __init__(self, allow_several: bool = True) -> None:
+        super().__init__([])
+        self.allow_several = allow_several
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from scanner.analysis.targets import ALL, target_ids
+        from scanner.policy import load_default_data
+
+        ids = target_ids(load_default_data())
+        return (*ids, ALL) if self.allow_several else ids
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass  # set by click.Choice.__init__; the data decides
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from scanner.rules.base import TARGET_ID_PATTERN
+
+        text = str(value)
+        items = [item.strip() for item in text.split(",")] if self.allow_several else [text]
+        choices = self.choices
+        if not self.allow_several and ("," in text or text == "all"):
+            self.fail(f"one target: choose from {', '.join(choices)}", param, ctx)
+        for item in items:
+            if item not in choices and not TARGET_ID_PATTERN.match(item):
+                self.fail(f"{item!r} is not a target: choose from {', '.join(choices)}", param, ctx)
+        return ",".join(items)
+
+
+TARGET_HELP = ("Cloud target(s): a target id of targets.toml, several comma-separated, or 'all' (every target). "
+               "Default: the policy's [meta] default_targets (shipped: avs,vmc).")
+
+PRICES_ARGS = ("--prices", "prices_path")
+PRICES_KWARGS: dict[str, Any] = dict(
+    type=click.Path(dir_okay=False), default=None,
+    help="TOML price file (per node type, per hour or month, on-demand/1-year/3-year, currency; see "
+    "docs/examples/prices.toml): monthly and 3-year totals per target. No file, no cost shown.")
+
 SIZING_BASIS_ARGS = ("--sizing-basis", "sizing_basis")
 SIZING_BASIS_KWARGS: dict[str, Any] = dict(
     type=click.Choice(["auto", "allocated", "performance"]), default=None,
@@ -478,8 +525,7 @@ def parse_as_of(value: str | None) -> dt.date:
 
 @main.command("analyze")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
-              help="Cloud target(s) to assess.")
+@click.option("--target", "target", type=TargetChoice(), default=None, help=TARGET_HELP)
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
               help="TOML policy overriding thresholds, severities, disabled rules and retain lists.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
@@ -489,8 +535,10 @@ def parse_as_of(value: str | None) -> dt.date:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the assessment JSON here (written atomically).")
 @click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
-def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | None, as_of: str | None,
-                    fail_on: str | None, output: str | None, sizing_basis: str | None) -> None:
+@click.option(*PRICES_ARGS, **PRICES_KWARGS)
+def analyze_command(inputs: tuple[str, ...], target: str | None, policy_path: str | None, as_of: str | None,
+                    fail_on: str | None, output: str | None, sizing_basis: str | None,
+                    prices_path: str | None) -> None:
     """Assess migration readiness for AVS and VMware Cloud on AWS.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -508,7 +556,7 @@ def analyze_command(inputs: tuple[str, ...], target: str, policy_path: str | Non
     from scanner.analysis.text import format_assessment
     from scanner.pipeline import assess_settings, load_and_assess
 
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
     _estate, assessment = load_and_assess(inputs, settings)
     if output:
         save_assessment(assessment, output)
@@ -592,13 +640,13 @@ report_options = [
                  help="Folder for the reports (created if missing)."),
     click.option("--format", "formats", default="html,xlsx", show_default=True,
                  help="Comma-separated: html, xlsx, csv, json."),
-    click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
-                 help="Cloud target(s) to assess."),
+    click.option("--target", "target", type=TargetChoice(), default=None, help=TARGET_HELP),
     click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
                  help="TOML policy overriding thresholds, severities, disabled rules and retain lists."),
     click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
                  help="Assessment date for end of support (default: today); ages use the data's own date."),
     click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS),
+    click.option(*PRICES_ARGS, **PRICES_KWARGS),
     click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder."),
 ]
 
@@ -606,8 +654,8 @@ report_options = [
 @main.command("report")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @with_options(report_options)
-def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str, policy_path: str | None,
-                   as_of: str | None, sizing_basis: str | None, force: bool) -> None:
+def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str | None, policy_path: str | None,
+                   as_of: str | None, sizing_basis: str | None, prices_path: str | None, force: bool) -> None:
     """Analyze inputs and write reports: HTML, Excel, CSV, assessment JSON.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -627,7 +675,7 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str,
     # A typo in --format, --policy or --as-of, or an occupied --out folder, fails before the
     # (possibly long) import and analysis (and bad input leaves no folder behind).
     parse_formats(formats)
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
     check_output_dir(out, force)
     estate, assessment = load_and_assess(inputs, settings)
     write_and_list(estate, assessment, out, formats, force)
@@ -636,9 +684,12 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str,
 @main.command("demo")
 @click.option("--out", "out", default="vmscan-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo reports.")
+@click.option("--target", "target", type=TargetChoice(), default=None, help=TARGET_HELP)
 @click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
+@click.option(*PRICES_ARGS, **PRICES_KWARGS)
 @click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder.")
-def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
+def demo_command(out: str, target: str | None, sizing_basis: str | None, prices_path: str | None,
+                 force: bool) -> None:
     """Assess the bundled sample estate and write report.html and report.xlsx.
 
     The sample is a snapshot of govmomi's vCenter simulator (120 VMs) shipped with vmscan, so
@@ -667,7 +718,8 @@ def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
     with resources.as_file(fixture) as path:
         estate = load_estate(path)
     info = input_info("sample-estate.json.gz (bundled with vmscan)", "snapshot", estate)
-    assessment = assess(estate, [info], assess_settings("all", None, parse_as_of(None), sizing_basis))
+    assessment = assess(estate, [info], assess_settings(target, None, parse_as_of(None), sizing_basis,
+                                                            prices_path))
     write_and_list(estate, assessment, out, "html,xlsx", force)
 
 
@@ -676,8 +728,8 @@ def demo_command(out: str, sizing_basis: str | None, force: bool) -> None:
 @with_options(report_options)
 def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str | None, password_env: str | None,
                  insecure: bool, ca_file: str | None, page_size: int | None, perf_days: int, timeout_s: float | None,
-                 parser: str, out: str, formats: str, target: str, policy_path: str | None, as_of: str | None,
-                 sizing_basis: str | None, force: bool) -> None:
+                 parser: str, out: str, formats: str, target: str | None, policy_path: str | None, as_of: str | None,
+                 sizing_basis: str | None, prices_path: str | None, force: bool) -> None:
     """Collect one or more vCenters, analyze them and write the reports, in one go.
 
     Same connection options as `vmscan collect` (--server repeatable, --servers-file), same
@@ -699,7 +751,7 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     servers_to_scan = server_list(servers, servers_file)
     # Checked before connecting, so a long collection does not end in a refusal to write or in a
     # policy typo (which would also leave estate.json.gz behind in --out).
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
     directory = prepare_output_dir(out, force)
     estate = collect_live(servers_to_scan, user, password_env, insecure, ca_file, page_size, perf_days, parser,
                           timeout_s=timeout_s)
@@ -714,8 +766,8 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="Folder for plan.html, plan.xlsx, plan.json, move-groups.csv and waves/wave-NN.csv.")
-@click.option("--target", "target", type=click.Choice(["avs", "vmc"]), default="avs", show_default=True,
-              help="Cloud target the waves move to (HCX methods are chosen per target).")
+@click.option("--target", "target", type=TargetChoice(allow_several=False), default="avs", show_default=True,
+              help="Cloud target the waves move to (HCX methods are chosen per target): any target id of the data.")
 @click.option("--bandwidth", "bandwidth", default="1Gbps", show_default=True,
               help="Link available to HCX, e.g. 500Mbps, 1Gbps, 10Gbps.")
 @click.option("--group-by", "group_by", default=None,
@@ -775,8 +827,7 @@ def plan_command(inputs: tuple[str, ...], out: str, target: str, bandwidth: str,
               help="Folder for diff.html, diff.xlsx and diff.json (default: terminal summary only).")
 @click.option("--format", "formats", default="html,xlsx,json", show_default=True,
               help="Comma-separated: html, xlsx, json (with --out).")
-@click.option("--target", "target", type=click.Choice(["avs", "vmc", "all"]), default="all", show_default=True,
-              help="Cloud target(s) to assess each scan for.")
+@click.option("--target", "target", type=TargetChoice(), default=None, help=TARGET_HELP)
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
               help="TOML policy applied to every scan alike.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
@@ -784,7 +835,7 @@ def plan_command(inputs: tuple[str, ...], out: str, target: str, bandwidth: str,
 @click.option("--fail-on", "fail_on", type=click.Choice(["new-blocker"]), default=None,
               help="Exit 1 when the newest scan has a blocker the one before did not (CI gate).")
 @click.option("--force", is_flag=True, help="Overwrite diff files in an existing, non-empty --out folder.")
-def diff_command(inputs: tuple[str, ...], out: str | None, formats: str, target: str, policy_path: str | None,
+def diff_command(inputs: tuple[str, ...], out: str | None, formats: str, target: str | None, policy_path: str | None,
                  as_of: str | None, fail_on: str | None, force: bool) -> None:
     """What changed between scans: VMs added, removed and changed, findings cleared and new.
 

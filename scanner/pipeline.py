@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.analysis.model import Assessment, InputInfo, SizingResult
+    from scanner.analysis.model import Assessment, InputInfo, NodePrice, SizingResult
     from scanner.inputs import LoadedInput
     from scanner.inventory.model import Estate
     from scanner.policy import Policy
@@ -30,23 +30,29 @@ class AssessSettings:
     as_of: dt.date | None
     # allocated | performance | auto; None = the policy's [sizing] basis.
     sizing_basis: str | None = None
+    # Node prices from --prices (already applied to the policy's price_per_node); empty = none given.
+    prices: tuple[NodePrice, ...] = ()
 
 
-def target_list(target: str) -> tuple[str, ...]:
-    """--target value → the targets to assess ("all" = every target)."""
-    return ("avs", "vmc") if target == "all" else (target,)
+def assess_settings(target: str | None, policy_path: str | None, as_of: dt.date | None,
+                    sizing_basis: str | None = None, prices_path: str | None = None) -> AssessSettings:
+    """Load the catalogue and --policy now, so a mistake fails before a collection or a long import.
 
-
-def assess_settings(target: str, policy_path: str | None, as_of: dt.date | None,
-                    sizing_basis: str | None = None) -> AssessSettings:
-    """Load the catalogue and --policy now, so a mistake fails before a collection or a long import."""
+    ``target``: the --target value - None (the data's [meta] default_targets), "all" (every target of
+    the data) or target ids, comma-separated; resolved against the effective policy's targets.
+    ``prices_path``: the user's price file; its monthly prices become the node types' price_per_node.
+    """
+    from scanner.analysis.prices import apply_prices, load_prices
+    from scanner.analysis.targets import resolve_targets
     from scanner.policy import load_policy
     from scanner.rules import load_catalogue
 
     registry = load_catalogue()
     policy = load_policy(policy_path, [spec.id for spec in registry.specs()])
-    return AssessSettings(targets=target_list(target), registry=registry, policy=policy, as_of=as_of,
-                          sizing_basis=sizing_basis)
+    prices = load_prices(prices_path, policy.data) if prices_path else []
+    apply_prices(policy.data, prices)
+    return AssessSettings(targets=resolve_targets(target, policy.data), registry=registry, policy=policy,
+                          as_of=as_of, sizing_basis=sizing_basis, prices=tuple(prices))
 
 
 def input_name(path: str) -> str:
@@ -75,8 +81,10 @@ def assess(estate: Estate, infos: list[InputInfo], settings: AssessSettings) -> 
     def sizing(estate: Estate, assessment: AssessmentType, policy: Policy) -> list[SizingResult]:
         return assessment_sizing(estate, assessment, policy, settings.sizing_basis)
 
-    return analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of, inputs=infos,
-                   registry=settings.registry, sizing=sizing)
+    assessment = analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of,
+                         inputs=infos, registry=settings.registry, sizing=sizing)
+    assessment.prices = [p for p in settings.prices if p.target in assessment.targets]
+    return assessment
 
 
 def load_and_assess(inputs: Sequence[str], settings: AssessSettings) -> tuple[Estate, Assessment]:

@@ -22,7 +22,6 @@ from scanner.analysis.model import (
     METHODS,
     NOT_IN_SOURCE,
     READINESS,
-    TARGETS,
     Assessment,
     Coverage,
     Finding,
@@ -43,6 +42,7 @@ from scanner.analysis.readiness import (
     unknown_as,
 )
 from scanner.analysis.site import SiteTally
+from scanner.analysis.targets import default_targets, target_ids, target_infos
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
@@ -74,12 +74,16 @@ class VcenterIndex:
     networks: dict[str, Network]
 
 
-def normalise_targets(targets: Iterable[str]) -> list[str]:
+def normalise_targets(targets: Iterable[str] | None, policy: Policy) -> list[str]:
+    """The targets to assess, in the data's order; None = the data's default set."""
+    known = target_ids(policy.data)
+    if targets is None:
+        return list(default_targets(policy.data))
     wanted = list(dict.fromkeys(targets))
-    unknown_targets = [t for t in wanted if t not in TARGETS]
+    unknown_targets = [t for t in wanted if t not in known]
     if unknown_targets or not wanted:
-        raise ValueError(f"targets must be a non-empty subset of {TARGETS}, got {wanted}")
-    return [t for t in TARGETS if t in wanted]
+        raise ValueError(f"targets must be a non-empty subset of {known}, got {wanted}")
+    return [t for t in known if t in wanted]
 
 
 def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> tuple[list[ActiveRule], list[RuleInfo]]:
@@ -98,7 +102,7 @@ def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> 
                 info.remediable = info.remediable and override.disposition != "rehost"
                 info.disposition_overridden = True
         infos.append(info)
-        rule_targets = tuple(t for t in targets if t in spec.targets)
+        rule_targets = tuple(t for t in targets if spec.applies_to(t))
         if info.enabled and rule_targets:
             active.append(ActiveRule(spec, info.severity, rule_targets))
     return active, infos
@@ -203,7 +207,7 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     as_condition = condition_test(policy)
     results: dict[str, TargetOutcome] = {}
     for target in targets:
-        result = results[target] = evaluate_target(vm, by_target[target], policy)
+        result = results[target] = evaluate_target(vm, by_target[target], policy, target)
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
         outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
@@ -291,12 +295,12 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
     return summary
 
 
-def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | None = None,
+def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy | None = None,
             as_of: dt.date | None = None, inputs: Iterable[InputInfo] = (), sizing: SizingHook | None = None,
             registry: Registry | None = None, now: dt.datetime | None = None) -> Assessment:
     """Assess every VM of ``estate`` for ``targets``; ``sizing`` (if given) fills ``assessment.sizing``."""
-    target_list = normalise_targets(targets)
     policy = policy if policy is not None else default_policy()
+    target_list = normalise_targets(targets, policy)
     as_of = as_of or dt.date.today()
     registry = registry if registry is not None else load_catalogue()
     rules, infos = active_rules(registry, policy, target_list)
@@ -336,6 +340,7 @@ def analyze(estate: Estate, targets: Iterable[str] = TARGETS, policy: Policy | N
         data_dates=list(dates.values()),
         stale_data_days=int(policy.data.get("analysis", {}).get("stale_data_days", 30)),
         site_tasks=site.tasks(),
+        target_info=target_infos(policy.data, target_list),
     )
     assessment.summary = summarise(estate, outcomes, findings, target_list, info_by_id)
     # The one place sizing plugs in: the sizing engine receives the finished assessment.

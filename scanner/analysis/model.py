@@ -8,7 +8,7 @@ every reporter. Vocabulary:
   condition is present) | ``unknown`` (this input could carry the data the rule needs but lacks it,
   e.g. an RVTools export without that tab or column) | ``not_in_source`` (the input format never
   carries it, e.g. vTPM or floppy state in an RVTools 4.x export)
-- target: ``avs | vmc``
+- target: a ``[targets.<id>]`` id of targets.toml (``avs``, ``avs-gen2``, ``vmc``, ``evs``, ``gcve``, …)
 - readiness (Azure Migrate's words): ``ready | ready_with_conditions | not_ready | unknown``
 - HCX methods: ``hcx_vmotion | hcx_rav | hcx_bulk | hcx_cold``; eligibility
   ``eligible | conditional | blocked | unknown``; a rule's effect on a method is ``blocks`` or
@@ -26,7 +26,6 @@ from typing import Any
 ASSESSMENT_SCHEMA_NAME = "vmscan-assessment"
 ASSESSMENT_SCHEMA_VERSION = 1
 
-TARGETS = ("avs", "vmc")
 METHODS = ("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold")
 SEVERITIES = ("blocker", "warning", "info")
 READINESS = ("ready", "ready_with_conditions", "not_ready", "unknown")
@@ -256,6 +255,42 @@ class SizingResult:
 
 
 @dataclass
+class NodePrice:
+    """One node type's price from the user's price file (--prices), per month in ``currency``."""
+
+    target: str
+    node_type: str
+    term: str  # on-demand | 1-year | 3-year
+    monthly: float
+    currency: str
+    # As the file gave it: the amount and "hour" or "month" (hours convert at the file's hours_per_month).
+    amount: float = 0.0
+    per: str = "month"
+    source: str = ""  # the price file's name and its own `source` text
+
+
+@dataclass
+class TargetInfo:
+    """An assessed target as the data describes it (targets.toml), for the reports."""
+
+    id: str
+    name: str
+    label: str = ""
+    source: str = ""
+    as_of: str = ""
+    min_hosts: int | None = None
+    max_hosts: int | None = None
+    # HCX methods the service offers; a method not listed is never eligible on this target.
+    migration_methods: list[str] = field(default_factory=list)
+    # Facts a host count cannot express (licence minimums, network model), printed with the comparison.
+    notes: list[str] = field(default_factory=list)
+    # Dotted keys of facts that could not be confirmed against the vendor's current docs.
+    unconfirmed: list[str] = field(default_factory=list)
+    # e.g. {"cores": 256, "vsan_tib": 110} (Amazon EVS's VCF licence minimums per environment).
+    licence_minimums: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class InputInfo:
     path: str
     kind: str  # snapshot | rvtools_xlsx | rvtools_csv
@@ -359,5 +394,9 @@ class Assessment:
     # Data older than this many days at the assessment date is called out in every report header.
     stale_data_days: int = 30
     site_tasks: list[SiteTask] = field(default_factory=list)
+    # The assessed targets as the data describes them (names, notes, unconfirmed facts).
+    target_info: list[TargetInfo] = field(default_factory=list)
+    # Node prices from the user's price file (--prices); empty = no cost is shown anywhere.
+    prices: list[NodePrice] = field(default_factory=list)
     schema: str = ASSESSMENT_SCHEMA_NAME
     schema_version: int = ASSESSMENT_SCHEMA_VERSION

@@ -61,14 +61,18 @@ def considered(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
     return [f for f in findings if f.status == "fail" or treatment(f) != "ignored"]
 
 
-def applicable_methods(vm: VM, policy: Policy) -> list[str]:
-    """HCX methods that move a VM in its current power state (all of them when the state is unclear)."""
+def applicable_methods(vm: VM, policy: Policy, target: str | None = None) -> list[str]:
+    """HCX methods that move a VM in its current power state (all of them when the state is unclear)
+    and that the target offers (targets.<id>.migration_methods; every method when it lists none)."""
     preference = policy.data["hcx"]["preference"]
     if vm.power_state in ("powered_on", "powered_off") and not vm.template:
-        return [str(m) for m in preference[vm.power_state]]
-    if vm.template:
-        return [str(m) for m in preference["powered_off"]]
-    return list(METHODS)
+        methods = [str(m) for m in preference[vm.power_state]]
+    elif vm.template:
+        methods = [str(m) for m in preference["powered_off"]]
+    else:
+        methods = list(METHODS)
+    offered = policy.data.get("targets", {}).get(target, {}).get("migration_methods") if target else None
+    return [m for m in methods if m in offered] if offered else methods
 
 
 def method_eligibility(findings: Iterable[Finding],
@@ -105,7 +109,7 @@ def unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOutcome:
+def evaluate_target(vm: VM, findings: list[Finding], policy: Policy, target: str | None = None) -> TargetOutcome:
     """Azure Migrate-style readiness plus method eligibility for one VM on one target.
 
     Findings whose data the input format never carries (status ``not_in_source``) take part only
@@ -116,7 +120,7 @@ def evaluate_target(vm: VM, findings: list[Finding], policy: Policy) -> TargetOu
     as_condition = condition_test(policy)
     findings = considered(findings, policy)
     methods = method_eligibility(findings, as_condition)
-    usable = applicable_methods(vm, policy)
+    usable = applicable_methods(vm, policy, target)
     fails = [f for f in findings if f.status == "fail"]
     unknowns = [f for f in findings if f.status != "fail"]
     open_unknowns = [f for f in unknowns if not as_condition(f)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from scanner.analysis.comparison import format_comparison_lines
 from scanner.analysis.coverage import FIX_COLLECT, collect_live_fix
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import METHODS, READINESS, Assessment, Coverage
 from scanner.analysis.sizing import basis_text, format_sizing_lines
-
-TARGET_NAMES = {"avs": "Azure VMware Solution", "vmc": "VMware Cloud on AWS"}
-
+from scanner.analysis.targets import target_name
 
 READINESS_WORDS = {"ready": "ready", "ready_with_conditions": "ready with conditions", "not_ready": "not ready",
                    "unknown": "unknown"}
@@ -38,7 +37,7 @@ def format_headline(assessment: Assessment, directory: str, files: list[str]) ->
             option = sizing.recommended_option()
             hosts = (f"; recommended {plural(option.nodes, 'host')} ({option.node_type}, {basis_text(sizing)})"
                      if option is not None else "; no node type can be recommended")
-        lines.append(f"  {TARGET_NAMES.get(ts.target, ts.target)}: {counts}{hosts}")
+        lines.append(f"  {target_name(ts.target, assessment.target_info)}: {counts}{hosts}")
     lines.append(f"reports in {directory}: {', '.join(files)}")
     return "\n".join(lines)
 
@@ -54,7 +53,7 @@ def format_assessment(assessment: Assessment) -> str:
         lines.append(f"lift-and-shift to {ts.target.upper()}: {lift_and_shift_line(ts, s.vm_count)}")
     for ts in s.targets:
         lines.append("")
-        lines.append(f"{TARGET_NAMES.get(ts.target, ts.target)} ({ts.target})")
+        lines.append(f"{target_name(ts.target, assessment.target_info)} ({ts.target})")
         lines.append("  readiness    " + "  ".join(f"{r}: {ts.readiness.get(r, 0)}" for r in READINESS))
         lines.append("  recommended  " + "  ".join(
             f"{m}: {n}" for m, n in ts.recommended_methods.items() if n or m != "none"))
@@ -65,6 +64,10 @@ def format_assessment(assessment: Assessment) -> str:
             first, *more = format_sizing_lines(sizing, with_target=False)
             lines.append("  sizing       " + first)
             lines.extend("               " + line for line in more)
+    comparison = format_comparison_lines(assessment)
+    if comparison:
+        lines.append("")
+        lines.extend(comparison)
     lines.append("")
     lines.append("dispositions  " + "  ".join(f"{d}: {n}" for d, n in s.dispositions.items())
                  + "  (each VM's most favourable target)")

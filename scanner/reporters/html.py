@@ -24,10 +24,12 @@ import jinja2
 from markupsafe import Markup
 
 from scanner import __version__
+from scanner.analysis.comparison import compare_targets, cost_text, hosts_text
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
+from scanner.analysis.targets import target_name
 from scanner.analysis.text import source_limits
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
@@ -38,9 +40,8 @@ TEMPLATE_PACKAGE = "report_templates"
 MAX_COLLECTION_ISSUES_SHOWN = 1000
 GIB = 1024**3
 
+# Target ids are not listed: their names come from the data (targets.toml).
 LABELS = {
-    "avs": "Azure VMware Solution",
-    "vmc": "VMware Cloud on AWS",
     "ready": "Ready",
     "ready_with_conditions": "Ready with conditions",
     "not_ready": "Not ready",
@@ -78,7 +79,7 @@ LABELS = {
 def label(key: str | None) -> str:
     if key is None:
         return "—"
-    return LABELS.get(key, key)
+    return LABELS.get(key) or target_name(key)
 
 
 def _read_resource(name: str) -> str:
@@ -98,6 +99,8 @@ def _environment() -> jinja2.Environment:
     env.filters["param"] = _parameter_text
     env.filters["pct"] = lambda share: f"{share * 100:.0f}%"
     env.filters["safe_url"] = safe_url
+    env.filters["hosts_text"] = hosts_text
+    env.filters["cost_text"] = cost_text
     return env
 
 
@@ -375,6 +378,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "view": _summary_view(estate, assessment),
         "rules": _rules_view(assessment),
         "sizing_views": _sizing_views(estate, assessment),
+        "comparison": compare_targets(assessment),
         "coverage": assessment.coverage,
         "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules
                                     if gap not in assessment.coverage.source_limits()}),

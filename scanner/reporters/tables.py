@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.analysis.model import FINDING_STATUSES, Assessment, RuleGap, SiteTask, SizingResult
+from scanner.analysis.comparison import blockers_text, compare_targets
+from scanner.analysis.model import FINDING_STATUSES, READINESS, Assessment, RuleGap, SiteTask, SizingResult
 from scanner.inventory.model import VM, Estate
 from scanner.rules.annotation import mask_secrets
 
@@ -557,6 +558,36 @@ def issues_table(estate: Estate) -> Table:
     return Table("Collection issues", columns, rows, len(estate.collection_issues))
 
 
+def targets_table(assessment: Assessment) -> Table:
+    """The comparison view (sheet "Targets"): every assessed target side by side, one row per target
+    and cost term (one row without cost when no price was given)."""
+    comparison = compare_targets(assessment)
+    columns = [
+        Column("Target", width=12), Column("Name", width=30), Column("Node type", width=18), Column("Hosts", "int", 8),
+        Column("Clusters", "int", 9), Column("Binding resource", width=16), Column("Storage policy", width=18),
+        Column("VMs that fit no node", "int", 11), Column("VMs that fit no node of this type", "int", 12),
+        Column("Ready", "int", 8), Column("Ready with conditions", "int", 11), Column("Not ready", "int", 9),
+        Column("Unknown", "int", 9), Column("Blockers on this target only (VMs)", width=40),
+        Column("Price term", width=11), Column("Currency", width=9), Column("Cost per month", "float", 14),
+        Column("Cost over 3 years", "float", 15), Column("Facts to weigh", width=60),
+        Column("Not confirmed against current vendor docs", width=40),
+    ]
+    row_count = sum(max(1, len(row.costs)) for row in comparison)
+
+    def rows() -> Iterator[list[Any]]:
+        for row in comparison:
+            head = [row.label, row.name, row.node_type, row.nodes, row.clusters, row.binding_resource,
+                    row.storage_policy, row.vms_fitting_no_node_type, row.vms_not_fitting_node_type,
+                    *(row.readiness.get(r, 0) for r in READINESS), blockers_text(row, limit=20)]
+            tail = [" ".join(row.notes), ", ".join(row.unconfirmed)]
+            if not row.costs:
+                yield [*head, "no price file" if not assessment.prices else "not priced", None, None, None, *tail]
+            for cost in row.costs:
+                yield [*head, cost.term, cost.currency, cost.monthly, cost.three_years, *tail]
+
+    return Table("Targets", columns, rows, row_count, frozen_columns=1)
+
+
 def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool) -> list[Table]:
     result = [
         vm_table(estate, assessment, readiness_labels=readiness_labels),
@@ -571,5 +602,7 @@ def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool
     ]
     if assessment.sizing:
         result.append(sizing_table(assessment, estate))
+    if len(assessment.targets) > 1:
+        result.append(targets_table(assessment))
     result.append(issues_table(estate))
     return result

@@ -1,6 +1,6 @@
 """Rule framework: a rule is a small function with its metadata beside it.
 
-    @rule(id="disk.rdm-physical", title=..., severity="blocker", targets=("avs", "vmc"),
+    @rule(id="disk.rdm-physical", title=..., severity="blocker", targets=ALL_TARGETS,
           methods={"hcx_vmotion": "blocks", ...}, remediation=..., rationale=..., references=(...))
     def rdm_physical(ctx: RuleContext) -> Iterator[RuleResult]:
         ...yield fail("...", disk="Hard disk 2")
@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.analysis.model import METHODS, SEVERITIES, SITE_KINDS, TARGETS, RuleInfo
+from scanner.analysis.model import METHODS, SEVERITIES, SITE_KINDS, RuleInfo
+from scanner.analysis.targets import ALL_TARGETS, applies_to
 from scanner.inventory.model import VM, Cluster, Host, Network, VCenter
 from scanner.policy import Policy
 
 EFFECTS = ("blocks", "conditions")
 RULE_ID_PATTERN = re.compile(r"^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$")
+TARGET_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 @dataclass
@@ -99,6 +101,9 @@ class RuleSpec:
     site: str | None = None
     site_object: str | None = None
 
+    def applies_to(self, target: str) -> bool:
+        return applies_to(self.targets, target)
+
     def info(self) -> RuleInfo:
         return RuleInfo(
             id=self.id, title=self.title, severity=self.severity, targets=list(self.targets),
@@ -148,8 +153,10 @@ def validate_spec(spec: RuleSpec) -> None:
         problems.append("id must be dotted lower-case, e.g. disk.rdm-physical")
     if spec.severity not in SEVERITIES:
         problems.append(f"severity must be one of {SEVERITIES}")
-    if not spec.targets or any(t not in TARGETS for t in spec.targets):
-        problems.append(f"targets must be a non-empty subset of {TARGETS}")
+    # Target ids are data (targets.toml), unknown at import: only their form is checked here; a rule
+    # naming a target the data lacks simply never runs.
+    if not spec.targets or any(not TARGET_ID_PATTERN.match(t) for t in spec.targets):
+        problems.append("targets must be ALL_TARGETS or non-empty target ids (lower-case, digits, '-')")
     for method, effect in spec.methods.items():
         if method not in METHODS or effect not in EFFECTS:
             problems.append(f"methods entry {method}={effect} is not one of {METHODS} x {EFFECTS}")
@@ -169,7 +176,7 @@ def validate_spec(spec: RuleSpec) -> None:
 REGISTRY = Registry()
 
 
-def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = TARGETS,
+def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = ALL_TARGETS,
          methods: Mapping[str, str] | None = None, remediation: str, rationale: str,
          references: Iterable[str], family: str | None = None, per_target: bool = False,
          remediable: bool = True, suggests: str | None = None, site: str | None = None,
