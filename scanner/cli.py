@@ -507,6 +507,12 @@ PRICES_KWARGS: dict[str, Any] = dict(
     help="TOML price file (per node type, per hour or month, on-demand/1-year/3-year, currency; see "
     "docs/examples/prices.toml): monthly and 3-year totals per target. No file, no cost shown.")
 
+NATIVE_ARGS = ("--native-sizes", "native_scope")
+NATIVE_KWARGS: dict[str, Any] = dict(
+    type=click.Choice(["replatform", "all", "none"]), default=None,
+    help="Smallest Azure VM size and EC2 instance type per VM: for replatform candidates (default: the "
+    "policy's [native] scope, replatform), every VM, or none.")
+
 SIZING_BASIS_ARGS = ("--sizing-basis", "sizing_basis")
 SIZING_BASIS_KWARGS: dict[str, Any] = dict(
     type=click.Choice(["auto", "allocated", "performance"]), default=None,
@@ -536,9 +542,10 @@ def parse_as_of(value: str | None) -> dt.date:
               help="Write the assessment JSON here (written atomically).")
 @click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
 @click.option(*PRICES_ARGS, **PRICES_KWARGS)
+@click.option(*NATIVE_ARGS, **NATIVE_KWARGS)
 def analyze_command(inputs: tuple[str, ...], target: str | None, policy_path: str | None, as_of: str | None,
                     fail_on: str | None, output: str | None, sizing_basis: str | None,
-                    prices_path: str | None) -> None:
+                    prices_path: str | None, native_scope: str | None) -> None:
     """Assess migration readiness for AVS and VMware Cloud on AWS.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -556,7 +563,8 @@ def analyze_command(inputs: tuple[str, ...], target: str | None, policy_path: st
     from scanner.analysis.text import format_assessment
     from scanner.pipeline import assess_settings, load_and_assess
 
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path,
+                               native_scope)
     _estate, assessment = load_and_assess(inputs, settings)
     if output:
         save_assessment(assessment, output)
@@ -647,6 +655,7 @@ report_options = [
                  help="Assessment date for end of support (default: today); ages use the data's own date."),
     click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS),
     click.option(*PRICES_ARGS, **PRICES_KWARGS),
+    click.option(*NATIVE_ARGS, **NATIVE_KWARGS),
     click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder."),
 ]
 
@@ -655,7 +664,8 @@ report_options = [
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @with_options(report_options)
 def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str | None, policy_path: str | None,
-                   as_of: str | None, sizing_basis: str | None, prices_path: str | None, force: bool) -> None:
+                   as_of: str | None, sizing_basis: str | None, prices_path: str | None, native_scope: str | None,
+                   force: bool) -> None:
     """Analyze inputs and write reports: HTML, Excel, CSV, assessment JSON.
 
     INPUT is a vmscan snapshot (.json.gz), an RVTools .xlsx, or a folder of RVTools CSV files;
@@ -675,7 +685,8 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str 
     # A typo in --format, --policy or --as-of, or an occupied --out folder, fails before the
     # (possibly long) import and analysis (and bad input leaves no folder behind).
     parse_formats(formats)
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path,
+                               native_scope)
     check_output_dir(out, force)
     estate, assessment = load_and_assess(inputs, settings)
     write_and_list(estate, assessment, out, formats, force)
@@ -687,9 +698,10 @@ def report_command(inputs: tuple[str, ...], out: str, formats: str, target: str 
 @click.option("--target", "target", type=TargetChoice(), default=None, help=TARGET_HELP)
 @click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
 @click.option(*PRICES_ARGS, **PRICES_KWARGS)
+@click.option(*NATIVE_ARGS, **NATIVE_KWARGS)
 @click.option("--force", is_flag=True, help="Overwrite reports in an existing, non-empty --out folder.")
 def demo_command(out: str, target: str | None, sizing_basis: str | None, prices_path: str | None,
-                 force: bool) -> None:
+                 native_scope: str | None, force: bool) -> None:
     """Assess the bundled sample estate and write report.html and report.xlsx.
 
     The sample is a snapshot of govmomi's vCenter simulator (120 VMs) shipped with vmscan, so
@@ -719,7 +731,7 @@ def demo_command(out: str, target: str | None, sizing_basis: str | None, prices_
         estate = load_estate(path)
     info = input_info("sample-estate.json.gz (bundled with vmscan)", "snapshot", estate)
     assessment = assess(estate, [info], assess_settings(target, None, parse_as_of(None), sizing_basis,
-                                                            prices_path))
+                                                            prices_path, native_scope))
     write_and_list(estate, assessment, out, "html,xlsx", force)
 
 
@@ -729,7 +741,7 @@ def demo_command(out: str, target: str | None, sizing_basis: str | None, prices_
 def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str | None, password_env: str | None,
                  insecure: bool, ca_file: str | None, page_size: int | None, perf_days: int, timeout_s: float | None,
                  parser: str, out: str, formats: str, target: str | None, policy_path: str | None, as_of: str | None,
-                 sizing_basis: str | None, prices_path: str | None, force: bool) -> None:
+                 sizing_basis: str | None, prices_path: str | None, native_scope: str | None, force: bool) -> None:
     """Collect one or more vCenters, analyze them and write the reports, in one go.
 
     Same connection options as `vmscan collect` (--server repeatable, --servers-file), same
@@ -751,7 +763,8 @@ def scan_command(servers: tuple[str, ...], servers_file: str | None, user: str |
     servers_to_scan = server_list(servers, servers_file)
     # Checked before connecting, so a long collection does not end in a refusal to write or in a
     # policy typo (which would also leave estate.json.gz behind in --out).
-    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path)
+    settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path,
+                               native_scope)
     directory = prepare_output_dir(out, force)
     estate = collect_live(servers_to_scan, user, password_env, insecure, ca_file, page_size, perf_days, parser,
                           timeout_s=timeout_s)

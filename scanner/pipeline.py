@@ -32,10 +32,13 @@ class AssessSettings:
     sizing_basis: str | None = None
     # Node prices from --prices (already applied to the policy's price_per_node); empty = none given.
     prices: tuple[NodePrice, ...] = ()
+    # Which VMs get a native IaaS size: replatform | all | none; None = the policy's [native] scope.
+    native_scope: str | None = None
 
 
 def assess_settings(target: str | None, policy_path: str | None, as_of: dt.date | None,
-                    sizing_basis: str | None = None, prices_path: str | None = None) -> AssessSettings:
+                    sizing_basis: str | None = None, prices_path: str | None = None,
+                    native_scope: str | None = None) -> AssessSettings:
     """Load the catalogue and --policy now, so a mistake fails before a collection or a long import.
 
     ``target``: the --target value - None (the data's [meta] default_targets), "all" (every target of
@@ -52,7 +55,7 @@ def assess_settings(target: str | None, policy_path: str | None, as_of: dt.date 
     prices = load_prices(prices_path, policy.data) if prices_path else []
     apply_prices(policy.data, prices)
     return AssessSettings(targets=resolve_targets(target, policy.data), registry=registry, policy=policy,
-                          as_of=as_of, sizing_basis=sizing_basis, prices=tuple(prices))
+                          as_of=as_of, sizing_basis=sizing_basis, prices=tuple(prices), native_scope=native_scope)
 
 
 def input_name(path: str) -> str:
@@ -76,6 +79,7 @@ def assess(estate: Estate, infos: list[InputInfo], settings: AssessSettings) -> 
     """Rules, readiness, disposition and sizing for one (merged) estate."""
     from scanner.analysis.engine import analyze
     from scanner.analysis.model import Assessment as AssessmentType
+    from scanner.analysis.native import assign_native_sizes
     from scanner.analysis.sizing import assessment_sizing
 
     def sizing(estate: Estate, assessment: AssessmentType, policy: Policy) -> list[SizingResult]:
@@ -84,6 +88,7 @@ def assess(estate: Estate, infos: list[InputInfo], settings: AssessSettings) -> 
     assessment = analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of,
                          inputs=infos, registry=settings.registry, sizing=sizing)
     assessment.prices = [p for p in settings.prices if p.target in assessment.targets]
+    assign_native_sizes(estate, assessment, settings.policy.data, settings.native_scope)
     return assessment
 
 

@@ -76,6 +76,23 @@ class Finding:
 
 
 @dataclass
+class NativeSize:
+    """The smallest native IaaS size of one provider (azure, ec2) holding a VM (scanner/analysis/native.py)."""
+
+    provider: str
+    size: str | None  # None: no size of the catalogue holds the VM, or its size is unknown
+    vcpu: float | None = None
+    memory_gib: float | None = None
+    family: str | None = None
+    # False when the family's sizes could not be confirmed against the vendor (targets.toml).
+    confirmed: bool = False
+    basis: str = "allocated"  # allocated | performance | unknown
+    demand_vcpu: float | None = None
+    demand_memory_gib: float | None = None
+    note: str | None = None
+
+
+@dataclass
 class VmOutcome:
     vm_id: str
     name: str | None
@@ -110,6 +127,8 @@ class VmOutcome:
     finding_ids: list[str] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     not_in_source_ids: list[str] = field(default_factory=list)
+    # Native IaaS alternative per provider, for replatform VMs ([native] scope); empty otherwise.
+    native_sizes: list[NativeSize] = field(default_factory=list)
 
 
 @dataclass

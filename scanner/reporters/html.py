@@ -172,7 +172,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
         "targets": assessment.targets,
         "reasons": list(reason_index),
         "methods": list(METHODS),
-        "labels": LABELS,
+        "labels": {**LABELS, **{t: target_name(t, assessment.target_info) for t in assessment.targets}},
         "sourceGaps": assessment.coverage.unavailable_in_source_as,
         "siteTasks": [tables.site_task_text(t) for t in assessment.site_tasks],
         "rules": [
@@ -356,6 +356,21 @@ def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]
     return views
 
 
+# Rows of the native IaaS table in the page; the VMs sheet lists every VM.
+MAX_NATIVE_ROWS_SHOWN = 200
+
+
+def _native_view(assessment: Assessment) -> dict[str, Any]:
+    sized = [o for o in assessment.vms if o.native_sizes]
+    providers = [p.provider for p in sized[0].native_sizes] if sized else []
+    rows = [{"name": o.name or o.vm_id, "vcpu": o.native_sizes[0].demand_vcpu,
+             "memory": o.native_sizes[0].demand_memory_gib, "basis": o.native_sizes[0].basis,
+             "picks": o.native_sizes} for o in sized[:MAX_NATIVE_ROWS_SHOWN]]
+    scope_all = any(o.native_sizes and o.disposition != "replatform" for o in assessment.vms)
+    return {"native_rows": rows, "native_count": len(sized), "native_providers": providers,
+            "native_scope_all": scope_all}
+
+
 def _parameter_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -379,6 +394,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "rules": _rules_view(assessment),
         "sizing_views": _sizing_views(estate, assessment),
         "comparison": compare_targets(assessment),
+        **_native_view(assessment),
         "coverage": assessment.coverage,
         "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules
                                     if gap not in assessment.coverage.source_limits()}),

@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.analysis.comparison import blockers_text, compare_targets
 from scanner.analysis.model import FINDING_STATUSES, READINESS, Assessment, RuleGap, SiteTask, SizingResult
+from scanner.analysis.native import native_text
 from scanner.inventory.model import VM, Estate
 from scanner.rules.annotation import mask_secrets
 
@@ -123,6 +124,8 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
     ]
     # Why each readiness is what it is (failing rules, or checks not evaluated and the data they lacked).
     columns += [Column(f"Readiness reasons {target.upper()}", width=60) for target in targets]
+    # Smallest Azure VM size / EC2 instance type for replatform candidates ([native] scope).
+    columns.append(Column("Native IaaS size", width=40))
 
     def word(key: str | None) -> str | None:
         """The workbook shows power state, method and disposition in the HTML report's words, like
@@ -158,6 +161,7 @@ def vm_table(estate: Estate, assessment: Assessment, readiness_labels: bool) -> 
                 "; ".join(site_texts[i] for i in outcome.site_tasks if i in site_texts), mask_secrets(vm.annotation),
             ]
             row += ["; ".join(outcome.readiness_details.get(target, [])) for target in targets]
+            row.append(native_text(outcome.native_sizes) or None)
             yield row
 
     printed = next(i for i, c in enumerate(columns) if c.header == "Annotation")

@@ -254,3 +254,61 @@ def test_unknown_target_is_refused_by_the_option() -> None:
 
 def test_default_policy_lists_all_targets_in_its_data() -> None:
     assert tuple(default_policy().data["targets"]) == EVERY_TARGET
+
+
+# --------------------------------------------------------------------------------------------
+# Native IaaS sizes (targets.toml [native]; fewest vCPUs, then least memory)
+
+def test_native_size_picks_by_hand() -> None:
+    from scanner.analysis.native import catalogue, smallest_fit
+
+    sizes = catalogue(load_default_data())
+    azure, ec2 = sizes["azure"], sizes["ec2"]
+    # 3 vCPU / 3.44 GiB (kubev2v vm-3): the 4-vCPU sizes are F4s_v2 (8 GiB), D4s_v5 (16), E4s_v5 (32).
+    assert smallest_fit(azure, 3, 3.44)["name"] == "Standard_F4s_v2"
+    assert smallest_fit(ec2, 3, 3.44)["name"] == "c6i.xlarge"
+    # 8 vCPU / 16.41 GiB (kubev2v vm-5): F8s_v2 has 16 GiB - too little - so D8s_v5 (32 GiB).
+    assert smallest_fit(azure, 8, 16.41)["name"] == "Standard_D8s_v5"
+    assert smallest_fit(ec2, 8, 16.41)["name"] == "m6i.2xlarge"
+    # 2 vCPU / 16 GiB exactly: E2s_v5 (2, 16) fits (>=); r6i.large (2, 16) too.
+    assert smallest_fit(azure, 2, 16)["name"] == "Standard_E2s_v5"
+    assert smallest_fit(ec2, 2, 16)["name"] == "r6i.large"
+    # 100 vCPU / 700 GiB: beyond every Azure size listed (E104is_v5 has 672 GiB); m6i.32xlarge (128, 512)
+    # lacks memory, r6i.32xlarge (128, 1,024) holds it.
+    assert smallest_fit(azure, 100, 700) is None
+    assert smallest_fit(ec2, 100, 700)["name"] == "r6i.32xlarge"
+
+
+def test_native_sizes_for_replatform_vms_of_kubev2v(tmp_path: Path) -> None:
+    # kubev2v: vm-3 (3 vCPU, 3,526 MiB) and vm-5 (8 vCPU, 16,799 MiB) are the replatform candidates
+    # (end-of-support guest OS); the others are rehost and get no native size.
+    out = tmp_path / "a.json"
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    from scanner.analysis.io import load_assessment
+    saved = load_assessment(out)
+    picks = {o.name: {n.provider: n.size for n in o.native_sizes} for o in saved.vms if o.native_sizes}
+    assert picks == {"vm-3": {"azure": "Standard_F4s_v2", "ec2": "c6i.xlarge"},
+                     "vm-5": {"azure": "Standard_D8s_v5", "ec2": "m6i.2xlarge"}}
+    vm5 = next(o for o in saved.vms if o.name == "vm-5").native_sizes[0]
+    assert (vm5.basis, vm5.demand_vcpu, vm5.demand_memory_gib) == ("allocated", 8.0, 16.41)
+    assert {o.disposition for o in saved.vms if o.native_sizes} == {"replatform"}
+    # --native-sizes all: every VM; none: no VM.
+    everyone = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--native-sizes", "all", "-o", str(out)])
+    assert everyone.exit_code == 0
+    assert sum(1 for o in load_assessment(out).vms if o.native_sizes) == 9
+    CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--native-sizes", "none", "-o", str(out)])
+    assert not any(o.native_sizes for o in load_assessment(out).vms)
+
+
+def test_native_size_column_in_the_vm_sheet(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(KUBEV2V), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx", read_only=True)["VMs"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Native IaaS size")
+    cells = {row[0]: row[column] for row in rows[1:]}
+    assert cells["vm-5"] == "azure: Standard_D8s_v5; ec2: m6i.2xlarge"
+    assert cells["vm-3"] == "azure: Standard_F4s_v2; ec2: c6i.xlarge (unconfirmed)"
+    assert cells["vm-1"] is None
+    assert 'id="native"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
