@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.analysis.model import NodePrice
 from scanner.errors import InputError
+from scanner.limits import POLICY_BYTES, read_bounded_text
 
 TERMS = ("on-demand", "1-year", "3-year")
 PER = ("hour", "month")
@@ -85,7 +86,12 @@ def load_prices(path: str, config: Mapping[str, Any]) -> list[NodePrice]:
     """Read and check a price file; a bad file is a one-line InputError naming it by file name."""
     name = Path(path).name
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # Bounded like a policy file: a regular file of at most 1 MiB (never /dev/zero or a FIFO).
+        text = read_bounded_text(Path(path), POLICY_BYTES, "price file")
+    except InputError as exc:
+        raise InputError(str(exc).replace(str(path), name)) from None
+    except IsADirectoryError:
+        raise InputError(f"price file {name} is a folder, expected a TOML file") from None
     except OSError as exc:
         raise InputError(f"cannot read price file {name}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -247,6 +247,14 @@ def test_bad_price_file_exits_2_with_one_line(tmp_path: Path, text: str, message
     assert str(tmp_path) not in result.output  # named by file name
 
 
+def test_price_file_that_is_no_regular_file_or_missing_exits_2(tmp_path: Path) -> None:
+    for path in ("/dev/zero", str(tmp_path), str(tmp_path / "missing.toml")):
+        result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--prices", path])
+        assert result.exit_code == 2 and "Traceback" not in result.output, (path, result.output)
+        if path != str(tmp_path):  # a folder is refused by click's path check, as for --policy
+            assert len(result.output.strip().splitlines()) == 1, result.output
+
+
 def test_unknown_target_is_refused_by_the_option() -> None:
     result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--target", "Azure!"])
     assert result.exit_code == 2 and "is not a target" in result.output
