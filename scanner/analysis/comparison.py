@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scanner.analysis.model import READINESS, Assessment, NodePrice
-from scanner.analysis.targets import target_name
+from scanner.analysis.targets import short_label, target_name
 
 TERMS = ("on-demand", "1-year", "3-year")
 MONTHS_IN_THREE_YEARS = 36
@@ -45,6 +45,8 @@ class TargetComparison:
     costs: list[TermCost] = field(default_factory=list)
     # Node types of the recommendation without a price in the price file (no cost shown for them).
     unpriced: bool = False
+    # False when the assessment carries no sizing for this target (hosts are then not known).
+    sized: bool = False
     notes: list[str] = field(default_factory=list)
     unconfirmed: list[str] = field(default_factory=list)
 
@@ -71,6 +73,11 @@ def term_costs(prices: list[NodePrice], target: str, node_type: str, nodes: int)
                      round(p.monthly * nodes * MONTHS_IN_THREE_YEARS, 2)) for p in mine]
 
 
+def shows_comparison(assessment: Assessment) -> bool:
+    """The comparison is shown for two or more targets of a sized assessment."""
+    return len(assessment.targets) > 1 and bool(assessment.sizing)
+
+
 def compare_targets(assessment: Assessment) -> list[TargetComparison]:
     """One row per assessed target, in the assessment's target order."""
     infos = {info.id: info for info in assessment.target_info}
@@ -81,7 +88,7 @@ def compare_targets(assessment: Assessment) -> list[TargetComparison]:
         info = infos.get(target)
         row = TargetComparison(
             target=target, name=target_name(target, assessment.target_info),
-            label=info.label if info and info.label else target,
+            label=short_label(target, assessment.target_info),
             readiness={r: readiness.get(target, {}).get(r, 0) for r in READINESS},
             specific_blockers=blockers.get(target, []),
             notes=list(info.notes) if info else [], unconfirmed=list(info.unconfirmed) if info else [],
@@ -89,6 +96,7 @@ def compare_targets(assessment: Assessment) -> list[TargetComparison]:
         sizing = next((s for s in assessment.sizing if s.target == target), None)
         option = sizing.recommended_option() if sizing else None
         if sizing is not None:
+            row.sized = True
             row.vms_fitting_no_node_type = len(sizing.vms_fitting_no_node_type)
         if option is not None:
             row.node_type, row.nodes, row.clusters = option.node_type, option.nodes, option.clusters
@@ -112,6 +120,8 @@ def cost_text(row: TargetComparison) -> str:
 
 
 def hosts_text(row: TargetComparison) -> str:
+    if not row.sized:
+        return "not sized"
     if row.nodes is None or row.node_type is None:
         return "no node type fits"
     clusters = f" in {row.clusters} clusters" if row.clusters and row.clusters > 1 else ""
@@ -128,9 +138,9 @@ def blockers_text(row: TargetComparison, limit: int = 3) -> str:
 
 def format_comparison_lines(assessment: Assessment) -> list[str]:
     """The terminal block: one line per target, then each target's cost and notes."""
-    rows = compare_targets(assessment)
-    if len(rows) < 2:
+    if not shows_comparison(assessment):
         return []
+    rows = compare_targets(assessment)
     header = ("Target", "Hosts", "Binding", "Fit no node", "Not ready", "Blockers on this target only")
     table = [header] + [(row.label, hosts_text(row), row.binding_resource or "-", str(row.vms_fitting_no_node_type),
                          str(row.readiness.get("not_ready", 0)), blockers_text(row)) for row in rows]

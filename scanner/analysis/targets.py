@@ -92,11 +92,12 @@ def target_infos(data: Mapping[str, Any], targets: Iterable[str]) -> list[Target
 
 
 @lru_cache(maxsize=1)
-def shipped_target_names() -> dict[str, str]:
-    """Target id -> full name from the shipped targets.toml (display only; read on first use)."""
+def shipped_target_names() -> dict[str, tuple[str, str]]:
+    """Target id -> (full name, short label) from the shipped targets.toml (display only; read on first use)."""
     from scanner.policy import load_default_data
 
-    return {str(k): str(v.get("name") or k) for k, v in load_default_data()["targets"].items()}
+    return {str(k): (str(v.get("name") or k), str(v.get("label") or k))
+            for k, v in load_default_data()["targets"].items()}
 
 
 def target_name(target: str, infos: Iterable[TargetInfo] = ()) -> str:
@@ -104,4 +105,12 @@ def target_name(target: str, infos: Iterable[TargetInfo] = ()) -> str:
     for info in infos:
         if info.id == target:
             return info.name
-    return shipped_target_names().get(target, target)
+    return shipped_target_names().get(target, (target, target))[0]
+
+
+def short_label(target: str, infos: Iterable[TargetInfo] = ()) -> str:
+    """A target's short label ("AVS Gen 2"): from target_info, else the shipped data, else its id."""
+    for info in infos:
+        if info.id == target and info.label:
+            return info.label
+    return shipped_target_names().get(target, (target, target))[1]

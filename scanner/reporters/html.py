@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from scanner import __version__
-from scanner.analysis.comparison import compare_targets, cost_text, hosts_text
+from scanner.analysis.comparison import compare_targets, cost_text, hosts_text, shows_comparison
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
 from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
@@ -393,7 +393,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "view": _summary_view(estate, assessment),
         "rules": _rules_view(assessment),
         "sizing_views": _sizing_views(estate, assessment),
-        "comparison": compare_targets(assessment),
+        "comparison": compare_targets(assessment) if shows_comparison(assessment) else [],
         **_native_view(assessment),
         "coverage": assessment.coverage,
         "coverage_rule_count": len({gap.rule_id for gap in assessment.coverage.rules

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.analysis.comparison import blockers_text, compare_targets
+from scanner.analysis.comparison import blockers_text, compare_targets, shows_comparison
 from scanner.analysis.model import FINDING_STATUSES, READINESS, Assessment, RuleGap, SiteTask, SizingResult
 from scanner.analysis.native import native_text
 from scanner.inventory.model import VM, Estate
@@ -606,7 +606,7 @@ def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool
     ]
     if assessment.sizing:
         result.append(sizing_table(assessment, estate))
-    if len(assessment.targets) > 1:
+    if shows_comparison(assessment):
         result.append(targets_table(assessment))
     result.append(issues_table(estate))
     return result

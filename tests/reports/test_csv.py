@@ -18,7 +18,9 @@ def test_one_file_per_table_with_matching_row_counts(tmp_path):
     written = write_csv(estate, assessment, tmp_path)
     assert [p.name for p in written] == ["vms.csv", "site_tasks.csv", "findings.csv", "rules.csv", "data_coverage.csv",
                                          "data_coverage_inputs.csv", "hosts.csv", "clusters.csv",
-                                         "datastores.csv", "sizing.csv", "collection_issues.csv"]
+                                         "datastores.csv", "sizing.csv", "targets.csv", "collection_issues.csv"]
+    # The comparison (docs/targets.md): one row per target (no cost without a price file).
+    assert [row[0] for row in read(tmp_path / "targets.csv")[1:]] == ["AVS", "VMC"]
     assert len(read(tmp_path / "vms.csv")) == 121
     assert len(read(tmp_path / "findings.csv")) == len(assessment.findings) + 1
     assert len(read(tmp_path / "hosts.csv")) == len(estate.all_hosts()) + 1

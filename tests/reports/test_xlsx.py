@@ -33,7 +33,7 @@ def test_sheets(workbook):
     _, _, wb = workbook
     assert wb.sheetnames == ["Summary", "VMs", "Site tasks", "Findings", "Rules", "Data coverage",
                              "Data coverage inputs", "Hosts", "Clusters", "Datastores", "Sizing",
-                             "Collection issues", "About"]
+                             "Targets", "Collection issues", "About"]
 
 
 def test_row_counts_match_the_model(workbook):
