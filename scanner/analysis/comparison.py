@@ -148,9 +148,12 @@ def format_comparison_lines(assessment: Assessment) -> list[str]:
     lines = ["targets side by side (same estate, same policy; hosts include the headroom shown per target)"]
     for cells in table:
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1])
-    lines.append("  cost")
-    for row in rows:
-        lines.append(f"    {row.label:<{widths[0]}}  {cost_text(row)}")
+    if assessment.prices:
+        lines.append("  cost")
+        for row in rows:
+            lines.append(f"    {row.label:<{widths[0]}}  {cost_text(row)}")
+    else:
+        lines.append("  cost: no price file given (--prices FILE); vmscan ships no prices and shows none")
     noted = [row for row in rows if row.notes or row.unconfirmed]
     if noted:
         lines.append("  facts to weigh")
