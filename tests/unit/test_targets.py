@@ -200,7 +200,7 @@ def test_price_file_round_trip(tmp_path: Path) -> None:
     av36p = {p.term: p.monthly for p in prices if p.node_type == "AV36P"}
     assert av36p == {"on-demand": 7300.0, "3-year": 4000.0}
     out = tmp_path / "assessment.json"
-    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--target", "avs,evs", "--prices",
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--target", "avs,evs", "--prices",
                                        str(PRICES_EXAMPLE), "-o", str(out)])
     assert result.exit_code == 0, result.output
     # kubev2v: 3 x AV36P (the only priced AVS type is recommended) and 4 x i4i.metal (11 EUR/hour).
@@ -217,8 +217,8 @@ def test_price_file_round_trip(tmp_path: Path) -> None:
 
 
 def test_report_with_prices_writes_the_targets_sheet_and_section(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", str(KUBEV2V), "--out", str(tmp_path / "r"), "--target", "all",
-                                       "--prices", str(PRICES_EXAMPLE)])
+    result = CliRunner().invoke(main, ["report", str(KUBEV2V), "--as-of", AS_OF, "--out", str(tmp_path / "r"),
+                                       "--target", "all", "--prices", str(PRICES_EXAMPLE)])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx", read_only=True)["Targets"]
     rows = list(sheet.iter_rows(values_only=True))
@@ -244,7 +244,7 @@ def test_report_with_prices_writes_the_targets_sheet_and_section(tmp_path: Path)
 def test_bad_price_file_exits_2_with_one_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "prices.toml"
     path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--prices", str(path)])
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--prices", str(path)])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert str(tmp_path) not in result.output  # named by file name
@@ -252,14 +252,14 @@ def test_bad_price_file_exits_2_with_one_line(tmp_path: Path, text: str, message
 
 def test_price_file_that_is_no_regular_file_or_missing_exits_2(tmp_path: Path) -> None:
     for path in ("/dev/zero", str(tmp_path), str(tmp_path / "missing.toml")):
-        result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--prices", path])
+        result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--prices", path])
         assert result.exit_code == 2 and "Traceback" not in result.output, (path, result.output)
         if path != str(tmp_path):  # a folder is refused by click's path check, as for --policy
             assert len(result.output.strip().splitlines()) == 1, result.output
 
 
 def test_unknown_target_is_refused_by_the_option() -> None:
-    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--target", "Azure!"])
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--target", "Azure!"])
     assert result.exit_code == 2 and "is not a target" in result.output
 
 
@@ -294,7 +294,7 @@ def test_native_sizes_for_replatform_vms_of_kubev2v(tmp_path: Path) -> None:
     # kubev2v: vm-3 (3 vCPU, 3,526 MiB) and vm-5 (8 vCPU, 16,799 MiB) are the replatform candidates
     # (end-of-support guest OS); the others are rehost and get no native size.
     out = tmp_path / "a.json"
-    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "-o", str(out)])
+    result = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "-o", str(out)])
     assert result.exit_code == 0, result.output
     from scanner.analysis.io import load_assessment
     saved = load_assessment(out)
@@ -305,15 +305,16 @@ def test_native_sizes_for_replatform_vms_of_kubev2v(tmp_path: Path) -> None:
     assert (vm5.basis, vm5.demand_vcpu, vm5.demand_memory_gib) == ("allocated", 8.0, 16.41)
     assert {o.disposition for o in saved.vms if o.native_sizes} == {"replatform"}
     # --native-sizes all: every VM; none: no VM.
-    everyone = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--native-sizes", "all", "-o", str(out)])
+    everyone = CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--native-sizes", "all",
+                                         "-o", str(out)])
     assert everyone.exit_code == 0
     assert sum(1 for o in load_assessment(out).vms if o.native_sizes) == 9
-    CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--native-sizes", "none", "-o", str(out)])
+    CliRunner().invoke(main, ["analyze", str(KUBEV2V), "--as-of", AS_OF, "--native-sizes", "none", "-o", str(out)])
     assert not any(o.native_sizes for o in load_assessment(out).vms)
 
 
 def test_native_size_column_in_the_vm_sheet(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", str(KUBEV2V), "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(main, ["report", str(KUBEV2V), "--as-of", AS_OF, "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx", read_only=True)["VMs"]
     rows = list(sheet.iter_rows(values_only=True))
