@@ -37,8 +37,7 @@ from scanner.fsutil import atomic_path, atomic_write
 from scanner.inventory import model as inv
 from scanner.inventory.model import Estate
 from scanner.limits import MAP_BYTES, REPORT_FILE_BYTES, read_bounded_bytes, read_bounded_text
-from scanner.reporters.cells import FORMULA_TRIGGERS, TRIGGER_AFTER_SEPARATOR
-from scanner.rules.annotation import mask_secrets
+from scanner.textsafety import FORMULA_TRIGGERS, TRIGGER_AFTER_SEPARATOR, mask_secrets
 
 MAP_FORMAT = "vmscan-anonymization-map"
 MAP_VERSION = 1
@@ -469,7 +468,7 @@ class Anonymizer:
 
     def _secret_marker(self, text: str, attribute_key: str | None) -> str:
         """The masked evidence the cleartext-secret rule would report for ``text`` (same patterns)."""
-        from scanner.rules.annotation import MASK, SECRET_KEY_NAMES, find_secrets
+        from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 
         found = find_secrets(text)
         if not found and attribute_key is not None and SECRET_KEY_NAMES.search(attribute_key) and text.strip():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import VmscanError
+from scanner.textsafety import one_line, terminal_safe
 
 INTERNAL_ERROR_EXIT = 3
 # Per SOAP call; one RetrievePropertiesEx page of a large vCenter can take minutes.
@@ -38,6 +38,11 @@ class VmscanGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`vmscan analyze ... | head`): nothing left to tell, and no traceback
+            # when Python flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except MemoryError:
             # Only an input can be this big: say which limits keep it bounded (docs/hardening.md).
             click.echo("vmscan: error: out of memory reading or processing the input; it is larger than this "
@@ -56,24 +61,6 @@ class VmscanGroup(click.Group):
                 err=True,
             )
             ctx.exit(INTERNAL_ERROR_EXIT)
-
-
-def one_line(text: str) -> str:
-    return terminal_safe(" ".join(text.split())[:2000])
-
-
-def terminal_safe(text: str) -> str:
-    """Show control and format characters from inventory data as escapes, never raw.
-
-    Host and VM names come from vCenter or a customer's RVTools export; an ESC sequence in one
-    would otherwise recolour, retitle or rewrite the user's terminal, and a bidi override would
-    reorder the line.
-    """
-    return "".join(
-        c if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf")
-        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-        for c in text
-    )
 
 
 def with_options(options: list[Any]) -> Any:

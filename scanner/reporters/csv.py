@@ -18,7 +18,7 @@ from scanner.analysis.model import Assessment
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import Estate
 from scanner.reporters import tables
-from scanner.reporters.cells import csv_safe_text
+from scanner.textsafety import csv_safe_text
 
 
 def _csv_value(value: Any) -> Any:

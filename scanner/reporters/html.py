@@ -34,7 +34,7 @@ from scanner.analysis.text import source_limits
 from scanner.fsutil import atomic_write
 from scanner.inventory.model import VM, Estate
 from scanner.reporters import charts, tables
-from scanner.rules.annotation import mask_secrets
+from scanner.textsafety import mask_secrets
 
 TEMPLATE_PACKAGE = "report_templates"
 MAX_COLLECTION_ISSUES_SHOWN = 1000

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from scanner import __version__
 from scanner.fsutil import atomic_path
-from scanner.reporters.cells import safe_value
+from scanner.textsafety import safe_value
 
 HEADER_FILL = PatternFill("solid", start_color="0B2545", end_color="0B2545")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -19,7 +19,7 @@ from scanner.analysis.comparison import blockers_text, compare_targets, shows_co
 from scanner.analysis.model import FINDING_STATUSES, READINESS, Assessment, RuleGap, SiteTask, SizingResult
 from scanner.analysis.native import native_text
 from scanner.inventory.model import VM, Estate
-from scanner.rules.annotation import mask_secrets
+from scanner.textsafety import mask_secrets
 
 GIB = 1024**3
 READINESS_LABELS = {

@@ -36,8 +36,8 @@ from scanner.analysis.text import source_limits_lines
 from scanner.fsutil import atomic_path
 from scanner.inventory.model import Estate
 from scanner.reporters import tables
-from scanner.reporters.cells import safe_text
 from scanner.reporters.html import label
+from scanner.textsafety import safe_text
 
 HEADER_FILL = PatternFill("solid", start_color="0B2545", end_color="0B2545")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

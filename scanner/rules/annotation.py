@@ -2,42 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
-
-# "password: hunter2", "pwd=...", "root password is x", "api_key: ...", German/French words included.
-SECRET_PATTERN = re.compile(
-    r"(?P<key>\b(?:passwor[dt]|passwd|pwd|pw|pass|secret|api[_ -]?key|token|kennwort|passwort|"
-    r"mot de passe|credentials?)\b)\s*(?:[:=]|\bis\b)\s*(?P<value>\S+)",
-    re.IGNORECASE,
-)
-SECRET_KEY_NAMES = re.compile(r"passw|pwd|secret|token|api[_ -]?key|kennwort|credential", re.IGNORECASE)
-MASK = "********"
-
-
-def find_secrets(text: str) -> list[str]:
-    """Masked descriptions of password-like strings; the secret itself never leaves this function."""
-    return [f"{m.group('key')}={MASK}" for m in SECRET_PATTERN.finditer(text) if len(m.group("value")) >= 3]
-
-
-def mask_secrets(text: str | None) -> str | None:
-    """``text`` with each password-like value replaced by the mask, for display in reports.
-
-    A value already masked (e.g. inside an anonymized note's "(contains pwd=********)") is kept.
-    """
-    if not text:
-        return text
-
-    def masked(match: re.Match[str]) -> str:
-        value = match.group("value")
-        if len(value) < 3 or value.startswith(MASK):
-            return match.group(0)
-        return match.group(0)[: match.start("value") - match.start()] + MASK
-
-    return SECRET_PATTERN.sub(masked, text)
+from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 
 
 @rule(

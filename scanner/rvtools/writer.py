@@ -2,7 +2,7 @@
 
 Tabs and header names follow RVTools 4.x (sizes in MiB, booleans as "True"/"False", power states
 in vSphere's camelCase), so importers that read RVTools — and vmscan itself — read it back. Text
-cells go through ``reporters.cells.safe_value`` (formula-injection guard). The file is written
+cells go through ``textsafety.safe_value`` (formula-injection guard). The file is written
 with openpyxl's write-only mode through ``atomic_path``: a failure leaves no file.
 
 Known limits of the layout: a family tab (vDisk, vUSB, ...) is left out when no VM knows that
@@ -20,7 +20,7 @@ from typing import Any
 from scanner import __version__
 from scanner.fsutil import atomic_path
 from scanner.inventory.model import VM, Disk, Estate, VCenter
-from scanner.reporters.cells import safe_value
+from scanner.textsafety import safe_value
 
 MIB = 1024 * 1024
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.inventory.io import save_estate
 from scanner.inventory.model import VM, Disk, Estate, Host, Nic, Snapshot, Source, VCenter
-from scanner.reporters.cells import FORMULA_TRIGGERS
+from scanner.textsafety import FORMULA_TRIGGERS
 
 UUID = "5030aaaa-bbbb-cccc-dddd-000000000001"
 LONG = "L" * 100_000

@@ -10,9 +10,9 @@ import csv
 import io
 
 from scanner.anonymize import AnonymizationMap, _deanonymize_csv
-from scanner.reporters.cells import FORMULA_TRIGGERS
 from scanner.reporters.csv import write_csv
 from scanner.synthetic import generate_estate
+from scanner.textsafety import FORMULA_TRIGGERS
 from tests.reports.factory import assess
 
 HOSTILE_NAMES = [

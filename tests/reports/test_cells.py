@@ -1,6 +1,6 @@
 import pytest
 
-from scanner.reporters.cells import EXCEL_MAX_CELL_CHARS, safe_text, safe_value
+from scanner.textsafety import EXCEL_MAX_CELL_CHARS, safe_text, safe_value
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://example.invalid","x")', "@SUM(1)", "+1", "-2+3", "\tx", "\rx"])

@@ -656,7 +656,7 @@ def test_rvtools_export_of_the_anonymized_estate_leaks_nothing(tmp_path):
 
 
 def test_mask_secrets_keeps_masks_and_short_values():
-    from scanner.rules.annotation import mask_secrets
+    from scanner.textsafety import mask_secrets
 
     assert mask_secrets("login: password=Secr3t! ok") == "login: password=******** ok"
     assert mask_secrets("note-1a2b3c4d (contains pwd=********)") == "note-1a2b3c4d (contains pwd=********)"

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.inventory.io import load_estate
-from scanner.reporters.cells import safe_value
 from scanner.rvtools.reader import read_rvtools
 from scanner.rvtools.writer import write_rvtools
+from scanner.textsafety import safe_value
 from tests.unit.rvtools_helpers import kubev2v_path, variant_sheets, write_workbook
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-estate.json.gz"
