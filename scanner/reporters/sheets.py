@@ -41,11 +41,14 @@ def write_table_workbook(sheets: dict[str, Sheet], path: Path) -> None:
         for index, width in enumerate(widths, 1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(sheet.max_row, 1)}"
+        used = f"A1:{get_column_letter(len(header))}{max(sheet.max_row, 1)}"
+        sheet.auto_filter.ref = used
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_title_rows = "1:1"
+        sheet.print_area = used
+        sheet.oddFooter.center.text = "&A – page &P of &N"
     workbook.properties.creator = f"vmscan {__version__}"
     with atomic_path(path) as tmp:
         workbook.save(tmp)
