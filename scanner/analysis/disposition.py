@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.analysis.model import Finding, RuleInfo, TargetSummary
+from scanner.analysis.model import Finding, RuleInfo, TargetSummary, share_text
 from scanner.inventory.model import VM
 from scanner.policy import Policy, RetainPolicy
 
@@ -138,9 +138,9 @@ def most_favourable(by_target: Mapping[str, tuple[str, list[str]]]) -> tuple[str
 
 
 def lift_and_shift_line(target_summary: TargetSummary, vm_count: int) -> str:
-    """"412 of 520 VMs (79%) can be lifted and shifted: 300 as is, 112 after remediation; 60 replatform, ...\""""
+    """"412 of 520 VMs (79.2%) can be lifted and shifted: 300 as is, 112 after remediation; 60 replatform, ...\""""
     counts = target_summary.dispositions
-    share = f"{target_summary.lift_and_shift_share * 100:.0f}%"
+    share = share_text(target_summary.lift_and_shift_share)
     rest = [f"{counts.get(d, 0)} {VERDICTS[d]}" for d in ("replatform", "refactor", "retire", "retain")]
     unknown = target_summary.readiness.get("unknown", 0)
     unverified = f" (readiness unknown for {unknown}: not verified, see Data coverage)" if unknown else ""

@@ -37,6 +37,21 @@ SITE_KINDS = ("prerequisite", "network")
 FINDING_STATUSES = ("fail", "unknown", NOT_IN_SOURCE)
 
 
+# Shares (of VMs, of capacity) carry one decimal everywhere, the workbook's "0.0%" included:
+# a whole-percent rounding showed 96.5 % as "96%" (or 99.6 % ready as "100%").
+SHARE_FORMAT_XLSX = "0.0%"
+
+
+def share_text(share: float) -> str:
+    """A measured share 0..1 as text with one decimal, as the workbook shows it: "96.5%"."""
+    return f"{share * 100:.1f}%"
+
+
+def setting_text(fraction: float) -> str:
+    """A configured fraction (policy value such as vSAN slack 0.25) as given: "25%", "12.5%"."""
+    return f"{round(fraction * 100, 6):g}%"
+
+
 @dataclass
 class RuleInfo:
     """A rule's metadata as shipped in the assessment and the catalogue."""

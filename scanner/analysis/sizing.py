@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from scanner.analysis.model import Assessment, NodeOption, ResourceUse, SizingResult
+from scanner.analysis.model import Assessment, NodeOption, ResourceUse, SizingResult, setting_text, share_text
 from scanner.errors import InputError
 from scanner.inventory.model import VM, Estate, PerfStats
 
@@ -895,7 +895,7 @@ def basis_text(result: SizingResult) -> str:
     """Basis and confidence, as printed beside every host count."""
     words = BASIS_WORDS.get(result.basis, result.basis)
     if result.basis == "performance" and result.confidence is not None:
-        coverage = f", coverage {result.perf_coverage:.0%}" if result.perf_coverage is not None else ""
+        coverage = f", coverage {share_text(result.perf_coverage)}" if result.perf_coverage is not None else ""
         return (f"{words}, p{result.parameters.get('percentile')} x {result.parameters.get('comfort_factor')}, "
                 f"confidence {result.confidence} ({result.confidence_stars}/5{coverage})")
     return f"{words}, confidence n/a (configuration, not measurement)"
@@ -910,12 +910,14 @@ def headroom_text(result: SizingResult) -> str:
         parts.append(f"N+{spares} per cluster")
     if p.get("include_management_reserve") and (p.get("management_reserve_cpu_ghz")
                                                  or p.get("management_reserve_memory_gib")):
-        parts.append(f"management reserve {p.get('management_reserve_cpu_ghz'):g} GHz / "
-                     f"{p.get('management_reserve_memory_gib'):g} GiB")
+        # Each quantity with its unit named: the CPU reserve is GHz here but enters a vCPU-sized
+        # count as vCPU at each node type's clock (shown per node type).
+        parts.append(f"management reserve {p.get('management_reserve_cpu_ghz'):g} GHz CPU / "
+                     f"{p.get('management_reserve_memory_gib'):g} GiB memory")
     if p.get("vsan_slack") is not None:
-        parts.append(f"vSAN slack {float(p['vsan_slack']):.0%}")
-    parts.append(f"max CPU {float(p.get('cpu_max_utilisation', 1)):.0%} / memory "
-                 f"{float(p.get('memory_max_utilisation', 1)):.0%}")
+        parts.append(f"vSAN slack {setting_text(float(p['vsan_slack']))}")
+    parts.append(f"max CPU {setting_text(float(p.get('cpu_max_utilisation', 1)))} / memory "
+                 f"{setting_text(float(p.get('memory_max_utilisation', 1)))}")
     return ", ".join(parts)
 
 
@@ -937,7 +939,7 @@ def format_sizing_lines(result: SizingResult, with_target: bool = True) -> list[
                 f"{basis_text(result)}"]
     binding = BINDING_WORDS.get(option.binding_resource, option.binding_resource)
     bound = next((r for r in option.resources if r.resource == option.binding_resource), None)
-    after = f" at {bound.utilisation:.0%} after headroom" if bound is not None else ""
+    after = f" at {share_text(bound.utilisation)} after headroom" if bound is not None else ""
     first = (f"{prefix}{host_count_text(result)}, bound by {binding}{after}; {basis_text(result)}; "
              f"{result.vm_count:,} VMs, {option.storage_policy}")
     if result.vms_fitting_no_node_type:

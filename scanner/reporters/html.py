@@ -27,7 +27,7 @@ from scanner import __version__
 from scanner.analysis.comparison import compare_targets, cost_text, hosts_text, shows_comparison
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
-from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment
+from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment, SizingResult, share_text
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
 from scanner.analysis.targets import target_name
 from scanner.analysis.text import source_limits
@@ -97,7 +97,8 @@ def _environment() -> jinja2.Environment:
     env.filters["label"] = label
     env.filters["num"] = lambda value, digits=0: f"{value:,.{digits}f}"
     env.filters["param"] = _parameter_text
-    env.filters["pct"] = lambda share: f"{share * 100:.0f}%"
+    env.filters["pct"] = share_text
+    env.filters["unit"] = tables.unit_text
     env.filters["safe_url"] = safe_url
     env.filters["hosts_text"] = hosts_text
     env.filters["cost_text"] = cost_text
@@ -331,6 +332,17 @@ def data_placeholder() -> str:
 MAX_MISFIT_NAMES_SHOWN = 50
 
 
+RESOURCE_UNIT_WORDS = {"vCPU": "CPU in vCPU (the management reserve's GHz converted at each node type's clock)",
+                       "GHz": "CPU in GHz", "GiB": "memory in GiB",
+                       "TiB": "storage in raw TiB (vSAN capacity after the storage policy's RAID factor)"}
+
+
+def _sizing_units(result: SizingResult) -> str:
+    """The units of one card's quantities, said once above its table."""
+    units = dict.fromkeys(r.unit for o in result.options for r in o.resources)
+    return "; ".join(RESOURCE_UNIT_WORDS.get(unit, unit) for unit in units)
+
+
 def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]]:
     """Per sizing result: the parameters used and, per node type, the VMs that fit no node of it."""
     views = []
@@ -347,9 +359,9 @@ def _sizing_views(estate: Estate, assessment: Assessment) -> list[dict[str, Any]
             for ids, types in grouped.items()
         ]
         parameters = tables.sizing_parameters(result, assessment.policy)
-        sources = list(dict.fromkeys(p.source for p in parameters if p.source))
         views.append({"parameters": parameters, "misfits": misfits,
-                      "source_numbers": {source: number for number, source in enumerate(sources, 1)},
+                      "source_numbers": tables.sizing_source_numbers(parameters),
+                      "units": _sizing_units(result),
                       "priced": any(o.total_price is not None for o in result.options),
                       "hosts": host_count_text(result), "basis": basis_text(result),
                       "headroom": headroom_text(result), "rule": result.recommendation_rule})

@@ -36,6 +36,9 @@ class Column:
     # text | int | float | pct (0..1) | date | bool | readiness
     kind: str = "text"
     width: float = 14
+    # Text wrapped within the column width (the workbook; rows grow to fit): long sentences in
+    # small tables, which were cut at the column edge on screen and on paper.
+    wrap: bool = False
 
 
 @dataclass
@@ -46,9 +49,6 @@ class Table:
     count: int  # number of data rows (known up front for autofilter ranges and progress)
     # Column index frozen to the left of the scroll area (0 = only the header row is frozen).
     frozen_columns: int = 0
-    # Rows shown below the table after one empty row, outside its filter range (the Excel
-    # writer only; the CSV file stays one plain table): e.g. the sizing parameters used.
-    trailer: Callable[[], Iterator[list[Any]]] | None = None
     # Leading columns printed (None = all): long technical columns (evidence JSON, full readiness
     # reasons, notes) stay in the sheet for filtering but out of the printout.
     print_columns: int | None = None
@@ -489,66 +489,139 @@ def vm_names(estate: Estate | None, vm_ids: list[str]) -> list[tuple[str, str]]:
     return [(names.get(vm_id) or vm_id, vm_id) for vm_id in vm_ids]
 
 
-def _sizing_trailer(assessment: Assessment, estate: Estate | None) -> Iterator[list[Any]]:
+# Units as shown: storage demand and capacity are raw vSAN TiB (after the storage policy's RAID
+# factor), not the provisioned TiB of the Summary; memory GiB; CPU vCPU, or GHz on a measured clock.
+UNIT_WORDS = {"TiB": "TiB raw"}
+
+
+def unit_text(unit: str) -> str:
+    return UNIT_WORDS.get(unit, unit)
+
+
+def sizing_source_numbers(parameters: list[SizingParameter]) -> dict[str, int]:
+    """Each source of one target's parameters once, numbered in order of first use (1, 2, ...):
+    the same reference on twenty rows said nothing more. The HTML and the workbook number alike."""
+    sources = dict.fromkeys(p.source for p in parameters if p.source)
+    return {source: number for number, source in enumerate(sources, 1)}
+
+
+def sizing_result_table(assessment: Assessment) -> Table:
+    """Sheet "Sizing": one row per target, the recommended count with its basis, confidence, the
+    headroom it includes and the rule that chose the node type."""
     from scanner.analysis.sizing import basis_text, headroom_text
 
-    yield ["Result per target"]
-    yield ["Target", "Recommended", "Basis and confidence", "Headroom", "Recommendation rule"]
-    for s in assessment.sizing:
-        option = s.recommended_option()
-        count = f"{option.nodes} x {option.node_type}" if option is not None else "none"
-        yield [s.target, count, basis_text(s), headroom_text(s), s.recommendation_rule]
-    yield []
-    yield ["Parameters used"]
-    yield ["Target", "Parameter", "Value", "Source", "Meaning"]
-    for s in assessment.sizing:
-        for p in sizing_parameters(s, assessment.policy):
-            yield [s.target, p.key, p.value, p.source, p.label]
-    notes = [(s.target, note) for s in assessment.sizing for note in s.notes]
-    if notes:
-        yield []
-        yield ["Notes"]
-        yield ["Target", "Note"]
-        for target, note in notes:
-            yield [target, note]
-    misfits = [(s.target, o.node_type, o.vms_not_fitting) for s in assessment.sizing for o in s.options
-               if o.vms_not_fitting]
-    if misfits:
-        yield []
-        yield ["VMs that fit no node of the type"]
-        yield ["Target", "Node type", "VM", "VM id"]
-        for target, node_type, ids in misfits:
-            for name, vm_id in vm_names(estate, ids):
-                yield [target, node_type, name, vm_id]
-
-
-def sizing_table(assessment: Assessment, estate: Estate | None = None) -> Table:
+    # About 230 characters wide: one page across in print (xlsx.PRINT_WIDTH_PER_PAGE); the long
+    # sentences wrap.
     columns = [
-        Column("Target", width=8), Column("Basis", width=12), Column("Node type", width=14),
-        Column("Recommended", "bool", 12),
-        Column("Nodes", "int", 7), Column("Clusters", "int", 8), Column("Binding resource", width=16),
-        Column("Resource", width=10), Column("Binding", "bool", 9), Column("Demand", "float", 12),
-        Column("Capacity after headroom", "float", 12), Column("Unit", width=8), Column("Nodes needed", "int", 10),
-        Column("Utilisation after headroom", "pct", 10), Column("Utilisation, all hosts up", "pct", 10),
-        Column("Management reserve", "float", 10), Column("Spare hosts", "int", 7),
-        Column("Price per node", "float", 12), Column("Total price", "float", 12),
-        Column("VMs not fitting", "int", 10), Column("Confidence", width=11),
+        Column("Target", width=8), Column("Recommended hosts", "int", 13), Column("Node type", width=12),
+        Column("Clusters", "int", 9), Column("Spare hosts", "int", 8), Column("Binding resource", width=11),
+        Column("Binding resource utilisation after headroom", "pct", 12), Column("Storage policy", width=12),
+        Column("Basis", width=10), Column("Confidence", width=12), Column("Basis and confidence", width=28, wrap=True),
+        Column("Headroom included", width=32, wrap=True), Column("VMs sized", "int", 8),
+        Column("VMs that fit no node type", "int", 9), Column("Total price", "float", 10),
+        Column("Recommendation rule", width=34, wrap=True),
+    ]
+    results = assessment.sizing
+
+    def rows() -> Iterator[list[Any]]:
+        for s in results:
+            o = s.recommended_option()
+            bound = None if o is None else next((r for r in o.resources if r.resource == o.binding_resource), None)
+            yield [s.target, None if o is None else o.nodes, "none fits" if o is None else o.node_type,
+                   None if o is None else o.clusters, None if o is None else o.spare_hosts,
+                   None if o is None else o.binding_resource, None if bound is None else bound.utilisation,
+                   None if o is None else o.storage_policy, s.basis, s.confidence or "n/a", basis_text(s),
+                   headroom_text(s), s.vm_count, len(s.vms_fitting_no_node_type),
+                   None if o is None else o.total_price, s.recommendation_rule]
+
+    return Table("Sizing", columns, rows, len(results), frozen_columns=1)
+
+
+def sizing_options_table(assessment: Assessment) -> Table:
+    """Sheet "Sizing by node type": every node type considered, one row per resource, each quantity
+    in the unit its row names (CPU vCPU or GHz, memory GiB, storage raw TiB)."""
+    columns = [
+        Column("Target", width=8), Column("Node type", width=14), Column("Recommended", "bool", 12),
+        Column("Nodes", "int", 7), Column("Clusters", "int", 8), Column("Spare hosts", "int", 7),
+        Column("Binding resource", width=16), Column("Storage policy", width=14), Column("Resource", width=10),
+        Column("Binding", "bool", 9), Column("Unit", width=8), Column("Demand (in Unit)", "float", 12),
+        Column("Capacity after headroom (in Unit)", "float", 14), Column("Management reserve (in Unit)", "float", 12),
+        Column("Nodes needed", "int", 10), Column("Utilisation after headroom", "pct", 11),
+        Column("Utilisation, all hosts up", "pct", 11), Column("Price per node", "float", 12),
+        Column("Total price", "float", 12), Column("VMs that fit no node of this type", "int", 11),
     ]
     count = sum(max(1, len(o.resources)) for s in assessment.sizing for o in s.options)
 
     def rows() -> Iterator[list[Any]]:
         for s in assessment.sizing:
             for o in s.options:
-                head = [s.target, s.basis, o.node_type, o.node_type == s.recommended_node_type, o.nodes, o.clusters,
-                        o.binding_resource]
-                tail = [o.price_per_node, o.total_price, len(o.vms_not_fitting), s.confidence]
+                head = [s.target, o.node_type, o.node_type == s.recommended_node_type, o.nodes, o.clusters,
+                        o.spare_hosts, o.binding_resource, o.storage_policy]
+                tail = [o.price_per_node, o.total_price, len(o.vms_not_fitting)]
                 if not o.resources:
-                    yield [*head, *([None] * 10), *tail]
+                    yield [*head, *([None] * 9), *tail]
                 for r in o.resources:
-                    yield [*head, r.resource, r.resource == o.binding_resource, r.demand, r.capacity, r.unit,
-                           r.nodes_needed, r.utilisation, r.utilisation_all_hosts, r.reserved, o.spare_hosts, *tail]
+                    yield [*head, r.resource, r.resource == o.binding_resource, unit_text(r.unit), r.demand,
+                           r.capacity, r.reserved, r.nodes_needed, r.utilisation, r.utilisation_all_hosts, *tail]
 
-    return Table("Sizing", columns, rows, count, trailer=lambda: _sizing_trailer(assessment, estate))
+    return Table("Sizing by node type", columns, rows, count, frozen_columns=2)
+
+
+def sizing_parameters_table(assessment: Assessment) -> Table:
+    """Sheet "Sizing parameters": every parameter per target with its value; the source as a number
+    into sheet "Sizing sources" (numbered per target as in the HTML report)."""
+    columns = [Column("Target", width=8), Column("Parameter", width=30), Column("Meaning", width=60, wrap=True),
+               Column("Value", width=40, wrap=True), Column("Source", "int", 8)]
+    per_target = [(s.target, sizing_parameters(s, assessment.policy)) for s in assessment.sizing]
+
+    def rows() -> Iterator[list[Any]]:
+        for target, parameters in per_target:
+            numbers = sizing_source_numbers(parameters)
+            for p in parameters:
+                # yes / no as in the HTML report (a boolean in this mixed column printed as 1 or 0).
+                value = ("yes" if p.value else "no") if isinstance(p.value, bool) else p.value
+                yield [target, p.key, p.label, value, numbers.get(p.source) if p.source else None]
+
+    return Table("Sizing parameters", columns, rows, sum(len(params) for _, params in per_target), frozen_columns=2)
+
+
+def sizing_sources_table(assessment: Assessment) -> Table:
+    """Sheet "Sizing sources": each target's sources once, with the parameters that cite them."""
+    columns = [Column("Target", width=8), Column("Source", "int", 8), Column("Reference", width=90, wrap=True),
+               Column("Parameters", width=60, wrap=True)]
+    entries: list[list[Any]] = []
+    for s in assessment.sizing:
+        parameters = sizing_parameters(s, assessment.policy)
+        for source, number in sizing_source_numbers(parameters).items():
+            entries.append([s.target, number, source, ", ".join(p.key for p in parameters if p.source == source)])
+
+    return Table("Sizing sources", columns, lambda: iter(entries), len(entries))
+
+
+def sizing_notes_table(assessment: Assessment) -> Table:
+    notes = [[s.target, note] for s in assessment.sizing for note in s.notes]
+    return Table("Sizing notes", [Column("Target", width=8), Column("Note", width=120, wrap=True)], lambda: iter(notes),
+                 len(notes))
+
+
+def sizing_misfits_table(assessment: Assessment, estate: Estate | None) -> Table:
+    """Sheet "VMs that fit no node": per target and node type, the VMs too large for one node."""
+    misfits = [[s.target, o.node_type, name, vm_id] for s in assessment.sizing for o in s.options
+               for name, vm_id in vm_names(estate, o.vms_not_fitting)]
+    columns = [Column("Target", width=8), Column("Node type", width=14), Column("VM", width=34),
+               Column("VM id", width=50)]
+    return Table("VMs that fit no node", columns, lambda: iter(misfits), len(misfits), frozen_columns=1)
+
+
+def sizing_tables(assessment: Assessment, estate: Estate | None = None) -> list[Table]:
+    """The sizing as separate tables, one per sheet or CSV file (a table stacked under another
+    was outside its filter); notes and misfits only when there are any."""
+    result = [sizing_result_table(assessment), sizing_options_table(assessment),
+              sizing_parameters_table(assessment), sizing_sources_table(assessment)]
+    for optional in (sizing_notes_table(assessment), sizing_misfits_table(assessment, estate)):
+        if optional.count:
+            result.append(optional)
+    return result
 
 
 def issues_table(estate: Estate) -> Table:
@@ -605,7 +678,7 @@ def report_tables(estate: Estate, assessment: Assessment, readiness_labels: bool
         datastores_table(estate),
     ]
     if assessment.sizing:
-        result.append(sizing_table(assessment, estate))
+        result += sizing_tables(assessment, estate)
     if shows_comparison(assessment):
         result.append(targets_table(assessment))
     result.append(issues_table(estate))

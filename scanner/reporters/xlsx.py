@@ -9,9 +9,9 @@ for 100,000 VMs (docs/benchmarks.md); memory stays flat either way. Every string
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,13 +24,13 @@ from openpyxl.chart import BarChart, DoughnutChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from scanner import __version__
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
-from scanner.analysis.model import DISPOSITIONS, READINESS, Assessment
+from scanner.analysis.model import DISPOSITIONS, READINESS, SHARE_FORMAT_XLSX, Assessment
 from scanner.analysis.sizing import basis_text, headroom_text
 from scanner.analysis.text import source_limits_lines
 from scanner.fsutil import atomic_path
@@ -46,13 +46,16 @@ SECTION_FONT = Font(bold=True, size=12, color="0B2545")
 BOLD = Font(bold=True)
 STALE_FONT = Font(bold=True, color="9C5700")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 READINESS_FILLS = {
     "Ready": PatternFill("solid", start_color="E3F4EA", end_color="E3F4EA"),
     "Ready with conditions": PatternFill("solid", start_color="FDF3DC", end_color="FDF3DC"),
     "Not ready": PatternFill("solid", start_color="FBE4E2", end_color="FBE4E2"),
     "Unknown": PatternFill("solid", start_color="EEF1F4", end_color="EEF1F4"),
 }
-NUMBER_FORMATS = {"float": "#,##0.00", "pct": "0.0%", "date": "yyyy-mm-dd hh:mm", "int": "#,##0"}
+# Booleans: Excel shows TRUE/FALSE whatever the format; LibreOffice showed 1 and 0 without this one.
+NUMBER_FORMATS = {"float": "#,##0.00", "pct": SHARE_FORMAT_XLSX, "date": "yyyy-mm-dd hh:mm", "int": "#,##0",
+                  "bool": '"TRUE";"TRUE";"FALSE"'}
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any, font: Font | None = None, number_format: str | None = None,
@@ -114,17 +117,25 @@ def _table_sheet(wb: Workbook, table: tables.Table, last_cell: str) -> tuple[Wri
         last_cell = get_column_letter(len(printed)) + "".join(ch for ch in last_cell if ch.isdigit())
     _print_setup(ws, last_cell, print_pages_wide([c.width for c in printed]), table.frozen_columns)
     header = [_cell(ws, c.header, HEADER_FONT, alignment=WRAP) for c in columns]
+    header_lines = max(text_lines(c.header, c.width, bold=True) for c in columns)
+    if header_lines > 1:
+        ws.row_dimensions[1].height = ROW_HEIGHT_PER_LINE * header_lines
     for cell in header:
         cell.fill = HEADER_FILL
     ws.append(header)
     style_attrs = []
+    # In a table with wrapped text every cell sits at the top of its row, beside the first line.
+    top = any(column.wrap for column in columns)
     for column in columns:
         number_format = NUMBER_FORMATS.get(column.kind)
-        if number_format is None:
+        if number_format is None and not top:
             style_attrs.append("")
             continue
         probe = WriteOnlyCell(ws)
-        probe.number_format = number_format
+        if number_format is not None:
+            probe.number_format = number_format
+        if top:
+            probe.alignment = WRAP if column.wrap else TOP
         style_attrs.append(f' s="{probe.style_id}"')  # registers the format in the workbook's styles
     last = f"{get_column_letter(len(columns))}{table.count + 1}"
     ws.auto_filter.ref = f"A1:{last}"
@@ -146,38 +157,38 @@ def _xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def _rows_xml(table: tables.Table, style_attrs: list[str], trailer: list[list[Any]] | None = None,
-             title_style: str = "") -> Iterator[str]:
-    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards), then the trailer.
+def text_lines(text: str, width: float, bold: bool = False) -> int:
+    """Lines a text wraps onto in a column this wide. About 1.1 characters of Calibri 11 fit per unit
+    of width; counted as 1.0 (0.9 in bold) for the wider fonts LibreOffice substitutes where Calibri
+    is not installed. Words are not broken."""
+    per_line = max(1, int(width * (0.9 if bold else 1.0)))
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=False))) for part in text.split("\n"))
 
-    Trailer rows start after one empty row and take no column formats (their columns mean
-    something else); a one-cell trailer row is a section title.
-    """
-    width = max([len(table.columns), *(len(row) for row in trailer or [])])
-    letters = [get_column_letter(i) for i in range(1, width + 1)]
-    no_styles = [""] * width
-    row_number = 1
-    data_rows = ((row, style_attrs, "") for row in table.rows())
-    trailer_rows = ((row, no_styles, title_style if len(row) == 1 else "") for row in trailer or [])
-    gap: list[tuple[list[Any], list[str], str]] = [([], no_styles, "")] if trailer else []
-    for row, styles, text_style in itertools.chain(data_rows, gap, trailer_rows):
-        row_number += 1
-        if not row:
-            continue
+
+ROW_HEIGHT_PER_LINE = 15  # points, Calibri 11
+
+
+def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
+    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards): one table per sheet,
+    nothing below it, so the filter and the print area cover every row.
+
+    A row with wrapped text gets its height: neither Excel nor LibreOffice sizes the rows of a
+    streamed sheet, and the wrapped lines were drawn over the next row."""
+    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+    wrapped = [(index, column.width) for index, column in enumerate(table.columns) if column.wrap]
+    for row_number, row in enumerate(table.rows(), start=2):
         rn = str(row_number)
-        parts = [f'<row r="{rn}">']
+        lines = max((text_lines(row[i], width) for i, width in wrapped if isinstance(row[i], str)), default=1)
+        height = f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"' if lines > 1 else ""
+        parts = [f'<row r="{rn}"{height}>']
         for index, value in enumerate(row):
             if value is None:
                 continue
             ref = letters[index] + rn
-            if isinstance(value, str) and text_style:
-                title = _xml_text(safe_text(value))
-                parts.append(f'<c r="{ref}" t="inlineStr"{text_style}><is><t>{title}</t></is></c>')
-                continue
             if isinstance(value, str):
                 text = safe_text(value)
                 space = ' xml:space="preserve"' if text != text.strip() else ""
-                parts.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>')
+                parts.append(f'<c r="{ref}" t="inlineStr"{styles[index]}><is><t{space}>{_xml_text(text)}</t></is></c>')
             elif isinstance(value, bool):
                 parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int):
@@ -231,16 +242,27 @@ SUMMARY_CHART_COLUMN = "G"
 SUMMARY_CHART_SIZE_CM = (5.0, 12.0)  # height, width
 SUMMARY_CHART_ROWS = 12  # rows between chart anchors: 12 rows are 5.4 cm (LibreOffice) to 6.4 cm (Excel)
 SUMMARY_PRINT_LAST_COLUMN = "N"  # a 12 cm chart from G spans about seven default-width columns
-PCT = "0.0%"
+SUMMARY_CHART_COLUMN_WIDTH = 9  # G to N, set so the printed width is known: 8 x 9 (12 cm is ~65)
+SUMMARY_PRINT_WIDTH = sum(SUMMARY_WIDTHS.values()) + 8 * SUMMARY_CHART_COLUMN_WIDTH
+PCT = SHARE_FORMAT_XLSX
 
 
-def _wrapped(ws: WriteOnlyWorksheet, text: str, width: float, row: int) -> WriteOnlyCell:
+def _wrapped(ws: WriteOnlyWorksheet, text: str, width: float, row: int, font: Font | None = None) -> WriteOnlyCell:
     """A wrapping text cell with its row made tall enough: neither Excel nor LibreOffice sizes the
-    rows of a streamed sheet, and a long rule title was cut off at the column edge."""
-    lines = max(1, math.ceil(len(text) / (width * 1.1)))
+    rows of a streamed sheet, and a long rule title was cut off at the column edge. About 1.1
+    characters of Calibri 11 fit per unit of column width, 1.0 in bold."""
+    per_line = width * (1.0 if font is not None and font.b else 1.1)
+    lines = max(1, math.ceil(len(text) / per_line))
     if lines > 1:
         ws.row_dimensions[row].height = 15 * lines
-    return _cell(ws, text, alignment=WRAP)
+    return _cell(ws, text, font, alignment=WRAP)
+
+
+def _banner(ws: WriteOnlyWorksheet, text: str, row: int, font: Font | None = None) -> WriteOnlyCell:
+    """A line above the tables and charts, merged across the printed width and wrapped in it: the
+    lift-and-shift and not-in-source lines ran past the page edge and were cut off in print."""
+    ws.merged_cells.add(f"A{row}:{SUMMARY_PRINT_LAST_COLUMN}{row}")
+    return _wrapped(ws, text, SUMMARY_PRINT_WIDTH, row, font)
 
 
 def _share(count: int, total: int) -> float:
@@ -253,21 +275,24 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
     total = summary.vm_count
     for letter, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[letter].width = width
+    for index in range(column_index_from_string(SUMMARY_CHART_COLUMN), column_index_from_string(
+            SUMMARY_PRINT_LAST_COLUMN) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = SUMMARY_CHART_COLUMN_WIDTH
     rows: list[list[Any]] = []
     rows.append([_cell(ws, "Migration readiness assessment", TITLE_FONT)])
-    rows.append([_cell(ws, f"vmscan {assessment.vmscan_version} · as of {assessment.as_of} · targets "
-                           + ", ".join(label(t) for t in assessment.targets))])
-    rows.append([_cell(ws, data_date_line(assessment))])
+    rows.append([_banner(ws, f"vmscan {assessment.vmscan_version} · as of {assessment.as_of} · targets "
+                         + ", ".join(label(t) for t in assessment.targets), len(rows) + 1)])
+    rows.append([_banner(ws, data_date_line(assessment), len(rows) + 1)])
     notice = stale_data_notice(assessment)
     if notice:
-        rows.append([_cell(ws, f"Old data: {notice}", STALE_FONT)])
+        rows.append([_banner(ws, f"Old data: {notice}", len(rows) + 1, STALE_FONT)])
     for ts in summary.targets:
-        rows.append([_cell(ws, f"Lift-and-shift to {label(ts.target)}: {lift_and_shift_line(ts, summary.vm_count)}",
-                           BOLD)])
+        rows.append([_banner(ws, f"Lift-and-shift to {label(ts.target)}: {lift_and_shift_line(ts, summary.vm_count)}",
+                             len(rows) + 1, BOLD)])
     # Stated once here (and in Data coverage), never as a condition on each VM.
     limits = source_limits_lines(assessment.coverage)
     for line in limits:
-        rows.append([_cell(ws, line.strip(), BOLD if not line.startswith(" ") else None)])
+        rows.append([_banner(ws, line.strip(), len(rows) + 1, BOLD if not line.startswith(" ") else None)])
     # The charts sit beside the figures (row 4 under the two title lines); they move down with the
     # header lines above them.
     chart_offset = len(rows) - 2
@@ -376,8 +401,9 @@ def _summary_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None
                       titles_from_data=True)
     doughnut.set_categories(Reference(ws, min_col=1, min_row=disposition_header_row + 1, max_row=disposition_last_row))
     # Percent only: LibreOffice otherwise adds series name, category and value to every label.
-    doughnut.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
-                                        showLegendKey=False)
+    # One decimal like the table beside it (the chart's own 0 % format showed 61.7 % as 62 %).
+    doughnut.dataLabels = DataLabelList(numFmt=PCT, showPercent=True, showVal=False, showCatName=False,
+                                        showSerName=False, showLegendKey=False)
     doughnut.height, doughnut.width = chart_height, chart_width
     ws.add_chart(doughnut, next(anchors))
     if summary.top_blockers:
@@ -435,18 +461,9 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
     wb = Workbook(write_only=True)
     _summary_sheet(wb, estate, assessment)
     report_tables = tables.report_tables(estate, assessment, readiness_labels=True)
-    # Trailers are small (parameters, notes, a few VM names): materialised for the used range.
-    trailers = {table.name: list(table.trailer()) if table.trailer else [] for table in report_tables}
-    used_ranges = {}
-    for table in report_tables:
-        trailer = trailers[table.name]
-        last_row = table.count + 1 + (len(trailer) + 1 if trailer else 0)
-        last_column = max([len(table.columns), *(len(row) for row in trailer)])
-        used_ranges[table.name] = f"A1:{get_column_letter(last_column)}{last_row}"
+    used_ranges = {table.name: f"A1:{get_column_letter(len(table.columns))}{table.count + 1}"
+                   for table in report_tables}
     sheets = [(table, *_table_sheet(wb, table, used_ranges[table.name].split(":")[1])) for table in report_tables]
-    title_probe = WriteOnlyCell(sheets[0][1])
-    title_probe.font = SECTION_FONT
-    title_style = f' s="{title_probe.style_id}"'
     _about_sheet(wb, estate, assessment)
     with atomic_path(path) as tmp:
         skeleton = tmp.with_name(tmp.name + ".skeleton")
@@ -455,8 +472,7 @@ def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
             # Sheet part names are assigned by openpyxl during save.
             bodies = {}
             for table, ws, styles in sheets:
-                bodies[ws.path.lstrip("/")] = (used_ranges[table.name],
-                                               _rows_xml(table, styles, trailers[table.name], title_style))
+                bodies[ws.path.lstrip("/")] = (used_ranges[table.name], _rows_xml(table, styles))
             _inject_rows(skeleton, tmp, bodies)
         finally:
             skeleton.unlink(missing_ok=True)

@@ -18,12 +18,24 @@ def test_one_file_per_table_with_matching_row_counts(tmp_path):
     written = write_csv(estate, assessment, tmp_path)
     assert [p.name for p in written] == ["vms.csv", "site_tasks.csv", "findings.csv", "rules.csv", "data_coverage.csv",
                                          "data_coverage_inputs.csv", "hosts.csv", "clusters.csv",
-                                         "datastores.csv", "sizing.csv", "targets.csv", "collection_issues.csv"]
+                                         "datastores.csv", "sizing.csv", "sizing_by_node_type.csv",
+                                         "sizing_parameters.csv", "sizing_sources.csv", "sizing_notes.csv",
+                                         "targets.csv", "collection_issues.csv"]
     # The comparison (docs/targets.md): one row per target (no cost without a price file).
     assert [row[0] for row in read(tmp_path / "targets.csv")[1:]] == ["AVS", "VMC"]
     assert len(read(tmp_path / "vms.csv")) == 121
     assert len(read(tmp_path / "findings.csv")) == len(assessment.findings) + 1
     assert len(read(tmp_path / "hosts.csv")) == len(estate.all_hosts()) + 1
+    # Sizing: one plain table per file, a header row and its rows (no blocks stacked below it).
+    sizing = read(tmp_path / "sizing.csv")
+    assert sizing[0][:3] == ["Target", "Recommended hosts", "Node type"]
+    assert [row[0] for row in sizing[1:]] == [s.target for s in assessment.sizing]
+    options = read(tmp_path / "sizing_by_node_type.csv")
+    assert len(options) == 1 + sum(len(o.resources) for s in assessment.sizing for o in s.options)
+    for name in ("sizing", "sizing_by_node_type", "sizing_parameters", "sizing_sources", "sizing_notes"):
+        rows = read(tmp_path / f"{name}.csv")
+        assert all(len(row) == len(rows[0]) for row in rows), name
+        assert all(row[0] in {s.target for s in assessment.sizing} for row in rows[1:]), name
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)  # no temp files left
 
 

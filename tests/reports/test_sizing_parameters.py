@@ -27,17 +27,27 @@ def report(tmp_path: Path, source: Path, *extra: str) -> Path:
     return out
 
 
+def sheet_rows(path: Path, sheet: str) -> tuple[tuple[object, ...], list[tuple[object, ...]]]:
+    """(header, data rows) of one table sheet, checked to be one filterable table."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(rows[0]))}{len(rows)}"
+    return rows[0], rows[1:]
+
+
 def parameter_rows(path: Path) -> dict[tuple[str, str], tuple[object, object]]:
-    """(target, parameter) -> (value, source) from the Sizing sheet's "Parameters used" block."""
-    rows = list(openpyxl.load_workbook(path)["Sizing"].iter_rows(values_only=True))
-    start = next(i for i, row in enumerate(rows) if row[0] == "Parameters used")
-    assert rows[start + 1][:4] == ("Target", "Parameter", "Value", "Source")
-    found = {}
-    for row in rows[start + 2:]:
-        if row[0] is None:
-            break
-        found[(row[0], row[1])] = (row[2], row[3])
-    return found
+    """(target, parameter) -> (value, source) from sheets "Sizing parameters" and "Sizing sources"."""
+    header, rows = sheet_rows(path, "Sizing parameters")
+    assert header == ("Target", "Parameter", "Meaning", "Value", "Source")
+    source_header, sources = sheet_rows(path, "Sizing sources")
+    assert source_header == ("Target", "Source", "Reference", "Parameters")
+    references = {(target, number): reference for target, number, reference, _ in sources}
+    # Each target's sources listed once, numbered from 1.
+    for target in {target for target, *_ in sources}:
+        numbers = [number for t, number, *_ in sources if t == target]
+        assert numbers == list(range(1, len(numbers) + 1))
+    return {(target, key): (value, references[(target, number)] if number is not None else None)
+            for target, key, _, value, number in rows}
 
 
 def test_workbook_shows_the_shipped_parameters_as_numbers(tmp_path: Path) -> None:
@@ -97,9 +107,12 @@ def test_vms_fitting_no_node_are_named_in_html_and_workbook(tmp_path: Path) -> N
     for note in avs.notes:
         assert note in text
 
-    rows = list(openpyxl.load_workbook(out / "report.xlsx")["Sizing"].iter_rows(values_only=True))
-    start = next(i for i, row in enumerate(rows) if row[0] == "VMs that fit no node of the type")
-    listed = {(row[0], row[1], row[2], row[3]) for row in rows[start + 2:] if row[0] is not None}
+    header, rows = sheet_rows(out / "report.xlsx", "VMs that fit no node")
+    assert header == ("Target", "Node type", "VM", "VM id")
+    listed = set(rows)
+    assert len(listed) == len(rows) == sum(len(o.vms_not_fitting) for s in assessment.sizing for o in s.options)
+    _, notes = sheet_rows(out / "report.xlsx", "Sizing notes")
+    assert notes == [(s.target, note) for s in assessment.sizing for note in s.notes]
     for option in avs.options:
         for vm_id in option.vms_not_fitting:
             assert ("avs", option.node_type, names[vm_id], vm_id) in listed
@@ -139,3 +152,31 @@ def test_basis_confidence_headroom_and_rule_beside_every_host_count(tmp_path: Pa
             line = next(s for s in summary if s.startswith(("Azure VMware Solution: ", "VMware Cloud on AWS: "))
                         and result.target in ("avs" if s.startswith("Azure") else "vmc"))
             assert basis in line and "headroom: N+1 per cluster" in line and "rule: " in line
+
+
+def test_sizing_quantities_name_their_unit_and_storage_is_raw(tmp_path: Path) -> None:
+    import re
+
+    out = report(tmp_path, KUBEV2V)
+    doc = lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
+    cards = doc.xpath("//h2[@id='sizing']/following-sibling::div[1]/div")
+    assert cards
+    for card in cards:
+        text = " ".join(card.text_content().split())
+        caption = " ".join(card.xpath(".//table[@class='sizing']/caption")[0].text_content().split())
+        assert "CPU in vCPU" in caption and "memory in GiB" in caption and "storage in raw TiB" in caption
+        # Every reserve and every demand / capacity pair with its unit (a bare "reserve 141.5" was GHz or vCPU?).
+        assert re.findall(r"reserve [\d,.]+(?![\d,.])(?! (?:vCPU|GiB|GHz))", text) == []
+        assert re.search(r"[\d.]+ / [\d,.]+ TiB raw after headroom", text)
+        assert re.search(r"management reserve \d+ GHz CPU / [\d.]+ GiB memory|Headroom included: N\+1", text)
+        # Shares with one decimal, as the workbook's 0.0 % format shows them.
+        shares = re.findall(r"(\d+(?:\.\d+)?)% all hosts up", text)
+        assert shares and all("." in share for share in shares)
+
+
+def test_shares_have_one_decimal_and_settings_stay_as_given() -> None:
+    from scanner.analysis.model import SHARE_FORMAT_XLSX, setting_text, share_text
+
+    assert share_text(0.965) == "96.5%" and share_text(1.0) == "100.0%" and share_text(0.9996) == "100.0%"
+    assert SHARE_FORMAT_XLSX == "0.0%"  # what Excel and LibreOffice show for the same value
+    assert (setting_text(0.25), setting_text(0.85), setting_text(0.125)) == ("25%", "85%", "12.5%")

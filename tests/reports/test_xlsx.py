@@ -33,6 +33,7 @@ def test_sheets(workbook):
     _, _, wb = workbook
     assert wb.sheetnames == ["Summary", "VMs", "Site tasks", "Findings", "Rules", "Data coverage",
                              "Data coverage inputs", "Hosts", "Clusters", "Datastores", "Sizing",
+                             "Sizing by node type", "Sizing parameters", "Sizing sources", "Sizing notes",
                              "Targets", "Collection issues", "About"]
 
 
@@ -109,13 +110,72 @@ def test_summary_has_native_charts_and_key_figures(workbook):
     assert isinstance(figures["Inventory collected (UTC)"], datetime.datetime)
 
 
-def test_sizing_sheet_names_binding_resource(workbook):
+def test_sizing_by_node_type_names_binding_resource_and_units(workbook):
     _, assessment, wb = workbook
-    ws = wb["Sizing"]
-    binding = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[header(ws).index("Binding")]]
-    assert {(r[0], r[2], r[7]) for r in binding} == {
+    ws = wb["Sizing by node type"]
+    names = header(ws)
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    binding = [r for r in rows if r[names.index("Binding")]]
+    assert {(r[0], r[1], r[names.index("Resource")]) for r in binding} == {
         (s.target, o.node_type, o.binding_resource) for s in assessment.sizing for o in s.options
         if o.binding_resource in ("cpu", "memory", "storage")}
+    # Each row's quantities in the unit the row names; storage is raw vSAN capacity.
+    assert names[names.index("Unit") + 1:names.index("Unit") + 4] == [
+        "Demand (in Unit)", "Capacity after headroom (in Unit)", "Management reserve (in Unit)"]
+    units = {(r[names.index("Resource")], r[names.index("Unit")]) for r in rows}
+    assert units == {("cpu", "vCPU"), ("memory", "GiB"), ("storage", "TiB raw")}
+
+
+def test_sizing_sheet_gives_one_row_per_target_with_basis_confidence_and_headroom(workbook):
+    from scanner.analysis.sizing import basis_text, headroom_text
+
+    _, assessment, wb = workbook
+    ws = wb["Sizing"]
+    names = header(ws)
+    rows = {r[0]: dict(zip(names, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert list(rows) == [s.target for s in assessment.sizing]
+    for result in assessment.sizing:
+        option = result.recommended_option()
+        row = rows[result.target]
+        assert (row["Recommended hosts"], row["Node type"]) == (option.nodes, option.node_type)
+        assert row["Basis"] == result.basis and row["Confidence"] == (result.confidence or "n/a")
+        assert row["Basis and confidence"] == basis_text(result)
+        assert row["Headroom included"] == headroom_text(result)
+        assert row["Recommendation rule"] == result.recommendation_rule
+    # The long sentences wrap within their columns instead of running into the next one.
+    for name in ("Basis and confidence", "Headroom included", "Recommendation rule"):
+        assert ws.cell(2, names.index(name) + 1).alignment.wrap_text, name
+
+
+def test_every_table_sheet_is_one_filterable_table(workbook, tmp_path):
+    """The Sizing sheet stacked four tables under one header and filtered only the first."""
+    _, _, wb = workbook
+    for ws in wb.worksheets:
+        if ws.title in ("Summary", "About"):
+            continue
+        last = openpyxl.utils.get_column_letter(ws.max_column)
+        # One filter from the header to the last row and column that hold data, nothing below it.
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", ws.title
+        assert not ws.tables, ws.title
+        assert ws.freeze_panes and ws.freeze_panes.endswith("2"), ws.title
+        assert all(c.value for c in ws[1]), ws.title  # a header for every column
+        for row in ws.iter_rows(min_row=2):
+            assert any(c.value is not None for c in row), (ws.title, row[0].row)  # no gap, no second block
+        assert ws.print_area == f"'{ws.title}'!$A$1:${ws.print_area.split('$')[-2]}${ws.max_row}", ws.title
+
+
+def test_one_autofilter_element_per_table_sheet(tmp_path):
+    import re
+    import zipfile
+
+    estate = generate_estate(40, seed=3)
+    path = tmp_path / "r.xlsx"
+    write_xlsx(estate, assess(estate), path)
+    with zipfile.ZipFile(path) as archive:
+        parts = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        counts = [len(re.findall(rb"<autoFilter ", archive.read(n))) for n in parts]
+    # Every sheet but Summary and About: exactly one filter.
+    assert sorted(counts) == [0, 0] + [1] * (len(parts) - 2)
 
 
 def test_no_sizing_sheet_without_sizing(tmp_path):
@@ -170,8 +230,10 @@ def test_print_areas_cover_the_rows_and_leave_out_long_technical_columns(workboo
     rules = wb["Rules"]  # a narrow table prints whole
     last = openpyxl.utils.get_column_letter(rules.max_column)
     assert rules.print_area == f"'Rules'!$A$1:${last}${len(assessment.rules) + 1}"
-    sizing = wb["Sizing"]
-    assert sizing.print_area.endswith(f"${sizing.max_row}")  # the parameters below the table print too
+    for name in ("Sizing", "Sizing by node type", "Sizing parameters", "Sizing sources", "Sizing notes"):
+        ws = wb[name]  # each a table of its own, printed whole
+        last = openpyxl.utils.get_column_letter(ws.max_column)
+        assert ws.print_area == f"'{name}'!$A$1:${last}${ws.max_row}", name
 
 
 def test_summary_headers_fit_their_columns_and_shares_stand_beside_counts(workbook):

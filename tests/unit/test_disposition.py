@@ -145,11 +145,11 @@ def test_summary_counts_and_lift_and_shift_share_per_target():
     assert vmc.dispositions["refactor"] == 2 and (vmc.lift_and_shift, vmc.lift_and_shift_share) == (2, 0.5)
     assert assessment.summary.dispositions["refactor"] == 1  # vm-4 goes to AVS
     text = format_assessment(assessment)
-    assert ("lift-and-shift to AVS: 3 of 4 VMs (75%) can be lifted and shifted: 2 as is, 1 after remediation; "
+    assert ("lift-and-shift to AVS: 3 of 4 VMs (75.0%) can be lifted and shifted: 2 as is, 1 after remediation; "
             "0 replatform, 1 refactor, 0 retire, 0 retain") in text
-    assert "lift-and-shift to VMC: 2 of 4 VMs (50%)" in text
+    assert "lift-and-shift to VMC: 2 of 4 VMs (50.0%)" in text
     html = render_html(estate_of(*vms), assessment)
-    assert 'id="lift-and-shift"' in html and "3 of 4 VMs (75%) can be lifted and shifted" in html
+    assert 'id="lift-and-shift"' in html and "3 of 4 VMs (75.0%) can be lifted and shifted" in html
 
 
 def test_workbook_and_json_carry_the_verdicts(tmp_path):
@@ -162,7 +162,7 @@ def test_workbook_and_json_carry_the_verdicts(tmp_path):
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out / "report.xlsx")
     summary_texts = [str(c.value) for row in wb["Summary"].iter_rows(max_row=12) for c in row if c.value]
-    assert any(t.startswith("Lift-and-shift to Azure VMware Solution: 1 of 2 VMs (50%)") for t in summary_texts)
+    assert any(t.startswith("Lift-and-shift to Azure VMware Solution: 1 of 2 VMs (50.0%)") for t in summary_texts)
     sheet = wb["VMs"]
     header = [c.value for c in sheet[1]]
     row = {header[i]: c.value for i, c in enumerate(next(r for r in sheet.iter_rows(min_row=2) if r[0].value ==

@@ -310,7 +310,7 @@ def test_headroom_parameters_are_shown_with_their_sources() -> None:
     assert result.parameter_sources["management_reserve_cpu_ghz"].startswith(
         "https://learn.microsoft.com/azure/azure-vmware/architecture-private-clouds")
     lines = format_sizing_lines(result)
-    assert lines[1] == ("headroom: N+1 per cluster, management reserve 46 GHz / 171.88 GiB, vSAN slack 25%, "
+    assert lines[1] == ("headroom: N+1 per cluster, management reserve 46 GHz CPU / 171.88 GiB memory, vSAN slack 25%, "
                         "max CPU 100% / memory 100%")
 
 

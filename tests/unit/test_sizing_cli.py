@@ -23,11 +23,12 @@ def test_analyze_prints_and_writes_sizing_per_target(tmp_path: Path) -> None:
     # docs/sizing.md: 3 x AV36P (the 3-host minimum binds; AV36 is of limited availability, AV52
     # ties at 3 nodes with more capacity). VMC (i3.metal is limited): i3en.metal takes
     # 48 x 1.25 x 4 x 0.85 = 204 vCPU; 69 vCPU need 1 working host + 1 spare = 2, CPU the most
-    # utilised of the resources needing 2: 69 / 204 = 34 %.
+    # utilised of the resources needing 2: 69 / 204 = 33.8 %.
     assert ("sizing       3 x AV36P (1 cluster(s), 1 spare), bound by the minimum cluster size; "
             "as on-premises (allocated), confidence n/a") in result.output
-    assert "sizing       2 x i3en.metal (1 cluster(s), 1 spare), bound by cpu at 34% after headroom" in result.output
-    assert "headroom: N+1 per cluster, management reserve 46 GHz / 171.88 GiB, vSAN slack 25%" in result.output
+    assert "sizing       2 x i3en.metal (1 cluster(s), 1 spare), bound by cpu at 33.8% after headroom" in result.output
+    assert ("headroom: N+1 per cluster, management reserve 46 GHz CPU / 171.88 GiB memory, vSAN slack 25%"
+            in result.output)
     assert "rule: no prices given: fewest nodes among node types that can form a first cluster" in result.output
     sizing = {s.target: s for s in load_assessment(output).sizing}
     assert set(sizing) == {"avs", "vmc"}
@@ -59,7 +60,7 @@ def test_sample_estate_names_the_binding_resource_and_the_vm_too_large(tmp_path:
     assert use["cpu"].capacity == pytest.approx(2 * 52 * 2 * 4 - 136.296)
     assert (use["memory"].demand, use["memory"].nodes_needed) == (2210, 3)
     assert use["memory"].capacity == pytest.approx(2 * 1536 - 171.88)
-    assert "sizing       3 x AV52 (1 cluster(s), 1 spare), bound by cpu at 90% after headroom" in result.output
+    assert "sizing       3 x AV52 (1 cluster(s), 1 spare), bound by cpu at 90.4% after headroom" in result.output
 
 
 def test_policy_overrides_sizing_and_bad_values_exit_2(tmp_path: Path) -> None:
