@@ -730,7 +730,7 @@ def recommend(options: list[NodeOption], prefer_generally_available: bool = True
 def resolve_basis(requested: str, history_vms: int, coverage: float, min_stars: int) -> tuple[str, str]:
     """(basis used, why). Performance only on a utilisation history; never on point-in-time values."""
     stars = confidence_stars(coverage)
-    measured = f"utilisation history on {history_vms:,} VM(s), coverage {coverage:.0%} ({stars}/5 stars)"
+    measured = f"utilisation history on {history_vms:,} VM(s), coverage {share_text(coverage)} ({stars}/5 stars)"
     if requested == "allocated":
         return "allocated", "as on-premises (requested)"
     if history_vms == 0:

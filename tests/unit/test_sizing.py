@@ -263,7 +263,7 @@ def test_auto_uses_performance_only_with_five_star_coverage() -> None:
     half = full[:2] + [vm(9 + i, 8, 16, GIB) for i in range(2)]
     result = size_target(estate_of(half), None, "avs", shipped_config())
     assert result.basis == "allocated"
-    assert "coverage 50% (3/5 stars): below 5 stars" in (result.basis_reason or "")
+    assert "coverage 50.0% (3/5 stars): below 5 stars" in (result.basis_reason or "")
     forced = size_target(estate_of(half), None, "avs", shipped_config(), "performance")
     assert (forced.basis, forced.confidence_stars, forced.demand_sources["cpu.allocated"]) == ("performance", 3, 2)
 
