@@ -170,6 +170,32 @@ def cause_of(finding: Finding, vm: VM, vcenter: VCenter, host_names: Collection[
                  detail="not collected")
 
 
+# Missing keys whose cause depends on the VM itself (its host, its power-off history); every
+# other cause is a fact of the VM's vCenter (its input's tabs and kind), the same for all its VMs.
+VM_DEPENDENT_KEYS = frozenset({"host", "powered_off_since"})
+
+
+class CauseCache:
+    """``cause_of`` once per (vCenter, missing key) when the cause does not depend on the VM.
+
+    A vInfo-only export lacks the same tabs for every VM: 100,000 VMs share one Cause per gap.
+    """
+
+    def __init__(self) -> None:
+        self.causes: dict[tuple[int, str], Cause] = {}
+        # The vCenters the keys' ids stand for, kept so an id is never reused while cached.
+        self.vcenters: dict[int, VCenter] = {}
+
+    def cause(self, finding: Finding, key: str, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
+        if key in VM_DEPENDENT_KEYS:
+            return cause_of(finding, vm, vcenter, host_names)
+        cached = self.causes.get((id(vcenter), key))
+        if cached is None:
+            cached = self.causes[(id(vcenter), key)] = cause_of(finding, vm, vcenter, host_names)
+            self.vcenters[id(vcenter)] = vcenter
+        return cached
+
+
 def power_off_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter) -> Cause:
     """A power-off date comes from vCenter's events: missing when they are too short, not when rights are."""
     if vm.powered_off_before:
@@ -256,6 +282,8 @@ class VcenterTally:
     not_in_source: list[str] = field(default_factory=list)
     unmatched_hosts: list[str] = field(default_factory=list)
     vm_ids: set[str] = field(default_factory=set)
+    # The causes already recorded in needed_tabs / not_in_source / unmatched_hosts, by id.
+    recorded: dict[int, Cause] = field(default_factory=dict)
 
 
 class CoverageTally:
@@ -270,20 +298,27 @@ class CoverageTally:
         """``counts_as``: how the policy counts this gap in readiness - "unknown", "condition" (to verify)
         or "note" (data the input format never carries, stated once for the estate, changing no VM);
         ``pending``: a condition on a VM whose readiness is unknown for another gap."""
-        gap = self.gaps.get((finding.rule_id, cause.reason))
+        gap_key = (finding.rule_id, cause.reason)
+        gap = self.gaps.get(gap_key)
         if gap is None:
-            gap = self.gaps[(finding.rule_id, cause.reason)] = GapTally(finding.rule_id, cause, counts_as=counts_as)
-        gap.vm_ids.add(vm.id)
+            gap = self.gaps[gap_key] = GapTally(finding.rule_id, cause, counts_as=counts_as)
+        vm_id = vm.id
+        gap.vm_ids.add(vm_id)
         gap.targets.add(finding.target)
         if decides_readiness:
-            gap.readiness_vm_ids.add(vm.id)
+            gap.readiness_vm_ids.add(vm_id)
         if pending:
-            gap.pending_vm_ids.add(vm.id)
+            gap.pending_vm_ids.add(vm_id)
         if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
             gap.examples.append(cause.example)
-        tally = self.vcenter_tally(vcenter)
+        tally = self.vcenters.get(id(vcenter)) or self.vcenter_tally(vcenter)
         if counts_as != "note":
-            tally.vm_ids.add(vm.id)
+            tally.vm_ids.add(vm_id)
+        # What a cause adds to its vCenter's entry is the same each time: recorded once per cause
+        # (shared Cause objects come from CauseCache; the cause is kept so its id stays its own).
+        if id(cause) in tally.recorded:
+            return
+        tally.recorded[id(cause)] = cause
         for tab in cause.missing_tabs:
             if tab not in tally.needed_tabs:
                 tally.needed_tabs.append(tab)

@@ -95,9 +95,13 @@ def steer(finding: Finding, rule: RuleInfo, steers: Mapping[str, DispositionRule
 
 
 def decide(vm: VM, fails: list[Finding], rules: Mapping[str, RuleInfo], retain: RetainPolicy,
-           steers: Mapping[str, DispositionRule] | None = None) -> tuple[str, list[str]]:
-    """Return (disposition, reasons) for ``fails``, the VM's failing findings (one target's, or all)."""
-    reasons = retain_reasons(vm, retain)
+           steers: Mapping[str, DispositionRule] | None = None,
+           retained: list[str] | None = None) -> tuple[str, list[str]]:
+    """Return (disposition, reasons) for ``fails``, the VM's failing findings (one target's, or all).
+
+    ``retained``: ``retain_reasons(vm, retain)`` when the caller has it already (it is the VM's alone).
+    """
+    reasons = list(retained) if retained is not None else retain_reasons(vm, retain)
     if reasons:
         return "retain", reasons
     steered: dict[str, list[str]] = {d: [] for d in STEERED}

@@ -10,12 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from scanner import __version__
-from scanner.analysis.coverage import Cause, CoverageTally, cause_of, missing_key
+from scanner.analysis.coverage import Cause, CauseCache, CoverageTally, cause_of, missing_key
 from scanner.analysis.dates import data_dates, date_part
-from scanner.analysis.disposition import LIFT_AND_SHIFT, decide, disposition_rules, most_favourable, verdict_line
+from scanner.analysis.disposition import (
+    LIFT_AND_SHIFT,
+    DispositionRule,
+    decide,
+    disposition_rules,
+    most_favourable,
+    retain_reasons,
+    verdict_line,
+)
 from scanner.analysis.model import (
     DISPOSITIONS,
     ELIGIBILITY,
@@ -64,6 +73,18 @@ class ActiveRule:
     spec: RuleSpec
     severity: str
     targets: tuple[str, ...]
+    # (target given to the check, targets its results are stored for): one run per target for a
+    # per_target rule, else one run for all of them.
+    runs: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
+    # The rule's methods, shared by its findings that do not name their own.
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            self.runs = (tuple((t, (t,)) for t in self.targets) if self.spec.per_target
+                         else ((None, self.targets),))
+        if not self.methods:
+            self.methods = dict(self.spec.methods)
 
 
 @dataclass
@@ -121,7 +142,12 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
 
 
 def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
-              data_date: dt.date | None = None) -> list[Finding]:
+              data_date: dt.date | None = None, shared: dict[str, Any] | None = None) -> list[Finding]:
+    """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
+
+    A result that holds for several targets becomes one Finding per target sharing the result's
+    methods and evidence (read-only from here on): copies would cost time and memory, not change a field.
+    """
     ctx = RuleContext(
         vm=vm,
         host=index.hosts.get(vm.host) if vm.host else None,
@@ -131,30 +157,72 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
         policy=policy,
         as_of=as_of,
         data_date=data_date,
+        shared=shared if shared is not None else {},
     )
     findings: list[Finding] = []
+    append = findings.append
+    vm_id = vm.id
     for active in rules:
         spec = active.spec
-        runs = [(t, (t,)) for t in active.targets] if spec.per_target else [(None, active.targets)]
-        for target, finding_targets in runs:
+        check = spec.check
+        severity = active.severity
+        for target, finding_targets in active.runs:
             ctx.target = target
             try:
-                results = list(spec.check(ctx))
+                for result in check(ctx):
+                    methods = result.methods if result.methods is not None else active.methods
+                    status, message, evidence = result.status, result.message, result.evidence
+                    for t in finding_targets:
+                        append(Finding(spec.id, severity, t, vm_id, status, message, methods, evidence,
+                                       spec.remediation))
             except Exception as exc:
                 raise RuleCrash(f"rule {spec.id} failed on VM {vm.id} ({vm.name}): "
                                 f"{exc.__class__.__name__}: {exc}") from exc
-            for result in results:
-                methods = dict(result.methods) if result.methods is not None else dict(spec.methods)
-                for t in finding_targets:
-                    findings.append(Finding(
-                        rule_id=spec.id, severity=active.severity, target=t, vm_id=vm.id, status=result.status,
-                        message=result.message, methods=methods, evidence=dict(result.evidence),
-                        remediation=spec.remediation,
-                    ))
     return findings
 
 
-def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict[tuple[str, str], Cause]:
+@dataclass
+class PolicySwitches:
+    """The policy's answers that are the same for every VM, derived once per analysis."""
+
+    treatment: Callable[[Finding], str]
+    as_condition: Callable[[Finding], bool]
+    steers: dict[str, DispositionRule]
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicySwitches:
+        return cls(gap_treatment(policy), condition_test(policy), disposition_rules(policy))
+
+
+class ReadinessMemo:
+    """``evaluate_target`` once per distinct input: readiness depends on the target, the VM's power
+    state and template flag, and each finding's rule, status, severity and methods - never on
+    messages or evidence - so VMs with the same findings share one (read-only) TargetOutcome."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.results: dict[tuple[Any, ...], TargetOutcome] = {}
+        # A methods dict's items, by its id (the dict is kept so the id stays its own).
+        self.methods: dict[int, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
+
+    def methods_key(self, methods: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        known = self.methods.get(id(methods))
+        if known is None:
+            known = self.methods[id(methods)] = (methods, tuple(methods.items()))
+        return known[1]
+
+    def evaluate(self, vm: VM, findings: list[Finding], target: str) -> TargetOutcome:
+        methods_key = self.methods_key
+        key = (target, vm.power_state, vm.template,
+               tuple([(f.rule_id, f.status, f.severity, methods_key(f.methods)) for f in findings]))
+        result = self.results.get(key)
+        if result is None:
+            result = self.results[key] = evaluate_target(vm, findings, self.policy, target)
+        return result
+
+
+def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex,
+                   cache: CauseCache | None = None) -> dict[tuple[str, str], Cause]:
     """Why each unknown finding of ``vm`` lacks data, keyed by (rule id, missing data key).
 
     A finding whose data the VM's input format never carries becomes ``not_in_source`` here: the
@@ -163,10 +231,13 @@ def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict
     causes: dict[tuple[str, str], Cause] = {}
     for finding in findings:
         if finding.status == "unknown":
-            key = (finding.rule_id, missing_key(finding))
-            if key not in causes:
-                causes[key] = cause_of(finding, vm, index.vcenter, index.hosts)
-            if causes[key].not_in_source:
+            missing = missing_key(finding)
+            key = (finding.rule_id, missing)
+            cause = causes.get(key)
+            if cause is None:
+                cause = causes[key] = (cache.cause(finding, missing, vm, index.vcenter, index.hosts)
+                                       if cache is not None else cause_of(finding, vm, index.vcenter, index.hosts))
+            if cause.not_in_source:
                 finding.status = NOT_IN_SOURCE
     return causes
 
@@ -174,7 +245,9 @@ def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex) -> dict
 def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tuple[str, str], Cause],
                  as_condition: Callable[[Finding], bool]) -> list[str]:
     """One readable line per deciding rule: its failure message, or why it could not be evaluated."""
-    texts = []
+    texts: list[str] = []
+    if not result.reasons:
+        return texts
     # A rule may lack several data: name the gap that decided (a condition, or an open unknown).
     conditions = result.readiness != "unknown"
     for rule_id in result.reasons:
@@ -197,44 +270,59 @@ def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tu
 
 def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
                 rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None,
+                switches: PolicySwitches | None = None, readiness: ReadinessMemo | None = None,
                 ) -> tuple[VmOutcome, dict[str, TargetOutcome]]:
     """The VM's outcome, and the per-target readiness results it was built from."""
     outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
                         cluster=vm.cluster, power_state=vm.power_state)
-    by_target: dict[str, list[Finding]] = defaultdict(list)
+    switches = switches if switches is not None else PolicySwitches.of(policy)
+    by_target: dict[str, list[Finding]] = {target: [] for target in targets}
+    fails: list[Finding] = []
+    unknown_ids: set[str] = set()
+    not_in_source_ids: set[str] = set()
     for finding in findings:
-        by_target[finding.target].append(finding)
-    as_condition = condition_test(policy)
+        by_target.setdefault(finding.target, []).append(finding)
+        status = finding.status
+        if status == "fail":
+            fails.append(finding)
+        elif status == "unknown":
+            unknown_ids.add(finding.rule_id)
+        elif status == NOT_IN_SOURCE:
+            not_in_source_ids.add(finding.rule_id)
+    as_condition = switches.as_condition
     results: dict[str, TargetOutcome] = {}
     for target in targets:
-        result = results[target] = evaluate_target(vm, by_target[target], policy, target)
+        result = results[target] = (readiness.evaluate(vm, by_target[target], target) if readiness is not None
+                                    else evaluate_target(vm, by_target[target], policy, target))
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
         outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
         outcome.methods[target] = result.methods
         outcome.recommended_method[target] = result.recommended
-    fails = [f for f in findings if f.status == "fail"]
     outcome.finding_ids = sorted({f.rule_id for f in fails})
-    outcome.unknown_ids = sorted({f.rule_id for f in findings if f.status == "unknown"})
-    outcome.not_in_source_ids = sorted({f.rule_id for f in findings if f.status == NOT_IN_SOURCE})
-    steers = disposition_rules(policy)
+    outcome.unknown_ids = sorted(unknown_ids)
+    outcome.not_in_source_ids = sorted(not_in_source_ids)
+    steers = switches.steers
+    # Retain is decided by the VM alone: asked once, not once per target.
+    retained = retain_reasons(vm, policy.retain)
     decided = {target: decide(vm, [f for f in by_target[target] if f.status == "fail"], rules, policy.retain,
-                              steers) for target in targets}
+                              steers, retained) for target in targets}
     for target, (disposition, reasons) in decided.items():
         outcome.target_dispositions[target] = disposition
         outcome.target_disposition_reasons[target] = reasons
         outcome.target_verdicts[target] = verdict_line(disposition, reasons, outcome.readiness[target] == "unknown")
     outcome.disposition, outcome.disposition_reasons = (
-        most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers))
+        most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers, retained))
     outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons,
                                    bool(targets) and all(outcome.readiness[t] == "unknown" for t in targets))
     return outcome, results
 
 
 def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
-                   causes: dict[tuple[str, str], Cause], results: dict[str, TargetOutcome], policy: Policy) -> None:
+                   causes: dict[tuple[str, str], Cause], results: dict[str, TargetOutcome], policy: Policy,
+                   switches: PolicySwitches | None = None) -> None:
     failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
-    treatment = gap_treatment(policy)
+    treatment = switches.treatment if switches is not None else gap_treatment(policy)
     for finding in findings:
         if finding.status == "fail":
             continue
@@ -312,22 +400,31 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     outcomes: list[VmOutcome] = []
     tally = CoverageTally()
     site = SiteTally({a.spec.id: a.spec for a in rules if a.spec.site})
+    site_rules = frozenset(site.specs)
     input_list = list(inputs)
+    # Derived once for the analysis, not per VM: the policy's switches, target facts the rules
+    # need, causes of unknowns that are facts of an input, readiness of identical finding sets.
+    switches = PolicySwitches.of(policy)
+    shared: dict[str, Any] = {}
+    cause_cache = CauseCache()
+    readiness = ReadinessMemo(policy)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
         for vm in vc.vms:
-            all_findings = run_rules(vm, index, rules, policy, as_of, data_date)
-            causes = unknown_causes(vm, all_findings, index)
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared)
+            causes = unknown_causes(vm, all_findings, index, cause_cache)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
             # estate: the VM is assessed as it will be after them, and names them.
-            vm_findings = [f for f in all_findings if not site.is_site(f)]
+            site_findings = [f for f in all_findings if f.rule_id in site_rules]
+            vm_findings = [f for f in all_findings if f.rule_id not in site_rules] if site_findings else all_findings
             findings.extend(vm_findings)
-            outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes)
-            outcome.site_tasks = site.add(vm, vc, (f for f in all_findings if site.is_site(f)))
+            outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes, switches,
+                                           readiness)
+            outcome.site_tasks = site.add(vm, vc, site_findings)
             outcomes.append(outcome)
             if causes:
-                tally_unknowns(tally, vm, vc, all_findings, causes, results, policy)
+                tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(

@@ -215,6 +215,12 @@ def identify(vm: VM, catalogue: GuestCatalogue) -> GuestReading | None:
     return max(readings, key=lambda r: r.specificity)  # max keeps the first (most trusted) of equals
 
 
+def vm_reading(ctx: RuleContext) -> GuestReading | None:
+    """The VM's guest OS reading, identified once for all the guest rules."""
+    reading: GuestReading | None = ctx.per_vm("guest_reading", lambda: identify(ctx.vm, guest_catalogue(ctx.policy)))
+    return reading
+
+
 def has_guest_data(vm: VM) -> bool:
     return any(getattr(vm, name) for name in SOURCES)
 
@@ -243,7 +249,7 @@ def guest_os_unsupported(ctx: RuleContext) -> Iterator[RuleResult]:
     if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return
-    reading = identify(ctx.vm, guest_catalogue(ctx.policy))
+    reading = vm_reading(ctx)
     if reading is not None and reading.family is not None and not reading.family.supported:
         yield fail(f"{reading.family.name} is not supported on the target", **evidence_of(reading),
                    source=reading.family.support_source)
@@ -271,7 +277,7 @@ def guest_os_end_of_support(ctx: RuleContext) -> Iterator[RuleResult]:
     if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return
-    reading = identify(ctx.vm, guest_catalogue(ctx.policy))
+    reading = vm_reading(ctx)
     if reading is None:
         names = "; ".join(str(getattr(ctx.vm, n)) for n in SOURCES if getattr(ctx.vm, n))
         yield unknown(f"guest OS not recognised ({names})", missing="guest_os_version")

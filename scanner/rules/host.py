@@ -16,6 +16,12 @@ def version_tuple(text: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in match.group(1).split("."))
 
 
+def node_cpu_vendors(ctx: RuleContext, target: str) -> list[str]:
+    """The CPU vendors of the target's node types (targets.toml cpu_vendor), lower-case and sorted."""
+    nodes = ctx.policy.target_data(target).get("node_types", {})
+    return sorted({str(n.get("cpu_vendor", "")).lower() for n in nodes.values()} - {""})
+
+
 @rule(
     id="host.cpu-vendor-amd",
     title="Source host CPU vendor differs from the target's (Intel): no live migration",
@@ -39,8 +45,8 @@ def cpu_vendor_amd(ctx: RuleContext) -> Iterator[RuleResult]:
         return
     if ctx.target is None:
         return
-    nodes = ctx.policy.target_data(ctx.target).get("node_types", {})
-    target_vendors = sorted({str(n.get("cpu_vendor", "")).lower() for n in nodes.values()} - {""})
+    target = ctx.target
+    target_vendors: list[str] = ctx.derived(f"node_cpu_vendors:{target}", lambda: node_cpu_vendors(ctx, target))
     if target_vendors and vendor.lower() not in target_vendors:
         yield fail(f"host {ctx.host.name} has {vendor} CPUs; {ctx.target} nodes are {', '.join(target_vendors)}",
                    host=ctx.host.name, cpu_vendor=vendor, cpu_model=ctx.host.cpu_model,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.analysis.sizing import node_memory_gib
+from scanner.policy import Policy
 from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, all_methods, days_since, fail, rule, unknown
 
@@ -139,14 +140,20 @@ def tools_missing(ctx: RuleContext) -> Iterator[RuleResult]:
 
 
 def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | None:
+    """The target's node type with the largest ``key`` (a target fact: derived once per analysis)."""
     target = ctx.target
     if target is None:
         return None
-    nodes: dict[str, dict[str, Any]] = ctx.policy.target_data(target).get("node_types", {})
-    if not nodes:
-        return None
-    name = max(nodes, key=lambda n: float(nodes[n][key]))
-    return name, nodes[name]
+
+    def find() -> tuple[str, dict[str, Any]] | None:
+        nodes: dict[str, dict[str, Any]] = ctx.policy.target_data(target).get("node_types", {})
+        if not nodes:
+            return None
+        name = max(nodes, key=lambda n: float(nodes[n][key]))
+        return name, nodes[name]
+
+    node: tuple[str, dict[str, Any]] | None = ctx.derived(f"largest_node:{key}:{target}", find)
+    return node
 
 
 @rule(
@@ -188,16 +195,25 @@ def memory_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
         yield unknown("memory size not known", missing="memory_mib")
         return
     target = ctx.target
-    nodes: dict[str, dict[str, Any]] = ctx.policy.target_data(target).get("node_types", {}) if target else {}
-    if not nodes:
+    largest: tuple[str, float, int] | None = ctx.derived(f"largest_node_memory:{target}",
+                                                         lambda: largest_node_memory(ctx.policy, target))
+    if largest is None:
         return
+    name, gib, node_mib = largest
+    if ctx.vm.memory_mib > node_mib:
+        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {gib:g} GiB of {name}",
+                   memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib)
+
+
+def largest_node_memory(policy: Policy, target: str | None) -> tuple[str, float, int] | None:
+    """(node type, GiB, MiB) of the target's node type with the most memory; None when it lists none."""
+    nodes: dict[str, dict[str, Any]] = policy.target_data(target).get("node_types", {}) if target else {}
+    if not nodes:
+        return None
     # Vendors publish memory in their own unit (AVS: DIMM "GB"); sizing converts it explicitly.
     memory_gib = {name: node_memory_gib(spec, name) for name, spec in nodes.items()}
     name = max(memory_gib, key=lambda n: memory_gib[n])
-    node_mib = int(memory_gib[name] * 1024)
-    if ctx.vm.memory_mib > node_mib:
-        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {memory_gib[name]:g} GiB of {name}",
-                   memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib)
+    return name, memory_gib[name], int(memory_gib[name] * 1024)
 
 
 def is_global_ipv6(address: str) -> bool:
