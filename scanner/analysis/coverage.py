@@ -187,13 +187,23 @@ class CauseCache:
         self.vcenters: dict[int, VCenter] = {}
 
     def cause(self, finding: Finding, key: str, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
-        if key in VM_DEPENDENT_KEYS:
+        if key in VM_DEPENDENT_KEYS and cause_depends_on_vm(key, vcenter):
             return cause_of(finding, vm, vcenter, host_names)
         cached = self.causes.get((id(vcenter), key))
         if cached is None:
             cached = self.causes[(id(vcenter), key)] = cause_of(finding, vm, vcenter, host_names)
             self.vcenters[id(vcenter)] = vcenter
         return cached
+
+
+def cause_depends_on_vm(key: str, vcenter: VCenter) -> bool:
+    """Whether ``cause_of`` looks at the VM for ``key`` in this vCenter: for a VM_DEPENDENT_KEYS key,
+    except in an RVTools export, which never carries a power-off date and, lacking every tab that
+    carries the key (vInfo-only lacks vHost), says so for every VM alike."""
+    if vcenter.source_kind != "rvtools":
+        return True
+    tabs = data_source(key).rvtools_tabs
+    return bool(tabs) and not all(t in vcenter.missing_tabs for t in tabs)
 
 
 def power_off_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter) -> Cause:
@@ -314,10 +324,39 @@ class CoverageTally:
         tally = self.vcenters.get(id(vcenter)) or self.vcenter_tally(vcenter)
         if counts_as != "note":
             tally.vm_ids.add(vm_id)
-        # What a cause adds to its vCenter's entry is the same each time: recorded once per cause
-        # (shared Cause objects come from CauseCache; the cause is kept so its id stays its own).
-        if id(cause) in tally.recorded:
-            return
+        if id(cause) not in tally.recorded:
+            self.record_cause(tally, cause)
+
+    def add_vm(self, vm: VM, vcenter: VCenter,
+               entries: Iterable[tuple[Finding, Cause, bool, str, bool]]) -> None:
+        """``add`` for each (finding, cause, decides_readiness, counts_as, pending) of one VM."""
+        vm_id = vm.id
+        gaps = self.gaps
+        tally = self.vcenters.get(id(vcenter)) or self.vcenter_tally(vcenter)
+        recorded = tally.recorded
+        counted = False
+        for finding, cause, decides_readiness, counts_as, pending in entries:
+            gap_key = (finding.rule_id, cause.reason)
+            gap = gaps.get(gap_key)
+            if gap is None:
+                gap = gaps[gap_key] = GapTally(finding.rule_id, cause, counts_as=counts_as)
+            gap.vm_ids.add(vm_id)
+            gap.targets.add(finding.target)
+            if decides_readiness:
+                gap.readiness_vm_ids.add(vm_id)
+            if pending:
+                gap.pending_vm_ids.add(vm_id)
+            if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
+                gap.examples.append(cause.example)
+            if counts_as != "note" and not counted:
+                tally.vm_ids.add(vm_id)
+                counted = True
+            if id(cause) not in recorded:
+                self.record_cause(tally, cause)
+
+    def record_cause(self, tally: VcenterTally, cause: Cause) -> None:
+        """What a cause adds to its vCenter's entry (the same each time: recorded once per cause;
+        the cause is kept so its id stays its own)."""
         tally.recorded[id(cause)] = cause
         for tab in cause.missing_tabs:
             if tab not in tally.needed_tabs:

@@ -197,36 +197,32 @@ class PolicySwitches:
 class ReadinessMemo:
     """``evaluate_target`` once per distinct input: readiness depends on the target, the VM's power
     state and template flag, and each finding's rule, status, severity and methods - never on
-    messages or evidence - so VMs with the same findings share one (read-only) TargetOutcome."""
+    messages or evidence - so VMs with the same findings share one (read-only) TargetOutcome.
+
+    A finding's methods enter the key by the dict's id (they are shared per rule, see run_rules):
+    each entry keeps the findings it was computed from, so no id in a key is ever reused.
+    """
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.results: dict[tuple[Any, ...], TargetOutcome] = {}
-        # A methods dict's items, by its id (the dict is kept so the id stays its own).
-        self.methods: dict[int, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
-
-    def methods_key(self, methods: dict[str, str]) -> tuple[tuple[str, str], ...]:
-        known = self.methods.get(id(methods))
-        if known is None:
-            known = self.methods[id(methods)] = (methods, tuple(methods.items()))
-        return known[1]
+        self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
 
     def evaluate(self, vm: VM, findings: list[Finding], target: str) -> TargetOutcome:
-        methods_key = self.methods_key
         key = (target, vm.power_state, vm.template,
-               tuple([(f.rule_id, f.status, f.severity, methods_key(f.methods)) for f in findings]))
-        result = self.results.get(key)
-        if result is None:
-            result = self.results[key] = evaluate_target(vm, findings, self.policy, target)
-        return result
+               tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings]))
+        known = self.results.get(key)
+        if known is None:
+            known = self.results[key] = (evaluate_target(vm, findings, self.policy, target), findings)
+        return known[0]
 
 
-def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex,
-                   cache: CauseCache | None = None) -> dict[tuple[str, str], Cause]:
+def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex, cache: CauseCache | None = None,
+                   gaps: list[tuple[Finding, Cause]] | None = None) -> dict[tuple[str, str], Cause]:
     """Why each unknown finding of ``vm`` lacks data, keyed by (rule id, missing data key).
 
     A finding whose data the VM's input format never carries becomes ``not_in_source`` here: the
-    rule answered "unknown", and the input kind decides which of the two it is.
+    rule answered "unknown", and the input kind decides which of the two it is. ``gaps``, when
+    given, receives each such finding with its cause (for the coverage tally).
     """
     causes: dict[tuple[str, str], Cause] = {}
     for finding in findings:
@@ -239,6 +235,8 @@ def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex,
                                        if cache is not None else cause_of(finding, vm, index.vcenter, index.hosts))
             if cause.not_in_source:
                 finding.status = NOT_IN_SOURCE
+            if gaps is not None:
+                gaps.append((finding, cause))
     return causes
 
 
@@ -248,15 +246,28 @@ def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tu
     texts: list[str] = []
     if not result.reasons:
         return texts
+    # One pass over the findings: each deciding rule's first failure and the gaps it lacks.
+    wanted = set(result.reasons)
+    first_fail: dict[str, Finding] = {}
+    lacking_by_rule: dict[str, list[tuple[Cause, bool]]] = {}
+    for f in findings:
+        rule_id = f.rule_id
+        if rule_id not in wanted:
+            continue
+        if f.status == "fail":
+            first_fail.setdefault(rule_id, f)
+            continue
+        cause = causes.get((rule_id, missing_key(f)))
+        if cause is not None:
+            lacking_by_rule.setdefault(rule_id, []).append((cause, as_condition(f)))
     # A rule may lack several data: name the gap that decided (a condition, or an open unknown).
     conditions = result.readiness != "unknown"
     for rule_id in result.reasons:
-        failed = next((f for f in findings if f.rule_id == rule_id and f.status == "fail"), None)
+        failed = first_fail.get(rule_id)
         if failed is not None or rule_id not in result.unverified:
             texts.append(f"{rule_id}: {failed.message}" if failed is not None else rule_id)
             continue
-        lacking = [(causes[(f.rule_id, missing_key(f))], as_condition(f)) for f in findings
-                   if f.rule_id == rule_id and f.status != "fail" and (f.rule_id, missing_key(f)) in causes]
+        lacking = lacking_by_rule.get(rule_id, [])
         lacking.sort(key=lambda item: item[1] != conditions)
         verb = "not verified" if conditions else "not evaluated"
         if not lacking:
@@ -320,12 +331,17 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
 
 def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
                    causes: dict[tuple[str, str], Cause], results: dict[str, TargetOutcome], policy: Policy,
-                   switches: PolicySwitches | None = None) -> None:
-    failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
+                   switches: PolicySwitches | None = None, gaps: list[tuple[Finding, Cause]] | None = None) -> None:
+    """Record the VM's findings that could not be evaluated in the coverage tally.
+
+    ``gaps``: those findings with their causes, as ``unknown_causes`` listed them (else looked up here).
+    """
     treatment = switches.treatment if switches is not None else gap_treatment(policy)
-    for finding in findings:
-        if finding.status == "fail":
-            continue
+    if gaps is None:
+        gaps = [(f, causes[(f.rule_id, missing_key(f))]) for f in findings if f.status != "fail"]
+    failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
+    entries = []
+    for finding, cause in gaps:
         counts_as = treatment(finding)
         condition = counts_as == "condition"
         result = results[finding.target]
@@ -335,8 +351,8 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
                    and (finding.rule_id, finding.target) not in failed
                    and condition == (result.readiness != "unknown"))
         pending = condition and finding.rule_id in result.pending
-        tally.add(vm, vc, finding, causes[(finding.rule_id, missing_key(finding))], decides,
-                  "note" if counts_as == "ignored" else counts_as, pending)
+        entries.append((finding, cause, decides, "note" if counts_as == "ignored" else counts_as, pending))
+    tally.add_vm(vm, vc, entries)
 
 
 def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:
@@ -413,7 +429,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
         data_date = date_part(dates[id(vc)].taken_at)
         for vm in vc.vms:
             all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared)
-            causes = unknown_causes(vm, all_findings, index, cause_cache)
+            gaps: list[tuple[Finding, Cause]] = []
+            causes = unknown_causes(vm, all_findings, index, cause_cache, gaps)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
             # estate: the VM is assessed as it will be after them, and names them.
             site_findings = [f for f in all_findings if f.rule_id in site_rules]
@@ -424,7 +441,7 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
             outcome.site_tasks = site.add(vm, vc, site_findings)
             outcomes.append(outcome)
             if causes:
-                tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches)
+                tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches, gaps)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(

@@ -77,7 +77,8 @@ class RuleInfo:
     disposition_overridden: bool = False
 
 
-@dataclass
+# Slots: an assessment holds hundreds of thousands of findings; no per-object __dict__.
+@dataclass(slots=True)
 class Finding:
     rule_id: str
     severity: str

@@ -61,11 +61,9 @@ class RuleContext:
     # The date of the data itself (RVTools export date, collection time); ages (snapshot age, time
     # powered off) are measured at it, calendar facts (end of support) at ``as_of``. None: not known.
     data_date: dt.date | None = None
-    # Facts of the targets and the policy that rules derive once per analysis (node memory per
-    # target), kept by key; the engine passes one dict for the whole analysis.
+    # Facts that rules derive once per analysis rather than per VM (node memory per target, the
+    # guest OS reading of each distinct set of OS names), kept by key; one dict for the analysis.
     shared: dict[str, Any] = field(default_factory=dict)
-    # Facts of this VM that several rules derive (its guest OS reading), kept by key for this VM.
-    memo: dict[str, Any] = field(default_factory=dict)
 
     def derived(self, key: str, factory: Callable[[], Any]) -> Any:
         """``factory()`` computed once per analysis under ``key`` (target or policy facts only)."""
@@ -73,13 +71,6 @@ class RuleContext:
         if key not in shared:
             shared[key] = factory()
         return shared[key]
-
-    def per_vm(self, key: str, factory: Callable[[], Any]) -> Any:
-        """``factory()`` computed once for this VM under ``key``, whichever rule asks first."""
-        memo = self.memo
-        if key not in memo:
-            memo[key] = factory()
-        return memo[key]
 
     @property
     def age_date(self) -> dt.date:

@@ -216,9 +216,14 @@ def identify(vm: VM, catalogue: GuestCatalogue) -> GuestReading | None:
 
 
 def vm_reading(ctx: RuleContext) -> GuestReading | None:
-    """The VM's guest OS reading, identified once for all the guest rules."""
-    reading: GuestReading | None = ctx.per_vm("guest_reading", lambda: identify(ctx.vm, guest_catalogue(ctx.policy)))
-    return reading
+    """The VM's guest OS reading: identified once per distinct set of OS names in the analysis (a
+    reading depends on the names alone, and an estate has few), shared by the guest rules."""
+    vm = ctx.vm
+    names = (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id)
+    readings: dict[tuple[str | None, ...], GuestReading | None] = ctx.derived("guest_readings", dict)
+    if names not in readings:
+        readings[names] = identify(vm, guest_catalogue(ctx.policy))
+    return readings[names]
 
 
 def has_guest_data(vm: VM) -> bool:
