@@ -31,6 +31,8 @@ def faketime() -> str:
 
 def analyze(out: Path, *args: str, clock: list[str] | None = None) -> tuple[dict, str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), "TZ": "UTC"}
+    if clock:  # under scripts/run_tests_at.sh, faketime must start from the real clock, not the faked one
+        environment = {k: v for k, v in environment.items() if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
     result = subprocess.run([*(clock or []), sys.executable, "-m", "scanner", "analyze", str(SAMPLE), "-o", str(out),
                              *args], env=environment, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
