@@ -52,6 +52,9 @@ class Table:
     # Leading columns printed (None = all): long technical columns (evidence JSON, full readiness
     # reasons, notes) stay in the sheet for filtering but out of the printout.
     print_columns: int | None = None
+    # (column header, value): the workbook opens with its filter set to the rows holding that
+    # value, the others hidden (one click away) and left out of the printout.
+    opening_filter: tuple[str, str] | None = None
 
 
 def policy_description(policy: dict[str, Any]) -> tuple[str, str | None]:
@@ -225,8 +228,13 @@ def findings_table(assessment: Assessment) -> Table:
                 f.remediation,
             ]
 
+    # The sheet opens (and prints) filtered on the failing checks: the unknown and not-in-source
+    # rows, most of it (3,402 of 4,332 on a synthetic 233-VM estate), are counted per rule in Data
+    # coverage and printed as 56 of the workbook's 89 pages.
+    failing = sum(1 for f in assessment.findings if f.status == "fail")
+    opening = ("Status", "fail") if 0 < failing < len(assessment.findings) else None
     return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1,
-                 print_columns=[c.header for c in columns].index("Message") + 1)
+                 print_columns=[c.header for c in columns].index("Message") + 1, opening_filter=opening)
 
 
 def vms_per_rule(assessment: Assessment) -> dict[str, dict[str, set[str]]]:

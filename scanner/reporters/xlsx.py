@@ -139,6 +139,12 @@ def _table_sheet(wb: Workbook, table: tables.Table, last_cell: str) -> tuple[Wri
         style_attrs.append(f' s="{probe.style_id}"')  # registers the format in the workbook's styles
     last = f"{get_column_letter(len(columns))}{table.count + 1}"
     ws.auto_filter.ref = f"A1:{last}"
+    if table.opening_filter is not None:
+        filter_column, value = table.opening_filter
+        ws.auto_filter.add_filter_column([c.header for c in columns].index(filter_column), [value])
+        # Said on the printout too, in the footer (LibreOffice drew a page header over the first row):
+        # a reader of the paper cannot see the filter.
+        ws.oddFooter.center.text = f"&A, rows with {filter_column} = {value} (the sheet's filter) – page &P of &N"
     for index, column in enumerate(columns, start=1):
         if column.kind == "readiness" and table.count:
             letter = get_column_letter(index)
@@ -176,11 +182,17 @@ def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
     streamed sheet, and the wrapped lines were drawn over the next row."""
     letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
     wrapped = [(index, column.width) for index, column in enumerate(table.columns) if column.wrap]
+    # Rows the opening filter leaves out are hidden: Excel and LibreOffice show a saved filter's
+    # result as stored, they do not re-apply it on opening.
+    shown: tuple[int, str] | None = None
+    if table.opening_filter is not None:
+        shown = ([c.header for c in table.columns].index(table.opening_filter[0]), table.opening_filter[1])
     for row_number, row in enumerate(table.rows(), start=2):
         rn = str(row_number)
         lines = max((text_lines(row[i], width) for i, width in wrapped if isinstance(row[i], str)), default=1)
         height = f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"' if lines > 1 else ""
-        parts = [f'<row r="{rn}"{height}>']
+        hidden = ' hidden="1"' if shown is not None and row[shown[0]] != shown[1] else ""
+        parts = [f'<row r="{rn}"{height}{hidden}>']
         for index, value in enumerate(row):
             if value is None:
                 continue
