@@ -72,3 +72,17 @@ def test_attribute_order_does_not_hide_a_far_cell(tmp_path):
                           '<row r="900000"><c s="0" t="n" r="XFD900000"><v>1</v></c></row>')
     with pytest.raises(InputError, match="VMSCAN_XLSX_MAX_CELLS"):
         check_xlsx_sizes(path)
+
+
+@pytest.mark.parametrize("cells", [
+    # A longer spelling of a small row number must not hide the far cell before it.
+    '<c r="XFD900000"><v>1</v></c><c r="A000000000002"><v>1</v></c><c r="B2"><v>1</v></c>',
+    # A prefixed cell whose name is followed by a tab, not a space.
+    '<x:c\tr="XFD900000"><x:v>1</x:v></x:c>',
+    # ... or by a newline, in an otherwise plain sheet.
+    '<c r="A2"><v>1</v></c><x:c\nr="XFD900000"><x:v>1</x:v></x:c>',
+])
+def test_unusual_spellings_do_not_hide_a_far_cell(tmp_path, cells):
+    path = craft.raw_xlsx(tmp_path / "spelling.xlsx", craft.HEADER_ROW + f'<row r="2">{cells}</row>')
+    with pytest.raises(InputError, match="VMSCAN_XLSX_MAX_CELLS"):
+        check_xlsx_sizes(path)
