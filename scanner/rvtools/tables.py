@@ -71,13 +71,17 @@ def read_export(path: Path) -> Export:
 # ---------------------------------------------------------------- shared row handling
 
 
-def _clean_row(values: Any, width: int) -> list[Any] | None:
+def _clean_row(values: Any, width: int, strings: dict[str, str]) -> list[Any] | None:
     """The row cut or padded to the header width; None when every cell is empty.
 
-    Cells are not inspected one by one here (that dominated import time); empty strings and
+    Equal texts become one object (``strings`` maps each text to its first copy): names, versions
+    and vCenter columns repeat on every row, and the readers give each cell its own copy - the
+    20,000-VM workbook held 1.8 million text cells, 250,000 of them distinct, 110 MiB vs 17 MiB.
+    Cells are not inspected one by one otherwise (that dominated import time); empty strings and
     oversized cells are dealt with when the reader reads a cell.
     """
-    row = list(values[:width]) if len(values) > width else list(values)
+    shared = strings.setdefault
+    row = [shared(value, value) if value.__class__ is str else value for value in values[:width]]
     if not any(row):
         # any() is false for 0, False and "" too: look closer only then.
         if all(value is None or value == "" for value in row):
@@ -113,9 +117,10 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
     width = len(headers)
     empty_run = 0
     max_vms = MAX_VMS.value() if sheet == "vInfo" else None
+    strings: dict[str, str] = {}
     for raw in rows:
         number += 1
-        row = _clean_row(raw, width)
+        row = _clean_row(raw, width, strings)
         if row is None:
             empty_run += 1
             if empty_run >= EMPTY_RUN_ENDS_SHEET:
