@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -27,7 +28,16 @@ from scanner import __version__
 from scanner.analysis.comparison import compare_targets, cost_text, hosts_text, shows_comparison
 from scanner.analysis.dates import data_date_line, stale_data_notice
 from scanner.analysis.disposition import lift_and_shift_line
-from scanner.analysis.model import DISPOSITIONS, ELIGIBILITY, METHODS, READINESS, Assessment, SizingResult, share_text
+from scanner.analysis.model import (
+    DISPOSITIONS,
+    ELIGIBILITY,
+    METHODS,
+    READINESS,
+    Assessment,
+    Finding,
+    SizingResult,
+    share_text,
+)
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
 from scanner.analysis.targets import target_name
 from scanner.analysis.text import source_limits
@@ -110,18 +120,38 @@ def safe_url(url: str) -> str | None:
     return url if url.lower().startswith(("https://", "http://")) else None
 
 
+# One encoder for every call: json.dumps with options builds a new one each time (per VM, twice).
+_SCRIPT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+
+
+def _script_text(data: Any) -> str:
+    text = _SCRIPT_ENCODER.encode(data)
+    return (
+        text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
 def json_for_script(data: Any) -> Markup:
     """JSON that cannot end its <script> element: '<', '>' and '&' become \\u escapes.
 
     That covers ``</script>`` and ``<!--`` (which would switch the HTML parser's script state).
     U+2028/U+2029 are escaped too so the text is also valid JavaScript source.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
-    text = (
-        text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    )
-    return Markup(text)  # noqa: S704 - escaped above for the script-data context
+    return Markup(_script_text(data))  # noqa: S704 - escaped above for the script-data context
+
+
+# VM rows and details encoded this many per encoder call (one call per VM cost a third of the page).
+_PAYLOAD_SLICE = 500
+
+
+def _script_items(items: Iterator[Any]) -> Iterator[str]:
+    """The JSON of a list, without its brackets, in pieces: items joined by ',' as one encode gives."""
+    first = True
+    for batch in iter(lambda: list(itertools.islice(items, _PAYLOAD_SLICE)), []):
+        # encode() of a list is "[" + items joined by "," + "]": strip the brackets, join slices by ",".
+        yield ("" if first else ",") + _script_text(batch)[1:-1]
+        first = False
 
 
 def _csp_hash(text: str) -> str:
@@ -145,11 +175,16 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
     vm_by_id = {vm.id: vm for vm in estate.all_vms()}
     rule_index = {rule.id: i for i, rule in enumerate(assessment.rules)}
     target_index = {target: i for i, target in enumerate(assessment.targets)}
-    findings_by_vm: dict[str, list[list[Any]]] = {}
+    # Each VM's findings by reference; their compact arrays are built when the VM's details are
+    # written (all of them at once were a second copy of every finding, ~40 MiB per 10,000 VMs).
+    findings_of: dict[str, list[Finding]] = {}
     for finding in assessment.findings:
+        findings_of.setdefault(finding.vm_id, []).append(finding)
+
+    def compact(finding: Finding) -> list[Any]:
         rule_pos = rule_index.get(finding.rule_id, -1)
         rule = assessment.rules[rule_pos] if rule_pos >= 0 else None
-        findings_by_vm.setdefault(finding.vm_id, []).append([
+        return [
             rule_pos if rule_pos >= 0 else finding.rule_id,
             target_index.get(finding.target, finding.target),
             finding.severity,
@@ -159,7 +194,8 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             # Only carried when it differs from the rule's own text, to keep the file small.
             finding.remediation if rule is None or finding.remediation != rule.remediation else None,
             finding.methods,
-        ])
+        ]
+
     # Readiness reasons repeat across VMs ("not evaluated: device.usb (...)"): each text is sent
     # once in meta.reasons and referenced by index from every VM's details.
     reason_index: dict[str, int] = {}
@@ -182,44 +218,50 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             for r in assessment.rules
         ],
     }
-    yield str(json_for_script(meta))[:-1] + ',"rows":['
-    for position, outcome in enumerate(assessment.vms):
-        vm = vm_by_id.get(outcome.vm_id)
-        row = [
-            outcome.vm_id,
-            outcome.name,
-            outcome.vcenter,
-            outcome.cluster,
-            vm.host if vm else None,
-            outcome.power_state,
-            _os_name(vm) if vm else None,
-            vm.num_cpu if vm else None,
-            round(vm.memory_mib / 1024, 1) if vm and vm.memory_mib is not None else None,
-            _gib(vm.provisioned_bytes) if vm else None,
-            [outcome.readiness.get(t) for t in assessment.targets],
-            [outcome.recommended_method.get(t) for t in assessment.targets],
-            outcome.disposition,
-            # The three outcomes apart: rules found (the Findings column, as in the workbook), rules
-            # not evaluated for missing data, rules the input format cannot answer.
-            sorted({rule_index[r] for r in outcome.finding_ids if r in rule_index}),
-            1 if vm and vm.template else 0,
-            sorted({rule_index[r] for r in outcome.unknown_ids if r in rule_index}),
-            sorted({rule_index[r] for r in outcome.not_in_source_ids if r in rule_index}),
-        ]
-        yield ("," if position else "") + json_for_script(row)
+    yield _script_text(meta)[:-1] + ',"rows":['
+
+    def rows() -> Iterator[list[Any]]:
+        for outcome in assessment.vms:
+            vm = vm_by_id.get(outcome.vm_id)
+            yield [
+                outcome.vm_id,
+                outcome.name,
+                outcome.vcenter,
+                outcome.cluster,
+                vm.host if vm else None,
+                outcome.power_state,
+                _os_name(vm) if vm else None,
+                vm.num_cpu if vm else None,
+                round(vm.memory_mib / 1024, 1) if vm and vm.memory_mib is not None else None,
+                _gib(vm.provisioned_bytes) if vm else None,
+                [outcome.readiness.get(t) for t in assessment.targets],
+                [outcome.recommended_method.get(t) for t in assessment.targets],
+                outcome.disposition,
+                # The three outcomes apart: rules found (the Findings column, as in the workbook), rules
+                # not evaluated for missing data, rules the input format cannot answer.
+                sorted({rule_index[r] for r in outcome.finding_ids if r in rule_index}),
+                1 if vm and vm.template else 0,
+                sorted({rule_index[r] for r in outcome.unknown_ids if r in rule_index}),
+                sorted({rule_index[r] for r in outcome.not_in_source_ids if r in rule_index}),
+            ]
+
+    yield from _script_items(rows())
     yield '],"details":['
     site_index = {t.id: i for i, t in enumerate(assessment.site_tasks)}
-    for position, outcome in enumerate(assessment.vms):
-        vm = vm_by_id.get(outcome.vm_id)
-        detail = [
-            {t: outcome.methods.get(t, {}) for t in assessment.targets},
-            outcome.disposition_reasons,
-            findings_by_vm.get(outcome.vm_id, []),
-            _vm_facts(vm) if vm else [],
-            reasons_by_vm[position],
-            [site_index[i] for i in outcome.site_tasks if i in site_index],
-        ]
-        yield ("," if position else "") + json_for_script(detail)
+
+    def details() -> Iterator[list[Any]]:
+        for position, outcome in enumerate(assessment.vms):
+            vm = vm_by_id.get(outcome.vm_id)
+            yield [
+                {t: outcome.methods.get(t, {}) for t in assessment.targets},
+                outcome.disposition_reasons,
+                [compact(finding) for finding in findings_of.get(outcome.vm_id, [])],
+                _vm_facts(vm) if vm else [],
+                reasons_by_vm[position],
+                [site_index[i] for i in outcome.site_tasks if i in site_index],
+            ]
+
+    yield from _script_items(details())
     yield "]}"
 
 
@@ -446,11 +488,15 @@ def write_html(estate: Estate, assessment: Assessment, path: str | os.PathLike[s
     """Render and write the report atomically, streaming the VM data in batches."""
     with atomic_write(path) as handle:
         batch: list[str] = []
+        size = 0
         for piece in render_parts(estate, assessment):
             batch.append(piece)
-            if len(batch) >= 1000:
+            size += len(piece)
+            # Flushed by size: a piece is anything from a few characters to 500 VMs' details.
+            if size >= 1 << 20:
                 handle.write("".join(batch))
                 batch.clear()
+                size = 0
         handle.write("".join(batch))
 
 

@@ -67,3 +67,16 @@ def test_file_is_the_text_plus_newline_and_loads_back(assessments, tmp_path):
     save_assessment(assessment, path)
     assert path.read_text(encoding="utf-8") == reference_json(assessment) + "\n"
     assert to_plain(load_assessment(path)) == to_plain(assessment)
+
+
+def test_nested_dataclass_lists_and_nested_dicts_convert_as_to_plain_does():
+    from scanner.analysis.model import NativeSize, VmOutcome
+
+    outcome = VmOutcome(vm_id="vm-1", name="web01", vcenter=None, datacenter=None, cluster=None, power_state=None,
+                        methods={"avs": {"hcx_vmotion": "eligible"}}, readiness_details={"avs": ["a", "b"]},
+                        recommended_method={"avs": None},
+                        native_sizes=[NativeSize(provider="azure", size="D2s_v5", vcpu=2.0, memory_gib=8.0)])
+    converted = assessment_io._plain_converter(VmOutcome)(outcome)
+    assert converted == to_plain(outcome)
+    assert json.dumps(converted) == json.dumps(to_plain(outcome))
+    assert converted["native_sizes"][0]["size"] == "D2s_v5"
