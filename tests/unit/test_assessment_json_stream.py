@@ -80,3 +80,19 @@ def test_nested_dataclass_lists_and_nested_dicts_convert_as_to_plain_does():
     assert converted == to_plain(outcome)
     assert json.dumps(converted) == json.dumps(to_plain(outcome))
     assert converted["native_sizes"][0]["size"] == "D2s_v5"
+
+
+def test_objects_with_extra_or_reordered_attributes_convert_as_to_plain_does(assessments):
+    outcome = dataclasses.replace(assessments["synthetic"].vms[0])
+    convert = assessment_io._plain_converter(type(outcome))
+    assert list(convert(outcome)) == [f.name for f in dataclasses.fields(outcome)]
+    outcome.cached_note = "not a field"  # type: ignore[attr-defined]
+    assert convert(outcome) == to_plain(outcome) and "cached_note" not in convert(outcome)
+    reordered = dataclasses.replace(assessments["synthetic"].vms[0])
+    name = reordered.name
+    del reordered.name
+    reordered.name = name  # now last in the instance dict
+    assert json.dumps(convert(reordered)) == json.dumps(to_plain(reordered))
+    # A slotted dataclass (Finding) has no instance dict: converted field by field.
+    finding = assessments["synthetic"].findings[0]
+    assert json.dumps(assessment_io._plain_converter(type(finding))(finding)) == json.dumps(to_plain(finding))
