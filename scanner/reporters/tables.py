@@ -93,8 +93,12 @@ def _join(items: list[str] | None) -> str | None:
     return None if items is None else ", ".join(items)
 
 
+# json.dumps with options builds a new encoder per call: a third of the Findings sheet's cost.
+_EVIDENCE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _evidence_text(evidence: dict[str, Any]) -> str:
-    return json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str) if evidence else ""
+    return _EVIDENCE_ENCODER.encode(evidence) if evidence else ""
 
 
 def _oldest_snapshot(vm: VM) -> datetime | None:
