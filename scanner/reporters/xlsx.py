@@ -9,6 +9,8 @@ for 100,000 VMs (docs/benchmarks.md); memory stays flat either way. Every string
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import os
 import textwrap
@@ -509,11 +511,46 @@ def _about_sheet(wb: Workbook, estate: Estate, assessment: Assessment) -> None:
         ws.append([_cell(ws, item.kind), _cell(ws, item.path), item.vm_count, _cell(ws, ", ".join(item.vcenters))])
 
 
+# Excel's rows per sheet. 100,000 VMs carry ~1.9 million findings: the Findings table goes on as
+# many sheets as it needs ("Findings", "Findings 2", ...), each with its header, filter and panes.
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _sheet_parts(table: tables.Table) -> list[tables.Table]:
+    """The table as one sheet, or cut into consecutive sheets of at most EXCEL_MAX_ROWS rows.
+
+    The parts share one pass over the table's rows (rows are generated, not stored), so they must be
+    written in order; a part started before the previous one is finished is refused.
+    """
+    per_sheet = EXCEL_MAX_ROWS - 1
+    if table.count <= per_sheet:
+        return [table]
+    source: list[Iterator[list[Any]]] = []
+    done = [0]  # rows handed out so far
+
+    def part_rows(start: int, count: int) -> Callable[[], Iterator[list[Any]]]:
+        def rows() -> Iterator[list[Any]]:
+            if done[0] != start:
+                raise RuntimeError(f"{table.name}: sheet parts written out of order")
+            if not source:
+                source.append(table.rows())
+            for row in itertools.islice(source[0], count):
+                done[0] += 1
+                yield row
+        return rows
+
+    return [dataclasses.replace(table, name=table.name if index == 0 else f"{table.name} {index + 1}",
+                                rows=part_rows(start, min(per_sheet, table.count - start)),
+                                count=min(per_sheet, table.count - start))
+            for index, start in enumerate(range(0, table.count, per_sheet))]
+
+
 def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[str]) -> None:
     """Write the workbook atomically (a failed run leaves no partial .xlsx behind)."""
     wb = Workbook(write_only=True)
     _summary_sheet(wb, estate, assessment)
-    report_tables = tables.report_tables(estate, assessment, readiness_labels=True)
+    report_tables = [part for whole in tables.report_tables(estate, assessment, readiness_labels=True)
+                     for part in _sheet_parts(whole)]
     used_ranges = {table.name: f"A1:{get_column_letter(len(table.columns))}{table.count + 1}"
                    for table in report_tables}
     sheets = [(table, *_table_sheet(wb, table, used_ranges[table.name].split(":")[1])) for table in report_tables]

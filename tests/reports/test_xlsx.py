@@ -303,3 +303,34 @@ def test_findings_without_a_failing_check_open_unfiltered(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Findings"]
     assert not ws.auto_filter.filterColumn
     assert not any(ws.row_dimensions[n].hidden for n in range(2, ws.max_row + 1))
+
+
+def test_a_table_longer_than_excel_allows_goes_on_as_many_sheets_as_it_needs(tmp_path, monkeypatch):
+    # 100,000 VMs carry ~1.9 million findings, past Excel's 1,048,576 rows per sheet (the writer
+    # failed there); shown here with the limit lowered.
+    import scanner.reporters.xlsx as xlsx_writer
+
+    estate = generate_estate(40, seed=11)
+    assessment = assess(estate)
+    findings = len(assessment.findings)
+    monkeypatch.setattr(xlsx_writer, "EXCEL_MAX_ROWS", 31)  # 30 data rows per sheet
+    path = tmp_path / "report.xlsx"
+    write_xlsx(estate, assessment, path)
+    wb = openpyxl.load_workbook(path)
+    parts = ["Findings", *(f"Findings {i}" for i in range(2, -(-findings // 30) + 1))]
+    assert len(parts) > 2
+    names = wb.sheetnames
+    assert names[names.index("Findings"):names.index("Findings") + len(parts)] == parts
+    rows = []
+    for name in parts:
+        ws = wb[name]
+        assert header(ws) == header(wb["Findings"]) and ws.freeze_panes == "B2"
+        assert ws.max_row <= 31 and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        rows += [r for r in ws.iter_rows(min_row=2, values_only=True)]
+    # Every finding once, in order.
+    columns = header(wb["Findings"])
+    vm_id, target, rule = columns.index("VM id"), columns.index("Target"), columns.index("Rule")
+    assert [(r[vm_id], r[target], r[rule]) for r in rows] == [(f.vm_id, f.target, f.rule_id)
+                                                            for f in assessment.findings]
+    # 30 data rows do not hold 40 VMs: the VMs sheet is cut too.
+    assert wb["VMs"].max_row == 31 and wb["VMs 2"].max_row == 11
