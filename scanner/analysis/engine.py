@@ -144,11 +144,14 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
 
 
 def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
-              data_date: dt.date | None = None, shared: dict[str, Any] | None = None) -> list[Finding]:
+              data_date: dt.date | None = None, shared: dict[str, Any] | None = None,
+              unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None) -> list[Finding]:
     """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
 
     A result that holds for several targets becomes one Finding per target sharing the result's
     methods and evidence (read-only from here on): copies would cost time and memory, not change a field.
+    ``unknowns``: the analysis' pool of unknown results' (message, evidence): an input that lacks a
+    tab makes the same unknown on every VM, held once instead of once per VM.
     """
     ctx = RuleContext(
         vm=vm,
@@ -174,6 +177,8 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                 for result in check(ctx):
                     methods = result.methods if result.methods is not None else active.methods
                     status, message, evidence = result.status, result.message, result.evidence
+                    if unknowns is not None and status == "unknown":
+                        message, evidence = pooled(unknowns, message, evidence)
                     for t in finding_targets:
                         append(Finding(spec.id, severity, t, vm_id, status, message, methods, evidence,
                                        spec.remediation))
@@ -216,6 +221,23 @@ class ReadinessMemo:
         if known is None:
             known = self.results[key] = (evaluate_target(vm, findings, self.policy, target), findings)
         return known[0]
+
+
+def pooled(pool: dict[tuple[Any, ...], tuple[str, dict[str, Any]]], message: str,
+           evidence: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The pool's equal (message, evidence), added when new.
+
+    Only evidence of text values is pooled: equal keys must mean the same JSON (1, 1.0 and True are
+    equal in Python), and a list (of disks) is particular to the VM anyway.
+    """
+    for value in evidence.values():
+        if value is not None and type(value) is not str:
+            return message, evidence
+    key = (message, *evidence.items())
+    known = pool.get(key)
+    if known is None:
+        known = pool[key] = (message, evidence)
+    return known
 
 
 def unknown_causes(vm: VM, findings: list[Finding], index: VcenterIndex, cache: CauseCache | None = None,
@@ -445,11 +467,12 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     shared: dict[str, Any] = {}
     cause_cache = CauseCache()
     readiness = ReadinessMemo(policy)
+    unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
         for vm in vc.vms:
-            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared)
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns)
             gaps: list[tuple[Finding, Cause]] = []
             causes = unknown_causes(vm, all_findings, index, cause_cache, gaps)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
