@@ -132,3 +132,45 @@ def test_error_path_with_a_control_character_key_stays_one_line():
         from_plain(Source, {"kind": "vcenter", "detail": {"\n": None}})
     assert "\n" not in str(info.value)
     assert "'\\n'" in str(info.value)
+
+
+def _one_shot_text(estate: Estate) -> str:
+    """How save_estate wrote snapshots before it streamed: one plain tree, one string."""
+    from scanner.serde import to_plain
+
+    return json.dumps(to_plain(estate), ensure_ascii=False, separators=(",", ":"))
+
+
+def _streamed_estates() -> list[Estate]:
+    from scanner.inventory.model import CollectionIssue
+    from scanner.synthetic import generate_estate
+
+    big = generate_estate(1234, seed=3)  # more VMs than one slice of the streamed writer
+    assert len(big.all_vms()) > 1000
+    second = sample_estate().vcenters[0]
+    big.vcenters.append(second)  # several vCenters, one of them small
+    big.collection_issues = [CollectionIssue(vcenter="vc1", property="perf", message="ünïcode \u2028 \"quoted\"")]
+    empty = Estate(collected_at="2026-11-25T00:00:00Z", source=Source(kind="synthetic"))
+    no_vms = Estate(collected_at="x", source=Source(kind="synthetic"), vcenters=[VCenter(name="vc-empty")])
+    return [big, sample_estate(), empty, no_vms]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_streamed_snapshot_is_byte_identical_to_one_shot_json(tmp_path, index):
+    from scanner.inventory.io import estate_json_parts
+
+    estate = _streamed_estates()[index]
+    expected = _one_shot_text(estate)
+    assert "".join(estate_json_parts(estate)) == expected
+    plain = tmp_path / "estate.json"
+    save_estate(estate, plain)
+    assert plain.read_bytes() == expected.encode("utf-8")
+    packed = tmp_path / "estate.json.gz"
+    save_estate(estate, packed)
+    assert gzip.decompress(packed.read_bytes()) == expected.encode("utf-8")
+    # The same gzip bytes as one write of the whole text (mtime=0, same level).
+    reference = tmp_path / "reference.json.gz"
+    with open(reference, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as gz:
+        gz.write(expected.encode("utf-8"))
+    assert packed.read_bytes() == reference.read_bytes()
+    assert load_estate(packed) == estate
