@@ -13,9 +13,12 @@ at 1 (a VM created or powered on mid-window has less).
 
 from __future__ import annotations
 
+import bisect
 import concurrent.futures
 import datetime
+import json
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -160,20 +163,69 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
+# Text of plain numbers and commas only (no letters but exponents, no quotes, brackets or
+# literals) so that json.loads reads exactly the numbers float() would: see present_samples().
+_PLAIN_NUMBER_TEXT = re.compile(r"[0-9eE+.,\- ]*")
+# Integers up to 2**53 convert to float exactly; beyond, the careful reader decides.
+_EXACT_INT = 2**53
+
+
+def present_samples(joined: str) -> list[float] | None:
+    """The samples present (>= 0) in comma-separated text, ascending; None = use the careful reader.
+
+    ~6x faster than one float() per item (21.6 million samples for 10,000 VMs): the text is read
+    by json's C parser. Only text whose meaning is certain takes this path: plain numbers, none of
+    them "-0" (float keeps its sign), none at or beyond 2**53 in size, a finite sum (no nan/inf).
+    Anything else (empty items, "+1", "01", words) returns None and is read item by item as before.
+    Integers stay integers: they compare and scale (``int * float``) exactly as their float would.
+    """
+    if not _PLAIN_NUMBER_TEXT.fullmatch(joined) or "-0" in joined:
+        return None
+    try:
+        numbers = json.loads(f"[{joined}]")
+    except ValueError:
+        return None
+    if not numbers:
+        return numbers
+    numbers.sort()
+    if numbers[-1] >= _EXACT_INT or numbers[0] <= -_EXACT_INT or not math.isfinite(sum(numbers)):
+        return None
+    return numbers[bisect.bisect_left(numbers, 0) :]
+
+
+class ArrivalOrder(list[float]):
+    """Samples present in the order they came (not sorted): the careful reader's, rare."""
+
+
 def perf_stats(values: Iterable[float | None], expected: int, unit_key: str) -> PerfStats:
+    present = [v for v in values if v is not None]
+    if not math.isfinite(sum(present)):
+        # nan or inf among the samples: sorted in their own (arrival) order, after scaling, as always.
+        factor = UNIT_SCALE.get(unit_key, (1.0, unit_key))[0]
+        return stats_of_sorted(sorted([v * factor for v in present]), expected, unit_key, scaled=True)
+    present.sort()
+    return stats_of_sorted(present, expected, unit_key)
+
+
+def stats_of_sorted(present: Sequence[float], expected: int, unit_key: str, scaled: bool = False) -> PerfStats:
+    """PerfStats of the samples present, ascending, in the server's unit (unless ``scaled``).
+
+    Scaling is monotonic (the factors are positive), so the sample at each rank is the same
+    whether the values are scaled before sorting or after: only the five reported ones are.
+    """
     factor, unit = UNIT_SCALE.get(unit_key, (1.0, unit_key))
-    # A list (not a generator) for sorted(): ~2x faster over 60,000 series of 360 samples.
-    present = sorted([v * factor for v in values if v is not None])
+    if scaled:
+        factor = 1.0
     coverage = round(min(1.0, len(present) / expected), 4) if expected > 0 else 0.0
     if not present:
         return PerfStats(unit=unit, samples=0, coverage=0.0)
     return PerfStats(
         unit=unit,
-        p50=round(percentile(present, 50), 3),
-        p90=round(percentile(present, 90), 3),
-        p95=round(percentile(present, 95), 3),
-        p99=round(percentile(present, 99), 3),
-        max=round(present[-1], 3),
+        p50=round(percentile(present, 50) * factor, 3),
+        p90=round(percentile(present, 90) * factor, 3),
+        p95=round(percentile(present, 95) * factor, 3),
+        p99=round(percentile(present, 99) * factor, 3),
+        max=round(present[-1] * factor, 3),
         samples=len(present),
         coverage=coverage,
     )
@@ -188,11 +240,16 @@ def _series_values(series: Any) -> list[float | None]:
 
 
 def stats_from_series(
-    series: Iterable[tuple[int, str | None, Sequence[float | None]]], counters: dict[int, CounterInfo], expected: int
+    series: Iterable[tuple[int, str | None, Sequence[float | None]]],
+    counters: dict[int, CounterInfo],
+    expected: int,
+    sorted_present: bool = False,
 ) -> dict[str, PerfStats]:
     """One entity's series (counter id, instance, samples) → {counter name: PerfStats}.
 
     Only the aggregate instance ("") is used; per-device instances would double count.
+    ``sorted_present``: the samples are already the present ones, ascending (the stream parser's),
+    except for an ``ArrivalOrder`` list, which is ranked as perf_stats ranks any samples.
     """
     out: dict[str, PerfStats] = {}
     for counter_id, instance, values in series:
@@ -201,7 +258,10 @@ def stats_from_series(
         counter = counters.get(int(counter_id))
         if counter is None:
             continue
-        out[counter.name] = perf_stats(values, expected, counter.unit)
+        if sorted_present and not isinstance(values, ArrivalOrder):
+            out[counter.name] = stats_of_sorted(values, expected, counter.unit)  # type: ignore[arg-type]
+        else:
+            out[counter.name] = perf_stats(values, expected, counter.unit)
     return out
 
 
@@ -255,7 +315,7 @@ def _query_batch(
 
     out: dict[str, dict[str, PerfStats]] = {}
     for entity in query_perf_streaming(manager, specs):
-        out.setdefault(entity.moref, {}).update(stats_from_series(entity.series, by_key, expected))
+        out.setdefault(entity.moref, {}).update(stats_from_series(entity.series, by_key, expected, sorted_present=True))
     return out
 
 

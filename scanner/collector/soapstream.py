@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport
 
-from scanner.collector.perf import parse_values_csv
+from scanner.collector.perf import ArrivalOrder, parse_values_csv, present_samples
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.readonly import check_stub_call
 from scanner.limits import SOAP_OBJECT_BYTES
@@ -670,8 +671,9 @@ PROGRESS_EVERY = 1000
 
 # --- PerformanceManager.QueryPerf ----------------------------------------------------------------
 
-# One series of one entity: (counter id, instance, samples; None = no sample (-1 on the wire)).
-PerfSeries = tuple[int, str, list[float | None]]
+# One series of one entity: (counter id, instance, the samples present, ascending, or in arrival
+# order in an ArrivalOrder list; -1 on the wire = no sample, left out).
+PerfSeries = tuple[int, str, list[float]]
 
 
 @dataclasses.dataclass
@@ -680,6 +682,15 @@ class EntityMetrics:
 
     moref: str
     series: list[PerfSeries]
+
+
+def _sorted_present(csv_texts: list[str]) -> list[float]:
+    """The samples present in comma-separated texts, ascending (see perf.present_samples)."""
+    present = present_samples(",".join(csv_texts)) if len(csv_texts) == 1 or all(csv_texts) else None
+    if present is None:
+        # The careful reader: one float() per item, empty items skipped, anything else raises.
+        return ArrivalOrder(v for text in csv_texts for v in parse_values_csv(text) if v is not None)
+    return present
 
 
 def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
@@ -711,21 +722,57 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
         if counter_id is None:
             raise StreamParseError("QueryPerf series without a counterId")
         # The samples are this series' children with the series' own tag ("value").
-        texts = [sample.text for sample in child.iterchildren(child.tag)]
+        texts = [sample.text or "" for sample in child.iterchildren(child.tag)]
         if entity_csv or (child.get(XSI_TYPE) or "").endswith("CSV"):
-            values = [v for text in texts for v in parse_values_csv(text)]
+            values = _sorted_present(texts)
         else:
-            numbers = [float(text or "") for text in texts]
-            values = [None if number < 0 else number for number in numbers]
+            # One number per element: read all of them as one comma-separated text (unless a
+            # sample is empty or holds a comma itself).
+            joined = ",".join(texts)
+            present = present_samples(joined) if all(texts) and joined.count(",") == len(texts) - 1 else None
+            if present is None:
+                numbers = [float(text) for text in texts]  # "" or junk raises ValueError, as before
+                present = ArrivalOrder(number for number in numbers if not number < 0)
+            values = present
         series.append((counter_id, instance, values))
     return EntityMetrics(moref=entity.text, series=series)
+
+
+# A sample's timestamp and interval exactly as vCenter and govmomi write them (no attributes,
+# plain text): vmscan never reads them, and they are a third of the elements of a per-sample answer.
+_SAMPLE_INFO = re.compile(rb"<sampleInfo><timestamp>[^<&]*</timestamp><interval>[^<&]*</interval></sampleInfo>")
+_SAMPLE_INFO_END = b"</sampleInfo>"
+
+
+def _without_sample_info(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The body with its plain ``sampleInfo`` elements cut out before lxml builds them (~25% less CPU).
+
+    Each piece handed on ends right after a ``</sampleInfo>``, so no element is cut in two; text
+    after the last one waits for the next chunk (or goes on unchanged once it is a chunk long:
+    what is not cut out is parsed, and skipped, as before). The pattern holds no ``<`` but its own
+    tags, so it can only match whole ``sampleInfo`` elements, whatever surrounds them.
+    """
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk if carry else chunk
+        end = data.rfind(_SAMPLE_INFO_END)
+        if end < 0:
+            carry = data if len(data) < READ_CHUNK_BYTES else b""
+            if not carry:
+                yield data
+            continue
+        end += len(_SAMPLE_INFO_END)
+        yield _SAMPLE_INFO.sub(b"", data[:end])
+        carry = data[end:]
+    if carry:
+        yield carry
 
 
 def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> Iterator[EntityMetrics]:
     """Yield each entity's metrics of a QueryPerf response body as soon as it is complete."""
     parser = _pull_parser(("{*}returnval", "{*}QueryPerfResponse"))
     saw_response = False
-    for chunk in _bounded(chunks):
+    for chunk in _bounded(_without_sample_info(chunks)):
         try:
             parser.feed(chunk)
             events = list(parser.read_events())

@@ -209,3 +209,86 @@ def reference_parse_values_csv(text: str | None) -> list[float | None]:
 def test_parse_values_csv_matches_item_by_item_reading(items: list[str]) -> None:
     text = ",".join(items)
     assert parse_values_csv(text) == reference_parse_values_csv(text)
+
+
+def reference_perf_stats(values: list[float | None], expected: int, unit_key: str) -> Any:
+    """perf_stats as it was before it ranked unscaled samples: scale every sample, then sort."""
+    from scanner.collector.perf import UNIT_SCALE
+    from scanner.inventory.model import PerfStats
+
+    factor, unit = UNIT_SCALE.get(unit_key, (1.0, unit_key))
+    present = sorted([v * factor for v in values if v is not None])
+    coverage = round(min(1.0, len(present) / expected), 4) if expected > 0 else 0.0
+    if not present:
+        return PerfStats(unit=unit, samples=0, coverage=0.0)
+    return PerfStats(
+        unit=unit,
+        p50=round(percentile(present, 50), 3),
+        p90=round(percentile(present, 90), 3),
+        p95=round(percentile(present, 95), 3),
+        p99=round(percentile(present, 99), 3),
+        max=round(present[-1], 3),
+        samples=len(present),
+        coverage=coverage,
+    )
+
+
+UNIT_KEYS = st.sampled_from(["percent", "megaHertz", "kiloBytes", "kiloBytesPerSecond", "number"])
+SAMPLE_TEXT = st.one_of(
+    st.integers(-5, 10**6).map(str),
+    st.integers(-(2**60), 2**60).map(str),  # beyond 2**53: the careful reader
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),  # "nan", "inf", "1e-310", "-0.0"
+    st.floats(0, 1e4).map(lambda f: f"{f:.3e}"),
+    st.sampled_from(["-0", "-1", "0", " 7", "7 ", "+1", "01", "1.", ".5", "1_000", "1e400", "", "x", "1 2", "NaN"]),
+)
+
+
+def careful_samples(text: str) -> list[float] | None:
+    """What the careful reader makes of the text (None: it refuses it)."""
+    try:
+        return [v for v in parse_values_csv(text) if v is not None]
+    except ValueError:
+        return None
+
+
+@given(st.lists(SAMPLE_TEXT, max_size=40))
+def test_present_samples_reads_what_the_careful_reader_reads(items: list[str]) -> None:
+    import math
+
+    from scanner.collector.perf import present_samples
+
+    text = ",".join(items)
+    fast = present_samples(text)
+    if fast is None:
+        return  # left to the careful reader
+    careful = careful_samples(text)
+    assert careful is not None, text
+    assert all(math.isfinite(v) for v in careful)
+    assert fast == sorted(careful)
+    # Same numbers, same ranking and scaling: float(int) is the float the careful reader made.
+    assert [float(v) for v in fast] == sorted(careful)
+    assert [repr(float(v)) for v in fast] == [repr(v) for v in sorted(careful)]  # no -0.0 lost
+
+
+def test_present_samples_takes_plain_numbers_and_leaves_the_rest() -> None:
+    from scanner.collector.perf import present_samples
+
+    assert present_samples("30,-1,10,20") == [10, 20, 30]
+    assert present_samples("1.5,2e3, 7") == [1.5, 7, 2000.0]
+    assert present_samples("") == []
+    for text in ("1,,2", "+1", "-0", "01", "nan", "1e400", str(2**53), "true", "[1]", "1 2"):
+        assert present_samples(text) is None, text
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**9).map(float)),
+                max_size=50), st.integers(1, 60), UNIT_KEYS)
+def test_perf_stats_same_as_scaling_before_sorting(values: list[float | None], expected: int, unit_key: str) -> None:
+    from scanner.collector.perf import stats_of_sorted
+
+    assert repr(perf_stats(values, expected, unit_key)) == repr(reference_perf_stats(values, expected, unit_key))
+    present = [v for v in values if v is not None]
+    if all(v == v and abs(v) != float("inf") for v in present):
+        # The stream parser hands over the present samples sorted: the same statistics.
+        assert repr(stats_of_sorted(sorted(present), expected, unit_key)) == repr(
+            reference_perf_stats(values, expected, unit_key)
+        )
