@@ -90,6 +90,33 @@ DISK_CONTROLLER_BASES = (
     Device.VirtualIDEController,
 )
 
+# Nested vSphere types resolved once: each ``Device.VirtualDisk.X`` goes through pyVmomi's
+# lazy-type lookup (under a lock), ~12 times per VM (~2.5% of a 10,000-VM collection's CPU).
+RDM_V1_BACKING = Device.VirtualDisk.RawDiskMappingVer1BackingInfo
+FLAT_V2_BACKING = Device.VirtualDisk.FlatVer2BackingInfo
+FLAT_BACKINGS = FLAT_V2_BACKING | Device.VirtualDisk.FlatVer1BackingInfo
+SPARSE_BACKINGS = (
+    Device.VirtualDisk.SparseVer2BackingInfo
+    | Device.VirtualDisk.SparseVer1BackingInfo
+    | Device.VirtualDisk.SeSparseBackingInfo
+)
+NIC_NETWORK_BACKING = Device.VirtualEthernetCard.NetworkBackingInfo
+NIC_DVPORT_BACKING = Device.VirtualEthernetCard.DistributedVirtualPortBackingInfo
+NIC_OPAQUE_BACKING = Device.VirtualEthernetCard.OpaqueNetworkBackingInfo
+ISO_BACKING = Device.VirtualCdrom.IsoBackingInfo
+FLOPPY_IMAGE_BACKING = Device.VirtualFloppy.ImageBackingInfo
+CLIENT_DRIVE_BACKINGS = (
+    Device.VirtualCdrom.RemotePassthroughBackingInfo
+    | Device.VirtualCdrom.RemoteAtapiBackingInfo
+    | Device.VirtualFloppy.RemoteDeviceBackingInfo
+)
+HOST_DRIVE_BACKINGS = (
+    Device.VirtualCdrom.AtapiBackingInfo
+    | Device.VirtualCdrom.PassthroughBackingInfo
+    | Device.VirtualFloppy.DeviceBackingInfo
+)
+REMOTE_DEVICE_BACKING = Device.VirtualDevice.RemoteDeviceBackingInfo
+
 
 # --- small value helpers ----------------------------------------------------------------------
 
@@ -226,20 +253,18 @@ def map_controller(device: Any) -> Controller:
 
 
 def _disk_backing_kind(backing: Any) -> str:
-    if isinstance(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
+    if isinstance(backing, RDM_V1_BACKING):
         mode = getattr(backing, "compatibilityMode", None)
         if mode == "physicalMode":
             return "rdm_physical"
         if mode == "virtualMode":
             return "rdm_virtual"
         return "other"
-    if isinstance(backing, Device.VirtualDisk.FlatVer2BackingInfo | Device.VirtualDisk.FlatVer1BackingInfo):
+    if isinstance(backing, FLAT_BACKINGS):
         return "flat"
     if isinstance(
         backing,
-        Device.VirtualDisk.SparseVer2BackingInfo
-        | Device.VirtualDisk.SparseVer1BackingInfo
-        | Device.VirtualDisk.SeSparseBackingInfo,
+        SPARSE_BACKINGS,
     ):
         return "sparse"
     return "other"
@@ -248,7 +273,7 @@ def _disk_backing_kind(backing: Any) -> str:
 def _disk_provisioning(backing: Any, kind: str) -> str | None:
     if kind == "sparse":
         return "thin"
-    if not isinstance(backing, Device.VirtualDisk.FlatVer2BackingInfo):
+    if not isinstance(backing, FLAT_V2_BACKING):
         return None  # RDMs and exotic backings have no thin/thick notion
     if backing.thinProvisioned:
         return "thin"
@@ -295,16 +320,16 @@ def map_nic(device: Any, network_names: Mapping[str, str], portgroup_names: Mapp
     backing = device.backing
     network: str | None = None
     kind: str | None = None
-    if isinstance(backing, Device.VirtualEthernetCard.NetworkBackingInfo):
+    if isinstance(backing, NIC_NETWORK_BACKING):
         kind = "standard"
         ref = getattr(backing, "network", None)
         network = (network_names.get(ref._moId) if ref is not None else None) or backing.deviceName or None
-    elif isinstance(backing, Device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
+    elif isinstance(backing, NIC_DVPORT_BACKING):
         kind = "distributed"
         port = backing.port
         key = getattr(port, "portgroupKey", None) if port is not None else None
         network = portgroup_names.get(key, key) if key else None
-    elif isinstance(backing, Device.VirtualEthernetCard.OpaqueNetworkBackingInfo):
+    elif isinstance(backing, NIC_OPAQUE_BACKING):
         kind = "opaque"
         network = network_names.get(f"opaque:{backing.opaqueNetworkId}", backing.opaqueNetworkId)
     connected, start_connected = _connect_state(device)
@@ -325,26 +350,22 @@ def _drive_backing(backing: Any) -> tuple[str, str | None]:
     if backing is None:
         return "none", None
     path = getattr(backing, "fileName", None) or getattr(backing, "deviceName", None) or None
-    if isinstance(backing, Device.VirtualCdrom.IsoBackingInfo):
+    if isinstance(backing, ISO_BACKING):
         return "iso", path
-    if isinstance(backing, Device.VirtualFloppy.ImageBackingInfo):
+    if isinstance(backing, FLOPPY_IMAGE_BACKING):
         return "image", path
     # "Client device": the drive of the machine running the remote console.
     if isinstance(
         backing,
-        Device.VirtualCdrom.RemotePassthroughBackingInfo
-        | Device.VirtualCdrom.RemoteAtapiBackingInfo
-        | Device.VirtualFloppy.RemoteDeviceBackingInfo,
+        CLIENT_DRIVE_BACKINGS,
     ):
         return "client", path
     if isinstance(
         backing,
-        Device.VirtualCdrom.AtapiBackingInfo
-        | Device.VirtualCdrom.PassthroughBackingInfo
-        | Device.VirtualFloppy.DeviceBackingInfo,
+        HOST_DRIVE_BACKINGS,
     ):
         return "host_device", path
-    if isinstance(backing, Device.VirtualDevice.RemoteDeviceBackingInfo):
+    if isinstance(backing, REMOTE_DEVICE_BACKING):
         return "remote", path
     return "other", path
 
@@ -576,6 +597,8 @@ class PropertyValues:
         self.missing = tuple(missing_paths)
 
     def known(self, path: str) -> bool:
+        if not self.missing:
+            return True  # the usual case: ~50 reads per VM
         return not any(path == m or path.startswith(m + ".") or m.startswith(path + ".") for m in self.missing)
 
     def get(self, path: str) -> Any:
