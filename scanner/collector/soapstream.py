@@ -722,16 +722,24 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
         if counter_id is None:
             raise StreamParseError("QueryPerf series without a counterId")
         # The samples are this series' children with the series' own tag ("value").
-        texts = [sample.text or "" for sample in child.iterchildren(child.tag)]
+        samples = list(child.iterchildren(child.tag))
+        texts = [sample.text or "" for sample in samples]
         if entity_csv or (child.get(XSI_TYPE) or "").endswith("CSV"):
             values = _sorted_present(texts)
         else:
-            # One number per element: read all of them as one comma-separated text (unless a
-            # sample is empty or holds a comma itself).
+            # One number per element, or runs of them that _compacted joined by commas: read
+            # all as one comma-separated text (unless a sample is empty or holds a comma itself).
             joined = ",".join(texts)
-            present = present_samples(joined) if all(texts) and joined.count(",") == len(texts) - 1 else None
+            runs = {index for index, sample in enumerate(samples) if sample.get(SAMPLE_RUN_ATTR) is not None}
+            commas = len(texts) - 1 + sum(texts[index].count(",") for index in runs)
+            present = present_samples(joined) if all(texts) and joined.count(",") == commas else None
             if present is None:
-                numbers = [float(text) for text in texts]  # "" or junk raises ValueError, as before
+                # "" or junk raises ValueError, as before.
+                numbers = [
+                    float(item)
+                    for index, text in enumerate(texts)
+                    for item in (text.split(",") if index in runs else (text,))
+                ]
                 present = ArrivalOrder(number for number in numbers if not number < 0)
             values = present
         series.append((counter_id, instance, values))
@@ -740,29 +748,48 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
 
 # A sample's timestamp and interval exactly as vCenter and govmomi write them (no attributes,
 # plain text): vmscan never reads them, and they are a third of the elements of a per-sample answer.
-_SAMPLE_INFO = re.compile(rb"<sampleInfo><timestamp>[^<&]*</timestamp><interval>[^<&]*</interval></sampleInfo>")
-_SAMPLE_INFO_END = b"</sampleInfo>"
+_SAMPLE_INFO = re.compile(rb"<sampleInfo><timestamp>[0-9TZ:.+-]+</timestamp><interval>[0-9]+</interval></sampleInfo>")
+# Two or more consecutive one-number elements: the samples of a PerfMetricIntSeries. Nothing else
+# in a QueryPerf answer is a bare integer in a plain <value> (series carry an <id>, CSV text commas).
+# (Spelled with a literal start: the regex engine then jumps between "<value>"s instead of trying
+# every byte, ~10x faster.)
+_SAMPLE_RUN = re.compile(rb"<value>-?[0-9]{1,20}</value>(?:<value>-?[0-9]{1,20}</value>)+")
+# Marks a <value> that holds a run of samples joined by commas (see _compacted).
+SAMPLE_RUN_ATTR = "vmscan-samples"
+_RUN_START = b'<value vmscan-samples="">'
+_CUT_AFTER = (b"</sampleInfo>", b"</value>")
 
 
-def _without_sample_info(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """The body with its plain ``sampleInfo`` elements cut out before lxml builds them (~25% less CPU).
+def _join_run(match: re.Match[bytes]) -> bytes:
+    return _RUN_START + match.group()[7:-8].replace(b"</value><value>", b",") + b"</value>"
 
-    Each piece handed on ends right after a ``</sampleInfo>``, so no element is cut in two; text
-    after the last one waits for the next chunk (or goes on unchanged once it is a chunk long:
-    what is not cut out is parsed, and skipped, as before). The pattern holds no ``<`` but its own
-    tags, so it can only match whole ``sampleInfo`` elements, whatever surrounds them.
+
+def _compacted(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The QueryPerf body with per-sample answers compacted before lxml builds them (~4x less CPU).
+
+    Plain ``sampleInfo`` elements are cut out (never read), and each run of one-sample ``value``
+    elements becomes one ``value`` holding the numbers comma-separated, marked with
+    SAMPLE_RUN_ATTR: ~2,200 elements per VM become ~30. Each piece handed on ends right after a
+    ``</sampleInfo>`` or ``</value>``, so no element is cut in two (a run cut there is two runs);
+    text after the last one waits for the next chunk, or goes on unchanged once it is a chunk
+    long. Neither pattern holds a ``<`` but its own tags, so they match whole elements only.
     """
     carry = b""
     for chunk in chunks:
         data = carry + chunk if carry else chunk
-        end = data.rfind(_SAMPLE_INFO_END)
-        if end < 0:
+        end = max(data.rfind(tag) + len(tag) if tag in data else 0 for tag in _CUT_AFTER)
+        if end == 0:
             carry = data if len(data) < READ_CHUNK_BYTES else b""
             if not carry:
                 yield data
             continue
-        end += len(_SAMPLE_INFO_END)
-        yield _SAMPLE_INFO.sub(b"", data[:end])
+        piece = data[:end]
+        # Searched first: a CSV answer (vCenter's) has no sampleInfo and rarely a run.
+        if b"<sampleInfo>" in piece:
+            piece = _SAMPLE_INFO.sub(b"", piece)
+        if b"</value><value>" in piece:
+            piece = _SAMPLE_RUN.sub(_join_run, piece)
+        yield piece
         carry = data[end:]
     if carry:
         yield carry
@@ -772,7 +799,7 @@ def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> It
     """Yield each entity's metrics of a QueryPerf response body as soon as it is complete."""
     parser = _pull_parser(("{*}returnval", "{*}QueryPerfResponse"))
     saw_response = False
-    for chunk in _bounded(_without_sample_info(chunks)):
+    for chunk in _bounded(_compacted(chunks)):
         try:
             parser.feed(chunk)
             events = list(parser.read_events())
