@@ -94,7 +94,8 @@ def child_raw(url: str, user: str, password: str, dump: str | None = None, perf_
         soapstream.parse_retrieve_result = drain  # type: ignore[assignment]
     start = time.perf_counter()
     collect_estate(url, user, password, perf_days=perf_days, parser="stream")
-    return {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "responses": counted["responses"]}
+    return {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "mb": counted["bytes"] / 1e6,
+            "responses": counted["responses"]}
 
 
 def _vm_request(si: Any) -> tuple[Any, Any, Any]:
@@ -149,7 +150,8 @@ def child_naive(url: str, user: str, password: str) -> dict[str, Any]:
         view.DestroyView()
     finally:
         disconnect(si)
-    return {"seconds": seconds, "sampled": NAIVE_SAMPLE, "total_vms": total}
+    return {"seconds": seconds, "sampled": NAIVE_SAMPLE, "total_vms": total,
+            "extrapolated": seconds / NAIVE_SAMPLE * total}
 
 
 def child_parse(kind: str, dump: str) -> dict[str, Any]:
@@ -171,7 +173,7 @@ def child_parse(kind: str, dump: str) -> dict[str, Any]:
         objects = len(SoapAdapter.SoapResponseDeserializer(Stub()).Deserialize(body, result_type).objects)
     else:
         objects = sum(1 for _ in parse_retrieve_result(iter([body]), TypeCatalog(Stub()), StreamResult()))
-    return {"seconds": time.perf_counter() - start, "objects": objects, "bytes": len(body)}
+    return {"seconds": time.perf_counter() - start, "objects": objects, "bytes": len(body), "mb": len(body) / 1e6}
 
 
 CHILDREN = {"raw": child_raw, "raw-perf": child_raw, "pyvmomi": child_pyvmomi, "naive": child_naive}
@@ -203,11 +205,21 @@ def run_usage(command: list[str], env: dict[str, str] | None = None) -> tuple[fl
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout, stderr
 
 
-def row(name: str, seconds: float, peak_mib: float | None, note: str = "") -> dict[str, Any]:
-    return {"row": name, "seconds": seconds, "peak_mib": peak_mib, "note": note}
+def row(name: str, seconds: float, peak_mib: float | None, note: str = "", cpu: float | None = None) -> dict[str, Any]:
+    return {"row": name, "seconds": seconds, "cpu": cpu, "peak_mib": peak_mib, "note": note}
 
 
-def collect_rows() -> list[dict[str, Any]]:
+def _cli_collect(sim: Any, output: Path, perf_days: int, parser: str = "stream") -> list[str]:
+    return [
+        sys.executable, "-m", "scanner", "collect", "-s", sim.sdk_url, "-u", sim.user,
+        "--password-env", "VMSCAN_BENCH_PASSWORD", "--perf-days", str(perf_days), "--parser", parser,
+        "-o", str(output),
+    ]  # fmt: skip
+
+
+def collect_rows(perf_csv: bool = True) -> list[dict[str, Any]]:
+    """Section a: every row against the same 10,000-VM simulator; with ``perf_csv`` the history rows
+    are repeated against a second simulator that answers QueryPerf in CSV, as vCenter does."""
     sys.path.insert(0, str(REPO))
     from tests.vcsim.harness import Simulator, Topology
 
@@ -220,59 +232,80 @@ def collect_rows() -> list[dict[str, Any]]:
 
         dump = str(Path(workdir) / "vms-response.xml")
 
-        def child(kind: str) -> tuple[dict[str, Any], float]:
-            command = [sys.executable, __file__, "--child", kind, "--url", sim.sdk_url, "--user", sim.user]
-            if kind in PARSE_CHILDREN:
-                command += ["--dump", dump]
-            _, peak, stdout, _ = run_measured(command, env)
-            return json.loads(stdout.strip().splitlines()[-1]), peak
+        def measured(name: str, command: list[str], note: str = "", timed: str | None = None) -> dict[str, Any]:
+            """One row from one process: wall (or the child's own ``timed`` figure), CPU, peak RSS, load."""
+            before = load_text()
+            wall, cpu, peak, stdout, _ = run_usage(command, env)
+            result = json.loads(stdout.strip().splitlines()[-1]) if timed else {}
+            seconds = result[timed] if timed else wall
+            item = row(name, seconds, peak, note.format(**result), cpu)
+            item["note"] += f"{'; ' if item['note'] else ''}load {before}→{load_text()}"
+            print(f"# {name}: {seconds:.1f} s, {cpu:.1f} s CPU, {peak:.0f} MiB", file=sys.stderr, flush=True)
+            rows.append(item)
+            return item
+
+        def child(kind: str, url: str = sim.sdk_url) -> list[str]:
+            command = [sys.executable, __file__, "--child", kind, "--url", url, "--user", sim.user]
+            return command + (["--dump", dump] if kind in PARSE_CHILDREN else [])
 
         # Warm the simulator once (its first large response is slower: Go heap growth); keep
         # the VM response body for the parse-only rows.
-        run_measured([sys.executable, __file__, "--child", "raw", "--url", sim.sdk_url, "--user", sim.user,
-                      "--dump", dump], env)
-        raw, peak = child("raw")
-        rows.append(row("raw transfer of vmscan's PropertyCollector requests", raw["seconds"], peak,
-                        f"{raw['bytes'] / 1e6:.0f} MB in {raw['responses']} responses"))
-        result, peak = child("pyvmomi")
-        rows.append(row("pyVmomi RetrievePropertiesEx (VM properties) + deserializer", result["seconds"], peak,
-                        f"{result['objects']} VMs"))
-        result, peak = child("naive")
-        per_vm = result["seconds"] / result["sampled"]
-        rows.append(row(f"naive per-VM attribute walk (EXTRAPOLATED from {result['sampled']} VMs)",
-                        per_vm * result["total_vms"], None,
-                        f"{result['seconds']:.1f} s for {result['sampled']} VMs; RSS not extrapolated"))
+        run_usage([*child("raw"), "--dump", dump], env)
+        raw = measured("raw transfer of vmscan's PropertyCollector requests", child("raw"),
+                       "{mb:.0f} MB in {responses} responses, bodies read and dropped", timed="seconds")
+        pyvmomi = measured("pyVmomi RetrievePropertiesEx (VM properties) + deserializer", child("pyvmomi"),
+                           "{objects} VMs; time = the request alone, CPU = the whole process", timed="seconds")
+        naive = measured(f"naive per-VM attribute walk (EXTRAPOLATED from {NAIVE_SAMPLE} VMs)", child("naive"),
+                         "{seconds:.1f} s for {sampled} VMs; RSS and CPU not extrapolated", timed="extrapolated")
+        naive["peak_mib"] = naive["cpu"] = None
         for kind, label in (("parse-pyvmomi", "pyVmomi deserializer"), ("parse-stream", "vmscan stream parser")):
-            result, peak = child(kind)
-            rows.append(row(f"parse only, {label}: the VM response from memory", result["seconds"], peak,
-                            f"{result['bytes'] / 1e6:.0f} MB, {result['objects']} objects, no network"))
-        raw_seconds = rows[0]["seconds"]
-        for item in rows:
-            item["x_raw"] = item["seconds"] / raw_seconds
-        # Performance history (30 days of 2-hour samples per VM): its own raw floor, then vmscan.
-        perf_raw, peak = child("raw-perf")
-        rows.append(row("inventory parsed + QueryPerf bodies read and dropped, --perf-days 30", perf_raw["seconds"],
-                        peak, f"QueryPerf: {perf_raw['bytes'] / 1e6:.0f} MB in {perf_raw['responses']} responses"))
+            measured(f"parse only, {label}: the VM response from memory", child(kind),
+                     "{mb:.0f} MB, {objects} objects, no network; CPU = the whole process", timed="seconds")
         for parser in ("pyvmomi", "stream"):
             output = Path(workdir) / f"{parser}.json.gz"
-            command = [
-                sys.executable, "-m", "scanner", "collect", "-s", sim.sdk_url, "-u", sim.user,
-                "--password-env", "VMSCAN_BENCH_PASSWORD", "--perf-days", "0", "--parser", parser, "-o", str(output),
-            ]  # fmt: skip
-            wall, peak, _, _ = run_measured(command, env)
-            label = "vmscan collect" + (" --parser pyvmomi" if parser == "pyvmomi" else " (stream)")
-            size_mb = output.stat().st_size / 1e6
-            rows.append(row(label, wall, peak, f"whole process incl. snapshot write ({size_mb:.1f} MB)"))
-            rows[-1]["x_raw"] = wall / raw_seconds
-        output = Path(workdir) / "perf.json.gz"
-        command = [
-            sys.executable, "-m", "scanner", "collect", "-s", sim.sdk_url, "-u", sim.user,
-            "--password-env", "VMSCAN_BENCH_PASSWORD", "--perf-days", "30", "-o", str(output),
-        ]  # fmt: skip
-        wall, peak, _, _ = run_measured(command, env)
-        rows.append(row("vmscan collect --perf-days 30 (stream)", wall, peak,
-                        f"{wall / perf_raw['seconds']:.1f}× the row with QueryPerf bodies dropped; whole process "
-                        "incl. snapshot write"))
+            label = "vmscan collect --perf-days 0" + (" --parser pyvmomi" if parser == "pyvmomi" else " (stream)")
+            inventory = measured(label, _cli_collect(sim, output, 0, parser), "whole process incl. snapshot write")
+            inventory["note"] += f" ({output.stat().st_size / 1e6:.1f} MB)"
+        for item in rows:
+            item["x_raw"] = item["seconds"] / raw["seconds"]
+        summary = [
+            f"whole `vmscan collect` = {inventory['seconds'] / raw['seconds']:.1f}× the raw transfer; "
+            f"pyVmomi RetrievePropertiesEx of the VMs alone = {pyvmomi['seconds'] / inventory['seconds']:.1f}× "
+            f"the whole `vmscan collect`",
+        ]
+        sims: list[tuple[str, Any]] = [("per-sample answers", sim)]
+        if perf_csv:
+            sims.append(("CSV answers", None))
+        for answers, history_sim in sims:
+            if history_sim is None:
+                history_sim = Simulator(topology, startup_timeout=900, perf_csv=True).start()
+                env["VMSCAN_BENCH_PASSWORD"] = history_sim.password
+            try:
+                if history_sim is not sim:
+                    run_usage([*child("raw", history_sim.sdk_url)], env)  # warm
+                    base = measured(f"vmscan collect --perf-days 0, {answers} simulator",
+                                    _cli_collect(history_sim, Path(workdir) / "csv0.json.gz", 0),
+                                    "the inventory step on this simulator")
+                else:
+                    base = inventory
+                floor = measured(f"inventory parsed + QueryPerf bodies read and dropped, --perf-days 30, {answers}",
+                                 child("raw-perf", history_sim.sdk_url),
+                                 "QueryPerf: {mb:.0f} MB in {responses} responses", timed="seconds")
+                history = measured(f"vmscan collect --perf-days 30 (stream), {answers}",
+                                   _cli_collect(history_sim, Path(workdir) / "perf.json.gz", 30),
+                                   "whole process incl. snapshot write")
+                step = history["seconds"] - base["seconds"]
+                step_cpu = history["cpu"] - base["cpu"]
+                summary.append(
+                    f"{answers}: history step (perf-days 30 − perf-days 0) = {step:.1f} s wall / {step_cpu:.1f} s CPU "
+                    f"vs the inventory step (perf-days 0) {base['seconds']:.1f} s / {base['cpu']:.1f} s CPU "
+                    f"(ratio {step / base['seconds']:.2f} wall, {step_cpu / base['cpu']:.2f} CPU); the floor with the "
+                    f"QueryPerf bodies dropped adds {floor['seconds'] - base['seconds']:.1f} s to the inventory"
+                )
+            finally:
+                if history_sim is not sim:
+                    history_sim.stop()
+    rows.append({"summary": summary})
     return rows
 
 
@@ -436,12 +469,17 @@ def commit() -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| row | time | peak RSS | × raw transfer | note |", "|---|---:|---:|---:|---|"]
+    lines = ["| row | time | CPU | peak RSS | × raw transfer | note |", "|---|---:|---:|---:|---:|---|"]
+    summary: list[str] = []
     for item in rows:
+        if "summary" in item:
+            summary += item["summary"]
+            continue
         peak = f"{item['peak_mib']:.0f} MiB" if item["peak_mib"] is not None else "—"
+        cpu = f"{item['cpu']:.1f} s" if item.get("cpu") is not None else "—"
         ratio = f"{item['x_raw']:.1f}×" if "x_raw" in item else ""
-        lines.append(f"| {item['row']} | {item['seconds']:.1f} s | {peak} | {ratio} | {item['note']} |")
-    return "\n".join(lines)
+        lines.append(f"| {item['row']} | {item['seconds']:.1f} s | {cpu} | {peak} | {ratio} | {item['note']} |")
+    return "\n".join(lines + ([""] + [f"- {line}" for line in summary] if summary else []))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rv-sizes", default="1000,10000,100000", help="VM counts of the RVTools workbooks")
     parser.add_argument("--vinfo-sizes", default="1000,10000",
                         help="VM counts of the vInfo-only exports (each VM carries every unknown: keep modest)")
+    parser.add_argument("--no-perf-csv", action="store_true",
+                        help="collection: skip the history rows against a simulator answering QueryPerf in CSV")
     parser.add_argument("--workbooks", help="folder keeping the generated workbooks between runs (default: temporary)")
     parser.add_argument("--what", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -478,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit()}; {machine()}")
     if "collect" in parts:
         print("\n### a. Collection, 10,000-VM simulator\n")
-        print(table(collect_rows()), flush=True)
+        print(table(collect_rows(perf_csv=not args.no_perf_csv)), flush=True)
     if "rvtools" in parts:
         print("\n### b. RVTools workbooks: vmscan and pandas side by side\n")
         sizes = [int(x) for x in args.rv_sizes.split(",") if x]
