@@ -549,14 +549,16 @@ def decoded_chunks(read: Callable[[int], bytes], content_encoding: str | None) -
 MAX_FAULT_BYTES = 16 * 1024 * 1024
 
 
-def _soap_stub(managed_object: Any) -> Any:
+def soap_stub(managed_object: Any) -> Any:
     """The SoapStubAdapter behind a managed object (unwrapping a session-oriented stub)."""
     stub = managed_object._stub
     return getattr(stub, "soapStub", stub)
 
 
 @contextlib.contextmanager
-def _posted(managed_object: Any, method_name: str, args: list[Any]) -> Iterator[Iterator[bytes]]:
+def _posted(
+    managed_object: Any, method_name: str, args: list[Any], request: bytes | None = None
+) -> Iterator[Iterator[bytes]]:
     """Send one method call through pyVmomi's stub; yield the (decoded) response body in chunks.
 
     The request is serialized by pyVmomi and sent over the stub's pooled connection with its
@@ -566,11 +568,12 @@ def _posted(managed_object: Any, method_name: str, args: list[Any]) -> Iterator[
     """
     import http.client
 
-    stub = _soap_stub(managed_object)
+    stub = soap_stub(managed_object)
     info = managed_object._GetMethodInfo(method_name)
     # Same allow-list as every pyVmomi call (read-only by construction).
     check_stub_call(managed_object._stub, str(info.wsdlName))
-    request = stub.SerializeRequest(managed_object, info, args)
+    if request is None:
+        request = stub.SerializeRequest(managed_object, info, args)
     headers = {
         "Cookie": stub.cookie,
         "SOAPAction": stub.versionId,
@@ -639,7 +642,7 @@ def stream_pages(
     """
     from pyVmomi import vmodl
 
-    catalog = TypeCatalog(_soap_stub(property_collector))
+    catalog = TypeCatalog(soap_stub(property_collector))
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page_size)
     method, args = "RetrievePropertiesEx", [[spec], options]
     result = StreamResult()
@@ -826,8 +829,11 @@ def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> It
         raise StreamParseError("not a QueryPerf response")
 
 
-def query_perf_streaming(perf_manager: Any, specs: list[Any]) -> Iterator[EntityMetrics]:
-    """``PerformanceManager.QueryPerf(querySpec=specs)``, the response stream-parsed (see above)."""
-    catalog = TypeCatalog(_soap_stub(perf_manager))
-    with _posted(perf_manager, "QueryStats", [specs]) as chunks:
+def query_perf_streaming(perf_manager: Any, specs: list[Any], request: bytes | None = None) -> Iterator[EntityMetrics]:
+    """``PerformanceManager.QueryPerf(querySpec=specs)``, the response stream-parsed (see above).
+
+    ``request``: the serialized request, when the caller built it (perf.query_perf_request).
+    """
+    catalog = TypeCatalog(soap_stub(perf_manager))
+    with _posted(perf_manager, "QueryStats", [specs], request) as chunks:
         yield from parse_query_perf_result(chunks, catalog)

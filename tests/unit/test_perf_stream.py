@@ -187,3 +187,40 @@ def test_a_sample_with_a_comma_is_refused_as_before() -> None:
     body = query_perf_body([int_result("vm-1", [(6, "", [1, 2])])]).replace(b"<value>2</value>", b"<value>2,3</value>")
     with pytest.raises(StreamParseError, match="unreadable QueryPerf"):
         stream_stats(body, 10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    morefs=st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12), min_size=1, max_size=8
+    ),
+    limit=st.integers(1, 8),
+)
+def test_templated_query_perf_request_is_what_pyvmomi_serializes(morefs: list[str], limit: int) -> None:
+    import datetime
+
+    from scanner.collector.perf import plan_batches, query_perf_request
+
+    stub = SoapAdapter.SoapStubAdapter(host="localhost", version=VERSION)
+    manager = PM("PerfMgr", stub)
+    end = datetime.datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=datetime.UTC)
+    start = end - datetime.timedelta(days=30)
+
+    def specs_for(batch: list[tuple[Any, list[int]]]) -> list[Any]:
+        return [
+            PM.QuerySpec(
+                entity=entity,
+                metricId=[PM.MetricId(counterId=k, instance="") for k in keys],
+                intervalId=7200,
+                startTime=start,
+                endTime=end,
+                maxSample=360,
+                format="csv",
+            )
+            for entity, keys in batch
+        ]
+
+    refs = [vim.VirtualMachine(moref, stub) for moref in morefs] + [vim.HostSystem("host-1", stub)]
+    info = manager._GetMethodInfo("QueryStats")
+    for batch in plan_batches(refs, sorted(COUNTERS), limit):
+        assert query_perf_request(manager, batch, specs_for) == stub.SerializeRequest(manager, info, [specs_for(batch)])
