@@ -7,7 +7,9 @@ so a policy, a sizing basis or an input rule behaves the same whichever command 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,6 +77,24 @@ def input_infos(loaded: Sequence[LoadedInput]) -> list[InputInfo]:
     return [input_info(item.path, item.kind, item.estate) for item in loaded]
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one long step, then restore it.
+
+    Assessing and reporting create hundreds of thousands of objects and next to no reference
+    cycles, and each automatic full collection walks every live object of the estate and the
+    assessment: measured at 10,000 VMs, 30 % of the analysis (2.7 -> 1.85 s CPU) and half of the
+    HTML report (2.2 -> 1.1 s). Cycles made meanwhile are collected once it runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def assess(estate: Estate, infos: list[InputInfo], settings: AssessSettings) -> Assessment:
     """Rules, readiness, disposition and sizing for one (merged) estate."""
     from scanner.analysis.engine import analyze
@@ -85,10 +105,11 @@ def assess(estate: Estate, infos: list[InputInfo], settings: AssessSettings) -> 
     def sizing(estate: Estate, assessment: AssessmentType, policy: Policy) -> list[SizingResult]:
         return assessment_sizing(estate, assessment, policy, settings.sizing_basis)
 
-    assessment = analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of,
-                         inputs=infos, registry=settings.registry, sizing=sizing)
-    assessment.prices = [p for p in settings.prices if p.target in assessment.targets]
-    assign_native_sizes(estate, assessment, settings.policy.data, settings.native_scope)
+    with cyclic_gc_paused():
+        assessment = analyze(estate, targets=settings.targets, policy=settings.policy, as_of=settings.as_of,
+                             inputs=infos, registry=settings.registry, sizing=sizing)
+        assessment.prices = [p for p in settings.prices if p.target in assessment.targets]
+        assign_native_sizes(estate, assessment, settings.policy.data, settings.native_scope)
     return assessment
 
 
@@ -114,5 +135,6 @@ def write_report_set(estate: Estate, assessment: Assessment, out: str, formats: 
 
     chosen = parse_formats(formats)
     directory = prepare_output_dir(out, force)
-    written = write_reports(estate, assessment, directory, chosen)
+    with cyclic_gc_paused():
+        written = write_reports(estate, assessment, directory, chosen)
     return WrittenReports(directory, written, stale_reports(directory, written))
