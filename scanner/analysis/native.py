@@ -90,6 +90,7 @@ def assign_native_sizes(estate: Estate, assessment: Assessment, data: Mapping[st
     vms = {vm.id: vm for vm in estate.all_vms()}
     host_mhz: dict[tuple[str | None, str | None], int | None] = {
         (vc.name, h.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts}
+    fits: dict[tuple[str, float, float], dict[str, Any] | None] = {}
     for outcome in assessment.vms:
         vm = vms.get(outcome.vm_id)
         if vm is None or vm.template or (scope == "replatform" and outcome.disposition != "replatform"):
@@ -101,7 +102,11 @@ def assign_native_sizes(estate: Estate, assessment: Assessment, data: Mapping[st
         vcpu, memory, basis = vm_demand(vm, performance, params, host_mhz.get((vm.vcenter, vm.host)))
         picks = []
         for provider, catalogue_sizes in sizes.items():
-            fit = smallest_fit(catalogue_sizes, vcpu, memory)
+            # Many VMs have the same demand: each (provider, vCPU, GiB) is looked up in the catalogue once.
+            fit_key = (provider, vcpu, memory)
+            if fit_key not in fits:
+                fits[fit_key] = smallest_fit(catalogue_sizes, vcpu, memory)
+            fit = fits[fit_key]
             picks.append(NativeSize(
                 provider=provider, size=fit["name"] if fit else None, vcpu=fit["vcpu"] if fit else None,
                 memory_gib=fit["memory_gib"] if fit else None, family=fit["family"] if fit else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -9,7 +10,9 @@ from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
 
 
+@functools.lru_cache(maxsize=4096)
 def version_tuple(text: str) -> tuple[int, ...] | None:
+    """(8, 0, 2) for "8.0.2 build ..."; cached: every VM of a host or vCenter asks for the same text."""
     match = re.match(r"^\s*(\d+(?:\.\d+)*)", text)
     if match is None:
         return None
