@@ -8,10 +8,8 @@ summary -> sizing hook. Sizing is computed elsewhere and plugged in through the 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,25 +421,6 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
     return summary
 
 
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a block that allocates objects which all survive.
-
-    The analysis creates hundreds of thousands of findings, outcomes and dicts that live as long as
-    the assessment: every full collection their allocation triggers walks all of them (and the
-    estate) again and frees next to nothing. Reference counting still frees what is dropped, and
-    whatever sits in a cycle is collected once the collector runs again after the analysis.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@collection_paused()
 def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy | None = None,
             as_of: dt.date | None = None, inputs: Iterable[InputInfo] = (), sizing: SizingHook | None = None,
             registry: Registry | None = None, now: dt.datetime | None = None) -> Assessment:
