@@ -303,33 +303,13 @@ class CoverageTally:
         self.gaps: dict[tuple[str, str], GapTally] = {}
         self.vcenters: dict[int, VcenterTally] = {}
 
-    def add(self, vm: VM, vcenter: VCenter, finding: Finding, cause: Cause, decides_readiness: bool,
-            counts_as: str = "unknown", pending: bool = False) -> None:
-        """``counts_as``: how the policy counts this gap in readiness - "unknown", "condition" (to verify)
-        or "note" (data the input format never carries, stated once for the estate, changing no VM);
-        ``pending``: a condition on a VM whose readiness is unknown for another gap."""
-        gap_key = (finding.rule_id, cause.reason)
-        gap = self.gaps.get(gap_key)
-        if gap is None:
-            gap = self.gaps[gap_key] = GapTally(finding.rule_id, cause, counts_as=counts_as)
-        vm_id = vm.id
-        gap.vm_ids.add(vm_id)
-        gap.targets.add(finding.target)
-        if decides_readiness:
-            gap.readiness_vm_ids.add(vm_id)
-        if pending:
-            gap.pending_vm_ids.add(vm_id)
-        if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
-            gap.examples.append(cause.example)
-        tally = self.vcenters.get(id(vcenter)) or self.vcenter_tally(vcenter)
-        if counts_as != "note":
-            tally.vm_ids.add(vm_id)
-        if id(cause) not in tally.recorded:
-            self.record_cause(tally, cause)
-
     def add_vm(self, vm: VM, vcenter: VCenter,
                entries: Iterable[tuple[Finding, Cause, bool, str, bool]]) -> None:
-        """``add`` for each (finding, cause, decides_readiness, counts_as, pending) of one VM."""
+        """Tally one VM's unknowns: (finding, cause, decides_readiness, counts_as, pending) each.
+
+        ``counts_as``: how the policy counts the gap in readiness - "unknown", "condition" (to verify)
+        or "note" (data the input format never carries, stated once for the estate, changing no VM);
+        ``pending``: a condition on a VM whose readiness is unknown for another gap."""
         vm_id = vm.id
         gaps = self.gaps
         tally = self.vcenters.get(id(vcenter)) or self.vcenter_tally(vcenter)
