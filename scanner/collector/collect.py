@@ -7,10 +7,8 @@ One ContainerView + paged RetrievePropertiesEx per managed-object type, then pur
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import datetime
-import gc
 import http.client
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +33,7 @@ from scanner.collector.retry import NO_RETRY, Retrier, RetryPolicy
 from scanner.collector.session import SOAP_TIMEOUT_S, parse_server, vcenter_session
 from scanner.collector.soapstream import StreamParseError
 from scanner.errors import CollectionError
+from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import (
     CollectionIssue,
     Datacenter,
@@ -72,33 +71,6 @@ def _issues(vcenter: str, lookups: Lookups, items: Iterable[ObjectProperties]) -
 
 def _raw(item: ObjectProperties) -> PropertyValues:
     return PropertyValues(item.values, [m.path for m in item.missing])
-
-
-_gc_lock = threading.Lock()
-# How many collections are pausing the collector, and whether it was on before the first one.
-_gc_pause = {"count": 0, "was_enabled": False}
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while VMs stream in.
-
-    Hundreds of thousands of acyclic objects are created and kept; each automatic full
-    collection would rescan all of them (measured ~10-15% of a 10,000-VM collection). Counted,
-    so that concurrent vCenter collections in threads re-enable it only when the last one ends.
-    """
-    with _gc_lock:
-        if _gc_pause["count"] == 0:
-            _gc_pause["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _gc_pause["count"] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pause["count"] -= 1
-            if _gc_pause["count"] == 0 and _gc_pause["was_enabled"]:
-                gc.enable()
 
 
 class _Collector:
@@ -269,7 +241,7 @@ class _Collector:
         vms: list[Any] = []
         # Mapped one at a time as they arrive: the raw device lists of a large estate never
         # need to be in memory together.
-        with _gc_paused():
+        with cyclic_gc_paused():
             self._map_vms(vms)
         self.vcenter.vms = vms
 

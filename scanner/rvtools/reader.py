@@ -22,7 +22,6 @@ Mapping decisions (see also columns.py for header spellings and units):
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import re
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.errors import InputError
+from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import (
     VM,
     Cluster,
@@ -1297,15 +1297,8 @@ def build_estate(export: Export) -> Estate:
 
 def read_rvtools(path: Path) -> Estate:
     """Read an RVTools ``.xlsx`` export or a folder of RVTools CSV files into an Estate."""
-    # Hundreds of thousands of new objects and no garbage cycles: the cyclic collector's repeated
-    # passes cost ~20 % of the import, so it is paused for the duration (and restored).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         return build_estate(read_export(Path(path)))
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _share_of(percent: float | None, total: float | None) -> int | None:

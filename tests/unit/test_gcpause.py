@@ -1,0 +1,58 @@
+"""The one pause of the cyclic garbage collector: nested and concurrent steps restore it once."""
+import gc
+import threading
+
+from scanner.gcpause import cyclic_gc_paused
+
+
+def test_nested_pauses_restore_the_collector_when_the_outer_step_ends():
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner step ending does not switch it back on early
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_restored_when_the_step_fails():
+    try:
+        with cyclic_gc_paused():
+            raise ValueError("step failed")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+
+
+def test_concurrent_steps_in_threads_restore_it_once_the_last_ends():
+    inside, release = threading.Barrier(2), threading.Event()
+    finished_first = threading.Event()
+
+    def step(wait_for_release: bool) -> None:
+        with cyclic_gc_paused():
+            inside.wait(timeout=10)
+            if wait_for_release:
+                release.wait(timeout=10)
+        if not wait_for_release:
+            finished_first.set()
+
+    long_step = threading.Thread(target=step, args=(True,))
+    short_step = threading.Thread(target=step, args=(False,))
+    long_step.start()
+    short_step.start()
+    assert finished_first.wait(timeout=10)
+    assert not gc.isenabled()  # one step still holds the pause
+    release.set()
+    long_step.join(timeout=10)
+    short_step.join(timeout=10)
+    assert gc.isenabled()
