@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import operator
 import os
 import types
 import typing
@@ -83,6 +84,18 @@ def _json_ready_hint(hint: Any) -> bool:
     return hint in _SCALAR_TYPES
 
 
+_EXACT_SCALARS = frozenset(_SCALAR_TYPES)
+
+
+def _str_keyed_dict(value: Any) -> Any:
+    """to_plain of a ``dict[str, Any]`` (a finding's evidence): the dict itself when it holds only
+    str keys and scalar values, which the encoder writes exactly as it writes to_plain's copy."""
+    if type(value) is dict and all(type(key) is str for key in value) \
+            and all(type(item) in _EXACT_SCALARS for item in value.values()):
+        return value
+    return to_plain(value)
+
+
 def _list_converter(item: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
     return lambda items: [item(x) for x in items]
 
@@ -110,14 +123,19 @@ def _plain_converter(cls: type) -> Callable[[Any], Any]:
         elif typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
                 and dataclasses.is_dataclass(args[0]):
             converted.append((f.name, _list_converter(_plain_converter(args[0]))))
+        elif typing.get_origin(hint) is dict and args and args[0] is str:
+            converted.append((f.name, _str_keyed_dict))
         else:
             converted.append((f.name, to_plain))
     names = tuple(f.name for f in dataclasses.fields(cls))
-    plain_fields = set(as_is)
-    steps = tuple((name, None if name in plain_fields else dict(converted)[name]) for name in names)
+    # Every field read in one C call (a dataclass with slots has no instance dict to copy).
+    read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
 
     def by_field(obj: Any) -> dict[str, Any]:
-        return {name: getattr(obj, name) if step is None else step(getattr(obj, name)) for name, step in steps}
+        plain = dict(zip(names, read_fields(obj), strict=True))
+        for name, step in converted:
+            plain[name] = step(plain[name])
+        return plain
 
     def convert(obj: Any) -> dict[str, Any]:
         # The instance's own dict, copied, when it holds exactly the fields in field order (as
