@@ -113,14 +113,13 @@ def _plain_converter(cls: type) -> Callable[[Any], Any]:
     if not dataclasses.is_dataclass(cls):
         return to_plain
     hints = typing.get_type_hints(cls)
-    as_is: list[str] = []
     converted: list[tuple[str, Callable[[Any], Any]]] = []
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         args = typing.get_args(hint)
         if _json_ready_hint(hint):
-            as_is.append(f.name)
-        elif typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
+            continue  # taken as it is
+        if typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
                 and dataclasses.is_dataclass(args[0]):
             converted.append((f.name, _list_converter(_plain_converter(args[0]))))
         elif typing.get_origin(hint) is dict and args and args[0] is str:
