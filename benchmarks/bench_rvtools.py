@@ -80,7 +80,7 @@ def main() -> None:
               f"{full.stat().st_size / 1e6:.1f} MB, written by vmscan export in {written:.1f} s")
         # The same vInfo sheet alone, so vmscan and pandas do the same work.
         vinfo_only = Path(folder) / f"rvtools-{count}-vinfo.xlsx"
-        write_vinfo_only(full, vinfo_only)
+        write_rvtools(estate, vinfo_only, tabs=("vInfo",))
         print(f"vInfo-only workbook: {vinfo_only.stat().st_size / 1e6:.1f} MB")
         print("wall and CPU seconds; CPU is the steadier number on a shared machine")
         runs = [
@@ -108,18 +108,6 @@ def main() -> None:
         if base and ours:
             print(f"vInfo: vmscan {base['seconds'] / ours['seconds']:.1f}x faster (wall), "
                   f"{base['cpu'] / ours['cpu']:.1f}x (CPU) than pandas.read_excel")
-
-
-def write_vinfo_only(source: Path, target: Path) -> None:
-    import openpyxl
-
-    reader = openpyxl.load_workbook(source, read_only=True)
-    writer = openpyxl.Workbook(write_only=True)
-    sheet = writer.create_sheet("vInfo")
-    for row in reader["vInfo"].iter_rows(values_only=True):
-        sheet.append(list(row))
-    reader.close()
-    writer.save(target)
 
 
 if __name__ == "__main__":

@@ -362,32 +362,20 @@ def pandas_engines() -> list[int]:
 
 
 def workbook(size: int, folder: Path, vinfo_only: bool = False) -> Path:
-    """The RVTools workbook of ``generate_estate(size, seed=1)``, written once and kept in ``folder``."""
-    full = folder / f"rvtools-{size}.xlsx"
-    if not full.exists():
+    """The RVTools workbook of ``generate_estate(size, seed=1)`` (all tabs, or vInfo alone), written
+    once by vmscan's writer and kept in ``folder``."""
+    path = folder / (f"rvtools-{size}-vinfo-only.xlsx" if vinfo_only else f"rvtools-{size}.xlsx")
+    if not path.exists():
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", (
             "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
             "from scanner.rvtools.writer import write_rvtools; from scanner.synthetic import generate_estate;"
-            "write_rvtools(generate_estate(int(sys.argv[1]), seed=1), Path(sys.argv[2]))"
-        ), str(size), str(full) + ".partial.xlsx", str(REPO)], check=True)  # fmt: skip
-        Path(str(full) + ".partial.xlsx").rename(full)
-        print(f"# wrote {full.name} in {time.perf_counter() - started:.0f} s (not timed)", file=sys.stderr)
-    if not vinfo_only:
-        return full
-    only = folder / f"rvtools-{size}-vinfo-only.xlsx"
-    if not only.exists():
-        import openpyxl
-
-        reader = openpyxl.load_workbook(full, read_only=True)
-        writer = openpyxl.Workbook(write_only=True)
-        sheet = writer.create_sheet("vInfo")
-        for values in reader["vInfo"].iter_rows(values_only=True):
-            sheet.append(list(values))
-        reader.close()
-        writer.save(str(only) + ".partial.xlsx")
-        Path(str(only) + ".partial.xlsx").rename(only)
-    return only
+            "write_rvtools(generate_estate(int(sys.argv[1]), seed=1), Path(sys.argv[2]),"
+            " tabs=sys.argv[4].split(',') if sys.argv[4] else None)"
+        ), str(size), str(path) + ".partial.xlsx", str(REPO), "vInfo" if vinfo_only else ""], check=True)  # fmt: skip
+        Path(str(path) + ".partial.xlsx").rename(path)
+        print(f"# wrote {path.name} in {time.perf_counter() - started:.0f} s (not timed)", file=sys.stderr)
+    return path
 
 
 def load_text() -> str:

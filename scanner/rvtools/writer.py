@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from scanner import __version__
@@ -346,14 +346,19 @@ def _network_rows(estate: Estate) -> tuple[list[list[Any]], list[list[Any]], lis
     return switches, ports, dv_switches, dv_ports
 
 
-def write_rvtools(estate: Estate, path: str | os.PathLike[str]) -> dict[str, int]:
-    """Write the workbook atomically; returns the number of data rows per tab."""
+def write_rvtools(estate: Estate, path: str | os.PathLike[str], tabs: Collection[str] | None = None) -> dict[str, int]:
+    """Write the workbook atomically; returns the number of data rows per tab.
+
+    ``tabs``: only these tabs (a trimmed export such as vInfo alone, as users often send); all when None.
+    """
     import openpyxl
 
     counts: dict[str, int] = {}
     with atomic_path(path) as tmp:
         workbook = openpyxl.Workbook(write_only=True)
         for title, rows in workbook_rows(estate).items():
+            if tabs is not None and title not in tabs:
+                continue
             sheet = workbook.create_sheet(title)
             count = -1
             for row in rows:

@@ -83,21 +83,11 @@ def kubev2v_case(workdir: Path) -> Any:
 
 
 def vinfo_only_case(workdir: Path) -> Any:
-    import openpyxl
-
     from scanner.rvtools.writer import write_rvtools
     from scanner.synthetic import generate_estate
 
-    full = workdir / "synthetic-full.xlsx"
-    write_rvtools(generate_estate(VINFO_ONLY_VMS, seed=11), full)
-    reader = openpyxl.load_workbook(full, read_only=True)
-    writer = openpyxl.Workbook(write_only=True)
-    sheet = writer.create_sheet("vInfo")
-    for row in reader["vInfo"].iter_rows(values_only=True):
-        sheet.append(list(row))
-    reader.close()
     vinfo_only = workdir / "synthetic-vinfo-only.xlsx"
-    writer.save(vinfo_only)
+    write_rvtools(generate_estate(VINFO_ONLY_VMS, seed=11), vinfo_only, tabs=("vInfo",))
     return assess_paths([vinfo_only])
 
 
