@@ -39,7 +39,10 @@ class GuardedResponse:
         self._limit = SOAP_RESPONSE_BYTES.value()
         self._seen = 0
         self._raw_seen = 0
+        # Decoded bytes not yet handed out, read from _pending_at on: slicing the rest off at each
+        # small read (expat asks for 2 KiB) would copy a multi-MiB inflated piece over and over.
         self._pending = b""
+        self._pending_at = 0
         encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
         self._inflater: Any = None
         self._wbits = zlib.MAX_WBITS
@@ -78,7 +81,8 @@ class GuardedResponse:
         want = READ_BYTES if size is None or size < 0 else size
         if size is None or size < 0:
             return self._read_all()
-        while not self._pending:
+        while self._pending_at >= len(self._pending):
+            self._pending, self._pending_at = b"", 0
             raw = self._raw(READ_BYTES)
             if not raw:
                 if self._inflater is not None:
@@ -92,8 +96,9 @@ class GuardedResponse:
             self._raw_seen += len(raw)
             self._pending = raw if self._inflater is None else self._inflate(raw)
             self._count(len(self._pending))
-        data, self._pending = self._pending[:want], self._pending[want:]
-        return data
+        start = self._pending_at
+        self._pending_at = start + want
+        return self._pending[start:start + want] if start or want < len(self._pending) else self._pending
 
     def _inflate(self, raw: bytes) -> bytes:
         """Decode ``raw``, never more than the cap at once whatever the ratio (and gzip members)."""
