@@ -172,6 +172,11 @@
     return el("span", null, url);
   }
 
+  // A finding's targets (indexes into meta.targets) as text: "AVS, VMC".
+  function targetText(f) {
+    return [].concat(f[1]).map(function (t) { return label(typeof t === "number" ? targets[t] : t); }).join(", ");
+  }
+
   function findingBox(f) {
     var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]), title: String(f[0]), remediation: "", references: [] };
     var box = el("div", "finding sev-" + f[2]);
@@ -179,7 +184,7 @@
     title.appendChild(badge("s-", f[3] === "unknown" ? "unknown" : f[2]));
     title.appendChild(document.createTextNode(" "));
     title.appendChild(el("b", null, rule.title));
-    title.appendChild(el("span", "muted", " · " + rule.id + " · " + label(typeof f[1] === "number" ? targets[f[1]] : f[1])
+    title.appendChild(el("span", "muted", " · " + rule.id + " · " + targetText(f)
       + (f[3] === "unknown" ? " · data missing" : "")));
     box.appendChild(title);
     box.appendChild(el("div", null, f[4]));
@@ -261,9 +266,10 @@
       return Object.keys(ids).length;
     }
     function heading(text, list) {
-      var n = ruleCount(list);
+      var n = ruleCount(list), results = 0;
+      list.forEach(function (f) { results += [].concat(f[1]).length; });
       return text + " (" + n + (n === 1 ? " rule" : " rules") +
-        (list.length !== n ? ", " + list.length + " target results" : "") + ")";
+        (results !== n ? ", " + results + " target results" : "") + ")";
     }
     body.appendChild(el("h3", "findings-found", heading("Findings", groups.fail)));
     if (!groups.fail.length) body.appendChild(el("p", "good", "No findings."));
@@ -281,7 +287,7 @@
       var list = el("ul", "reason-list");
       groups.not_in_source.forEach(function (f) {
         var rule = typeof f[0] === "number" ? rules[f[0]] : { id: String(f[0]) };
-        list.appendChild(el("li", null, rule.id + " · " + label(typeof f[1] === "number" ? targets[f[1]] : f[1]) + ": " + f[4]));
+        list.appendChild(el("li", null, rule.id + " · " + targetText(f) + ": " + f[4]));
       });
       body.appendChild(list);
     }

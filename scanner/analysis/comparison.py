@@ -56,7 +56,7 @@ def specific_blockers(assessment: Assessment) -> dict[str, list[tuple[str, int]]
     failing: dict[tuple[str, str], set[str]] = defaultdict(set)  # (vm, rule) -> targets
     for finding in assessment.findings:
         if finding.status == "fail" and finding.severity == "blocker":
-            failing[(finding.vm_id, finding.rule_id)].add(finding.target)
+            failing[(finding.vm_id, finding.rule_id)].update(finding.targets)
     everywhere = set(assessment.targets)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (_vm, rule_id), targets in failing.items():

@@ -321,7 +321,7 @@ class CoverageTally:
             if gap is None:
                 gap = gaps[gap_key] = GapTally(finding.rule_id, cause, counts_as=counts_as)
             gap.vm_ids.add(vm_id)
-            gap.targets.add(finding.target)
+            gap.targets.update(finding.targets)
             if decides_readiness:
                 gap.readiness_vm_ids.add(vm_id)
             if pending:

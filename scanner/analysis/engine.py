@@ -68,6 +68,17 @@ class RuleCrash(RuntimeError):
     """A rule raised on some VM: a bug in the rule, reported with the rule and VM it happened on."""
 
 
+TargetLists = dict[tuple[str, ...], list[str]]
+
+
+def shared_targets(lists: TargetLists, targets: tuple[str, ...]) -> list[str]:
+    """The one list of ``targets`` that every finding for exactly these targets holds (read-only)."""
+    known = lists.get(targets)
+    if known is None:
+        known = lists[targets] = list(targets)
+    return known
+
+
 @dataclass
 class ActiveRule:
     spec: RuleSpec
@@ -75,14 +86,16 @@ class ActiveRule:
     targets: tuple[str, ...]
     # (target given to the check, targets its results are stored for): one run per target for a
     # per_target rule, else one run for all of them.
-    runs: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
+    runs: tuple[tuple[str | None, list[str]], ...] = ()
     # The rule's methods, shared by its findings that do not name their own.
     methods: dict[str, str] = field(default_factory=dict)
+    # The analysis' pool of findings' target lists (see shared_targets).
+    lists: TargetLists = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.runs:
-            self.runs = (tuple((t, (t,)) for t in self.targets) if self.spec.per_target
-                         else ((None, self.targets),))
+            self.runs = (tuple((t, shared_targets(self.lists, (t,))) for t in self.targets) if self.spec.per_target
+                         else ((None, shared_targets(self.lists, self.targets)),))
         if not self.methods:
             self.methods = dict(self.spec.methods)
 
@@ -110,6 +123,7 @@ def normalise_targets(targets: Iterable[str] | None, policy: Policy) -> list[str
 def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> tuple[list[ActiveRule], list[RuleInfo]]:
     active: list[ActiveRule] = []
     infos: list[RuleInfo] = []
+    lists: TargetLists = {}
     for spec in registry.specs():
         override = policy.rule_overrides.get(spec.id)
         info = spec.info()
@@ -125,7 +139,7 @@ def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> 
         infos.append(info)
         rule_targets = tuple(t for t in targets if spec.applies_to(t))
         if info.enabled and rule_targets:
-            active.append(ActiveRule(spec, info.severity, rule_targets))
+            active.append(ActiveRule(spec, info.severity, rule_targets, lists=lists))
     return active, infos
 
 
@@ -146,8 +160,10 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
               unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None) -> list[Finding]:
     """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
 
-    A result that holds for several targets becomes one Finding per target sharing the result's
-    methods and evidence (read-only from here on): copies would cost time and memory, not change a field.
+    A result is one Finding for every target it holds for (``targets``, a list shared by all
+    findings for the same targets); a per_target rule's run for a later target adds its target to
+    an equal result of an earlier run instead of storing it again. Methods and evidence are shared
+    with the rule's result (read-only from here on): copies would cost time and memory, not change a field.
     ``unknowns``: the analysis' pool of unknown results' (message, evidence): an input that lacks a
     tab makes the same unknown on every VM, held once instead of once per VM.
     """
@@ -169,21 +185,59 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
         spec = active.spec
         check = spec.check
         severity = active.severity
-        for target, finding_targets in active.runs:
-            ctx.target = target
-            try:
+        runs = active.runs
+        try:
+            if len(runs) == 1:
+                ctx.target, targets = runs[0]
                 for result in check(ctx):
                     methods = result.methods if result.methods is not None else active.methods
                     status, message, evidence = result.status, result.message, result.evidence
                     if unknowns is not None and status == "unknown":
                         message, evidence = pooled(unknowns, message, evidence)
-                    for t in finding_targets:
-                        append(Finding(spec.id, severity, t, vm_id, status, message, methods, evidence,
+                    append(Finding(spec.id, severity, targets, vm_id, status, message, methods, evidence,
+                                   spec.remediation))
+                continue
+            first = len(findings)
+            for target, targets in runs:
+                ctx.target = target
+                # An earlier run's equal result is looked for only after the last one this run
+                # matched or added, so each target's findings keep the order its run gave them.
+                after = first
+                for result in check(ctx):
+                    methods = result.methods if result.methods is not None else active.methods
+                    status, message, evidence = result.status, result.message, result.evidence
+                    if unknowns is not None and status == "unknown":
+                        message, evidence = pooled(unknowns, message, evidence)
+                    for position in range(after, len(findings)):
+                        earlier = findings[position]
+                        if (earlier.status == status and earlier.message == message and target is not None
+                                and target not in earlier.targets and same_json(earlier.evidence, evidence)
+                                and same_json(earlier.methods, methods)):
+                            earlier.targets = shared_targets(active.lists, (*earlier.targets, target))
+                            after = position + 1
+                            break
+                    else:
+                        append(Finding(spec.id, severity, targets, vm_id, status, message, methods, evidence,
                                        spec.remediation))
-            except Exception as exc:
-                raise RuleCrash(f"rule {spec.id} failed on VM {vm.id} ({vm.name}): "
-                                f"{exc.__class__.__name__}: {exc}") from exc
+                        after = len(findings)
+        except Exception as exc:
+            raise RuleCrash(f"rule {spec.id} failed on VM {vm.id} ({vm.name}): "
+                            f"{exc.__class__.__name__}: {exc}") from exc
     return findings
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are written as the same JSON: equal values of the same types, dict
+    keys in the same order (1, 1.0 and True are equal in Python, not in the assessment JSON)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return list(a) == list(b) and all(same_json(value, b[key]) for key, value in a.items())
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 @dataclass
@@ -313,8 +367,15 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     fails: list[Finding] = []
     unknown_ids: set[str] = set()
     not_in_source_ids: set[str] = set()
+    # The per-target lists a finding goes to, looked up once per distinct (shared) targets list.
+    lists_for: dict[int, list[list[Finding]]] = {}
     for finding in findings:
-        by_target.setdefault(finding.target, []).append(finding)
+        finding_targets = finding.targets
+        into = lists_for.get(id(finding_targets))
+        if into is None:
+            into = lists_for[id(finding_targets)] = [by_target.setdefault(t, []) for t in finding_targets]
+        for bucket in into:
+            bucket.append(finding)
         status = finding.status
         if status == "fail":
             fails.append(finding)
@@ -361,18 +422,21 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
     treatment = switches.treatment if switches is not None else gap_treatment(policy)
     if gaps is None:
         gaps = [(f, causes[(f.rule_id, missing_key(f))]) for f in findings if f.status != "fail"]
-    failed = {(f.rule_id, f.target) for f in findings if f.status == "fail"}
+    failed = {(f.rule_id, t) for f in findings if f.status == "fail" for t in f.targets}
     entries = []
     for finding, cause in gaps:
         counts_as = treatment(finding)
         condition = counts_as == "condition"
-        result = results[finding.target]
-        # It decided readiness if its rule is a reason and it is the kind of gap that decided:
-        # an open unknown made readiness unknown, an accepted one made it a condition.
-        decides = (counts_as != "ignored" and finding.rule_id in result.reasons
-                   and (finding.rule_id, finding.target) not in failed
-                   and condition == (result.readiness != "unknown"))
-        pending = condition and finding.rule_id in result.pending
+        rule_id = finding.rule_id
+        decides = pending = False
+        for target in finding.targets:
+            result = results[target]
+            # It decided readiness (on some target) if its rule is a reason and it is the kind of gap
+            # that decided: an open unknown made readiness unknown, an accepted one made it a condition.
+            decides = decides or (counts_as != "ignored" and rule_id in result.reasons
+                                  and (rule_id, target) not in failed
+                                  and condition == (result.readiness != "unknown"))
+            pending = pending or (condition and rule_id in result.pending)
         entries.append((finding, cause, decides, "note" if counts_as == "ignored" else counts_as, pending))
     tally.add_vm(vm, vc, entries)
 

@@ -12,7 +12,7 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scanner.analysis.model import Assessment
+from scanner.analysis.model import ASSESSMENT_SCHEMA_NAME, ASSESSMENT_SCHEMA_VERSION, Assessment
 from scanner.fsutil import atomic_write
 from scanner.serde import to_plain
 
@@ -161,7 +161,6 @@ def load_assessment(path: str | os.PathLike[str]) -> Assessment:
     """Read an assessment JSON written by :func:`save_assessment`; InputError on any problem."""
     from pathlib import Path
 
-    from scanner.analysis.model import ASSESSMENT_SCHEMA_NAME, ASSESSMENT_SCHEMA_VERSION
     from scanner.errors import InputError
     from scanner.serde import SchemaMismatch, from_plain
 
@@ -174,10 +173,45 @@ def load_assessment(path: str | os.PathLike[str]) -> Assessment:
         raise InputError(f"{p}: not a readable assessment JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("schema") != ASSESSMENT_SCHEMA_NAME:
         raise InputError(f"{p}: not a vmscan assessment (schema {ASSESSMENT_SCHEMA_NAME!r} expected)")
-    if data.get("schema_version") != ASSESSMENT_SCHEMA_VERSION:
-        raise InputError(f"{p}: assessment schema_version {data.get('schema_version')!r} is not supported "
-                         f"(expected {ASSESSMENT_SCHEMA_VERSION})")
+    version = data.get("schema_version")
+    if version not in READABLE_VERSIONS:
+        raise InputError(f"{p}: assessment schema_version {version!r} is not supported "
+                         f"(expected {' or '.join(map(str, READABLE_VERSIONS))})")
+    if version == 1:
+        data = upgraded_from_v1(data)
     try:
-        return from_plain(Assessment, data)
+        assessment = from_plain(Assessment, data)
     except SchemaMismatch as exc:
         raise InputError(f"{p}: {exc}") from None
+    share_target_lists(assessment)
+    return assessment
+
+
+# Version 1 (one finding per target, ``target``) is read too: `vmscan diff` compares with earlier scans.
+READABLE_VERSIONS = (1, ASSESSMENT_SCHEMA_VERSION)
+
+
+def upgraded_from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 assessment as version 2: each finding's ``target`` becomes ``targets`` = [target].
+
+    Findings of one result on several targets stay apart (one per target): every count reads the
+    same from them, and the file is only read. Anything malformed is left for from_plain to name.
+    """
+    findings = data.get("findings")
+    if not isinstance(findings, list):
+        return data
+    upgraded = []
+    for finding in findings:
+        if isinstance(finding, dict) and "target" in finding and "targets" not in finding:
+            finding = {("targets" if key == "target" else key): ([value] if key == "target" else value)
+                       for key, value in finding.items()}
+        upgraded.append(finding)
+    return {**data, "schema_version": ASSESSMENT_SCHEMA_VERSION, "findings": upgraded}
+
+
+def share_target_lists(assessment: Assessment) -> None:
+    """One list object per distinct targets list of the findings, as the engine makes them."""
+    lists: dict[tuple[str, ...], list[str]] = {}
+    for finding in assessment.findings:
+        key = tuple(finding.targets)
+        finding.targets = lists.setdefault(key, finding.targets)

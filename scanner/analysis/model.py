@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ASSESSMENT_SCHEMA_NAME = "vmscan-assessment"
-ASSESSMENT_SCHEMA_VERSION = 1
+# 2: a finding lists the targets its result holds for (``targets``), stored once instead of once per
+# target (``target``, version 1; still read, see scanner/analysis/io.py).
+ASSESSMENT_SCHEMA_VERSION = 2
 
 METHODS = ("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold")
 SEVERITIES = ("blocker", "warning", "info")
@@ -80,9 +82,15 @@ class RuleInfo:
 # Slots: an assessment holds hundreds of thousands of findings; no per-object __dict__.
 @dataclass(slots=True)
 class Finding:
+    """One result of a rule on a VM, for every target it holds for.
+
+    ``targets``: in the order of ``Assessment.targets``; a result that differs between targets is one
+    Finding per distinct result. Equal lists are shared between findings: read them, never mutate.
+    """
+
     rule_id: str
     severity: str
-    target: str
+    targets: list[str]
     vm_id: str
     status: str  # fail | unknown | not_in_source (FINDING_STATUSES)
     message: str

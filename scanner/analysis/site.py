@@ -74,7 +74,7 @@ class SiteTally:
             if group is None:
                 group = self.groups[key] = _Group(spec, finding.status, finding.severity, vcenter.name, obj, finding)
             group.vm_ids[vm.id] = None
-            group.targets.add(finding.target)
+            group.targets.update(finding.targets)
             ids[task_id(*key)] = None
         return list(ids)
 

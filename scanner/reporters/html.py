@@ -181,12 +181,22 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
     for finding in assessment.findings:
         findings_of.setdefault(finding.vm_id, []).append(finding)
 
+    # A finding's targets as indexes into meta.targets, one list per distinct (shared) targets list.
+    target_positions: dict[int, tuple[list[str], list[Any]]] = {}
+
+    def positions(targets: list[str]) -> list[Any]:
+        known = target_positions.get(id(targets))
+        if known is None:
+            # The targets list is kept with its indexes so that its id is never reused meanwhile.
+            known = target_positions[id(targets)] = (targets, [target_index.get(t, t) for t in targets])
+        return known[1]
+
     def compact(finding: Finding) -> list[Any]:
         rule_pos = rule_index.get(finding.rule_id, -1)
         rule = assessment.rules[rule_pos] if rule_pos >= 0 else None
         return [
             rule_pos if rule_pos >= 0 else finding.rule_id,
-            target_index.get(finding.target, finding.target),
+            positions(finding.targets),
             finding.severity,
             finding.status,
             finding.message,

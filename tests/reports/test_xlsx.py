@@ -329,8 +329,8 @@ def test_a_table_longer_than_excel_allows_goes_on_as_many_sheets_as_it_needs(tmp
         rows += [r for r in ws.iter_rows(min_row=2, values_only=True)]
     # Every finding once, in order.
     columns = header(wb["Findings"])
-    vm_id, target, rule = columns.index("VM id"), columns.index("Target"), columns.index("Rule")
-    assert [(r[vm_id], r[target], r[rule]) for r in rows] == [(f.vm_id, f.target, f.rule_id)
+    vm_id, targets, rule = columns.index("VM id"), columns.index("Targets"), columns.index("Rule")
+    assert [(r[vm_id], r[targets], r[rule]) for r in rows] == [(f.vm_id, ", ".join(f.targets), f.rule_id)
                                                             for f in assessment.findings]
     # 30 data rows do not hold 40 VMs: the VMs sheet is cut too.
     assert wb["VMs"].max_row == 31 and wb["VMs 2"].max_row == 11

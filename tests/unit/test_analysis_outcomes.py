@@ -147,7 +147,7 @@ def test_retain_by_policy_name_folder_and_attribute():
 def test_targets_subset_only_reports_that_target():
     assessment = analyze(estate_of(clean_vm(cdroms=ISO)), as_of=AS_OF_DATE, targets=["vmc"])
     assert assessment.targets == ["vmc"]
-    assert {f.target for f in assessment.findings} == {"vmc"}
+    assert {tuple(f.targets) for f in assessment.findings} == {("vmc",)}
     assert list(assessment.vms[0].readiness) == ["vmc"]
 
 
@@ -198,5 +198,5 @@ def test_assessment_json_round_trip(tmp_path):
     assessment = analyze(estate_of(clean_vm(cdroms=ISO), unknown_vm()), as_of=AS_OF_DATE)
     path = tmp_path / "a.json"
     save_assessment(assessment, path)
-    assert path.read_text().startswith('{"schema":"vmscan-assessment","schema_version":1,')
+    assert path.read_text().startswith('{"schema":"vmscan-assessment","schema_version":2,')
     assert load_assessment(path) == assessment

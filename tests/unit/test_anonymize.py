@@ -523,7 +523,7 @@ def test_analysis_of_the_anonymized_estate_gives_the_same_findings_per_vm(name):
     pseudonym = {o.id: a.id for o, a in zip(original.all_vms(), anonymized.all_vms(), strict=True)}
 
     def findings(assessment, rename):
-        return sorted((rename(f.vm_id), f.rule_id, f.target, f.status, f.severity) for f in assessment.findings)
+        return sorted((rename(f.vm_id), f.rule_id, f.targets, f.status, f.severity) for f in assessment.findings)
 
     def outcomes(assessment, rename):
         return sorted((rename(o.vm_id), json.dumps([o.readiness, o.methods, o.recommended_method, o.disposition,

@@ -37,7 +37,7 @@ def test_analyze_prints_summary_and_writes_json(tmp_path):
     assert "readiness    ready: 1  ready_with_conditions: 1  not_ready: 0  unknown: 0" in result.output
     assert "dispositions  rehost: 1  remediate: 1" in result.output
     data = json.loads(out.read_text())
-    assert (data["schema"], data["schema_version"]) == ("vmscan-assessment", 1)
+    assert (data["schema"], data["schema_version"]) == ("vmscan-assessment", 2)
     assert data["as_of"] == "2026-11-25"
     assert data["inputs"][0]["kind"] == "snapshot" and data["inputs"][0]["vm_count"] == 2
     assert len(data["rules"]) == len(load_catalogue())

@@ -184,7 +184,7 @@ LAYOUTS = ("4.7", "4.4", "4.1")
 def _fails(assessment: dict[str, Any], target: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for f in assessment["findings"]:
-        if f["target"] == target and f["status"] == "fail":
+        if target in f["targets"] and f["status"] == "fail":
             found.setdefault(f["rule_id"], set()).add(f["vm_id"].split("/")[-1])
     return found
 
@@ -242,7 +242,7 @@ def test_every_rule_count_matches_the_hand_count(estates, layout):
                  "3  device.cdrom-connected", "3  vm.guest-os-end-of-support"):
         assert line in terminal
     # Not in source: stated once, never a finding, never a condition.
-    statuses = Counter((f["rule_id"], f["status"]) for f in assessment["findings"] if f["target"] == "avs")
+    statuses = Counter((f["rule_id"], f["status"]) for f in assessment["findings"] if "avs" in f["targets"])
     for rule_id in NOT_IN_SOURCE:
         assert statuses[(rule_id, "not_in_source")] == hand["vm_count"], rule_id
         assert statuses[(rule_id, "fail")] == statuses[(rule_id, "unknown")] == 0, rule_id
@@ -253,7 +253,7 @@ def test_every_rule_count_matches_the_hand_count(estates, layout):
 def test_unknowns_are_the_ones_the_workbook_leaves_open(estates, layout):
     _, hand, assessment, _ = estates[layout]
     unknown = {(f["rule_id"], f["vm_id"].split("/")[-1]) for f in assessment["findings"]
-               if f["target"] == "avs" and f["status"] == "unknown"}
+               if "avs" in f["targets"] and f["status"] == "unknown"}
     expected = {("vm.guest-os-end-of-support", vm_id) for vm_id in hand["eos_unknown"]}
     assert unknown == expected
     # 4.7 names the Ubuntu release in Guest Detailed Data; 4.4 / 4.1 only say "Ubuntu Linux (64-bit)".
@@ -286,7 +286,7 @@ def test_snapshot_ages_are_measured_at_the_export_date(estates, layout):
     assert hand["export_date"] == date(2026, 10, 15)
     assert sorted(hand["snapshot_ages"].values()) == [1, 6, 45, 200]
     ages = {f["vm_id"].split("/")[-1]: f["evidence"]["oldest_age_days"] for f in assessment["findings"]
-            if f["target"] == "avs" and f["rule_id"] == "vm.snapshots" and f["status"] == "fail"}
+            if "avs" in f["targets"] and f["rule_id"] == "vm.snapshots" and f["status"] == "fail"}
     assert ages == hand["snapshot_ages"]
     assert assessment["data_dates"][0]["taken_at"].startswith("2026-10-15")
 
@@ -299,7 +299,7 @@ def test_end_of_support_is_measured_at_as_of(estates, tmp_path):
     early = json.loads((tmp_path / "a.json").read_text())
     assert "vm.guest-os-end-of-support" not in _fails(early, "avs")
     ages = {f["vm_id"].split("/")[-1]: f["evidence"]["oldest_age_days"] for f in early["findings"]
-            if f["target"] == "avs" and f["rule_id"] == "vm.snapshots" and f["status"] == "fail"}
+            if "avs" in f["targets"] and f["rule_id"] == "vm.snapshots" and f["status"] == "fail"}
     assert ages == hand["snapshot_ages"]
 
 
@@ -352,7 +352,7 @@ def test_reports_carry_the_hand_counts(estates, tmp_path):
     for target in TARGETS:
         by_rule: dict[str, set[str]] = {}
         for f in findings:
-            if f["Target"] == target and f["Status"] == "fail":
+            if target in f["Targets"].split(", ") and f["Status"] == "fail":
                 by_rule.setdefault(f["Rule"], set()).add(f["VM id"].split("/")[-1])
         for rule_id, expected in hand["fails"].items():
             assert by_rule.get(rule_id, set()) == expected, (target, rule_id)

@@ -409,7 +409,8 @@ def test_secret_is_masked_in_evidence():
     vm = clean_vm(annotation="root password: Hunter2!x", custom_attributes={"db_password": "Zq9-very-secret"})
     assessment = analyze(estate_of(vm), as_of=AS_OF_DATE)
     findings = [f for f in assessment.findings if f.rule_id == "annotation.cleartext-secret"]
-    assert len(findings) == 4  # two places x two targets
+    # Two places, each one finding for both targets.
+    assert [f.targets for f in findings] == [["avs", "vmc"], ["avs", "vmc"]]
     text = repr([(f.message, f.evidence) for f in findings])
     assert "Hunter2" not in text and "Zq9" not in text
     assert "password=********" in text
@@ -427,7 +428,7 @@ def test_evidence_names_the_disk():
     assessment = analyze(estate_of(vm), as_of=AS_OF_DATE, targets=["vmc"])
     (finding,) = [f for f in assessment.findings if f.rule_id == "disk.rdm-physical"]
     assert finding.evidence["disk"] == "Hard disk 2"
-    assert finding.target == "vmc"
+    assert finding.targets == ["vmc"]
 
 
 def test_end_of_support_depends_on_as_of():
@@ -441,7 +442,7 @@ def test_memory_rule_is_per_target():
     # 1,200 GiB fits an AV52 (1,536 GiB) but no VMC host type (1,024 GiB).
     vm = clean_vm(memory_mib=1200 * 1024)
     assessment = analyze(estate_of(vm), as_of=AS_OF_DATE)
-    hits = {(f.rule_id, f.target) for f in assessment.findings if f.status == "fail"}
+    hits = {(f.rule_id, t) for f in assessment.findings if f.status == "fail" for t in f.targets}
     assert hits == {("vm.memory-exceeds-node", "vmc")}
     assert assessment.vms[0].readiness == {"avs": "ready", "vmc": "not_ready"}
 

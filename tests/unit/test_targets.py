@@ -80,7 +80,8 @@ def test_a_vm_too_large_for_some_targets_blocks_those_only() -> None:
     big = clean_vm("vc-uuid/vm-1", name="big", memory_mib=1200 * 1024)
     near = clean_vm("vc-uuid/vm-2", name="near", memory_mib=1000 * 1024)
     assessment = analyze(estate_of(big, near), targets=EVERY_TARGET, as_of=_date(AS_OF))
-    blocked = {f.target for f in assessment.findings if f.rule_id == "vm.memory-exceeds-node" and f.status == "fail"}
+    blocked = {t for f in assessment.findings if f.rule_id == "vm.memory-exceeds-node" and f.status == "fail"
+               for t in f.targets}
     assert blocked == {"vmc", "avs-gen2", "evs"}
     assert not [f for f in assessment.findings if f.rule_id == "vm.memory-exceeds-node" and f.vm_id == near.id]
     outcome = {o.name: o for o in assessment.vms}
