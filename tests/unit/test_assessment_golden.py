@@ -177,7 +177,10 @@ def test_cases_cover_the_three_outcomes(golden: dict[str, Any]) -> None:
     assert golden["synthetic"]["vm_count"] == SYNTHETIC_VMS
     assert golden["vinfo-only"]["vm_count"] == VINFO_ONLY_VMS
     assert golden["kubev2v"]["vm_count"] == 9
-    assert all(golden[case]["finding_count"] > golden[case]["vm_count"] for case in CASES)
+    assert all(golden[case]["finding_count"] > 0 for case in CASES)
+    # A result is stored once for all its targets (schema 2): the mostly clean sample collection
+    # has fewer findings than VMs (73 on 120); the others more than one per VM.
+    assert all(golden[case]["finding_count"] > golden[case]["vm_count"] for case in CASES if case != "sample")
 
 
 def main(argv: list[str] | None = None) -> int:
