@@ -91,17 +91,21 @@ def retrieve_pages(
     page_size: int,
     on_page: PageCallback | None = None,
     parser: str = PARSER_PYVMOMI,
+    kept_items: dict[type, tuple[type, ...]] | None = None,
 ) -> Iterator[ObjectProperties]:
     """Yield every object of ``spec``, following ContinueRetrievePropertiesEx tokens.
 
     A real vCenter returns at most ``page_size`` objects per call (it may return fewer); the
     simulator ignores the limit and returns everything at once. If iteration stops early the
     remaining result set is released with CancelRetrievePropertiesEx.
+
+    ``kept_items`` ({list item type: the classes read}) lets the streaming parser leave the
+    other items out of such lists without building them; pyVmomi's deserializer builds them all.
     """
     if parser == PARSER_STREAM:
         from scanner.collector.soapstream import stream_pages
 
-        yield from stream_pages(property_collector, spec, page_size, on_page)
+        yield from stream_pages(property_collector, spec, page_size, on_page, kept_items)
         return
     if parser != PARSER_PYVMOMI:
         raise ValueError(f"unknown parser {parser!r} (expected one of {', '.join(PARSERS)})")
@@ -135,16 +139,17 @@ def iter_all(
     page_size: int = DEFAULT_PAGE_SIZE,
     on_page: PageCallback | None = None,
     parser: str = PARSER_PYVMOMI,
+    kept_items: dict[type, tuple[type, ...]] | None = None,
 ) -> Iterator[ObjectProperties]:
     """Properties ``paths`` of every ``vim_type`` object under the root folder (recursive), as they arrive.
 
     With the streaming parser each object is yielded as soon as it is parsed, so a caller that
-    maps and drops it keeps memory bounded however large the page.
+    maps and drops it keeps memory bounded however large the page. ``kept_items``: see retrieve_pages.
     """
     view = _container_view(content, vim_type)
     try:
         spec = _filter_spec(view, vim_type, paths, via_view=True)
-        yield from retrieve_pages(content.propertyCollector, spec, page_size, on_page, parser)
+        yield from retrieve_pages(content.propertyCollector, spec, page_size, on_page, parser, kept_items)
     finally:
         with contextlib.suppress(Exception):
             view.DestroyView()

@@ -144,8 +144,11 @@ class TypeCatalog:
     (``anyType``) honour it, which is what makes polymorphic device lists work.
     """
 
-    def __init__(self, stub: Any) -> None:
+    def __init__(self, stub: Any, kept_items: dict[type, tuple[type, ...]] | None = None) -> None:
         self.stub = stub
+        # List item type -> the item classes worth building; an item of any other class is
+        # left out of its list unread (see kept_items_converter).
+        self.kept_items = kept_items or {}
         self.version = getattr(stub, "version", None)
         self._wsdl: dict[str, Any] = {}
         self._managed: dict[str, type] = {}
@@ -315,6 +318,9 @@ class TypeCatalog:
             return _text
         declared: Any = tp  # pyVmomi's generated types carry attributes mypy cannot see
         if issubclass(tp, list):
+            kept = self.kept_items.get(declared.Item)
+            if kept is not None:
+                return self._kept_items_converter(declared.Item, kept)
             item = self.converter(declared.Item)
             return lambda e: [item(child) for child in e]
         if issubclass(tp, Exception) and tp is not LocalizedMethodFault:
@@ -327,6 +333,37 @@ class TypeCatalog:
         if issubclass(tp, str):
             return lambda e: declared(e.text or "")  # e.g. pyVmomi's Link
         raise StreamParseError(f"cannot convert values of type {tp.__name__}")
+
+    def _kept_items_converter(self, item_type: type, kept: tuple[type, ...]) -> Converter:
+        """A list of ``item_type`` holding only the items of a ``kept`` class: the others are not built.
+
+        An item's class is its ``xsi:type`` as pyVmomi would narrow it (``item_type`` when it is
+        absent or unknown to this pyVmomi). The kept items are converted as usual.
+        """
+        item = self.converter(item_type)
+        wanted: dict[str | None, bool] = {}
+        wsdl_type = self.wsdl_type
+
+        def is_kept(xsi: str | None) -> bool:
+            tp = wsdl_type(xsi) if xsi is not None else False
+            if tp is False or _is_list(tp):
+                tp = item_type
+            keep = isinstance(tp, type) and issubclass(tp, kept)
+            wanted[xsi] = keep
+            return keep
+
+        def convert(elem: Any) -> list[Any]:
+            out = []
+            for child in elem:
+                xsi = child.get(XSI_TYPE)
+                keep = wanted.get(xsi)
+                if keep is None:
+                    keep = is_kept(xsi)
+                if keep:
+                    out.append(item(child))
+            return out
+
+        return convert
 
     def _data_converter(self, cls: type) -> Converter:
         conv = self._plain_data.get(cls)
@@ -633,16 +670,18 @@ def stream_pages(
     spec: Any,
     page_size: int,
     on_page: Callable[[int], None] | None = None,
+    kept_items: dict[type, tuple[type, ...]] | None = None,
 ) -> Iterator[ObjectProperties]:
     """Like properties.retrieve_pages, but each page is stream-parsed as it arrives.
 
     Follows ContinueRetrievePropertiesEx tokens; if iteration stops early the remaining result
     set is released with CancelRetrievePropertiesEx. ``on_page`` receives object counts as they
     are parsed (several calls per page on large pages), so progress moves during long pages.
+    ``kept_items``: see TypeCatalog (lists of those item types keep only those classes).
     """
     from pyVmomi import vmodl
 
-    catalog = TypeCatalog(soap_stub(property_collector))
+    catalog = TypeCatalog(soap_stub(property_collector), kept_items)
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page_size)
     method, args = "RetrievePropertiesEx", [[spec], options]
     result = StreamResult()

@@ -501,3 +501,69 @@ def test_an_http_error_status_is_raised(sdk: Any) -> None:
     sdk.script = {"RetrievePropertiesEx": [(503, b"busy")]}
     with pytest.raises(http.client.HTTPException, match="503"):
         list(stream_pages(property_collector(sdk), spec(), page_size=10))
+
+
+# --- devices no mapper reads ----------------------------------------------------------------------
+
+KEPT = {Device.VirtualDevice: mappers.MAPPED_DEVICE_TYPES}
+
+
+def unread_devices() -> list[Any]:
+    """Devices of classes no mapper family picks (what the collection leaves unbuilt)."""
+    return [
+        Device.VirtualKeyboard(key=600, controllerKey=300, unitNumber=0),
+        Device.VirtualVideoCard(key=500, videoRamSizeInKB=4096, numDisplays=1),
+        Device.VirtualPCIController(key=100, busNumber=0, device=[500, 12000]),
+        Device.VirtualVMCIDevice(key=12000, id=-1, deviceInfo=vim.Description(label="VMCI", summary="vmci")),
+        Device.VirtualPointingDevice(
+            key=700, backing=Device.VirtualPointingDevice.DeviceBackingInfo(deviceName="", hostPointingDevice="auto")
+        ),
+    ]
+
+
+def test_kept_items_leave_out_unread_devices_and_the_mapped_vm_is_the_same() -> None:
+    devices = rich_devices()
+    mixed = [devices[0], *unread_devices()[:3], *devices[1:], *unread_devices()[3:]]
+    result = rich_result()
+    result.objects[0].propSet[1].val = Device.VirtualDevice.Array(mixed)
+    recorded = gzip.decompress(RECORDED.read_bytes())
+    lookups = mappers.Lookups(vcenter_name="vc", vcenter_uuid="uuid", datastore_names={"datastore-1": "ds1"})
+    for body in (response_body(result), recorded):
+        full, _ = stream_parse(body)
+        kept = list(parse_retrieve_result(iter([body]), TypeCatalog(STUB, KEPT), StreamResult()))
+        assert [i.moref for i in kept] == [i.moref for i in full]
+        left_out = 0
+        for mine, ref in zip(kept, full, strict=True):
+            assert set(mine.values) == set(ref.values)
+            for name, value in ref.values.items():
+                if name == "config.hardware.device":
+                    wanted = [d for d in value if isinstance(d, mappers.MAPPED_DEVICE_TYPES)]
+                    left_out += len(value) - len(wanted)
+                    assert len(mine.values[name]) == len(wanted)
+                    for a, b in zip(mine.values[name], wanted, strict=True):
+                        same(a, b, f"{mine.moref}:{name}")
+                else:
+                    same(mine.values[name], value, f"{mine.moref}:{name}")
+            mapped = mappers.map_vm(mine.moref, mappers.PropertyValues(mine.values), lookups)
+            assert mapped == mappers.map_vm(ref.moref, mappers.PropertyValues(ref.values), lookups)
+        assert left_out > 0  # the bodies do hold devices no mapper reads
+
+
+def test_kept_items_read_an_unknown_or_missing_device_type_as_the_declared_base() -> None:
+    # A device type newer than this pyVmomi (or no xsi:type) is a plain VirtualDevice: no mapper
+    # reads one, so it is left out like the other unread devices; known devices around it stay.
+    body = response_body(rich_result())
+    marker = b'<VirtualDevice xsi:type="VirtualE1000">'
+    assert body.count(marker) == 1
+    extra = (b'<VirtualDevice xsi:type="VirtualFutureWidget"><key>77</key><newThing>x</newThing></VirtualDevice>'
+             b"<VirtualDevice><key>78</key></VirtualDevice>")
+    body = body.replace(marker, extra + marker)
+    full, _ = stream_parse(body)
+    kept = list(parse_retrieve_result(iter([body]), TypeCatalog(STUB, KEPT), StreamResult()))
+    full_devices = full[0].values["config.hardware.device"]
+    assert [d.key for d in full_devices if type(d) is Device.VirtualDevice] == [77, 78]
+    assert [type(d) for d in kept[0].values["config.hardware.device"]] == [type(d) for d in rich_devices()]
+    lookups = mappers.Lookups(vcenter_name="vc", vcenter_uuid="uuid", datastore_names={"datastore-1": "ds1"})
+    assert mappers.map_vm("vm-1", mappers.PropertyValues(kept[0].values), lookups) == mappers.map_vm(
+        "vm-1", mappers.PropertyValues(full[0].values), lookups
+    )
