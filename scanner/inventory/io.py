@@ -15,6 +15,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.fsutil import atomic_path
+from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import SCHEMA_NAME, SCHEMA_VERSION, Estate, VCenter
 from scanner.serde import SchemaMismatch, from_plain, to_plain
 
@@ -172,7 +173,9 @@ def _write_parts(write: Callable[[bytes], object], parts: Iterator[str]) -> None
 
 def save_estate(estate: Estate, path: str | os.PathLike[str]) -> None:
     """Write ``estate`` as gzip JSON (``.json.gz``) or plain JSON (``.json``), atomically."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+    # Encoding makes ~a million short-lived dicts and strings and no cycles: each automatic full
+    # collection would walk the whole estate (~15 % of the write at 10,000 VMs).
+    with cyclic_gc_paused(), atomic_path(path) as tmp, open(tmp, "wb") as handle:
         if str(path).endswith(".json"):
             _write_parts(handle.write, estate_json_parts(estate))
         else:
