@@ -187,25 +187,113 @@ TEXT_CACHE_CHARS = 8_000_000
 
 
 class _ColumnMemo:
-    """A value computed once per (column, text), forgotten wholesale past TEXT_CACHE_CHARS."""
+    """A value computed once per (column, text), forgotten wholesale past TEXT_CACHE_CHARS.
+
+    ``memos[index]`` may be read directly (``memos[index].get(text)``, then ``miss`` when absent):
+    the dicts are cleared in place, never replaced."""
 
     def __init__(self, columns: int, compute: Callable[[int, str], Any]) -> None:
         self.memos: list[dict[str, Any]] = [{} for _ in range(columns)]
         self.compute = compute
         self.chars = 0
 
-    def get(self, index: int, text: str) -> Any:
-        memo = self.memos[index]
-        found = memo.get(text)
-        if found is None:
-            found = self.compute(index, text)
-            self.chars += len(text)
-            if self.chars > TEXT_CACHE_CHARS:
-                for other in self.memos:
-                    other.clear()
-                self.chars = len(text)
-            memo[text] = found
+    def miss(self, index: int, text: str) -> Any:
+        found = self.compute(index, text)
+        self.chars += len(text)
+        if self.chars > TEXT_CACHE_CHARS:
+            for other in self.memos:
+                other.clear()
+            self.chars = len(text)
+        self.memos[index][text] = found
         return found
+
+    def get(self, index: int, text: str) -> Any:
+        found = self.memos[index].get(text)
+        return self.miss(index, text) if found is None else found
+
+
+# A cell's XML from its value and row number ("12"), for one column.
+CellWriter = Callable[[Any, str], str]
+
+
+def _cell_writers(table: tables.Table, styles: list[str], text_cells: _ColumnMemo) -> list[CellWriter]:
+    """One writer per column, chosen once by the column's kind (text, int, float, date, bool)
+    instead of testing each cell's type in turn: it writes values of the kind's own type directly
+    and hands any other value to ``any_cell``, the per-type dispatch, so the XML is the same for
+    every value whatever the column declares."""
+    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+
+    def any_cell(index: int) -> CellWriter:
+        letter, style = letters[index], styles[index]
+
+        def write(value: Any, rn: str) -> str:
+            ref = letter + rn
+            if isinstance(value, str):
+                return '<c r="' + ref + text_cells.get(index, value)
+            if isinstance(value, bool):
+                return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+            if isinstance(value, int):
+                return f'<c r="{ref}"{style}><v>{value}</v></c>'
+            if isinstance(value, float):
+                return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
+            if isinstance(value, datetime):
+                serial = (value - EXCEL_EPOCH).total_seconds() / 86400
+                return f'<c r="{ref}"{style}><v>{serial!r}</v></c>'
+            raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
+        return write
+
+    def text_cell(index: int) -> CellWriter:
+        head, memo, miss, other = '<c r="' + letters[index], text_cells.memos[index], text_cells.miss, any_cell(index)
+
+        def write(value: Any, rn: str) -> str:
+            if type(value) is str:
+                found = memo.get(value)
+                return head + rn + (miss(index, value) if found is None else found)
+            return other(value, rn)
+        return write
+
+    def int_cell(index: int) -> CellWriter:
+        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
+
+        def write(value: Any, rn: str) -> str:
+            if type(value) is int:
+                return head + rn + middle + str(value) + "</v></c>"
+            return other(value, rn)
+        return write
+
+    def float_cell(index: int) -> CellWriter:
+        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
+        isfinite = math.isfinite
+
+        def write(value: Any, rn: str) -> str:
+            if type(value) is float and isfinite(value):
+                return head + rn + middle + repr(value) + "</v></c>"
+            return other(value, rn)
+        return write
+
+    def bool_cell(index: int) -> CellWriter:
+        head, other = '<c r="' + letters[index], any_cell(index)
+
+        def write(value: Any, rn: str) -> str:
+            if value is True:
+                return head + rn + '" t="b"><v>1</v></c>'
+            if value is False:
+                return head + rn + '" t="b"><v>0</v></c>'
+            return other(value, rn)
+        return write
+
+    def date_cell(index: int) -> CellWriter:
+        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
+
+        def write(value: Any, rn: str) -> str:
+            if type(value) is datetime:
+                return head + rn + middle + repr((value - EXCEL_EPOCH).total_seconds() / 86400) + "</v></c>"
+            return other(value, rn)
+        return write
+
+    chosen = {"text": text_cell, "readiness": text_cell, "int": int_cell, "float": float_cell, "pct": float_cell,
+              "bool": bool_cell, "date": date_cell}
+    return [chosen.get(column.kind, any_cell)(index) for index, column in enumerate(table.columns)]
 
 
 def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
@@ -214,14 +302,14 @@ def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
 
     A row with wrapped text gets its height: neither Excel nor LibreOffice sizes the rows of a
     streamed sheet, and the wrapped lines were drawn over the next row."""
-    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
-    wrapped = [(index, column.width) for index, column in enumerate(table.columns) if column.wrap]
+    columns = table.columns
+    wrapped = [index for index, column in enumerate(columns) if column.wrap]
     # Rows the opening filter leaves out are hidden: Excel and LibreOffice show a saved filter's
     # result as stored, they do not re-apply it on opening.
     shown: tuple[int, str] | None = None
     if table.opening_filter is not None:
-        shown = ([c.header for c in table.columns].index(table.opening_filter[0]), table.opening_filter[1])
-    widths = [column.width for column in table.columns]
+        shown = ([c.header for c in columns].index(table.opening_filter[0]), table.opening_filter[1])
+    widths = [column.width for column in columns]
 
     def text_cell(index: int, value: str) -> str:
         """The cell's XML after ``<c r="REF``: the same bytes for the same text in the same column."""
@@ -229,34 +317,19 @@ def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return f'" t="inlineStr"{styles[index]}><is><t{space}>{_xml_text(text)}</t></is></c>'
 
-    text_cells = _ColumnMemo(len(letters), text_cell)
-    line_counts = _ColumnMemo(len(letters), lambda index, value: text_lines(value, widths[index]))
+    writers = _cell_writers(table, styles, _ColumnMemo(len(columns), text_cell))
+    line_counts = _ColumnMemo(len(columns), lambda index, value: text_lines(value, widths[index]))
     for row_number, row in enumerate(table.rows(), start=2):
         rn = str(row_number)
-        lines = max((line_counts.get(i, row[i]) for i, _ in wrapped if isinstance(row[i], str)), default=1)
-        height = f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"' if lines > 1 else ""
-        hidden = ' hidden="1"' if shown is not None and row[shown[0]] != shown[1] else ""
-        parts = [f'<row r="{rn}"{height}{hidden}>']
-        for index, value in enumerate(row):
-            if value is None:
-                continue
-            ref = letters[index] + rn
-            if isinstance(value, str):
-                parts.append('<c r="' + ref + text_cells.get(index, value))
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int):
-                parts.append(f'<c r="{ref}"{styles[index]}><v>{value}</v></c>')
-            elif isinstance(value, float):
-                if math.isfinite(value):
-                    parts.append(f'<c r="{ref}"{styles[index]}><v>{value!r}</v></c>')
-            elif isinstance(value, datetime):
-                serial = (value - EXCEL_EPOCH).total_seconds() / 86400
-                parts.append(f'<c r="{ref}"{styles[index]}><v>{serial!r}</v></c>')
-            else:
-                raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
-        parts.append("</row>")
-        yield "".join(parts)
+        head = '<row r="' + rn + '"'
+        if wrapped:
+            lines = max((line_counts.get(i, row[i]) for i in wrapped if isinstance(row[i], str)), default=1)
+            if lines > 1:
+                head += f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"'
+        if shown is not None and row[shown[0]] != shown[1]:
+            head += ' hidden="1"'
+        cells = "".join([write(value, rn) for write, value in zip(writers, row, strict=True) if value is not None])
+        yield head + ">" + cells + "</row>"
 
 
 def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iterator[str]]]) -> None:
