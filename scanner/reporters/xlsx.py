@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import operator
 import os
 import textwrap
 import zipfile
@@ -179,160 +180,154 @@ def text_lines(text: str, width: float, bold: bool = False) -> int:
 ROW_HEIGHT_PER_LINE = 15  # points, Calibri 11
 
 
-# Text cells and wrapped line counts already computed, per column and value: names, states, rule
-# titles, messages and remediation texts repeat across hundreds of thousands of rows, and guarding,
-# escaping and wrapping each copy again was most of the writer's time. Bounded, so that a workbook of
-# unique long texts cannot grow them without end.
+# Line counts of wrapped texts already computed, per column and value, and (_CellMemo) every cell's
+# XML: names, states, rule titles, messages and remediation texts repeat across hundreds of
+# thousands of rows, and guarding, escaping and wrapping each copy again was most of the writer's
+# time. Bounded, so that a workbook of unique long texts cannot grow them without end.
 TEXT_CACHE_CHARS = 8_000_000
 
 
 class _ColumnMemo:
-    """A value computed once per (column, text), forgotten wholesale past TEXT_CACHE_CHARS.
-
-    ``memos[index]`` may be read directly (``memos[index].get(text)``, then ``miss`` when absent):
-    the dicts are cleared in place, never replaced."""
+    """A value computed once per (column, text), forgotten wholesale past TEXT_CACHE_CHARS."""
 
     def __init__(self, columns: int, compute: Callable[[int, str], Any]) -> None:
         self.memos: list[dict[str, Any]] = [{} for _ in range(columns)]
         self.compute = compute
         self.chars = 0
 
-    def miss(self, index: int, text: str) -> Any:
-        found = self.compute(index, text)
-        self.chars += len(text)
-        if self.chars > TEXT_CACHE_CHARS:
-            for other in self.memos:
-                other.clear()
-            self.chars = len(text)
-        self.memos[index][text] = found
+    def get(self, index: int, text: str) -> Any:
+        memo = self.memos[index]
+        found = memo.get(text)
+        if found is None:
+            found = self.compute(index, text)
+            self.chars += len(text)
+            if self.chars > TEXT_CACHE_CHARS:
+                for other in self.memos:
+                    other.clear()
+                self.chars = len(text)
+            memo[text] = found
         return found
 
-    def get(self, index: int, text: str) -> Any:
-        found = self.memos[index].get(text)
-        return self.miss(index, text) if found is None else found
+
+# Stands for the row number in a memorised cell: the same cell XML serves every row, and the row's
+# XML gets its number in one replace (of bytes: three times faster than of str, and no encoding of
+# the sheet afterwards). Never in a cell's text: safe_text removes every control character XML
+# cannot hold, NUL among them.
+ROW_MARK = "\x00"
 
 
-# A cell's XML from its value and row number ("12"), for one column.
-CellWriter = Callable[[Any, str], str]
+class _MemoBudget:
+    """The characters held by a table's cell memos; past TEXT_CACHE_CHARS all are forgotten."""
+
+    def __init__(self) -> None:
+        self.memos: list[_CellMemo] = []
+        self.chars = 0
+
+    def spend(self, chars: int) -> None:
+        self.chars += chars
+        if self.chars > TEXT_CACHE_CHARS:
+            for memo in self.memos:
+                memo.clear()
+            self.chars = chars
 
 
-def _cell_writers(table: tables.Table, styles: list[str], text_cells: _ColumnMemo) -> list[CellWriter]:
-    """One writer per column, chosen once by the column's kind (text, int, float, date, bool)
-    instead of testing each cell's type in turn: it writes values of the kind's own type directly
-    and hands any other value to ``any_cell``, the per-type dispatch, so the XML is the same for
-    every value whatever the column declares."""
-    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+class _CellMemo(dict[Any, bytes]):
+    """One column's cell XML (UTF-8, row number as ROW_MARK) per value, for values of one type only: 1,
+    1.0 and True are equal dict keys but different cells. A lookup is one C call
+    (``memo.__getitem__``); ``__missing__`` computes and keeps what is not there yet."""
 
-    def any_cell(index: int) -> CellWriter:
-        letter, style = letters[index], styles[index]
+    def __init__(self, compute: Callable[[Any], str], budget: _MemoBudget) -> None:
+        super().__init__()
+        self.compute = compute
+        self.budget = budget
+        budget.memos.append(self)
 
-        def write(value: Any, rn: str) -> str:
-            ref = letter + rn
-            if isinstance(value, str):
-                return '<c r="' + ref + text_cells.get(index, value)
-            if isinstance(value, bool):
-                return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-            if isinstance(value, int):
-                return f'<c r="{ref}"{style}><v>{value}</v></c>'
-            if isinstance(value, float):
-                return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
-            if isinstance(value, datetime):
-                serial = (value - EXCEL_EPOCH).total_seconds() / 86400
-                return f'<c r="{ref}"{style}><v>{serial!r}</v></c>'
-            raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
-        return write
-
-    def text_cell(index: int) -> CellWriter:
-        head, memo, miss, other = '<c r="' + letters[index], text_cells.memos[index], text_cells.miss, any_cell(index)
-
-        def write(value: Any, rn: str) -> str:
-            if type(value) is str:
-                found = memo.get(value)
-                return head + rn + (miss(index, value) if found is None else found)
-            return other(value, rn)
-        return write
-
-    def int_cell(index: int) -> CellWriter:
-        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
-
-        def write(value: Any, rn: str) -> str:
-            if type(value) is int:
-                return head + rn + middle + str(value) + "</v></c>"
-            return other(value, rn)
-        return write
-
-    def float_cell(index: int) -> CellWriter:
-        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
-        isfinite = math.isfinite
-
-        def write(value: Any, rn: str) -> str:
-            if type(value) is float and isfinite(value):
-                return head + rn + middle + repr(value) + "</v></c>"
-            return other(value, rn)
-        return write
-
-    def bool_cell(index: int) -> CellWriter:
-        head, other = '<c r="' + letters[index], any_cell(index)
-
-        def write(value: Any, rn: str) -> str:
-            if value is True:
-                return head + rn + '" t="b"><v>1</v></c>'
-            if value is False:
-                return head + rn + '" t="b"><v>0</v></c>'
-            return other(value, rn)
-        return write
-
-    def date_cell(index: int) -> CellWriter:
-        head, middle, other = '<c r="' + letters[index], f'"{styles[index]}><v>', any_cell(index)
-
-        def write(value: Any, rn: str) -> str:
-            if type(value) is datetime:
-                return head + rn + middle + repr((value - EXCEL_EPOCH).total_seconds() / 86400) + "</v></c>"
-            return other(value, rn)
-        return write
-
-    chosen = {"text": text_cell, "readiness": text_cell, "int": int_cell, "float": float_cell, "pct": float_cell,
-              "bool": bool_cell, "date": date_cell}
-    return [chosen.get(column.kind, any_cell)(index) for index, column in enumerate(table.columns)]
+    def __missing__(self, value: Any) -> bytes:
+        cell = self.compute(value).encode("utf-8")
+        self.budget.spend(len(cell))
+        self[value] = cell
+        return cell
 
 
-def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[str]:
-    """SpreadsheetML <row> elements for the table's data rows (row 2 onwards): one table per sheet,
+def _cell_xml(table: tables.Table, index: int, style: str, value: Any) -> str:
+    """The XML of one non-empty cell of column ``index`` (its row number as ROW_MARK); a non-finite
+    float is no cell."""
+    ref = get_column_letter(index + 1) + ROW_MARK
+    if isinstance(value, str):
+        text = safe_text(value)
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{_xml_text(text)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
+    if isinstance(value, datetime):
+        serial = (value - EXCEL_EPOCH).total_seconds() / 86400
+        return f'<c r="{ref}"{style}><v>{serial!r}</v></c>'
+    raise TypeError(f"{table.name}: unsupported cell value {type(value).__name__}")
+
+
+# The "cell" of an empty value: nothing.
+_NO_CELL = {None: b""}.__getitem__
+# Distinct rows of value types (which columns are empty, mostly) kept per table, at most.
+MAX_ROW_SHAPES = 10_000
+
+
+def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[bytes]:
+    """SpreadsheetML <row> elements (UTF-8) for the table's data rows (row 2 onwards): one table per sheet,
     nothing below it, so the filter and the print area cover every row.
+
+    Each cell is looked up in a memo of its column and its value's type, chosen once per shape of
+    row (the tuple of the row's value types), so a row costs C-level calls only unless it holds a
+    value not seen yet in its column; the row number goes in once per row.
 
     A row with wrapped text gets its height: neither Excel nor LibreOffice sizes the rows of a
     streamed sheet, and the wrapped lines were drawn over the next row."""
     columns = table.columns
-    wrapped = [index for index, column in enumerate(columns) if column.wrap]
+    wrapped = [(index, column.width) for index, column in enumerate(columns) if column.wrap]
     # Rows the opening filter leaves out are hidden: Excel and LibreOffice show a saved filter's
     # result as stored, they do not re-apply it on opening.
     shown: tuple[int, str] | None = None
     if table.opening_filter is not None:
         shown = ([c.header for c in columns].index(table.opening_filter[0]), table.opening_filter[1])
     widths = [column.width for column in columns]
+    budget = _MemoBudget()
+    memos: dict[tuple[int, type], Callable[[Any], bytes]] = {}
 
-    def text_cell(index: int, value: str) -> str:
-        """The cell's XML after ``<c r="REF``: the same bytes for the same text in the same column."""
-        text = safe_text(value)
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f'" t="inlineStr"{styles[index]}><is><t{space}>{_xml_text(text)}</t></is></c>'
+    def memo(index: int, kind: type) -> Callable[[Any], bytes]:
+        if kind is type(None):
+            return _NO_CELL
+        if (index, kind) not in memos:
+            style = styles[index]
+            memos[index, kind] = _CellMemo(lambda value: _cell_xml(table, index, style, value), budget).__getitem__
+        return memos[index, kind]
 
-    writers = _cell_writers(table, styles, _ColumnMemo(len(columns), text_cell))
+    shapes: dict[tuple[type, ...], list[Callable[[Any], bytes]]] = {}
     line_counts = _ColumnMemo(len(columns), lambda index, value: text_lines(value, widths[index]))
+    call = operator.call
+    mark = ROW_MARK.encode()
     for row_number, row in enumerate(table.rows(), start=2):
-        rn = str(row_number)
-        head = '<row r="' + rn + '"'
+        shape = tuple(map(type, row))
+        cells = shapes.get(shape)
+        if cells is None:
+            if len(shape) != len(columns):
+                raise ValueError(f"{table.name}: a row of {len(shape)} values for {len(columns)} columns")
+            if len(shapes) >= MAX_ROW_SHAPES:
+                shapes.clear()
+            cells = shapes[shape] = [memo(index, kind) for index, kind in enumerate(shape)]
+        head = b'<row r="' + mark + b'"'
         if wrapped:
-            lines = max((line_counts.get(i, row[i]) for i in wrapped if isinstance(row[i], str)), default=1)
+            lines = max((line_counts.get(i, row[i]) for i, _ in wrapped if isinstance(row[i], str)), default=1)
             if lines > 1:
-                head += f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"'
+                head += f' ht="{ROW_HEIGHT_PER_LINE * lines}" customHeight="1"'.encode()
         if shown is not None and row[shown[0]] != shown[1]:
-            head += ' hidden="1"'
-        cells = "".join([write(value, rn) for write, value in zip(writers, row, strict=True) if value is not None])
-        yield head + ">" + cells + "</row>"
+            head += b' hidden="1"'
+        yield (head + b">" + b"".join(map(call, cells, row)) + b"</row>").replace(mark, b"%d" % row_number)
 
 
-def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iterator[str]]]) -> None:
+def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iterator[bytes]]]) -> None:
     """Copy the openpyxl-written workbook, streaming the data rows into the named sheet parts.
 
     ``bodies`` maps a part name to (used range, row XML). The used range goes into <dimension>,
@@ -351,13 +346,13 @@ def _inject_rows(skeleton: Path, target: Path, bodies: dict[str, tuple[str, Iter
             head = head.replace(b"<sheetViews>", f'<dimension ref="{used_range}"/><sheetViews>'.encode(), 1)
             with out.open(info.filename, "w", force_zip64=True) as part:
                 part.write(head)
-                chunk: list[str] = []
+                chunk: list[bytes] = []
                 for row_xml in body:
                     chunk.append(row_xml)
                     if len(chunk) >= 2000:
-                        part.write("".join(chunk).encode("utf-8"))
+                        part.write(b"".join(chunk))
                         chunk.clear()
-                part.write("".join(chunk).encode("utf-8"))
+                part.write(b"".join(chunk))
                 part.write(b"</sheetData>" + tail)
 
 
