@@ -97,8 +97,30 @@ def _join(items: list[str] | None) -> str | None:
 _EVIDENCE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _evidence_encoder() -> Callable[[dict[str, Any]], str]:
+    """``_EVIDENCE_ENCODER.encode``, the same text, with its C encoder built once: ``encode`` builds
+    it (and a float formatting closure) again on every call, ~40 % of a small dict's cost.
+
+    Built without the circular-reference markers: evidence is a tree of plain values made by the
+    rules (a cycle would end in RecursionError rather than ValueError). Without the C accelerator,
+    ``encode`` itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _EVIDENCE_ENCODER.encode
+    options = _EVIDENCE_ENCODER
+    chunks = make(None, options.default, json.encoder.encode_basestring, options.indent, options.key_separator,
+                  options.item_separator, options.sort_keys, options.skipkeys, options.allow_nan)
+
+    def encode(evidence: dict[str, Any]) -> str:
+        return "".join(chunks(evidence, 0))
+    return encode
+
+
+_encode_evidence = _evidence_encoder()
+
+
 def _evidence_text(evidence: dict[str, Any]) -> str:
-    return _EVIDENCE_ENCODER.encode(evidence) if evidence else ""
+    return _encode_evidence(evidence) if evidence else ""
 
 
 def _oldest_snapshot(vm: VM) -> datetime | None:
