@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Every class is slotted: an estate holds a VM object, ~10 lists and several device objects per VM,
+# and per-instance dicts were a third of an imported 100,000-VM estate (docs/benchmarks.md, "Import
+# memory per VM"). The estate-level classes and VM stay weak-referenceable (rules cache per vCenter).
 SCHEMA_NAME = "vmscan-inventory"
 SCHEMA_VERSION = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Controller:
     key: int | None = None
     label: str | None = None
@@ -32,7 +35,7 @@ class Controller:
     bus_number: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Disk:
     key: int | None = None
     label: str | None = None
@@ -56,7 +59,7 @@ class Disk:
     lun_uuid: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Nic:
     key: int | None = None
     label: str | None = None
@@ -72,7 +75,7 @@ class Nic:
     mac_type: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RemovableDrive:
     """A CD/DVD or floppy drive."""
 
@@ -86,7 +89,7 @@ class RemovableDrive:
     start_connected: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PortDevice:
     """A serial or parallel port."""
 
@@ -99,7 +102,7 @@ class PortDevice:
     start_connected: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class UsbController:
     key: int | None = None
     label: str | None = None
@@ -107,7 +110,7 @@ class UsbController:
     type: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class UsbDevice:
     key: int | None = None
     label: str | None = None
@@ -115,7 +118,7 @@ class UsbDevice:
     connected: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PassthroughDevice:
     key: int | None = None
     label: str | None = None
@@ -125,7 +128,7 @@ class PassthroughDevice:
     detail: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
     name: str | None = None
     description: str | None = None
@@ -135,7 +138,7 @@ class Snapshot:
     quiesced: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class GuestDisk:
     """A guest file system as reported by VMware Tools (RVTools vPartition)."""
 
@@ -144,7 +147,7 @@ class GuestDisk:
     free_bytes: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PerfStats:
     """Distribution of one performance counter over the collection window."""
 
@@ -159,7 +162,7 @@ class PerfStats:
     coverage: float | None = None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class VM:
     id: str  # "<vcenter instance uuid>/<moref>"
     moref: str | None = None
@@ -279,7 +282,7 @@ class VM:
         return disk_total
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Host:
     id: str
     moref: str | None = None
@@ -308,7 +311,7 @@ class Host:
     memory_usage_mib: int | None = None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Cluster:
     id: str
     moref: str | None = None
@@ -322,7 +325,7 @@ class Cluster:
     hosts: list[str] = field(default_factory=list)  # host names
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Datastore:
     id: str
     moref: str | None = None
@@ -336,7 +339,7 @@ class Datastore:
     hosts: list[str] = field(default_factory=list)  # host names
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Network:
     id: str
     moref: str | None = None
@@ -350,13 +353,13 @@ class Network:
     uplink: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Datacenter:
     name: str
     moref: str | None = None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class VCenter:
     name: str
     instance_uuid: str | None = None
@@ -378,7 +381,7 @@ class VCenter:
     vms: list[VM] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class CollectionIssue:
     """A value that could not be read; the field it concerns is None in the inventory."""
 
@@ -389,7 +392,7 @@ class CollectionIssue:
     message: str = ""
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Source:
     # vcenter | rvtools | snapshot | merged | synthetic
     kind: str
@@ -397,7 +400,7 @@ class Source:
     detail: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Estate:
     collected_at: str  # ISO 8601 UTC
     source: Source

@@ -22,12 +22,14 @@ Mapping decisions (see also columns.py for header spellings and units):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from scanner.errors import InputError
 from scanner.gcpause import cyclic_gc_paused
@@ -63,6 +65,18 @@ from scanner.rvtools.tables import MAX_CELL_CHARS, Export, Table, read_export
 from scanner.serde import LONG_LIMIT
 
 T = TypeVar("T")
+
+_MISSING = object()
+# Distinct values memoized per column; a column of unique values (sizes of each VM) stops adding
+# past this, so the memo stays small beside the table.
+MEMO_ENTRIES = 4096
+
+
+@functools.lru_cache(maxsize=4096)
+def _lowered(text: str) -> str:
+    """``text.lower()``, one object per distinct text: "connected", "bios" repeat on every VM."""
+    return text.lower()
+
 
 # Tabs whose absence leaves a VM field family unknown, with the words used in the issue.
 FAMILY_TABS: dict[str, str] = {
@@ -112,6 +126,7 @@ _TOOLS_VERSION_STATUS = {
 _DISK_MODES = {
     "persistent", "nonpersistent", "undoable", "independent_persistent", "independent_nonpersistent", "append",
 }
+_MAC_TYPES = {"assigned": "assigned", "manual": "manual", "generated": "generated"}
 _SHARED_BUS = {"nosharing": "none", "virtualsharing": "virtual", "physicalsharing": "physical"}
 _DATASTORE_TYPES = {"vmfs": "vmfs", "nfs": "nfs", "nfs41": "nfs41", "vsan": "vsan", "vvol": "vvol"}
 
@@ -254,6 +269,10 @@ def datastore_of(path: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _shared_text(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
+
+
 def _cell_text(row: list[Any], position: int | None) -> str | None:
     if position is None:
         return None
@@ -281,6 +300,11 @@ class SheetView:
                 if found is not None:
                     self.positions[column.field] = found
                     break
+
+        # Parsed cell values per column, cell value -> result: the same text (a size, a date, "True")
+        # repeats down a column, and one parse gives every VM the same int or str object instead of a
+        # copy each (at 100,000 VMs a few hundred thousand objects fewer in the inventory).
+        self.memos: dict[str, tuple[Callable[[Any], Any], dict[Any, Any]]] = {}
 
         # VM identity columns, read for every row of every VM tab.
         self.key_positions = tuple(
@@ -352,16 +376,33 @@ class _Builder:
         value = row[position]
         if value is None or value == "":
             return None
-        if value.__class__ is str and len(value) > MAX_CELL_CHARS:
+        kind = value.__class__
+        # Parsed values are memoized per column (see SheetView.memos) for texts and non-zero floats
+        # only: those never compare equal across types, and 0.0 == -0.0 is not looked up.
+        memo = None
+        if kind is str or (kind is float and value):
+            entry = view.memos.get(name)
+            if entry is None:
+                entry = view.memos[name] = (parse, {})
+            # A column read with another parser elsewhere is not memoized.
+            memo = entry[1] if entry[0] is parse else None
+        if memo is not None:
+            parsed = memo.get(value, _MISSING)
+            if parsed is not _MISSING:
+                return cast(T, parsed)
+        if kind is str and len(value) > MAX_CELL_CHARS:
             self.too_long(view, row_number, position, value)
         try:
-            return parse(value)
+            result = parse(value)
         except val.BadValue as exc:
             bad = self.bad.setdefault((view.sheet, view.header(name)), _BadColumn(first_row=row_number))
             bad.count += 1
             if not bad.message:
                 bad.message = str(exc)
             return None
+        if memo is not None and len(memo) < MEMO_ENTRIES:
+            memo[value] = result
+        return result
 
     def text(self, view: SheetView, row: list[Any], row_number: int, name: str) -> str | None:
         # The hot path of the reader: most cells are plain text or empty.
@@ -573,12 +614,12 @@ class _Builder:
                 resource_pool=col["resource_pool"][i],
                 vapp=col["vapp"][i],
                 power_state=power_state,
-                connection_state=connection.lower() if connection else None,
+                connection_state=_lowered(connection) if connection else None,
                 template=col["template"][i],
                 num_cpu=col["num_cpu"][i],
                 memory_mib=col["memory"][i],
                 hardware_version=col["hw_version"][i],
-                firmware=firmware.lower() if firmware else None,
+                firmware=_lowered(firmware) if firmware else None,
                 secure_boot=col["secure_boot"][i],
                 guest_full_name=col["os_config"][i],
                 guest_full_name_tools=col["os_tools"][i],
@@ -605,7 +646,7 @@ class _Builder:
                 snapshots=[] if has_vsnapshot else None,
                 snapshot_count=0 if has_vsnapshot else None,
                 ft_state=val.camel_to_snake(ft) if ft else None,
-                latency_sensitivity=latency.lower() if latency else None,
+                latency_sensitivity=_lowered(latency) if latency else None,
                 cbt_enabled=col["cbt"][i],
                 consolidation_needed=col["consolidation_needed"][i],
                 boot_time=col["power_on"][i],
@@ -962,7 +1003,8 @@ class _Builder:
             mode=mode_value if mode_value in _DISK_MODES else None,
             sharing="multi_writer" if "multiwriter" in sharing else ("none" if "none" in sharing else None),
             backing=backing,
-            datastore=datastore_of(path),
+            # One object per datastore name, not a copy cut from each disk's path.
+            datastore=_shared_text(datastore_of(path)),
             file_name=path,
             controller_type=ctype,
             controller_bus_sharing=bus_sharing,
@@ -1004,7 +1046,7 @@ class _Builder:
             connected=self.get(view, row, n, "connected", val.boolean),
             start_connected=self.get(view, row, n, "starts_connected", val.boolean),
             mac_address=self.text(view, row, n, "mac_address"),
-            mac_type=mac_type.lower() if mac_type and mac_type.lower() in ("assigned", "manual", "generated") else None,
+            mac_type=_MAC_TYPES.get(mac_type.lower()) if mac_type else None,
         ))
         if vm.ipv4_addresses is not None:
             vm.ipv4_addresses.extend(ip for ip in ipv4 if ip not in vm.ipv4_addresses)
