@@ -882,10 +882,27 @@ class _Builder:
     # ------------------------------------------------------------ VM tabs
 
     def read_vm_tabs(self) -> None:
+        """Map the VM tabs; each tab's rows are let go once mapped (vInfo's with the custom attributes).
+
+        The estate grows in the memory the tables held instead of beside all of them at once.
+        """
         matched: dict[str, set[str]] = {}
+        custom_tab = self.custom_attribute_tab()
+        if custom_tab == "vInfo" and self.vinfo_vcenters_known():
+            # Custom attributes change nothing the VM tabs read, so vInfo's can be taken first.
+            self.read_custom_attributes()
+            self.release("vInfo")
+            custom_tab = None
+
+        def taken(sheet: str) -> list[tuple[SheetView, list[Any], int, VM]]:
+            found = self.rows(sheet)
+            if sheet != custom_tab:
+                # ``found`` holds the rows it needs; the rest go now, those rows after the loop.
+                self.release(sheet)
+            return found
 
         def rows(sheet: str) -> list[tuple[SheetView, list[Any], int, VM]]:
-            found = self.rows(sheet)
+            found = taken(sheet)
             matched[sheet] = {vm.id for _, _, _, vm in found}
             return found
 
@@ -903,7 +920,7 @@ class _Builder:
             vm.memory_active_mib = self.get(view, row, n, "active", val.integer)
         for view, row, n, vm in rows("vDisk"):
             self.add_disk(view, row, n, vm)
-        for view, row, n, vm in self.rows("vPartition"):
+        for view, row, n, vm in taken("vPartition"):
             if vm.guest_disks is not None:
                 vm.guest_disks.append(GuestDisk(
                     path=self.text(view, row, n, "disk"),
@@ -912,7 +929,7 @@ class _Builder:
                 ))
         for view, row, n, vm in rows("vNetwork"):
             self.add_nic(view, row, n, vm)
-        for view, row, n, vm in self.rows("vCD"):
+        for view, row, n, vm in taken("vCD"):
             device_type = self.text(view, row, n, "device_type")
             if vm.cdroms is not None:
                 vm.cdroms.append(RemovableDrive(
@@ -922,7 +939,7 @@ class _Builder:
                     connected=self.get(view, row, n, "connected", val.boolean),
                     start_connected=self.get(view, row, n, "starts_connected", val.boolean),
                 ))
-        for view, row, n, vm in self.rows("vFloppy"):
+        for view, row, n, vm in taken("vFloppy"):
             device_type = self.text(view, row, n, "device_type")
             if vm.floppies is not None:
                 vm.floppies.append(RemovableDrive(
@@ -932,14 +949,14 @@ class _Builder:
                     connected=self.get(view, row, n, "connected", val.boolean),
                     start_connected=self.get(view, row, n, "starts_connected", val.boolean),
                 ))
-        for view, row, n, vm in self.rows("vUSB"):
+        for view, row, n, vm in taken("vUSB"):
             if vm.usb_devices is not None:
                 vm.usb_devices.append(UsbDevice(
                     label=self.text(view, row, n, "device_node"),
                     backing_path=self.text(view, row, n, "path") or self.text(view, row, n, "device_type"),
                     connected=self.get(view, row, n, "connected", val.boolean),
                 ))
-        for view, row, n, vm in self.rows("vSnapshot"):
+        for view, row, n, vm in taken("vSnapshot"):
             state = self.text(view, row, n, "state")
             if vm.snapshots is not None:
                 vm.snapshots.append(Snapshot(
@@ -966,7 +983,9 @@ class _Builder:
             if vm.hardware_version is None:
                 vm.hardware_version = self.get(view, row, n, "vm_version", val.hw_version)
         self.note_filtered_tabs(matched)
-        self.read_custom_attributes()
+        if custom_tab is not None:
+            self.read_custom_attributes()
+            self.release(custom_tab)
 
     def add_disk(self, view: SheetView, row: list[Any], n: int, vm: VM) -> None:
         if vm.disks is None or vm.controllers is None:
@@ -1077,6 +1096,35 @@ class _Builder:
                 name = self.text(view, row, number, "switch")
                 if name:
                     target.add(name)
+
+    def release(self, sheet: str) -> None:
+        """Let a mapped tab's rows go; its headers and column positions stay (``sheet in self.views``)."""
+        view = self.views.get(sheet)
+        if view is not None:
+            view.table.rows = []
+            view.table.row_numbers = []
+            view.memos.clear()
+
+    def vinfo_vcenters_known(self) -> bool:
+        """Whether every vInfo row names a vCenter already seen, so that reading vInfo again creates
+        none (a row skipped for want of a name may name a new one: then the order of the vCenters
+        would depend on when vInfo is read again)."""
+        view = self.views["vInfo"]
+        p_server, p_sdk = view.key_positions[3:]
+        known = self.vc_cache
+        for row in view.table.rows:
+            server, uuid = _cell_text(row, p_server), _cell_text(row, p_sdk)
+            if (server or uuid) and (server, uuid) not in known:
+                return False
+        return True
+
+    def custom_attribute_tab(self) -> str | None:
+        """The tab read_custom_attributes reads: the first of these with the custom attribute columns."""
+        for sheet in ("vInfo", "vCPU", "vMemory", "vDisk", "vNetwork"):
+            view = self.views.get(sheet)
+            if view is not None and view.custom_attribute_span() is not None:
+                return sheet
+        return None
 
     def read_custom_attributes(self) -> None:
         """Custom attributes sit between Annotation and Datacenter in vInfo (or vCPU/vMemory)."""

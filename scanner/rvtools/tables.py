@@ -74,9 +74,10 @@ def read_export(path: Path) -> Export:
 def _clean_row(values: Any, width: int, strings: dict[str, str]) -> list[Any] | None:
     """The row cut or padded to the header width; None when every cell is empty.
 
-    Equal texts become one object (``strings`` maps each text to its first copy): names, versions
-    and vCenter columns repeat on every row, and the readers give each cell its own copy - the
-    20,000-VM workbook held 1.8 million text cells, 250,000 of them distinct, 110 MiB vs 17 MiB.
+    Equal texts become one object (``strings`` maps each text to its first copy, across the sheets
+    of one export): names, versions and vCenter columns repeat on every row, and the readers give
+    each cell its own copy - the 20,000-VM workbook held 1.8 million text cells, 250,000 of them
+    distinct, 110 MiB vs 17 MiB.
     Cells are not inspected one by one otherwise (that dominated import time); empty strings and
     oversized cells are dealt with when the reader reads a cell.
     """
@@ -91,8 +92,12 @@ def _clean_row(values: Any, width: int, strings: dict[str, str]) -> list[Any] | 
     return row
 
 
-def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
-    """Find the header row, then read rows until the data ends."""
+def collect_table(rows: Iterator[Any], sheet: str, origin: str, strings: dict[str, str] | None = None) -> Table:
+    """Find the header row, then read rows until the data ends.
+
+    ``strings``: the texts seen so far, shared by every sheet of one export (each VM tab repeats the
+    VM's name, VM ID and UUID on every row); a new one per sheet when None.
+    """
     headers: list[str] | None = None
     number = 0
     for raw in rows:
@@ -117,7 +122,8 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str) -> Table:
     width = len(headers)
     empty_run = 0
     max_vms = MAX_VMS.value() if sheet == "vInfo" else None
-    strings: dict[str, str] = {}
+    if strings is None:
+        strings = {}
     for raw in rows:
         number += 1
         row = _clean_row(raw, width, strings)
@@ -194,6 +200,7 @@ def _read_xlsx_openpyxl(path: Path) -> dict[str, Table]:
     except Exception as exc:  # openpyxl raises many types (KeyError, ValueError, lxml errors...)
         raise InputError(f"{origin}: cannot open workbook: {exc.__class__.__name__}: {exc}") from None
     tables: dict[str, Table] = {}
+    strings: dict[str, str] = {}
     try:
         for title in workbook.sheetnames:
             sheet = _TAB_LOOKUP.get(title.strip().casefold())
@@ -205,7 +212,7 @@ def _read_xlsx_openpyxl(path: Path) -> dict[str, Table]:
             # The stored dimension is padded in real exports; forget it so rows are not padded to it.
             worksheet.reset_dimensions()
             try:
-                tables[sheet] = collect_table(worksheet.iter_rows(values_only=True), sheet, origin)
+                tables[sheet] = collect_table(worksheet.iter_rows(values_only=True), sheet, origin, strings)
             except InputError:
                 raise
             except Exception as exc:
@@ -226,6 +233,7 @@ def _read_xlsx_calamine(path: Path) -> dict[str, Table]:
     except Exception as exc:  # calamine raises its own error classes for every malformed part
         raise InputError(f"{origin}: cannot open workbook: {exc.__class__.__name__}: {exc}") from None
     tables: dict[str, Table] = {}
+    strings: dict[str, str] = {}
     try:
         for title in workbook.sheet_names:
             sheet = _TAB_LOOKUP.get(title.strip().casefold())
@@ -233,7 +241,7 @@ def _read_xlsx_calamine(path: Path) -> dict[str, Table]:
                 continue
             try:
                 rows = workbook.get_sheet_by_name(title).iter_rows()
-                tables[sheet] = collect_table(rows, sheet, origin)
+                tables[sheet] = collect_table(rows, sheet, origin, strings)
             except InputError:
                 raise
             except Exception as exc:
@@ -284,7 +292,7 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv_file(path: Path, sheet: str) -> Table:
+def read_csv_file(path: Path, sheet: str, strings: dict[str, str] | None = None) -> Table:
     origin = str(path)
     try:
         size = path.stat().st_size
@@ -305,13 +313,14 @@ def read_csv_file(path: Path, sheet: str) -> Table:
     separator = sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
-        return collect_table(reader, sheet, origin)
+        return collect_table(reader, sheet, origin, strings)
     except csv.Error as exc:
         raise InputError(f"{origin}: malformed CSV near line {reader.line_num}: {exc}") from None
 
 
 def read_csv_folder(folder: Path) -> dict[str, Table]:
     tables: dict[str, Table] = {}
+    strings: dict[str, str] = {}
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
@@ -325,5 +334,5 @@ def read_csv_folder(folder: Path) -> dict[str, Table]:
                 f"{folder}: two CSV files for tab {sheet} ({Path(tables[sheet].origin).name} and {entry.name}); "
                 "put one RVTools export per folder"
             )
-        tables[sheet] = read_csv_file(entry, sheet)
+        tables[sheet] = read_csv_file(entry, sheet, strings)
     return tables
