@@ -401,7 +401,10 @@ def collect_command(
     estate = collect_live(server_list(servers, servers_file), user, password_env, insecure, ca_file, page_size,
                           perf_days, parser, timeout_s=timeout_s)
     save_estate(estate, output)
-    from scanner.analysis.text import plural
+
+    def plural(count: int, noun: str) -> str:
+        # As scanner.analysis.text.plural, without importing the analysis (rules, policy) to say it.
+        return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
     vcenters = estate.vcenters
     counts = [
