@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                      # everything (~10 min on 2 cores)
     python benchmarks/run.py --only collect       # just the 10,000-VM simulator rows
+    python benchmarks/run.py --only collect --no-history   # ... without the --perf-days 30 rows
     python benchmarks/run.py --only offline --sizes 10000
     python benchmarks/run.py --only rvtools --rv-sizes 1000,10000 --workbooks /tmp/vmscan-bench
 
@@ -217,9 +218,10 @@ def _cli_collect(sim: Any, output: Path, perf_days: int, parser: str = "stream")
     ]  # fmt: skip
 
 
-def collect_rows(perf_csv: bool = True) -> list[dict[str, Any]]:
+def collect_rows(perf_csv: bool = True, history: bool = True) -> list[dict[str, Any]]:
     """Section a: every row against the same 10,000-VM simulator; with ``perf_csv`` the history rows
-    are repeated against a second simulator that answers QueryPerf in CSV, as vCenter does."""
+    are repeated against a second simulator that answers QueryPerf in CSV, as vCenter does; without
+    ``history`` there are no history rows (the inventory rows alone, for before/after runs)."""
     sys.path.insert(0, str(REPO))
     from tests.vcsim.harness import Simulator, Topology
 
@@ -273,8 +275,8 @@ def collect_rows(perf_csv: bool = True) -> list[dict[str, Any]]:
             f"pyVmomi RetrievePropertiesEx of the VMs alone = {pyvmomi['seconds'] / inventory['seconds']:.1f}× "
             f"the whole `vmscan collect`",
         ]
-        sims: list[tuple[str, Any]] = [("per-sample answers", sim)]
-        if perf_csv:
+        sims: list[tuple[str, Any]] = [("per-sample answers", sim)] if history else []
+        if perf_csv and history:
             sims.append(("CSV answers", None))
         for answers, history_sim in sims:
             if history_sim is None:
@@ -479,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="VM counts of the vInfo-only exports (each VM carries every unknown: keep modest)")
     parser.add_argument("--no-perf-csv", action="store_true",
                         help="collection: skip the history rows against a simulator answering QueryPerf in CSV")
+    parser.add_argument("--no-history", action="store_true",
+                        help="collection: skip every performance-history (--perf-days 30) row")
     parser.add_argument("--workbooks", help="folder keeping the generated workbooks between runs (default: temporary)")
     parser.add_argument("--what", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -506,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit()}; {machine()}")
     if "collect" in parts:
         print("\n### a. Collection, 10,000-VM simulator\n")
-        print(table(collect_rows(perf_csv=not args.no_perf_csv)), flush=True)
+        print(table(collect_rows(perf_csv=not args.no_perf_csv, history=not args.no_history)), flush=True)
     if "rvtools" in parts:
         print("\n### b. RVTools workbooks: vmscan and pandas side by side\n")
         sizes = [int(x) for x in args.rv_sizes.split(",") if x]
