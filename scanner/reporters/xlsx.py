@@ -299,6 +299,9 @@ def _rows_xml(table: tables.Table, styles: list[str]) -> Iterator[bytes]:
     def memo(index: int, kind: type) -> Callable[[Any], bytes]:
         if kind is type(None):
             return _NO_CELL
+        if not issubclass(kind, (str, int, float, datetime)):
+            # Refused by _cell_xml with the table's name (an unhashable one would fail in a memo).
+            return lambda value: _cell_xml(table, index, styles[index], value).encode("utf-8")
         if (index, kind) not in memos:
             style = styles[index]
             memos[index, kind] = _CellMemo(lambda value: _cell_xml(table, index, style, value), budget).__getitem__
