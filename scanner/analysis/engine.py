@@ -266,9 +266,16 @@ class ReadinessMemo:
         self.policy = policy
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
 
-    def evaluate(self, vm: VM, findings: list[Finding], target: str) -> TargetOutcome:
+    @staticmethod
+    def signature(findings: list[Finding]) -> tuple[tuple[str, str, str, int], ...]:
+        """The part of the key the findings make (see evaluate)."""
+        return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings])
+
+    def evaluate(self, vm: VM, findings: list[Finding], target: str,
+                 signature: tuple[tuple[str, str, str, int], ...] | None = None) -> TargetOutcome:
+        """``signature``: ``signature(findings)`` when the caller has it already (same findings, another target)."""
         key = (target, vm.power_state, vm.template,
-               tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings]))
+               signature if signature is not None else self.signature(findings))
         known = self.results.get(key)
         if known is None:
             known = self.results[key] = (evaluate_target(vm, findings, self.policy, target), findings)
@@ -384,9 +391,14 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         elif status == NOT_IN_SOURCE:
             not_in_source_ids.add(finding.rule_id)
     as_condition = switches.as_condition
+    # Every finding holds for every target (the usual case): each target has the same findings in
+    # the same order, so what depends on the findings alone is derived once, not once per target.
+    same_findings = all(len(by_target[target]) == len(findings) for target in targets)
+    signature = ReadinessMemo.signature(findings) if same_findings and readiness is not None else None
     results: dict[str, TargetOutcome] = {}
     for target in targets:
-        result = results[target] = (readiness.evaluate(vm, by_target[target], target) if readiness is not None
+        result = results[target] = (readiness.evaluate(vm, by_target[target], target, signature)
+                                    if readiness is not None
                                     else evaluate_target(vm, by_target[target], policy, target))
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
@@ -399,8 +411,13 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     steers = switches.steers
     # Retain is decided by the VM alone: asked once, not once per target.
     retained = retain_reasons(vm, policy.retain)
-    decided = {target: decide(vm, [f for f in by_target[target] if f.status == "fail"], rules, policy.retain,
-                              steers, retained) for target in targets}
+    if same_findings and targets:
+        # decide() does not look at the target: one answer, a list of reasons of its own per target.
+        disposition, reasons = decide(vm, fails, rules, policy.retain, steers, retained)
+        decided = {target: (disposition, list(reasons)) for target in targets}
+    else:
+        decided = {target: decide(vm, [f for f in by_target[target] if f.status == "fail"], rules, policy.retain,
+                                  steers, retained) for target in targets}
     for target, (disposition, reasons) in decided.items():
         outcome.target_dispositions[target] = disposition
         outcome.target_disposition_reasons[target] = reasons
