@@ -398,13 +398,25 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     same_findings = all(len(by_target[target]) == len(findings) for target in targets)
     signature = ReadinessMemo.signature(findings) if same_findings and readiness is not None else None
     results: dict[str, TargetOutcome] = {}
+    # reason_texts reads the findings, the result's reasons and unverified rules, and whether
+    # readiness is unknown: with the same findings, targets equal in those get the same texts.
+    texts_for: dict[tuple[Any, ...], list[str]] = {}
     for target in targets:
         result = results[target] = (readiness.evaluate(vm, by_target[target], target, signature)
                                     if readiness is not None
                                     else evaluate_target(vm, by_target[target], policy, target))
         outcome.readiness[target] = result.readiness
         outcome.readiness_reasons[target] = result.reasons
-        outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
+        if same_findings and result.reasons:
+            texts_key = (tuple(result.reasons), tuple(result.unverified), result.readiness != "unknown")
+            texts = texts_for.get(texts_key)
+            if texts is None:
+                texts = texts_for[texts_key] = reason_texts(result, findings, causes or {}, as_condition)
+                outcome.readiness_details[target] = texts
+            else:
+                outcome.readiness_details[target] = list(texts)
+        else:
+            outcome.readiness_details[target] = reason_texts(result, by_target[target], causes or {}, as_condition)
         outcome.methods[target] = result.methods
         outcome.recommended_method[target] = result.recommended
     outcome.finding_ids = sorted({f.rule_id for f in fails})
