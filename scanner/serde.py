@@ -8,9 +8,12 @@ loudly instead of loading half-empty.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import operator
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar, Union
 
 T = TypeVar("T")
@@ -42,6 +45,101 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(key): to_plain(value) for key, value in obj.items()}
     return obj
+
+
+def _json_ready_hint(hint: Any) -> bool:
+    """Scalars, and lists and str-keyed dicts of them at any depth (``dict[str, list[str]]``): the
+    JSON encoder writes such a value exactly as it writes to_plain's copy of it, so no copy is made."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        return all(_json_ready_hint(arg) for arg in args)
+    if origin is list:
+        return len(args) == 1 and _json_ready_hint(args[0])
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and _json_ready_hint(args[1])
+    return hint in _SCALARS
+
+
+def _dataclass_items(hint: Any) -> type | None:
+    """The dataclass of a ``list[X]`` or ``list[X] | None`` hint, else None."""
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(rest) != 1:
+            return None
+        hint = rest[0]
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
+            and dataclasses.is_dataclass(args[0]):
+        return args[0]
+    return None
+
+
+_EXACT_SCALARS = frozenset(_SCALARS)
+
+
+def _str_keyed_dict(value: Any) -> Any:
+    """to_plain of a ``dict[str, Any]`` (a finding's evidence): the dict itself when it holds only
+    str keys and scalar values, which the encoder writes exactly as it writes to_plain's copy."""
+    if type(value) is dict and all(type(key) is str for key in value) \
+            and all(type(item) in _EXACT_SCALARS for item in value.values()):
+        return value
+    return to_plain(value)
+
+
+def _list_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda items: [item(x) for x in items] if type(items) is list else to_plain(items)
+
+
+@functools.cache
+def plain_converter(cls: type) -> Callable[[Any], Any]:
+    """to_plain for one dataclass, without its per-value dispatch where the type hints make it moot.
+
+    For the JSON writers of the snapshot and the assessment (hundreds of thousands of objects):
+    fields typed as scalars or as lists and str-keyed dicts of scalars are taken as they are (the
+    encoder's output is the same; the copies were most of the writers' time); lists of dataclasses
+    go through this converter of their class; anything else (``Any``) through to_plain. Built from
+    the dataclass's own type hints, so it follows the model; the output is to_plain's (tested on
+    both models). An object of another class (a subclass) goes through to_plain.
+    """
+    if not dataclasses.is_dataclass(cls):
+        return to_plain
+    hints = typing.get_type_hints(cls)
+    converted: list[tuple[str, Callable[[Any], Any]]] = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if _json_ready_hint(hint):
+            continue  # taken as it is
+        items = _dataclass_items(hint)
+        args = typing.get_args(hint)
+        if items is not None:
+            converted.append((f.name, _list_converter(plain_converter(items))))
+        elif typing.get_origin(hint) is dict and args and args[0] is str:
+            converted.append((f.name, _str_keyed_dict))
+        else:
+            converted.append((f.name, to_plain))
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    # Every field read in one C call (a dataclass with slots has no instance dict to copy).
+    read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+
+    # A slotted dataclass has no instance dict; asking for one would raise (and catch) per object.
+    slotted = "__slots__" in vars(cls)
+
+    def convert(obj: Any) -> Any:
+        if type(obj) is not cls:
+            return to_plain(obj)
+        # The instance's own dict, copied, when it holds exactly the fields in field order (as
+        # __init__ leaves it): one C-level copy instead of a getattr per field.
+        own = None if slotted else getattr(obj, "__dict__", None)
+        if own is None or len(own) != len(names) or tuple(own) != names:
+            plain = dict(zip(names, read_fields(obj), strict=True))
+        else:
+            plain = own.copy()
+        for name, step in converted:
+            plain[name] = step(plain[name])
+        return plain
+
+    return convert
 
 
 def path_key(key: object) -> str:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-import operator
 import os
-import types
-import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.analysis.model import ASSESSMENT_SCHEMA_NAME, ASSESSMENT_SCHEMA_VERSION, Assessment
 from scanner.fsutil import atomic_write
-from scanner.serde import to_plain
+from scanner.serde import plain_converter, to_plain
 
 # Compact: a 100k-VM assessment is hundreds of MB; pretty-printing would add a third.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -45,7 +41,7 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
         yield ("," if index else "") + _ENCODER.encode(name) + ":"
         if name in _STREAMED:
             item_type: type = type(value[0]) if value else object
-            yield from _list_parts(value, _plain_converter(item_type))
+            yield from _list_parts(value, plain_converter(item_type))
         else:
             yield _ENCODER.encode(to_plain(value))
     yield "}"
@@ -58,96 +54,6 @@ def _list_parts(items: list[Any], convert: Callable[[Any], Any]) -> Iterator[str
         text = _ENCODER.encode([convert(item) for item in items[start:start + _SLICE]])
         yield ("," if start else "") + text[1:-1]
     yield "]"
-
-
-_SCALAR_TYPES = (str, int, float, bool, type(None))
-
-
-def _scalar_hint(hint: Any) -> bool:
-    """A field typed ``str``, ``int | None`` and the like: to_plain would return its value as is."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return all(arg in _SCALAR_TYPES for arg in typing.get_args(hint))
-    return hint in _SCALAR_TYPES
-
-
-def _json_ready_hint(hint: Any) -> bool:
-    """Scalars, and lists and str-keyed dicts of them at any depth (``dict[str, list[str]]``): the
-    encoder writes such a value exactly as it writes to_plain's copy of it, so no copy is made."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return all(_json_ready_hint(arg) for arg in args)
-    if origin is list:
-        return len(args) == 1 and _json_ready_hint(args[0])
-    if origin is dict:
-        return len(args) == 2 and args[0] is str and _json_ready_hint(args[1])
-    return hint in _SCALAR_TYPES
-
-
-_EXACT_SCALARS = frozenset(_SCALAR_TYPES)
-
-
-def _str_keyed_dict(value: Any) -> Any:
-    """to_plain of a ``dict[str, Any]`` (a finding's evidence): the dict itself when it holds only
-    str keys and scalar values, which the encoder writes exactly as it writes to_plain's copy."""
-    if type(value) is dict and all(type(key) is str for key in value) \
-            and all(type(item) in _EXACT_SCALARS for item in value.values()):
-        return value
-    return to_plain(value)
-
-
-def _list_converter(item: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    return lambda items: [item(x) for x in items]
-
-
-@functools.cache
-def _plain_converter(cls: type) -> Callable[[Any], Any]:
-    """to_plain for one dataclass, without its per-value dispatch where the type hints make it moot.
-
-    Fields typed as scalars or as lists and str-keyed dicts of scalars are taken as they are (the
-    encoder's output is the same; the copies were most of the JSON step's time); lists of
-    dataclasses go through this converter of their class; anything else (``Any``) through to_plain.
-    Built from the dataclass's own fields and type hints, so it follows the model as it changes;
-    the output is to_plain's (tested on every Finding and VmOutcome of the test estates).
-    """
-    if not dataclasses.is_dataclass(cls):
-        return to_plain
-    hints = typing.get_type_hints(cls)
-    converted: list[tuple[str, Callable[[Any], Any]]] = []
-    for f in dataclasses.fields(cls):
-        hint = hints[f.name]
-        args = typing.get_args(hint)
-        if _json_ready_hint(hint):
-            continue  # taken as it is
-        if typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
-                and dataclasses.is_dataclass(args[0]):
-            converted.append((f.name, _list_converter(_plain_converter(args[0]))))
-        elif typing.get_origin(hint) is dict and args and args[0] is str:
-            converted.append((f.name, _str_keyed_dict))
-        else:
-            converted.append((f.name, to_plain))
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    # Every field read in one C call (a dataclass with slots has no instance dict to copy).
-    read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
-
-    def by_field(obj: Any) -> dict[str, Any]:
-        plain = dict(zip(names, read_fields(obj), strict=True))
-        for name, step in converted:
-            plain[name] = step(plain[name])
-        return plain
-
-    def convert(obj: Any) -> dict[str, Any]:
-        # The instance's own dict, copied, when it holds exactly the fields in field order (as
-        # __init__ leaves it): one C-level copy instead of a getattr per field.
-        own = getattr(obj, "__dict__", None)
-        if own is None or len(own) != len(names) or tuple(own) != names:
-            return by_field(obj)
-        plain = own.copy()
-        for name, step in converted:
-            plain[name] = step(plain[name])
-        return plain
-
-    return convert
 
 
 def save_assessment(assessment: Assessment, path: str | os.PathLike[str]) -> None:

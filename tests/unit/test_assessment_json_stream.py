@@ -15,7 +15,7 @@ from scanner.analysis.io import assessment_json, load_assessment, save_assessmen
 from scanner.inventory.io import load_estate
 from scanner.inventory.model import Estate
 from scanner.rvtools.reader import read_rvtools
-from scanner.serde import to_plain
+from scanner.serde import plain_converter, to_plain
 from scanner.synthetic import generate_estate
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -57,8 +57,8 @@ def test_the_per_class_converters_give_what_to_plain_gives(assessments):
     """Fields typed as scalars skip to_plain's dispatch; every other field still goes through it."""
     for assessment in assessments.values():
         for item in [*assessment.vms, *assessment.findings]:
-            assert assessment_io._plain_converter(type(item))(item) == to_plain(item)
-    assert assessment_io._plain_converter(dict) is to_plain
+            assert plain_converter(type(item))(item) == to_plain(item)
+    assert plain_converter(dict) is to_plain
 
 
 def test_file_is_the_text_plus_newline_and_loads_back(assessments, tmp_path):
@@ -76,7 +76,7 @@ def test_nested_dataclass_lists_and_nested_dicts_convert_as_to_plain_does():
                         methods={"avs": {"hcx_vmotion": "eligible"}}, readiness_details={"avs": ["a", "b"]},
                         recommended_method={"avs": None},
                         native_sizes=[NativeSize(provider="azure", size="D2s_v5", vcpu=2.0, memory_gib=8.0)])
-    converted = assessment_io._plain_converter(VmOutcome)(outcome)
+    converted = plain_converter(VmOutcome)(outcome)
     assert converted == to_plain(outcome)
     assert json.dumps(converted) == json.dumps(to_plain(outcome))
     assert converted["native_sizes"][0]["size"] == "D2s_v5"
@@ -84,7 +84,7 @@ def test_nested_dataclass_lists_and_nested_dicts_convert_as_to_plain_does():
 
 def test_objects_with_extra_or_reordered_attributes_convert_as_to_plain_does(assessments):
     outcome = dataclasses.replace(assessments["synthetic"].vms[0])
-    convert = assessment_io._plain_converter(type(outcome))
+    convert = plain_converter(type(outcome))
     assert list(convert(outcome)) == [f.name for f in dataclasses.fields(outcome)]
     outcome.cached_note = "not a field"  # type: ignore[attr-defined]
     assert convert(outcome) == to_plain(outcome) and "cached_note" not in convert(outcome)
@@ -95,4 +95,4 @@ def test_objects_with_extra_or_reordered_attributes_convert_as_to_plain_does(ass
     assert json.dumps(convert(reordered)) == json.dumps(to_plain(reordered))
     # A slotted dataclass (Finding) has no instance dict: converted field by field.
     finding = assessments["synthetic"].findings[0]
-    assert json.dumps(assessment_io._plain_converter(type(finding))(finding)) == json.dumps(to_plain(finding))
+    assert json.dumps(plain_converter(type(finding))(finding)) == json.dumps(to_plain(finding))
