@@ -259,7 +259,12 @@
     // The three outcomes apart: found (counted by rule, as the table's Findings column), not
     // evaluated for missing data, and not in this source (the input format never carries it).
     var groups = { fail: [], unknown: [], not_in_source: [] };
-    d[2].forEach(function (f) { (groups[f[3]] || groups.unknown).push(f); });
+    // The VM's own results and those of every VM of its vCenter (sent once), in the rules' order.
+    var wide = (data.vcenterFindings || {})[r[C.vcenter]] || [];
+    var rank = function (f) { return typeof f[0] === "number" ? f[0] : rules.length; };
+    d[2].concat(wide).map(function (f, at) { return [rank(f), at, f]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+      .forEach(function (item) { var f = item[2]; (groups[f[3]] || groups.unknown).push(f); });
     function ruleCount(list) {
       var ids = {};
       list.forEach(function (f) { ids[String(f[0])] = true; });

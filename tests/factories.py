@@ -102,3 +102,17 @@ def estate_of(*vms: VM, host: Host | None = None, networks: list[Network] | None
     ]
     vc = VCenter(name="vc01", instance_uuid="vc-uuid", version="7.0.3", hosts=hosts, networks=nets, vms=list(vms))
     return Estate(collected_at="2026-11-25T00:00:00Z", source=Source(kind="synthetic"), vcenters=[vc])
+
+
+def every_finding_json(assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    """An assessment JSON's findings, with each of its ``vcenter_findings`` given to every VM of its
+    vCenter as that VM's finding (schema 3): every result per VM, as schema 2 listed them."""
+    by_vcenter: dict[str, list[str]] = {}
+    for outcome in assessment["vms"]:
+        by_vcenter.setdefault(outcome["vcenter"], []).append(outcome["vm_id"])
+    expanded = list(assessment["findings"])
+    for wide in assessment.get("vcenter_findings", []):
+        assert wide["vm_count"] == len(by_vcenter[wide["vcenter"]])
+        fields = {key: value for key, value in wide.items() if key not in ("vcenter", "vm_count")}
+        expanded += [{**fields, "vm_id": vm_id} for vm_id in by_vcenter[wide["vcenter"]]]
+    return expanded

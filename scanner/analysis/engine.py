@@ -40,6 +40,7 @@ from scanner.analysis.model import (
     SizingResult,
     Summary,
     TargetSummary,
+    VcenterFinding,
     VmOutcome,
 )
 from scanner.analysis.readiness import (
@@ -52,6 +53,7 @@ from scanner.analysis.readiness import (
 )
 from scanner.analysis.site import SiteTally
 from scanner.analysis.targets import default_targets, target_ids, target_infos
+from scanner.analysis.wide import VcenterGrouping
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
@@ -542,9 +544,14 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     cause_cache = CauseCache()
     readiness = ReadinessMemo(policy)
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+    wide_findings: list[VcenterFinding] = []
+    names = Counter(vc.name for vc in estate.vcenters)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
+        # A vCenter-wide result names its VMs by their vCenter's name: only where that is unambiguous.
+        grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and all(vm.vcenter == vc.name for vm in vc.vms)
+                    else None)
         for vm in vc.vms:
             all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns)
             gaps: list[tuple[Finding, Cause]] = []
@@ -553,19 +560,26 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
             # estate: the VM is assessed as it will be after them, and names them.
             site_findings = [f for f in all_findings if f.rule_id in site_rules]
             vm_findings = [f for f in all_findings if f.rule_id not in site_rules] if site_findings else all_findings
-            findings.extend(vm_findings)
+            if grouping is not None:
+                grouping.add(vm.id, vm_findings)
+            else:
+                findings.extend(vm_findings)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes, switches,
                                            readiness)
             outcome.site_tasks = site.add(vm, vc, site_findings)
             outcomes.append(outcome)
             if causes:
                 tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches, gaps)
+        if grouping is not None:
+            own, wide = grouping.finish()
+            findings.extend(own)
+            wide_findings.extend(wide)
 
     generated = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     assessment = Assessment(
         generated_at=generated.isoformat().replace("+00:00", "Z"), vmscan_version=__version__,
         as_of=as_of.isoformat(), targets=target_list, inputs=input_list, policy=policy.record(),
-        rules=infos, vms=outcomes, findings=findings,
+        rules=infos, vms=outcomes, findings=findings, vcenter_findings=wide_findings,
         coverage=Coverage(unknown_as=unknown_as(policy), unavailable_in_source_as=unavailable_in_source_as(policy),
                           inputs=tally.inputs(estate.vcenters, input_list),
                           rules=tally.rule_gaps(info_by_id)),

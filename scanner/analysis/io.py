@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from scanner.analysis.model import ASSESSMENT_SCHEMA_NAME, ASSESSMENT_SCHEMA_VERSION, Assessment
+from scanner.analysis.model import (
+    ASSESSMENT_SCHEMA_NAME,
+    ASSESSMENT_SCHEMA_VERSION,
+    Assessment,
+    Finding,
+    VcenterFinding,
+)
 from scanner.fsutil import atomic_write
 from scanner.serde import plain_converter, to_plain
 
@@ -93,12 +100,13 @@ def load_assessment(path: str | os.PathLike[str]) -> Assessment:
     return assessment
 
 
-# Version 1 (one finding per target, ``target``) is read too: `vmscan diff` compares with earlier scans.
-READABLE_VERSIONS = (1, ASSESSMENT_SCHEMA_VERSION)
+# Version 1 (one finding per target, ``target``) and 2 (no ``vcenter_findings``: every result per VM)
+# are read too: `vmscan diff` compares with earlier scans.
+READABLE_VERSIONS = (1, 2, ASSESSMENT_SCHEMA_VERSION)
 
 
 def upgraded_from_v1(data: dict[str, Any]) -> dict[str, Any]:
-    """A version 1 assessment as version 2: each finding's ``target`` becomes ``targets`` = [target].
+    """A version 1 assessment as version 3: each finding's ``target`` becomes ``targets`` = [target].
 
     Findings of one result on several targets stay apart (one per target): every count reads the
     same from them, and the file is only read. Anything malformed is left for from_plain to name.
@@ -118,6 +126,7 @@ def upgraded_from_v1(data: dict[str, Any]) -> dict[str, Any]:
 def share_target_lists(assessment: Assessment) -> None:
     """One list object per distinct targets list of the findings, as the engine makes them."""
     lists: dict[tuple[str, ...], list[str]] = {}
-    for finding in assessment.findings:
+    held: Iterable[Finding | VcenterFinding] = itertools.chain(assessment.findings, assessment.vcenter_findings)
+    for finding in held:
         key = tuple(finding.targets)
         finding.targets = lists.setdefault(key, finding.targets)

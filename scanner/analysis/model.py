@@ -20,13 +20,16 @@ every reporter. Vocabulary:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 ASSESSMENT_SCHEMA_NAME = "vmscan-assessment"
 # 2: a finding lists the targets its result holds for (``targets``), stored once instead of once per
 # target (``target``, version 1; still read, see scanner/analysis/io.py).
-ASSESSMENT_SCHEMA_VERSION = 2
+# 3: a result that is the same on every VM of a vCenter (a tab the export lacks, data the format never
+# carries) is stored once in ``vcenter_findings``, not once per VM in ``findings`` (2 and 1 still read).
+ASSESSMENT_SCHEMA_VERSION = 3
 
 METHODS = ("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold")
 SEVERITIES = ("blocker", "warning", "info")
@@ -97,6 +100,33 @@ class Finding:
     methods: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
     remediation: str = ""
+
+
+@dataclass(slots=True)
+class VcenterFinding:
+    """A rule's result that is the same on every VM of one vCenter: one fact about the input.
+
+    It holds for each VM of ``Assessment.vms`` whose ``vcenter`` is ``vcenter`` (``vm_count`` of
+    them), exactly as if each had the Finding with its own ``vm_id``; those VMs' ``findings`` do
+    not repeat it. Only results that decide no VM apart are held so: ``unknown`` and
+    ``not_in_source`` (a vInfo-only export of 100,000 VMs has ~23 of them per VM).
+    """
+
+    rule_id: str
+    severity: str
+    targets: list[str]
+    vcenter: str
+    vm_count: int
+    status: str  # unknown | not_in_source
+    message: str
+    methods: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    remediation: str = ""
+
+    def for_vm(self, vm_id: str) -> Finding:
+        """The Finding it stands for on one VM of its vCenter (fields shared, read-only)."""
+        return Finding(self.rule_id, self.severity, self.targets, vm_id, self.status, self.message,
+                       self.methods, self.evidence, self.remediation)
 
 
 @dataclass
@@ -428,7 +458,9 @@ class Assessment:
     rules: list[RuleInfo] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
     vms: list[VmOutcome] = field(default_factory=list)
+    # Results particular to a VM; results the same on every VM of a vCenter are in vcenter_findings.
     findings: list[Finding] = field(default_factory=list)
+    vcenter_findings: list[VcenterFinding] = field(default_factory=list)
     sizing: list[SizingResult] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
     # The data's own dates, one per vCenter; ages (snapshots, powered off) are measured at them,
@@ -443,3 +475,21 @@ class Assessment:
     prices: list[NodePrice] = field(default_factory=list)
     schema: str = ASSESSMENT_SCHEMA_NAME
     schema_version: int = ASSESSMENT_SCHEMA_VERSION
+
+    def every_finding(self) -> Iterator[Finding]:
+        """``findings`` and, for each VM they hold for, ``vcenter_findings`` as that VM's Finding:
+        every result per VM, as schema 2 stored them (for counts per VM; order: per-VM ones first)."""
+        yield from self.findings
+        if self.vcenter_findings:
+            vm_ids = self.vm_ids_by_vcenter()
+            for wide in self.vcenter_findings:
+                for vm_id in vm_ids.get(wide.vcenter, ()):
+                    yield wide.for_vm(vm_id)
+
+    def vm_ids_by_vcenter(self) -> dict[str, list[str]]:
+        """The VM ids of each vCenter (by name), in the order of ``vms``."""
+        by_vcenter: dict[str, list[str]] = {}
+        for outcome in self.vms:
+            if outcome.vcenter is not None:
+                by_vcenter.setdefault(outcome.vcenter, []).append(outcome.vm_id)
+        return by_vcenter

@@ -36,6 +36,7 @@ from scanner.analysis.model import (
     Assessment,
     Finding,
     SizingResult,
+    VcenterFinding,
     share_text,
 )
 from scanner.analysis.sizing import basis_text, headroom_text, host_count_text
@@ -191,7 +192,7 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             known = target_positions[id(targets)] = (targets, [target_index.get(t, t) for t in targets])
         return known[1]
 
-    def compact(finding: Finding) -> list[Any]:
+    def compact(finding: Finding | VcenterFinding) -> list[Any]:
         rule_pos = rule_index.get(finding.rule_id, -1)
         rule = assessment.rules[rule_pos] if rule_pos >= 0 else None
         return [
@@ -215,6 +216,9 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
             [reason_index.setdefault(text, len(reason_index)) for text in outcome.readiness_details.get(t, [])]
             for t in assessment.targets
         ])
+    vcenter_findings: dict[str, list[list[Any]]] = {}
+    for wide in assessment.vcenter_findings:
+        vcenter_findings.setdefault(wide.vcenter, []).append(compact(wide))
     meta = {
         "targets": assessment.targets,
         "reasons": list(reason_index),
@@ -222,6 +226,8 @@ def vm_table_payload(estate: Estate, assessment: Assessment) -> Iterator[str]:
         "labels": {**LABELS, **{t: target_name(t, assessment.target_info) for t in assessment.targets}},
         "sourceGaps": assessment.coverage.unavailable_in_source_as,
         "siteTasks": [tables.site_task_text(t) for t in assessment.site_tasks],
+        # Results the same on every VM of a vCenter: sent once, shown in each of its VMs' details.
+        "vcenterFindings": vcenter_findings,
         "rules": [
             {"id": r.id, "title": r.title, "severity": r.severity, "remediation": r.remediation,
              "references": r.references}
@@ -342,9 +348,9 @@ def _rules_view(assessment: Assessment) -> list[dict[str, Any]]:
         {
             "rule": rule,
             # VMs affected: found only; the other two outcomes are counted apart.
-            "vm_count": len(counts["fail"].get(rule.id, ())),
-            "unknown_count": len(counts["unknown"].get(rule.id, ())),
-            "not_in_source_count": len(counts["not_in_source"].get(rule.id, ())),
+            "vm_count": counts["fail"].get(rule.id, 0),
+            "unknown_count": counts["unknown"].get(rule.id, 0),
+            "not_in_source_count": counts["not_in_source"].get(rule.id, 0),
             "references": [(url, safe_url(url)) for url in rule.references],
         }
         for rule in assessment.rules

@@ -235,14 +235,21 @@ def site_tasks_table(assessment: Assessment) -> Table:
     return Table("Site tasks", columns, rows, len(tasks), frozen_columns=2)
 
 
+# The VM column of a result held once for every VM of a vCenter (assessment vcenter_findings).
+ALL_VMS_OF_VCENTER = "(all VMs of the vCenter)"
+
+
 def findings_table(assessment: Assessment) -> Table:
+    """One row per result on a VM, then one per result that is the same on every VM of a vCenter
+    (a tab the export lacks): the "VMs" column says how many VMs a row stands for."""
     names = {o.vm_id: (o.name, o.vcenter) for o in assessment.vms}
     titles = {r.id: r.title for r in assessment.rules}
     columns = [
-        Column("VM", width=30), Column("VM id", width=22), Column("vCenter", width=22), Column("Targets", width=10),
-        Column("Rule", width=26), Column("Title", width=30), Column("Severity", width=10), Column("Status", width=9),
-        Column("HCX methods affected", width=30), Column("Message", width=40), Column("Evidence", width=40),
-        Column("Remediation", width=50),
+        # Up to Message the columns print one page wide (~230 characters).
+        Column("VM", width=30), Column("VM id", width=22), Column("vCenter", width=22), Column("VMs", "int", 6),
+        Column("Targets", width=10), Column("Rule", width=26), Column("Title", width=27),
+        Column("Severity", width=10), Column("Status", width=9), Column("HCX methods affected", width=28),
+        Column("Message", width=40), Column("Evidence", width=40), Column("Remediation", width=50),
     ]
 
     # "avs, vmc": one text per distinct (shared) targets list, kept with it so its id stays its own.
@@ -258,28 +265,46 @@ def findings_table(assessment: Assessment) -> Table:
         for f in assessment.findings:
             name, vcenter = names.get(f.vm_id, (None, None))
             yield [
-                name, f.vm_id, vcenter, targets_text(f.targets), f.rule_id, titles.get(f.rule_id), f.severity, f.status,
-                ", ".join(f"{m}: {e}" for m, e in f.methods.items()), f.message, _evidence_text(f.evidence),
-                f.remediation,
+                name, f.vm_id, vcenter, 1, targets_text(f.targets), f.rule_id, titles.get(f.rule_id), f.severity,
+                f.status, ", ".join(f"{m}: {e}" for m, e in f.methods.items()), f.message,
+                _evidence_text(f.evidence), f.remediation,
+            ]
+        for w in assessment.vcenter_findings:
+            yield [
+                ALL_VMS_OF_VCENTER, None, w.vcenter, w.vm_count, targets_text(w.targets), w.rule_id,
+                titles.get(w.rule_id), w.severity, w.status, ", ".join(f"{m}: {e}" for m, e in w.methods.items()),
+                w.message, _evidence_text(w.evidence), w.remediation,
             ]
 
     # The sheet opens (and prints) filtered on the failing checks: the unknown and not-in-source
-    # rows (323 of 796 on generate_estate(233, seed=1); most of a vInfo-only export's) are counted
-    # per rule in Data coverage.
+    # rows are counted per rule in Data coverage (vCenter-wide results are never failing).
+    row_count = len(assessment.findings) + len(assessment.vcenter_findings)
     failing = sum(1 for f in assessment.findings if f.status == "fail")
-    opening = ("Status", "fail") if 0 < failing < len(assessment.findings) else None
-    return Table("Findings", columns, rows, len(assessment.findings), frozen_columns=1,
+    opening = ("Status", "fail") if 0 < failing < row_count else None
+    return Table("Findings", columns, rows, row_count, frozen_columns=1,
                  print_columns=[c.header for c in columns].index("Message") + 1, opening_filter=opening)
 
 
-def vms_per_rule(assessment: Assessment) -> dict[str, dict[str, set[str]]]:
-    """status (fail | unknown | not_in_source) -> rule id -> VM ids: the three outcomes counted apart.
+def vms_per_rule(assessment: Assessment) -> dict[str, dict[str, int]]:
+    """status (fail | unknown | not_in_source) -> rule id -> distinct VMs: the three outcomes apart.
 
-    A VM counts once per rule and status; "VMs affected" is the fail count alone.
+    A VM counts once per rule and status; "VMs affected" is the fail count alone. A vCenter-wide
+    result counts every VM of its vCenter without listing them.
     """
-    counts: dict[str, dict[str, set[str]]] = {status: {} for status in FINDING_STATUSES}
+    wide: dict[tuple[str, str], dict[str, int]] = {}  # (status, rule) -> vCenter -> VMs
+    for w in assessment.vcenter_findings:
+        wide.setdefault((w.status, w.rule_id), {})[w.vcenter] = w.vm_count
+    vcenter_of = {o.vm_id: o.vcenter for o in assessment.vms} if wide else {}
+    vms: dict[tuple[str, str], set[str]] = {}
     for f in assessment.findings:
-        counts.setdefault(f.status, {}).setdefault(f.rule_id, set()).add(f.vm_id)
+        vms.setdefault((f.status, f.rule_id), set()).add(f.vm_id)
+    counts: dict[str, dict[str, int]] = {status: {} for status in FINDING_STATUSES}
+    for key in {*vms, *wide}:
+        status, rule_id = key
+        whole = wide.get(key, {})
+        # A VM of a vCenter the result covers as a whole is counted there, not again.
+        apart = sum(1 for vm_id in vms.get(key, ()) if vcenter_of.get(vm_id) not in whole)
+        counts.setdefault(status, {})[rule_id] = apart + sum(whole.values())
     return counts
 
 
@@ -298,7 +323,7 @@ def rules_table(assessment: Assessment) -> Table:
             yield [
                 r.id, r.title, r.severity, r.family, ", ".join(r.targets),
                 ", ".join(f"{m}: {e}" for m, e in r.methods.items()),
-                *(len(counts[status].get(r.id, ())) for status in FINDING_STATUSES), r.enabled,
+                *(counts[status].get(r.id, 0) for status in FINDING_STATUSES), r.enabled,
                 r.rationale, r.remediation, "\n".join(r.references),
             ]
 

@@ -165,3 +165,29 @@ def test_detail_view_shows_findings_with_remediation_and_safe_links(browser: Bro
     browser.click("#d-close")
     assert browser.run("return window.__alerts") == []
     reset(browser)
+
+
+def test_detail_view_lists_the_results_held_once_for_the_vms_vcenter(browser: Browser) -> None:
+    """vCenter-wide results (schema 3) are sent once and shown in every VM's details, in rule order."""
+    reset(browser)
+    _, assessment = assessed()
+    browser.run("document.querySelector('#vm-rows tr').click()")
+    vm_id = browser.run("var dt = [...document.querySelectorAll('#d-body dl.facts dt')]"
+                        ".find(d => d.textContent === 'VM id'); return dt.nextElementSibling.textContent")
+    first = next(o for o in assessment.vms if o.vm_id == vm_id)
+    wide = [w for w in assessment.vcenter_findings if w.vcenter == first.vcenter]
+    assert wide, "generate_estate's vCenters lack some data on every VM"
+    unknown = browser.run("var h = document.querySelector('#d-body h3.findings-unknown');"
+                          "return h ? h.textContent : ''")
+    count = len(first.unknown_ids)
+    assert unknown.startswith(f"Not evaluated: data missing from the input ({count} rule")
+    shown = browser.run("return [...document.querySelectorAll('#d-body .finding')]"
+                        ".map(b => b.querySelector('span.muted').textContent.split(' · ')[1])")
+    order = [r.id for r in assessment.rules]
+    expected = [f.rule_id for f in assessment.every_finding() if f.vm_id == first.vm_id and f.status != "not_in_source"]
+    fails = [r for r in expected if r in first.finding_ids]
+    unknowns = sorted((r for r in expected if r not in first.finding_ids), key=order.index)
+    assert shown == [*fails, *unknowns]
+    assert {w.rule_id for w in wide if w.status == "unknown"} <= set(shown)
+    browser.click("#d-close")
+    reset(browser)

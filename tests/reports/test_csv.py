@@ -24,7 +24,7 @@ def test_one_file_per_table_with_matching_row_counts(tmp_path):
     # The comparison (docs/targets.md): one row per target (no cost without a price file).
     assert [row[0] for row in read(tmp_path / "targets.csv")[1:]] == ["AVS", "VMC"]
     assert len(read(tmp_path / "vms.csv")) == 121
-    assert len(read(tmp_path / "findings.csv")) == len(assessment.findings) + 1
+    assert len(read(tmp_path / "findings.csv")) == len(assessment.findings) + len(assessment.vcenter_findings) + 1
     assert len(read(tmp_path / "hosts.csv")) == len(estate.all_hosts()) + 1
     # Sizing: one plain table per file, a header row and its rows (no blocks stacked below it).
     sizing = read(tmp_path / "sizing.csv")

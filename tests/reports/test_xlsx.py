@@ -1,5 +1,6 @@
 import datetime
 import itertools
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -40,7 +41,7 @@ def test_sheets(workbook):
 def test_row_counts_match_the_model(workbook):
     estate, assessment, wb = workbook
     assert wb["VMs"].max_row == VM_COUNT + 1
-    assert wb["Findings"].max_row == len(assessment.findings) + 1
+    assert wb["Findings"].max_row == len(assessment.findings) + len(assessment.vcenter_findings) + 1
     assert wb["Rules"].max_row == len(assessment.rules) + 1
     assert wb["Hosts"].max_row == len(estate.all_hosts()) + 1
     assert wb["Clusters"].max_row == len(estate.all_clusters()) + 1
@@ -225,8 +226,9 @@ def test_print_areas_cover_the_rows_and_leave_out_long_technical_columns(workboo
     last = openpyxl.utils.get_column_letter(header(wb["VMs"]).index("Annotation"))
     assert wb["VMs"].print_area == f"'VMs'!$A$1:${last}${VM_COUNT + 1}"
     assert "Readiness AVS" in header(wb["VMs"])[:header(wb["VMs"]).index("Annotation")]
-    assert wb["Findings"].print_area == f"'Findings'!$A$1:$J${len(assessment.findings) + 1}"
-    assert header(wb["Findings"])[9] == "Message"
+    rows = len(assessment.findings) + len(assessment.vcenter_findings) + 1
+    assert wb["Findings"].print_area == f"'Findings'!$A$1:$K${rows}"
+    assert header(wb["Findings"])[10] == "Message"
     rules = wb["Rules"]  # a narrow table prints whole
     last = openpyxl.utils.get_column_letter(rules.max_column)
     assert rules.print_area == f"'Rules'!$A$1:${last}${len(assessment.rules) + 1}"
@@ -287,7 +289,7 @@ def test_findings_open_filtered_on_failing_checks_the_rest_one_click_away(workbo
     status = header(ws).index("Status")
     assert [(c.colId, c.filters.filter) for c in ws.auto_filter.filterColumn] == [(status, ["fail"])]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(assessment.findings)  # every row is in the sheet
+    assert len(rows) == len(assessment.findings) + len(assessment.vcenter_findings)  # every row is in the sheet
     hidden = [ws.row_dimensions[number].hidden for number in range(2, len(rows) + 2)]
     assert [row[status] != "fail" for row in rows] == hidden
     assert 0 < hidden.count(False) < len(rows)
@@ -312,7 +314,7 @@ def test_a_table_longer_than_excel_allows_goes_on_as_many_sheets_as_it_needs(tmp
 
     estate = generate_estate(40, seed=11)
     assessment = assess(estate)
-    findings = len(assessment.findings)
+    findings = len(assessment.findings) + len(assessment.vcenter_findings)
     monkeypatch.setattr(xlsx_writer, "EXCEL_MAX_ROWS", 31)  # 30 data rows per sheet
     path = tmp_path / "report.xlsx"
     write_xlsx(estate, assessment, path)
@@ -330,7 +332,32 @@ def test_a_table_longer_than_excel_allows_goes_on_as_many_sheets_as_it_needs(tmp
     # Every finding once, in order.
     columns = header(wb["Findings"])
     vm_id, targets, rule = columns.index("VM id"), columns.index("Targets"), columns.index("Rule")
-    assert [(r[vm_id], r[targets], r[rule]) for r in rows] == [(f.vm_id, ", ".join(f.targets), f.rule_id)
-                                                            for f in assessment.findings]
+    assert [(r[vm_id], r[targets], r[rule]) for r in rows] == [
+        *((f.vm_id, ", ".join(f.targets), f.rule_id) for f in assessment.findings),
+        *((None, ", ".join(w.targets), w.rule_id) for w in assessment.vcenter_findings)]
     # 30 data rows do not hold 40 VMs: the VMs sheet is cut too.
     assert wb["VMs"].max_row == 31 and wb["VMs 2"].max_row == 11
+
+
+def test_a_result_the_same_on_every_vm_of_a_vcenter_is_one_row_saying_how_many_vms(workbook):
+    """A tab the export lacks made the same unknown on each VM: one row per vCenter, not one per VM."""
+    _, assessment, wb = workbook
+    assert assessment.vcenter_findings  # generate_estate's vCenters carry no consolidation state
+    ws = wb["Findings"]
+    columns = header(ws)
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    wide = [dict(zip(columns, r, strict=True)) for r in rows if r[columns.index("VM")] == "(all VMs of the vCenter)"]
+    vms_of = Counter(o.vcenter for o in assessment.vms)
+    assert [(r["vCenter"], r["VMs"], r["Rule"], r["Status"]) for r in wide] == [
+        (w.vcenter, vms_of[w.vcenter], w.rule_id, w.status) for w in assessment.vcenter_findings]
+    assert all(r["VM id"] is None and r["Status"] != "fail" for r in wide)
+    per_vm = [r for r in rows if r[columns.index("VM")] != "(all VMs of the vCenter)"]
+    assert {r[columns.index("VMs")] for r in per_vm} == {1}
+    # The Rules sheet counts the VMs of a vCenter-wide result, as if each VM carried it.
+    rules = wb["Rules"]
+    rule_columns = header(rules)
+    unknown = {r[0]: r[rule_columns.index("VMs unknown")] for r in rules.iter_rows(min_row=2, values_only=True)}
+    expected = Counter()
+    for f in {(f.rule_id, f.vm_id) for f in assessment.every_finding() if f.status == "unknown"}:
+        expected[f[0]] += 1
+    assert {rule: count for rule, count in unknown.items() if count} == dict(expected)

@@ -198,5 +198,5 @@ def test_assessment_json_round_trip(tmp_path):
     assessment = analyze(estate_of(clean_vm(cdroms=ISO), unknown_vm()), as_of=AS_OF_DATE)
     path = tmp_path / "a.json"
     save_assessment(assessment, path)
-    assert path.read_text().startswith('{"schema":"vmscan-assessment","schema_version":2,')
+    assert path.read_text().startswith('{"schema":"vmscan-assessment","schema_version":3,')
     assert load_assessment(path) == assessment

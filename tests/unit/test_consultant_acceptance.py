@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
+from tests.factories import every_finding_json
 from tests.unit.rvtools_estate import write_estate
 
 AS_OF = "2026-12-01"
@@ -183,7 +184,7 @@ LAYOUTS = ("4.7", "4.4", "4.1")
 
 def _fails(assessment: dict[str, Any], target: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for f in assessment["findings"]:
+    for f in every_finding_json(assessment):
         if target in f["targets"] and f["status"] == "fail":
             found.setdefault(f["rule_id"], set()).add(f["vm_id"].split("/")[-1])
     return found
@@ -242,7 +243,7 @@ def test_every_rule_count_matches_the_hand_count(estates, layout):
                  "3  device.cdrom-connected", "3  vm.guest-os-end-of-support"):
         assert line in terminal
     # Not in source: stated once, never a finding, never a condition.
-    statuses = Counter((f["rule_id"], f["status"]) for f in assessment["findings"] if "avs" in f["targets"])
+    statuses = Counter((f["rule_id"], f["status"]) for f in every_finding_json(assessment) if "avs" in f["targets"])
     for rule_id in NOT_IN_SOURCE:
         assert statuses[(rule_id, "not_in_source")] == hand["vm_count"], rule_id
         assert statuses[(rule_id, "fail")] == statuses[(rule_id, "unknown")] == 0, rule_id
@@ -252,7 +253,7 @@ def test_every_rule_count_matches_the_hand_count(estates, layout):
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_unknowns_are_the_ones_the_workbook_leaves_open(estates, layout):
     _, hand, assessment, _ = estates[layout]
-    unknown = {(f["rule_id"], f["vm_id"].split("/")[-1]) for f in assessment["findings"]
+    unknown = {(f["rule_id"], f["vm_id"].split("/")[-1]) for f in every_finding_json(assessment)
                if "avs" in f["targets"] and f["status"] == "unknown"}
     expected = {("vm.guest-os-end-of-support", vm_id) for vm_id in hand["eos_unknown"]}
     assert unknown == expected

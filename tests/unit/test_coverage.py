@@ -87,7 +87,7 @@ def test_host_matching_finds_a_host_listed_in_vhost(tmp_path):
     write_rvtools(estate_of(clean_vm()), path)
     estate = read_rvtools(path)
     assessment = analyze(estate, as_of=AS_OF_DATE)
-    host_findings = [f for f in assessment.findings if f.rule_id.startswith("host.")]
+    host_findings = [f for f in assessment.every_finding() if f.rule_id.startswith("host.")]
     assert host_findings == []
     assert not any(g.rule_id.startswith("host.") for g in assessment.coverage.rules)
 
@@ -130,7 +130,7 @@ def test_default_keeps_kubev2v_unknown_and_says_why(kubev2v):
     floppy = gaps[("device.floppy-connected", FLOPPY_4X)]
     assert (floppy.not_in_source, floppy.counts_as, floppy.vm_count_unknown) == (True, "note", 9)
     assert all(o.not_in_source_ids and "vm.vtpm" not in o.unknown_ids for o in assessment.vms)
-    assert {f.status for f in assessment.findings if f.rule_id in ("vm.vtpm", "device.floppy-connected")} == {
+    assert {f.status for f in assessment.every_finding() if f.rule_id in ("vm.vtpm", "device.floppy-connected")} == {
         "not_in_source"}
     assert (usb.not_in_source, usb.counts_as, usb.vm_count_pending) == (False, "unknown", 0)
     # Blockers first: the estate-wide table leads with what decides readiness.
@@ -158,10 +158,10 @@ def test_default_vm_reasons_name_the_missing_data(kubev2v):
 def test_rules_still_yield_unknown_in_both_modes(kubev2v):
     for policy in (None, condition_policy(), strict_policy(), source_condition_policy()):
         assessment = assess(kubev2v, policy)
-        statuses = {f.status for f in assessment.findings if f.rule_id in ("device.usb", "host.esxi-old")}
+        statuses = {f.status for f in assessment.every_finding() if f.rule_id in ("device.usb", "host.esxi-old")}
         assert statuses == {"unknown"}
         # Whatever the policy counts, the finding says which of the three outcomes it is.
-        assert {f.status for f in assessment.findings if f.rule_id == "vm.vtpm"} == {"not_in_source"}
+        assert {f.status for f in assessment.every_finding() if f.rule_id == "vm.vtpm"} == {"not_in_source"}
 
 
 # ------------------------------------------------------------------ unknown_as = "condition"
@@ -287,7 +287,7 @@ def test_complete_rvtools_export_is_ready_and_vmotion_eligible(tmp_path):
         assert o.finding_ids == [] and o.unknown_ids == []
         assert set(UNVERIFIABLE) <= set(o.not_in_source_ids)
     # No silent pass: the findings say "not in source" and the coverage section lists them once.
-    assert {f.status for f in assessment.findings if f.rule_id in UNVERIFIABLE} == {"not_in_source"}
+    assert {f.status for f in assessment.every_finding() if f.rule_id in UNVERIFIABLE} == {"not_in_source"}
     gaps = {g.rule_id: g for g in assessment.coverage.rules}
     for rule_id in UNVERIFIABLE:
         assert (gaps[rule_id].counts_as, gaps[rule_id].vm_count_readiness, gaps[rule_id].vm_count_unknown) == (
@@ -317,7 +317,7 @@ def test_complete_rvtools_export_under_the_condition_policy(tmp_path):
                     "`vmscan collect`") in o.readiness_details[target]
         assert o.finding_ids == []
     # No silent pass: the findings stay unknown and the coverage section lists them.
-    statuses = {f.status for f in assessment.findings if f.rule_id in UNVERIFIABLE}
+    statuses = {f.status for f in assessment.every_finding() if f.rule_id in UNVERIFIABLE}
     assert statuses == {"not_in_source"}
     gaps = {g.rule_id: g for g in assessment.coverage.rules}
     for rule_id in UNVERIFIABLE:

@@ -29,7 +29,7 @@ from scanner.reporters.csv import write_csv
 from scanner.reporters.html import vm_table_payload
 from scanner.reporters.xlsx import write_xlsx
 from scanner.synthetic import generate_estate
-from tests.factories import AS_OF, clean_host, clean_vm, estate_of
+from tests.factories import AS_OF, clean_host, clean_vm, estate_of, every_finding_json
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 ISO = [RemovableDrive(label="CD/DVD drive 1", backing="iso", backing_path="[ds] a.iso", connected=True)]
@@ -119,12 +119,13 @@ def as_version_1(path: Path, into: Path) -> None:
     """The assessment file as schema 1 wrote it: one finding per target, ``target`` in ``targets``' place."""
     data = json.loads(path.read_text(encoding="utf-8"))
     findings = []
-    for f in data["findings"]:
+    for f in every_finding_json(data):
         for target in f["targets"]:
             findings.append({("target" if k == "targets" else k): (target if k == "targets" else v)
                              for k, v in f.items()})
     data["schema_version"] = 1
     data["findings"] = findings
+    del data["vcenter_findings"]
     into.write_text(json.dumps(data), encoding="utf-8")
 
 
@@ -144,7 +145,7 @@ def test_a_version_1_assessment_loads_and_diffs(tmp_path: Path) -> None:
     as_version_1(tmp_path / "new-v2.json", tmp_path / "new-v1.json")
 
     loaded = load_assessment(tmp_path / "new-v1.json")
-    assert loaded.schema_version == 2
+    assert loaded.schema_version == 3
     assert sorted((f.vm_id, f.rule_id, tuple(f.targets)) for f in loaded.findings) == [
         ("vc-uuid/vm-1", "device.cdrom-connected", ("avs",)), ("vc-uuid/vm-1", "device.cdrom-connected", ("vmc",)),
         ("vc-uuid/vm-2", "vm.memory-exceeds-node", ("vmc",))]
@@ -163,7 +164,7 @@ def test_a_version_1_assessment_loads_and_diffs(tmp_path: Path) -> None:
     assert changed["big"]["findings_new"] == ["vm.memory-exceeds-node"]
 
 
-@pytest.mark.parametrize("version", [0, 3, "2", None])
+@pytest.mark.parametrize("version", [0, 4, "2", None])
 def test_an_unknown_schema_version_is_one_line(tmp_path: Path, version: Any) -> None:
     assessment = analyze(estate_of(clean_vm()), as_of=AS_OF_DATE)
     path = tmp_path / "assessment.json"

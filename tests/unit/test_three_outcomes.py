@@ -25,7 +25,7 @@ from scanner.reporters.html import _rules_view, render_html
 from scanner.reporters.xlsx import write_xlsx
 from scanner.rvtools.reader import read_rvtools
 from scanner.rvtools.writer import write_rvtools
-from tests.factories import AS_OF, clean_vm, estate_of
+from tests.factories import AS_OF, clean_vm, estate_of, every_finding_json
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 # What an RVTools 4.x export can never answer; floppy because 4.x writes no vFloppy tab.
@@ -84,7 +84,7 @@ def test_nothing_found_on_a_4x_export_without_vfloppy_is_ready_with_vmotion(expo
         assert o.unknown_ids == []
         assert set(NOT_IN_RVTOOLS_4X) <= set(o.not_in_source_ids)
     assert (app01.finding_ids, snap01.finding_ids) == ([], ["vm.snapshots"])
-    floppy = {f.status for f in assessment.findings if f.rule_id == "device.floppy-connected"}
+    floppy = {f.status for f in assessment.every_finding() if f.rule_id == "device.floppy-connected"}
     assert floppy == {"not_in_source"}
     summary = {ts.target: ts for ts in assessment.summary.targets}
     assert summary["avs"].readiness == {"ready": 2, "ready_with_conditions": 1, "not_ready": 0, "unknown": 0}
@@ -203,4 +203,4 @@ def test_csv_and_json_say_which_outcome(export_4x, tmp_path):
     assert loaded.vms[0].not_in_source_ids == assessment.vms[0].not_in_source_ids
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert raw["coverage"]["unavailable_in_source_as"] == "note"
-    assert {f["status"] for f in raw["findings"]} == {"fail", "not_in_source"}
+    assert {f["status"] for f in every_finding_json(raw)} == {"fail", "not_in_source"}
