@@ -39,6 +39,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Protocol
 
 from scanner.analysis.model import Assessment, NodeOption, ResourceUse, SizingResult, setting_text, share_text
@@ -552,7 +553,7 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
     node_mib = node.memory_gib * MIB_PER_GIB
     not_fitting = [d.vm_id for d in demands if d.vcpu > threads or d.configured_memory_mib > node_mib]
     excluded = set(not_fitting)
-    placed = [d for d in demands if d.vm_id not in excluded]
+    placed = [d for d in demands if d.vm_id not in excluded] if excluded else demands
     notes: list[str] = []
 
     # CPU: per-node capacity in the unit of the chosen method.
@@ -575,7 +576,8 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
         cpu_full = vcpu_per_node
         performance = params.basis == "performance"
         cpu_demand = float(sum(
-            d.cpu_used_vcpu if performance and d.cpu_used_vcpu is not None else d.vcpu for d in placed))
+            d.cpu_used_vcpu if d.cpu_used_vcpu is not None else d.vcpu for d in placed) if performance
+            else sum(map(attrgetter("vcpu"), placed)))
         # The reserve is physical GHz: the cores it occupies at the node's clock, in vCPU capacity.
         cpu_reserved = (reserve.cpu_mhz / node.cpu_mhz * params.hyperthreading_factor * params.cpu_oversubscription
                         if node.cpu_mhz else 0.0)
@@ -584,7 +586,7 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
     cpu_usable = cpu_full * params.cpu_max_utilisation
     memory_full = node.memory_gib * params.memory_overcommit
     memory_usable = memory_full * params.memory_max_utilisation
-    memory_demand = sum(d.memory_mib for d in placed) / MIB_PER_GIB
+    memory_demand = sum(map(attrgetter("memory_mib"), placed)) / MIB_PER_GIB
     memory_reserved = reserve.memory_gib
 
     cpu_working = ceil_ratio(cpu_demand + cpu_reserved, cpu_usable)
@@ -594,7 +596,7 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
 
     # Storage (TiB raw): the RAID factor depends on the cluster size the count allows.
     storage_per_node = node.storage_tib_raw * (1 - params.vsan_slack)
-    storage_logical = sum(d.storage_bytes for d in placed) / BYTES_PER_TIB
+    storage_logical = sum(map(attrgetter("storage_bytes"), placed)) / BYTES_PER_TIB
     reduced_tib = storage_logical / params.storage_reduction
     storage_min = storage_hosts(reduced_tib, storage_per_node, limits, params)
 
@@ -763,38 +765,63 @@ def size_target(
     target: str,
     config: Mapping[str, Any],
     basis: str | None = None,
+    shared: dict[tuple[Any, ...], Any] | None = None,
 ) -> SizingResult:
+    """``shared``: a memo for the targets of one :func:`size_estate` call (same ``estate`` and ``vms``):
+    the per-VM work that depends on a few parameters only (plausibility, history coverage, demands)
+    is done once for the targets whose parameters agree, not once per target."""
+    memo: dict[tuple[Any, ...], Any] = shared if shared is not None else {}
     raw_params = effective_parameters(config, target)
     params = parse_parameters(raw_params, target, basis)
     node_types, limits = parse_node_types(config, target)
     reserve = parse_management_reserve(config, target)
-    scoped = [vm for vm in _in_scope(estate, vms) if not vm.template]
-    implausible: dict[str, str] = {}
-    for vm in scoped:
-        reason = implausibility(vm, params)
-        if reason is not None:
-            implausible[vm.id] = f"{vm.name or vm.id}: {reason}"
-    sized = [vm for vm in scoped if vm.id not in implausible]
+    scoped_key: tuple[Any, ...] = ("scoped",)
+    if scoped_key not in memo:
+        memo[scoped_key] = [vm for vm in _in_scope(estate, vms) if not vm.template]
+    scoped: list[VM] = memo[scoped_key]
+    plausible_key = ("plausible", params.max_vm_vcpu, params.max_vm_memory_gib, params.max_vm_storage_tb)
+    if plausible_key not in memo:
+        implausible_found: dict[str, str] = {}
+        for vm in scoped:
+            reason = implausibility(vm, params)
+            if reason is not None:
+                implausible_found[vm.id] = f"{vm.name or vm.id}: {reason}"
+        memo[plausible_key] = (implausible_found, [vm for vm in scoped if vm.id not in implausible_found])
+    implausible: dict[str, str]
+    sized: list[VM]
+    implausible, sized = memo[plausible_key]
 
     requested_basis = params.basis
-    history_vms = sum(1 for vm in sized if has_history(vm))
-    coverage = round(sum(vm_history_coverage(vm, params) for vm in sized) / len(sized), 4) if sized else 0.0
+    history_key = (*plausible_key, "history", params.percentile, params.memory_perf_counter)
+    if history_key not in memo:
+        memo[history_key] = (
+            sum(1 for vm in sized if has_history(vm)),
+            round(sum(vm_history_coverage(vm, params) for vm in sized) / len(sized), 4) if sized else 0.0)
+    history_vms, coverage = memo[history_key]
     chosen, reason = resolve_basis(requested_basis, history_vms, coverage, params.performance_min_stars)
     params = dataclasses.replace(params, basis=chosen)
-    host_mhz: dict[tuple[str | None, str | None], int | None] = {
-        (h.name, vc.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts
-    }
-    demands = [vm_demand(vm, params, host_mhz.get((vm.host, vm.vcenter))) for vm in sized]
+    # vm_demand reads these parameters only.
+    demand_key = (*plausible_key, "demand", chosen, params.percentile, params.comfort_factor,
+                  params.memory_perf_counter, params.include_swap)
+    if demand_key not in memo:
+        host_mhz: dict[tuple[str | None, str | None], int | None] = {
+            (h.name, vc.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts
+        }
+        found = [vm_demand(vm, params, host_mhz.get((vm.host, vm.vcenter))) for vm in sized]
+        counted: Counter[str] = Counter()
+        for d in found:
+            counted[f"cpu.{d.cpu_source}"] += 1
+            counted[f"memory.{d.memory_source}"] += 1
+            counted[f"storage.{d.storage_source}"] += 1
+        memo[demand_key] = (found, counted)
+    demands: list[VmDemand]
+    demands, counted = memo[demand_key]
+    sources: Counter[str] = Counter(counted)
 
     options = [size_node_type(demands, node, limits, params, reserve) for node in node_types]
     best, rule = recommend(options, params.prefer_generally_available)
     fitting_none = set.intersection(*(set(o.vms_not_fitting) for o in options)) if options else set()
 
-    sources: Counter[str] = Counter()
-    for d in demands:
-        sources[f"cpu.{d.cpu_source}"] += 1
-        sources[f"memory.{d.memory_source}"] += 1
-        sources[f"storage.{d.storage_source}"] += 1
     notes = []
     for text in implausible.values():
         notes.append(f"{IMPLAUSIBLE_NOTE}{text} (check the input)")
@@ -862,7 +889,8 @@ def size_estate(
     ``basis`` overrides ``sizing.basis`` when given.
     """
     scoped = _in_scope(estate, vms)
-    return [size_target(estate, scoped, target, config, basis) for target in targets]
+    shared: dict[tuple[Any, ...], Any] = {}
+    return [size_target(estate, scoped, target, config, basis, shared) for target in targets]
 
 
 class HasPolicyData(Protocol):

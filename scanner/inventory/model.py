@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 # memory per VM"). The estate-level classes and VM stay weak-referenceable (rules cache per vCenter).
 SCHEMA_NAME = "vmscan-inventory"
 SCHEMA_VERSION = 1
+# Disk backings that are SAN LUNs, not files on a datastore.
+RDM_BACKINGS = ("rdm_physical", "rdm_virtual")
 
 
 @dataclass(slots=True)
@@ -271,14 +273,34 @@ class VM:
         capacity of the VM's datastore-backed disks; when it is (0 + 0 from a simulator, or a stale
         summary after a disk was added) it is not a measurement and the disk capacities are used.
         """
-        capacities = [d.capacity_bytes for d in self.disks or []]
-        disk_total = sum(c for c in capacities if c is not None) if capacities and None not in capacities else None
-        if self.storage_committed_bytes is not None and self.storage_uncommitted_bytes is not None:
-            summary_total = self.storage_committed_bytes + self.storage_uncommitted_bytes
-            on_datastores = sum(d.capacity_bytes or 0 for d in self.disks or []
-                                if d.backing not in ("rdm_physical", "rdm_virtual"))
-            if summary_total >= on_datastores or disk_total is None:
-                return summary_total
+        # One pass over the disks: summary, sizing and a rule each ask for it on every VM.
+        disks = self.disks
+        committed, uncommitted = self.storage_committed_bytes, self.storage_uncommitted_bytes
+        if committed is None or uncommitted is None:
+            if not disks:
+                return None
+            total = 0
+            for disk in disks:
+                capacity = disk.capacity_bytes
+                if capacity is None:
+                    return None
+                total += capacity
+            return total
+        summary_total = committed + uncommitted
+        if not disks:
+            return summary_total
+        disk_total = on_datastores = 0
+        capacity_unknown = False
+        for disk in disks:
+            capacity = disk.capacity_bytes
+            if capacity is None:
+                capacity_unknown = True
+                continue
+            disk_total += capacity
+            if disk.backing not in RDM_BACKINGS:
+                on_datastores += capacity
+        if summary_total >= on_datastores or capacity_unknown:
+            return summary_total
         return disk_total
 
 

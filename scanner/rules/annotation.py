@@ -8,6 +8,31 @@ from scanner.rules import refs
 from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
 from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 
+# Distinct texts remembered per analysis: bounds the memo's memory on an estate of unique notes.
+MEMO_LIMIT = 100_000
+
+
+def secrets_in(ctx: RuleContext, text: str) -> list[str]:
+    """find_secrets(text), looked for once per distinct text of the analysis (notes and attribute values
+    repeat across VMs: owners, cost centres, boilerplate); the memo stops growing at MEMO_LIMIT texts."""
+    memo: dict[str, tuple[str, ...]] = ctx.derived("annotation.secrets", dict)
+    found = memo.get(text)
+    if found is None:
+        found = tuple(find_secrets(text))
+        if len(memo) < MEMO_LIMIT:
+            memo[text] = found
+    return list(found)
+
+
+def secret_key_name(ctx: RuleContext, key: str) -> bool:
+    memo: dict[str, bool] = ctx.derived("annotation.secret_keys", dict)
+    named = memo.get(key)
+    if named is None:
+        named = SECRET_KEY_NAMES.search(key) is not None
+        if len(memo) < MEMO_LIMIT:
+            memo[key] = named
+    return named
+
 
 @rule(
     id="annotation.cleartext-secret",
@@ -27,12 +52,12 @@ def cleartext_secret(ctx: RuleContext) -> Iterator[RuleResult]:
         yield unknown("notes and custom attributes not known", missing="annotation")
         return
     if vm.annotation:
-        found = find_secrets(vm.annotation)
+        found = secrets_in(ctx, vm.annotation)
         if found:
             yield fail(f"notes contain {len(found)} password-like value(s)", field="annotation", matches=found)
     for key, value in (vm.custom_attributes or {}).items():
-        found = find_secrets(value)
-        if not found and SECRET_KEY_NAMES.search(key) and value.strip():
+        found = secrets_in(ctx, value)
+        if not found and secret_key_name(ctx, key) and value.strip():
             found = [f"{key}={MASK}"]
         if found:
             yield fail(f"custom attribute {key!r} contains a password-like value", field=f"custom_attribute:{key}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,11 +215,16 @@ def identify(vm: VM, catalogue: GuestCatalogue) -> GuestReading | None:
     return max(readings, key=lambda r: r.specificity)  # max keeps the first (most trusted) of equals
 
 
+def guest_names(vm: VM) -> tuple[str | None, ...]:
+    """The VM's OS names, in the order of SOURCES."""
+    return (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id)
+
+
 def vm_reading(ctx: RuleContext) -> GuestReading | None:
     """The VM's guest OS reading: identified once per distinct set of OS names in the analysis (a
     reading depends on the names alone, and an estate has few), shared by the guest rules."""
     vm = ctx.vm
-    names = (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id)
+    names = guest_names(vm)
     readings: dict[tuple[str | None, ...], GuestReading | None] = ctx.derived("guest_readings", dict)
     if names not in readings:
         readings[names] = identify(vm, guest_catalogue(ctx.policy))
@@ -227,7 +232,21 @@ def vm_reading(ctx: RuleContext) -> GuestReading | None:
 
 
 def has_guest_data(vm: VM) -> bool:
-    return any(getattr(vm, name) for name in SOURCES)
+    return bool(vm.guest_detailed_data or vm.guest_full_name_tools or vm.guest_id_tools or vm.guest_full_name
+                or vm.guest_id)
+
+
+def per_os_names(ctx: RuleContext, rule_id: str,
+                 check: Callable[[RuleContext], Iterator[RuleResult]]) -> tuple[RuleResult, ...]:
+    """``check``'s results, found once per distinct set of OS names (and assessment date) of the
+    analysis: a guest rule reads nothing else of the VM. VMs with the same names share the results,
+    which the engine treats as read-only."""
+    key = (guest_names(ctx.vm), ctx.as_of)
+    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] = ctx.derived(rule_id, dict)
+    results = memo.get(key)
+    if results is None:
+        results = memo[key] = tuple(check(ctx))
+    return results
 
 
 def evidence_of(reading: GuestReading) -> dict[str, Any]:
@@ -250,7 +269,11 @@ def evidence_of(reading: GuestReading) -> dict[str, Any]:
     remediable=False,
     suggests="replatform",
 )
-def guest_os_unsupported(ctx: RuleContext) -> Iterator[RuleResult]:
+def guest_os_unsupported(ctx: RuleContext) -> Iterable[RuleResult]:
+    return per_os_names(ctx, "vm.guest-os-unsupported", guest_os_unsupported_results)
+
+
+def guest_os_unsupported_results(ctx: RuleContext) -> Iterator[RuleResult]:
     if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return
@@ -278,7 +301,11 @@ def guest_os_unsupported(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
     suggests="replatform",
 )
-def guest_os_end_of_support(ctx: RuleContext) -> Iterator[RuleResult]:
+def guest_os_end_of_support(ctx: RuleContext) -> Iterable[RuleResult]:
+    return per_os_names(ctx, "vm.guest-os-end-of-support", guest_os_end_of_support_results)
+
+
+def guest_os_end_of_support_results(ctx: RuleContext) -> Iterator[RuleResult]:
     if not has_guest_data(ctx.vm):
         yield unknown("guest OS not known", missing="guest_id")
         return

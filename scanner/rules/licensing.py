@@ -29,11 +29,20 @@ def oracle_os(ctx: RuleContext) -> tuple[str, str] | None:
     return None
 
 
+def names_oracle(text: str) -> bool:
+    """ORACLE_SOFTWARE is in ``text``. Each of its words starts with "or", and only "O"/"R" fold to
+    "o"/"r" (re.IGNORECASE), so a text without "or" in lower case is passed without the regex."""
+    return "or" in text.lower() and ORACLE_SOFTWARE.search(text) is not None
+
+
 def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
     vm = ctx.vm
-    texts = [("name", vm.name), ("hostname", vm.hostname), ("annotation", vm.annotation)]
-    texts += [(f"attribute {key}", value) for key, value in (vm.custom_attributes or {}).items()]
-    return [(where, text) for where, text in texts if text and ORACLE_SOFTWARE.search(text)]
+    found = [(where, text) for where, text in (("name", vm.name), ("hostname", vm.hostname),
+                                               ("annotation", vm.annotation)) if text and names_oracle(text)]
+    attributes = vm.custom_attributes
+    if attributes:
+        found += [(f"attribute {key}", value) for key, value in attributes.items() if value and names_oracle(value)]
+    return found
 
 
 @rule(
@@ -51,10 +60,16 @@ def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
     remediable=False,
 )
 def oracle_licensing(ctx: RuleContext) -> Iterator[RuleResult]:
-    os_match = oracle_os(ctx)
+    vm = ctx.vm
+    # The OS reading depends on the four names alone, and an estate has few distinct sets of them.
+    names = (vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)
+    readings: dict[tuple[str | None, ...], tuple[str, str] | None] = ctx.derived("oracle_os", dict)
+    if names in readings:
+        os_match = readings[names]
+    else:
+        os_match = readings[names] = oracle_os(ctx)
     mentions = oracle_mentions(ctx)
     if os_match is None and not mentions:
-        vm = ctx.vm
         if not any((vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)):
             yield unknown("guest OS not known (no Oracle name found)", missing="guest_id")
         return

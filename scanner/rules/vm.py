@@ -32,12 +32,17 @@ def hw_version_old(ctx: RuleContext) -> Iterator[RuleResult]:
     if version is None:
         yield unknown("hardware version not known", missing="hardware_version")
         return
-    minimums = {m: int(spec["min_hardware_version"]) for m, spec in ctx.policy.hcx_methods().items()}
-    blocked = {m: "blocks" for m, minimum in sorted(minimums.items()) if version < minimum}
+    minimums: list[tuple[str, int]] = ctx.derived("vm.hw_minimums", lambda: hardware_minimums(ctx.policy))
+    blocked = {m: "blocks" for m, minimum in minimums if version < minimum}
     if blocked:
         yield fail(f"hardware version vmx-{version} is below the minimum of {', '.join(blocked)}",
                    methods=blocked, hardware_version=version,
-                   minimums={m: minimums[m] for m in blocked})
+                   minimums={m: minimum for m, minimum in minimums if m in blocked})
+
+
+def hardware_minimums(policy: Policy) -> list[tuple[str, int]]:
+    """(HCX method, minimum hardware version), by method: a policy fact, read once per analysis."""
+    return sorted((m, int(spec["min_hardware_version"])) for m, spec in policy.hcx_methods().items())
 
 
 @rule(
@@ -167,17 +172,26 @@ def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | Non
     per_target=True,
 )
 def cpu_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
-    if ctx.vm.num_cpu is None:
+    num_cpu = ctx.vm.num_cpu
+    if num_cpu is None:
         yield unknown("vCPU count not known", missing="num_cpu")
         return
+    largest: tuple[str, int] | None = ctx.derived(f"largest_node_threads:{ctx.target}", lambda: node_threads(ctx))
+    if largest is None:
+        return
+    name, threads = largest
+    if num_cpu > threads:
+        yield fail(f"{num_cpu} vCPUs exceed the {threads} threads of {name}", num_cpu=num_cpu,
+                   node_type=name, node_threads=threads)
+
+
+def node_threads(ctx: RuleContext) -> tuple[str, int] | None:
+    """(node type, threads) of the target's node type with the most cores (a target fact)."""
     node = largest_node(ctx, "cores")
     if node is None:
-        return
+        return None
     name, spec = node
-    threads = int(spec["cores"]) * int(ctx.policy.threshold("threads_per_core"))
-    if ctx.vm.num_cpu > threads:
-        yield fail(f"{ctx.vm.num_cpu} vCPUs exceed the {threads} threads of {name}", num_cpu=ctx.vm.num_cpu,
-                   node_type=name, node_threads=threads)
+    return name, int(spec["cores"]) * int(ctx.policy.threshold("threads_per_core"))
 
 
 @rule(
@@ -439,7 +453,8 @@ def storage_large(ctx: RuleContext) -> Iterator[RuleResult]:
     if size is None:
         yield unknown("provisioned storage not known", missing="storage")
         return
-    threshold_tib = float(ctx.policy.threshold("vm_storage_large_tib"))
+    threshold_tib: float = ctx.derived("vm.storage_large_tib",
+                                       lambda: float(ctx.policy.threshold("vm_storage_large_tib")))
     if size > threshold_tib * TIB:
         yield fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
                    provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib)
