@@ -63,6 +63,8 @@ def disposition_rules(policy: Policy) -> dict[str, DispositionRule]:
 
 
 def retain_reasons(vm: VM, retain: RetainPolicy) -> list[str]:
+    if not (retain.name_patterns or retain.folders or retain.custom_attributes):
+        return []  # the usual policy retains nothing: no VM text to read
     reasons = []
     name = (vm.name or "").lower()
     for pattern in retain.name_patterns:

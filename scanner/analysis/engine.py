@@ -475,10 +475,25 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
 
 
 def count_rules(findings: list[Finding], rules: dict[str, RuleInfo], severity: str | None) -> list[RuleCount]:
-    vms_per_rule: dict[str, set[str]] = defaultdict(set)
+    return ranked_rules(failing_vms(findings), rules, severity)
+
+
+def failing_vms(findings: list[Finding]) -> dict[tuple[str, str], set[str]]:
+    """(rule id, severity) -> ids of the VMs with a failing finding of that rule: one pass for every count."""
+    vms_per_rule: dict[tuple[str, str], set[str]] = defaultdict(set)
     for f in findings:
-        if f.status == "fail" and (severity is None or f.severity == severity):
-            vms_per_rule[f.rule_id].add(f.vm_id)
+        if f.status == "fail":
+            vms_per_rule[(f.rule_id, f.severity)].add(f.vm_id)
+    return vms_per_rule
+
+
+def ranked_rules(failing: dict[tuple[str, str], set[str]], rules: dict[str, RuleInfo],
+                 severity: str | None) -> list[RuleCount]:
+    """The TOP_RULES rules with the most failing VMs (of ``severity``, None = any), from failing_vms."""
+    vms_per_rule: dict[str, set[str]] = defaultdict(set)
+    for (rule_id, rule_severity), vm_ids in failing.items():
+        if severity is None or rule_severity == severity:
+            vms_per_rule[rule_id] |= vm_ids
     ranked = sorted(vms_per_rule.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP_RULES]
     return [RuleCount(rule_id=rid, title=rules[rid].title, severity=rules[rid].severity, vm_count=len(vms))
             for rid, vms in ranked]
@@ -513,8 +528,9 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
         summary.targets.append(ts)
     dispositions = Counter(o.disposition for o in outcomes)
     summary.dispositions = {d: dispositions.get(d, 0) for d in DISPOSITIONS}
-    summary.top_blockers = count_rules(findings, rules, "blocker")
-    summary.top_findings = count_rules(findings, rules, None)
+    failing = failing_vms(findings)
+    summary.top_blockers = ranked_rules(failing, rules, "blocker")
+    summary.top_findings = ranked_rules(failing, rules, None)
     return summary
 
 

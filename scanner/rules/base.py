@@ -84,6 +84,18 @@ class RuleContext:
 RuleCheck = Callable[[RuleContext], Iterable[RuleResult]]
 
 
+def per_object(ctx: RuleContext, key: str, obj: object, check: RuleCheck) -> tuple[RuleResult, ...]:
+    """``check``'s results for the first VM on ``obj`` (a host, a vCenter), shared by the others: for
+    a check that reads nothing of the VM but that object (and target or policy facts named by ``key``).
+    The engine treats results as read-only. The object is kept with its results, so an id in the
+    memo is never reused by another object."""
+    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] = ctx.derived(key, dict)
+    entry = memo.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        entry = memo[id(obj)] = (obj, tuple(check(ctx)))
+    return entry[1]
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     id: str

@@ -17,13 +17,17 @@ def disk_label(disk: Disk) -> str:
 
 def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool],
                 message: Callable[[Disk], str],
-                applies: Callable[[Disk], bool] = lambda disk: True) -> Iterator[RuleResult]:
-    """Fail for each disk (that ``applies``) whose ``field_name`` satisfies ``present``; unknown if None."""
-    if ctx.vm.disks is None:
+                applies: Callable[[Disk], bool] | None = None) -> Iterator[RuleResult]:
+    """Fail for each disk (that ``applies``; None: every disk) whose ``field_name`` satisfies ``present``;
+    unknown if None."""
+    disks = ctx.vm.disks
+    if disks is None:
         yield unknown("the input carries no virtual disk details", missing="disks")
         return
     missing = []
-    for disk in filter(applies, ctx.vm.disks):
+    for disk in disks:
+        if applies is not None and not applies(disk):
+            continue
         value = getattr(disk, field_name)
         if value is None:
             missing.append(disk_label(disk))
@@ -148,7 +152,11 @@ def shared_vmdk_path(ctx: RuleContext) -> Iterator[RuleResult]:
             if disk.sharing is None and disk.backing not in ("rdm_physical", "rdm_virtual"):
                 unknown_disks.append(disk_label(disk))
             continue
-        others = [name for vm_id, name in users.get(path, []) if vm_id != vm.id]
+        attached = users.get(path)
+        # Only this VM's own entry (the usual case): nothing shared.
+        if attached is None or (len(attached) == 1 and attached[0][0] == vm.id):
+            continue
+        others = [name for vm_id, name in attached if vm_id != vm.id]
         if others and disk.sharing != "multi_writer":
             flag = "no sharing flag in the input" if disk.sharing is None else f"sharing flag {disk.sharing}"
             yield fail(f"{disk_label(disk)} ({path}) is also attached to {', '.join(sorted(others))}; {flag}",

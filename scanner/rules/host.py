@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, per_object, rule, unknown
 
 
 @functools.lru_cache(maxsize=4096)
@@ -38,10 +38,15 @@ def node_cpu_vendors(ctx: RuleContext, target: str) -> list[str]:
     per_target=True,
     remediable=False,
 )
-def cpu_vendor_amd(ctx: RuleContext) -> Iterator[RuleResult]:
+def cpu_vendor_amd(ctx: RuleContext) -> Iterable[RuleResult]:
     if ctx.host is None:
-        yield unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host)
-        return
+        return (unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host),)
+    # The rest reads the host and the target only: once per host and target.
+    return per_object(ctx, f"host.cpu-vendor-amd:{ctx.target}", ctx.host, host_cpu_vendor)
+
+
+def host_cpu_vendor(ctx: RuleContext) -> Iterator[RuleResult]:
+    assert ctx.host is not None
     vendor = ctx.host.cpu_vendor
     if vendor is None:
         yield unknown("host CPU vendor not known", missing="host.cpu_vendor", host=ctx.host.name)
@@ -70,10 +75,15 @@ def cpu_vendor_amd(ctx: RuleContext) -> Iterator[RuleResult]:
     site="prerequisite",
     site_object="host",
 )
-def esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
+def esxi_old(ctx: RuleContext) -> Iterable[RuleResult]:
     if ctx.host is None:
-        yield unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host)
-        return
+        return (unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host),)
+    # The rest reads the host and the policy only: once per host.
+    return per_object(ctx, "host.esxi-old", ctx.host, host_esxi_old)
+
+
+def host_esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
+    assert ctx.host is not None
     version_text = ctx.host.esxi_version
     version = version_tuple(version_text) if version_text else None
     if version is None:
