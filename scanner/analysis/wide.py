@@ -20,15 +20,11 @@ from typing import Any
 
 from scanner.analysis.model import Finding, VcenterFinding
 
-# (rule id, status, message, id(methods), id(evidence), id(targets), severity, remediation)
+# (rule id, status, message, id(methods), id(evidence), id(targets)); a rule's severity and
+# remediation are the same on every VM of one analysis.
 Key = tuple[Any, ...]
 # A VM's grouped results: (position in its findings, candidate number), interned per layout.
 Layout = tuple[tuple[int, int], ...]
-
-
-def key_of(finding: Finding) -> Key:
-    return (finding.rule_id, finding.status, finding.message, id(finding.methods), id(finding.evidence),
-            id(finding.targets), finding.severity, finding.remediation)
 
 
 class VcenterGrouping:
@@ -52,10 +48,12 @@ class VcenterGrouping:
         slots: list[tuple[int, int]] = []
         taken: set[int] = set()
         for position, finding in enumerate(findings):
-            if finding.status == "fail":
+            status = finding.status
+            if status == "fail":
                 own.append(finding)
                 continue
-            key = key_of(finding)
+            key = (finding.rule_id, status, finding.message, id(finding.methods), id(finding.evidence),
+                   id(finding.targets))  # a Key
             number = candidates.get(key)
             if number is None and first:
                 number = candidates[key] = len(self.models)
