@@ -25,8 +25,10 @@ b. RVTools side by side, per VM count (``--rv-sizes``, default 1k / 10k / 100k):
    ``--workbooks DIR`` for the next run), then, each in its own process: ``vmscan report`` to HTML +
    xlsx + JSON, ``vmscan analyze -o``, vmscan's import alone, and, where pandas is installed,
    ``pandas.read_excel`` of the vInfo sheet with openpyxl and with calamine and of every sheet with
-   calamine. The same for a vInfo-only export (``--vinfo-sizes``). Wall, CPU (user + sys) and peak
-   RSS per row, and the load average before and after it (the machine is shared).
+   calamine. The same for a vInfo-only export (``--vinfo-sizes``). Then the analysis alone
+   (``pipeline.assess``, the workbook read beforehand, min of 3), and with ``--baseline DIR`` the same
+   with an earlier checkout's code (issue 19's "5x cheaper per VM", in the same run). Wall, CPU
+   (user + sys) and peak RSS per row, and the load average before and after it (the machine is shared).
 c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
 
 Results are pasted into docs/benchmarks.md by hand, with the date, machine and commit printed here.
@@ -353,6 +355,34 @@ def child_read(what: str, path: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "rows": rows}
 
 
+ASSESS_RUNS = 3
+# The reader's guards refuse a workbook past 150,000 VMs or 1,000,000 rows unless told otherwise
+# (scanner/limits.py); a benchmark of a 1,000,000-VM export is such a giant on purpose.
+GIANT_LIMITS = {"VMSCAN_MAX_VMS": "2000000", "VMSCAN_XLSX_MAX_ROWS": "1048576", "VMSCAN_XLSX_MAX_CELLS": "300000000"}
+
+
+def child_assess(path: str) -> dict[str, Any]:
+    """``pipeline.assess`` alone (rules, readiness, coverage, summary, sizing), the workbook read
+    beforehand: the analysis CPU per VM of issue 19 item 1. Min of ASSESS_RUNS runs."""
+    import datetime as dt
+    import gc
+
+    from scanner.inputs import load_inputs
+    from scanner.pipeline import assess, assess_settings, input_infos
+
+    estate, loaded = load_inputs([path])
+    settings = assess_settings(None, None, dt.date.fromisoformat(AS_OF))
+    infos = input_infos(loaded)
+    best_wall = best_cpu = float("inf")
+    for _ in range(ASSESS_RUNS):
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        assess(estate, infos, settings)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - start)
+    return {"seconds": best_wall, "cpu": best_cpu, "rows": len(estate.all_vms())}
+
+
 def pandas_engines() -> list[int]:
     """Indexes into PANDAS_READS whose libraries are installed (pandas is no vmscan dependency)."""
     import importlib.util
@@ -384,7 +414,9 @@ def load_text() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path) -> list[dict[str, Any]]:
+def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path,
+                 baseline: str | None = None) -> list[dict[str, Any]]:
+    """``baseline``: a checkout of an earlier commit whose analysis is timed beside this one's."""
     rows: list[dict[str, Any]] = []
     engines = pandas_engines()
     if not engines:
@@ -407,10 +439,16 @@ def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path) -> list
             ]  # fmt: skip
             commands += [(PANDAS_READS[i][0], [sys.executable, __file__, "--child", "read", "--what", str(i),
                                                "--path", str(path)]) for i in engines]
+            commands.append((f"vmscan analysis alone (pipeline.assess, min of {ASSESS_RUNS})", [
+                sys.executable, __file__, "--child", "assess", "--path", str(path)]))
+            if baseline:
+                commands.append((f"the same at {baseline_commit(baseline)} (baseline)", [
+                    sys.executable, __file__, "--child", "assess", "--path", str(path), "--tree", baseline]))
+            env = {**os.environ, **GIANT_LIMITS} if size > 150_000 else None
             for name, command in commands:
                 before = load_text()
                 try:
-                    wall, cpu, peak, stdout, _ = run_usage(command)
+                    wall, cpu, peak, stdout, _ = run_usage(command, env)
                 except RuntimeError as exc:
                     rows.append({"case": label, "row": name, "seconds": None, "cpu": None, "peak_mib": None,
                                  "note": f"failed: {str(exc).splitlines()[-1][:120]}"})
@@ -420,6 +458,8 @@ def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path) -> list
                     # Reading alone: the child's own clock, imports excluded.
                     result = json.loads(stdout.strip().splitlines()[-1])
                     wall, cpu, note = result["seconds"], result["cpu"], f"{result['rows']:,} rows"
+                if name.endswith("(baseline)") and rows[-1]["cpu"]:
+                    note += f"; baseline / this = {cpu / rows[-1]['cpu']:.1f}×"
                 rows.append({"case": label, "row": name, "seconds": wall, "cpu": cpu, "peak_mib": peak,
                              "note": f"{note}{'; ' if note else ''}load {before}→{load_text()}"})
                 print(f"# {label}: {name}: {wall:.1f} s, {peak:.0f} MiB", file=sys.stderr, flush=True)
@@ -449,6 +489,11 @@ def machine() -> str:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return f"{os.cpu_count()} CPUs ({model or platform.processor()}), Python {platform.python_version()}, load {load}"
+
+
+def baseline_commit(tree: str) -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True)
+    return done.stdout.strip() or tree
 
 
 def commit() -> str:
@@ -484,17 +529,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-history", action="store_true",
                         help="collection: skip every performance-history (--perf-days 30) row")
     parser.add_argument("--workbooks", help="folder keeping the generated workbooks between runs (default: temporary)")
+    parser.add_argument("--baseline", help="a checkout of an earlier commit (git worktree add --detach DIR REV): its "
+                                           "pipeline.assess is timed beside this one's, per workbook")
+    parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--what", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
-    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read"]), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read", "assess"]),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--user", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        sys.path.insert(0, str(REPO))
+        sys.path.insert(0, args.tree or str(REPO))
         if args.child == "read":
             result = child_read(args.what, args.path)
+        elif args.child == "assess":
+            result = child_assess(args.path)
         elif args.child in PARSE_CHILDREN:
             result = child_parse(args.child, args.dump)
         elif args.child == "raw":
@@ -517,10 +568,10 @@ def main(argv: list[str] | None = None) -> int:
         vinfo_sizes = [int(x) for x in args.vinfo_sizes.split(",") if x]
         if args.workbooks:
             Path(args.workbooks).mkdir(parents=True, exist_ok=True)
-            print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(args.workbooks))), flush=True)
+            print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(args.workbooks), args.baseline)), flush=True)
         else:
             with tempfile.TemporaryDirectory() as folder:
-                print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(folder))), flush=True)
+                print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(folder), args.baseline)), flush=True)
     if "offline" in parts:
         print("\n### c. Offline pipeline on synthetic estates\n")
         print(table(offline_rows([int(s) for s in args.sizes.split(",")])), flush=True)
