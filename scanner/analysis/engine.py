@@ -561,13 +561,15 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     readiness = ReadinessMemo(policy)
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
     wide_findings: list[VcenterFinding] = []
+    # A vCenter-wide result names its VMs by their vCenter's name (VmOutcome.vcenter): held so only
+    # where exactly this vCenter's VMs carry that name.
     names = Counter(vc.name for vc in estate.vcenters)
+    vms_naming = Counter(vm.vcenter for vc in estate.vcenters for vm in vc.vms)
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
-        # A vCenter-wide result names its VMs by their vCenter's name: only where that is unambiguous.
-        grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and all(vm.vcenter == vc.name for vm in vc.vms)
-                    else None)
+        grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and vms_naming[vc.name] == len(vc.vms)
+                    and all(vm.vcenter == vc.name for vm in vc.vms) else None)
         for vm in vc.vms:
             all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns)
             gaps: list[tuple[Finding, Cause]] = []

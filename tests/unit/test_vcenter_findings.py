@@ -101,6 +101,18 @@ def test_two_vcenters_of_one_name_keep_every_result_per_vm() -> None:
     assert assessment.vcenter_findings == []
 
 
+def test_a_vm_of_another_vcenter_naming_this_one_keeps_every_result_per_vm() -> None:
+    estate = estate_of(mystery(1), mystery(2))
+    other = estate_of(mystery(3), mystery(4))
+    other.vcenters[0].name, other.vcenters[0].instance_uuid = "vc02", "other-uuid"
+    other.vcenters[0].vms[1].vcenter = "vc02"  # its first VM still says vc01
+    estate.vcenters += other.vcenters
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    # vc01's results would be given to the stray VM too: kept per VM; vc02's first VM names vc01.
+    assert assessment.vcenter_findings == []
+    assert len(list(assessment.every_finding())) == len(assessment.findings)
+
+
 def as_version_2(path: Path, into: Path) -> None:
     """The assessment file as schema 2 wrote it: every result in ``findings``, no ``vcenter_findings``."""
     data = json.loads(path.read_text(encoding="utf-8"))
