@@ -275,14 +275,25 @@ def rvtools_cause(key: str, source: DataSource, vm: VM, vcenter: VCenter, host_n
 
 @dataclass
 class GapTally:
+    """One gap's VMs, counted as they come (a set of VM ids per gap held ~1 GB at 1,000,000 VMs).
+
+    Each VM's results come in one ``add_vm`` call: a VM is counted at its first result of the gap
+    in that call, and once more for each of "decided readiness" and "pending" it has at all.
+    """
+
     rule_id: str
     cause: Cause
-    vm_ids: set[str] = field(default_factory=set)
-    readiness_vm_ids: set[str] = field(default_factory=set)
-    pending_vm_ids: set[str] = field(default_factory=set)
+    vm_count: int = 0
+    readiness_count: int = 0  # VMs whose readiness it decided
+    pending_count: int = 0  # VMs where it is a pending condition
+    pending_and_readiness_count: int = 0  # of those, VMs whose readiness it decided all the same
     targets: set[str] = field(default_factory=set)
     examples: list[str] = field(default_factory=list)
     counts_as: str = "unknown"
+    # The VM of the call being tallied and what it has had so far.
+    last_vm: str | None = field(default=None, repr=False)
+    last_decides: bool = field(default=False, repr=False)
+    last_pending: bool = field(default=False, repr=False)
 
 
 @dataclass
@@ -291,7 +302,7 @@ class VcenterTally:
     needed_tabs: list[str] = field(default_factory=list)
     not_in_source: list[str] = field(default_factory=list)
     unmatched_hosts: list[str] = field(default_factory=list)
-    vm_ids: set[str] = field(default_factory=set)
+    vms_with_unknowns: int = 0
     # The causes already recorded in needed_tabs / not_in_source / unmatched_hosts, by id.
     recorded: dict[int, Cause] = field(default_factory=dict)
 
@@ -320,16 +331,22 @@ class CoverageTally:
             gap = gaps.get(gap_key)
             if gap is None:
                 gap = gaps[gap_key] = GapTally(finding.rule_id, cause, counts_as=counts_as)
-            gap.vm_ids.add(vm_id)
+            if gap.last_vm != vm_id:
+                gap.last_vm, gap.last_decides, gap.last_pending = vm_id, False, False
+                gap.vm_count += 1
             gap.targets.update(finding.targets)
-            if decides_readiness:
-                gap.readiness_vm_ids.add(vm_id)
-            if pending:
-                gap.pending_vm_ids.add(vm_id)
+            if decides_readiness and not gap.last_decides:
+                gap.last_decides = True
+                gap.readiness_count += 1
+                gap.pending_and_readiness_count += gap.last_pending
+            if pending and not gap.last_pending:
+                gap.last_pending = True
+                gap.pending_count += 1
+                gap.pending_and_readiness_count += gap.last_decides
             if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
                 gap.examples.append(cause.example)
             if counts_as != "note" and not counted:
-                tally.vm_ids.add(vm_id)
+                tally.vms_with_unknowns += 1
                 counted = True
             if id(cause) not in recorded:
                 self.record_cause(tally, cause)
@@ -355,8 +372,8 @@ class CoverageTally:
     def rule_gaps(self, rules: Mapping[str, RuleInfo]) -> list[RuleGap]:
         gaps = [
             RuleGap(rule_id=g.rule_id, title=rules[g.rule_id].title, severity=rules[g.rule_id].severity,
-                    vm_count_unknown=len(g.vm_ids), vm_count_readiness=len(g.readiness_vm_ids),
-                    vm_count_pending=len(g.pending_vm_ids - g.readiness_vm_ids),
+                    vm_count_unknown=g.vm_count, vm_count_readiness=g.readiness_count,
+                    vm_count_pending=g.pending_count - g.pending_and_readiness_count,
                     data=g.cause.data, reason=g.cause.reason, fix=g.cause.fix,
                     targets=sorted(g.targets), examples=list(g.examples), not_in_source=g.cause.not_in_source,
                     counts_as=g.counts_as)
@@ -371,7 +388,7 @@ class CoverageTally:
             tally = self.vcenters.get(id(vc)) or VcenterTally(vc)
             entry = InputCoverage(
                 input=input_path(vc, infos), vcenter=vc.name, source_kind=vc.source_kind or "",
-                vm_count=len(vc.vms), vms_with_unknowns=len(tally.vm_ids), missing_tabs=absent_tabs(vc),
+                vm_count=len(vc.vms), vms_with_unknowns=tally.vms_with_unknowns, missing_tabs=absent_tabs(vc),
                 needed_tabs=sorted(tally.needed_tabs, key=vc.missing_tabs.index),
                 not_in_source=sorted(tally.not_in_source, key=str.lower), unmatched_hosts=list(tally.unmatched_hosts),
             )
