@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import datetime
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -59,6 +60,31 @@ XSD_TYPES = {
     "anyURI": VmomiSupport.URI,
     "anyType": object,
 }
+
+
+# What vCenter sends: UTC ("Z"), up to 16 fraction digits. Anything else goes to pyVmomi's parser.
+_UTC_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
+                           r"(?:\.([0-9]{1,16}))?Z")
+
+
+def parse_datetime(text: str) -> Any:
+    """pyVmomi's ``Iso8601.ParseISO8601`` (the same value, the same tzinfo object, None when invalid).
+
+    Its general parser (every ISO 8601 form, a dict of groups per value) is ~0.3 s of a 10,000-VM
+    collection; the form vCenter sends is read here directly and everything else is left to it.
+    """
+    match = _UTC_DATETIME.fullmatch(text)
+    if match is None:
+        return SoapAdapter.Iso8601.ParseISO8601(text)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    try:
+        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                                 int(fraction[:6].ljust(6, "0")) if fraction else 0, _UTC)
+    except ValueError:  # e.g. February 30th: pyVmomi answers None
+        return SoapAdapter.Iso8601.ParseISO8601(text)
+
+
+_UTC = SoapAdapter.Iso8601.TZManager.GetTZInfo()
 
 
 class StreamParseError(ValueError):
@@ -417,7 +443,7 @@ class TypeCatalog:
         return convert
 
     def _datetime(self, elem: Any) -> Any:
-        value = SoapAdapter.Iso8601.ParseISO8601(elem.text or "")
+        value = parse_datetime(elem.text or "")
         if not value:
             raise StreamParseError(f"not a date-time: {elem.text!r}")
         return value

@@ -567,3 +567,27 @@ def test_kept_items_read_an_unknown_or_missing_device_type_as_the_declared_base(
     assert mappers.map_vm("vm-1", mappers.PropertyValues(kept[0].values), lookups) == mappers.map_vm(
         "vm-1", mappers.PropertyValues(full[0].values), lookups
     )
+
+
+@pytest.mark.parametrize("text", [
+    "2026-12-07T06:47:38.262844095Z", "2026-12-07T06:47:38Z", "2026-12-07T06:47:38.1Z", "2026-12-07T06:47:38.000000Z",
+    "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "2024-02-29T12:00:00Z", "0000-01-01T00:00:00Z",
+    "2026-12-07T06:47:38.0123456789012345Z",
+    # not the fast form: left to pyVmomi (offsets, 24:00, a leap second, dates only, junk)
+    "2026-12-07T06:47:38+02:00", "2026-12-07T06:47:38-05:30", "2026-12-07T24:00:00Z", "2026-12-07T23:59:60Z",
+    "2026-12-07", "2026-12", "2026", "2026-12-07T06:47:38", "2026-12-07T06:47Z", "2026-12-07T06:47:38.Z",
+    "2026-12-07T06:47:38.12345678901234567Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-32T00:00:00Z",
+    "2026-12-07T06:47:38Z\n", " 2026-12-07T06:47:38Z", "2026-12-07t06:47:38z", "-0001-01-01T00:00:00Z",
+    "٢٠٢٦-12-07T06:47:38Z", "", "now", "2026-12-07T06:47:38ZZ",
+])
+def test_datetime_fast_path_equals_pyvmomi(text):
+    from pyVmomi import Iso8601
+
+    from scanner.collector.soapstream import parse_datetime
+
+    expected = Iso8601.ParseISO8601(text)
+    got = parse_datetime(text)
+    assert got == expected
+    if expected is not None:
+        assert got.tzinfo is expected.tzinfo and got.utcoffset() == expected.utcoffset()
+        assert type(got) is type(expected)
