@@ -141,5 +141,6 @@ def test_analyze_rvtools_export_and_snapshot_together(tmp_path):
     assert data["summary"]["vm_count"] == data["inputs"][0]["vm_count"] + 1
     # Families the export does not carry come out as unknown findings, not as silent passes.
     rvtools_vm_ids = {vm["vm_id"] for vm in data["vms"] if vm["vcenter"] != "vc01"}
-    unknown = {f["rule_id"] for f in every_finding_json(data) if f["vm_id"] in rvtools_vm_ids and f["status"] == "unknown"}
+    unknown = {f["rule_id"] for f in every_finding_json(data)
+               if f["vm_id"] in rvtools_vm_ids and f["status"] == "unknown"}
     assert unknown, "an RVTools export lacks some families; their rules must say unknown"
