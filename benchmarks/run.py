@@ -26,8 +26,9 @@ b. RVTools side by side, per VM count (``--rv-sizes``, default 1k / 10k / 100k):
    xlsx + JSON, ``vmscan analyze -o``, vmscan's import alone, and, where pandas is installed,
    ``pandas.read_excel`` of the vInfo sheet with openpyxl and with calamine and of every sheet with
    calamine. The same for a vInfo-only export (``--vinfo-sizes``). Then the analysis alone
-   (``pipeline.assess``, the workbook read beforehand, min of 3), and with ``--baseline DIR`` the same
-   with an earlier checkout's code (issue 19's "5x cheaper per VM", in the same run). Wall, CPU
+   (``pipeline.assess``, the workbook read beforehand, min of 3) and the analysis with the assessment
+   JSON written, and with ``--baseline DIR`` both with an earlier checkout's code (issue 19's "5x
+   cheaper per VM", in the same run). Wall, CPU
    (user + sys) and peak RSS per row, and the load average before and after it (the machine is shared).
 c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
 
@@ -361,12 +362,15 @@ ASSESS_RUNS = 3
 GIANT_LIMITS = {"VMSCAN_MAX_VMS": "2000000", "VMSCAN_XLSX_MAX_ROWS": "1048576", "VMSCAN_XLSX_MAX_CELLS": "300000000"}
 
 
-def child_assess(path: str) -> dict[str, Any]:
-    """``pipeline.assess`` alone (rules, readiness, coverage, summary, sizing), the workbook read
-    beforehand: the analysis CPU per VM of issue 19 item 1. Min of ASSESS_RUNS runs."""
+def child_assess(path: str, with_json: bool) -> dict[str, Any]:
+    """``pipeline.assess`` (rules, readiness, coverage, summary, sizing), and with ``with_json`` the
+    assessment JSON written after it, the workbook read beforehand: the analysis cost per VM of
+    issue 19 item 1 (whose baseline counted "rules, readiness and the assessment JSON"). Min of
+    ASSESS_RUNS runs."""
     import datetime as dt
     import gc
 
+    from scanner.analysis.io import save_assessment
     from scanner.inputs import load_inputs
     from scanner.pipeline import assess, assess_settings, input_infos
 
@@ -374,12 +378,16 @@ def child_assess(path: str) -> dict[str, Any]:
     settings = assess_settings(None, None, dt.date.fromisoformat(AS_OF))
     infos = input_infos(loaded)
     best_wall = best_cpu = float("inf")
-    for _ in range(ASSESS_RUNS):
-        gc.collect()
-        start, cpu = time.perf_counter(), time.process_time()
-        assess(estate, infos, settings)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-        best_wall = min(best_wall, time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(ASSESS_RUNS):
+            gc.collect()
+            start, cpu = time.perf_counter(), time.process_time()
+            assessment = assess(estate, infos, settings)
+            if with_json:
+                save_assessment(assessment, Path(folder) / "assessment.json")
+            best_cpu = min(best_cpu, time.process_time() - cpu)
+            best_wall = min(best_wall, time.perf_counter() - start)
+            del assessment
     return {"seconds": best_wall, "cpu": best_cpu, "rows": len(estate.all_vms())}
 
 
@@ -439,11 +447,13 @@ def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path,
             ]  # fmt: skip
             commands += [(PANDAS_READS[i][0], [sys.executable, __file__, "--child", "read", "--what", str(i),
                                                "--path", str(path)]) for i in engines]
-            commands.append((f"vmscan analysis alone (pipeline.assess, min of {ASSESS_RUNS})", [
-                sys.executable, __file__, "--child", "assess", "--path", str(path)]))
-            if baseline:
-                commands.append((f"the same at {baseline_commit(baseline)} (baseline)", [
-                    sys.executable, __file__, "--child", "assess", "--path", str(path), "--tree", baseline]))
+            for what, child in (("analysis alone (pipeline.assess", "assess"),
+                                ("analysis + assessment JSON (assess, save_assessment", "assess-json")):
+                commands.append((f"vmscan {what}, min of {ASSESS_RUNS})", [
+                    sys.executable, __file__, "--child", child, "--path", str(path)]))
+                if baseline:
+                    commands.append((f"the same at {baseline_commit(baseline)} (baseline)", [
+                        sys.executable, __file__, "--child", child, "--path", str(path), "--tree", baseline]))
             env = {**os.environ, **GIANT_LIMITS} if size > 150_000 else None
             for name, command in commands:
                 before = load_text()
@@ -534,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--what", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
-    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read", "assess"]),
+    parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read", "assess", "assess-json"]),
                         help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -544,8 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, args.tree or str(REPO))
         if args.child == "read":
             result = child_read(args.what, args.path)
-        elif args.child == "assess":
-            result = child_assess(args.path)
+        elif args.child in ("assess", "assess-json"):
+            result = child_assess(args.path, with_json=args.child == "assess-json")
         elif args.child in PARSE_CHILDREN:
             result = child_parse(args.child, args.dump)
         elif args.child == "raw":
