@@ -458,7 +458,8 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     # Retain is decided by the VM alone: asked once, not once per target.
     retained = retain_reasons(vm, policy.retain)
     if same_findings and targets:
-        # decide() does not look at the target: one answer, a list of reasons of its own per target.
+        # decide() does not look at the target: one answer for every target (its reasons one held
+        # list, or a list of its own per target without a pool).
         disposition, reasons = decide(vm, fails, rules, policy.retain, steers, retained)
         decided = {target: (disposition, shared.list_of(reasons) if shared is not None else list(reasons))
                    for target in targets}
