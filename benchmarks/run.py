@@ -357,16 +357,20 @@ def child_read(what: str, path: str) -> dict[str, Any]:
 
 
 ASSESS_RUNS = 3
+# From this many VMs on, the analysis is timed once (a baseline's takes minutes), and the baseline's
+# assessment JSON is not written: before the streamed writer it held the whole text (~15 GB for a
+# vInfo-only export of 100,000 VMs).
+ONE_RUN_FROM = 50_000
 # The reader's guards refuse a workbook past 150,000 VMs or 1,000,000 rows unless told otherwise
 # (scanner/limits.py); a benchmark of a 1,000,000-VM export is such a giant on purpose.
 GIANT_LIMITS = {"VMSCAN_MAX_VMS": "2000000", "VMSCAN_XLSX_MAX_ROWS": "1048576", "VMSCAN_XLSX_MAX_CELLS": "300000000"}
 
 
-def child_assess(path: str, with_json: bool) -> dict[str, Any]:
+def child_assess(path: str, with_json: bool, runs: int) -> dict[str, Any]:
     """``pipeline.assess`` (rules, readiness, coverage, summary, sizing), and with ``with_json`` the
     assessment JSON written after it, the workbook read beforehand: the analysis cost per VM of
     issue 19 item 1 (whose baseline counted "rules, readiness and the assessment JSON"). Min of
-    ASSESS_RUNS runs."""
+    ``runs`` runs."""
     import datetime as dt
     import gc
 
@@ -379,7 +383,7 @@ def child_assess(path: str, with_json: bool) -> dict[str, Any]:
     infos = input_infos(loaded)
     best_wall = best_cpu = float("inf")
     with tempfile.TemporaryDirectory() as folder:
-        for _ in range(ASSESS_RUNS):
+        for _ in range(runs):
             gc.collect()
             start, cpu = time.perf_counter(), time.process_time()
             assessment = assess(estate, infos, settings)
@@ -447,13 +451,15 @@ def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path,
             ]  # fmt: skip
             commands += [(PANDAS_READS[i][0], [sys.executable, __file__, "--child", "read", "--what", str(i),
                                                "--path", str(path)]) for i in engines]
+            runs = 1 if size >= ONE_RUN_FROM else ASSESS_RUNS
             for what, child in (("analysis alone (pipeline.assess", "assess"),
                                 ("analysis + assessment JSON (assess, save_assessment", "assess-json")):
-                commands.append((f"vmscan {what}, min of {ASSESS_RUNS})", [
-                    sys.executable, __file__, "--child", child, "--path", str(path)]))
-                if baseline:
+                commands.append((f"vmscan {what}, min of {runs})", [
+                    sys.executable, __file__, "--child", child, "--path", str(path), "--runs", str(runs)]))
+                if baseline and (child == "assess" or size < ONE_RUN_FROM):
                     commands.append((f"the same at {baseline_commit(baseline)} (baseline)", [
-                        sys.executable, __file__, "--child", child, "--path", str(path), "--tree", baseline]))
+                        sys.executable, __file__, "--child", child, "--path", str(path), "--tree", baseline,
+                        "--runs", str(runs)]))
             env = {**os.environ, **GIANT_LIMITS} if size > 150_000 else None
             for name, command in commands:
                 before = load_text()
@@ -542,6 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", help="a checkout of an earlier commit (git worktree add --detach DIR REV): its "
                                            "pipeline.assess is timed beside this one's, per workbook")
     parser.add_argument("--tree", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=ASSESS_RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--what", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=sorted([*CHILDREN, *PARSE_CHILDREN, "read", "assess", "assess-json"]),
@@ -555,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.child == "read":
             result = child_read(args.what, args.path)
         elif args.child in ("assess", "assess-json"):
-            result = child_assess(args.path, with_json=args.child == "assess-json")
+            result = child_assess(args.path, with_json=args.child == "assess-json", runs=args.runs)
         elif args.child in PARSE_CHILDREN:
             result = child_parse(args.child, args.dump)
         elif args.child == "raw":
