@@ -480,29 +480,55 @@ class DeviceInventory:
         network_names: Mapping[str, str],
         portgroup_names: Mapping[str, str],
     ) -> None:
-        device_list = list(devices or [])
-        self.controllers = [map_controller(d) for d in device_list if isinstance(d, DISK_CONTROLLER_BASES)]
+        # One pass: each device goes to the families its class belongs to (a class may be in
+        # two, e.g. an SR-IOV card is a NIC and a passthrough device), in the device order.
+        families: dict[str, list[Any]] = {name: [] for name, _ in _DEVICE_FAMILIES}
+        for device in devices or []:
+            cls = type(device)
+            if cls is device.__class__:
+                names = _families_of(cls)
+            else:  # e.g. a test double posing as a device: isinstance sees its __class__
+                names = tuple(name for name, bases in _DEVICE_FAMILIES if isinstance(device, bases))
+            for name in names:
+                families[name].append(device)
+        self.controllers = [map_controller(d) for d in families["controllers"]]
         by_key = {c.key: c for c in self.controllers if c.key is not None}
-        self.disks = [map_disk(d, by_key, datastore_names) for d in device_list if isinstance(d, Device.VirtualDisk)]
-        self.nics = [
-            map_nic(d, network_names, portgroup_names) for d in device_list if isinstance(d, Device.VirtualEthernetCard)
-        ]
-        self.cdroms = [map_removable_drive(d) for d in device_list if isinstance(d, Device.VirtualCdrom)]
-        self.floppies = [map_removable_drive(d) for d in device_list if isinstance(d, Device.VirtualFloppy)]
-        self.serial_ports = [map_port(d) for d in device_list if isinstance(d, Device.VirtualSerialPort)]
-        self.parallel_ports = [map_port(d) for d in device_list if isinstance(d, Device.VirtualParallelPort)]
-        self.usb_controllers = [
-            map_usb_controller(d)
-            for d in device_list
-            if isinstance(d, Device.VirtualUSBController | Device.VirtualUSBXHCIController)
-        ]
-        self.usb_devices = [map_usb_device(d) for d in device_list if isinstance(d, Device.VirtualUSB)]
-        self.passthrough_devices = [
-            map_passthrough(d)
-            for d in device_list
-            if isinstance(d, Device.VirtualPCIPassthrough | Device.VirtualSriovEthernetCard)
-        ]
-        self.vtpm = any(isinstance(d, Device.VirtualTPM) for d in device_list)
+        self.disks = [map_disk(d, by_key, datastore_names) for d in families["disks"]]
+        self.nics = [map_nic(d, network_names, portgroup_names) for d in families["nics"]]
+        self.cdroms = [map_removable_drive(d) for d in families["cdroms"]]
+        self.floppies = [map_removable_drive(d) for d in families["floppies"]]
+        self.serial_ports = [map_port(d) for d in families["serial_ports"]]
+        self.parallel_ports = [map_port(d) for d in families["parallel_ports"]]
+        self.usb_controllers = [map_usb_controller(d) for d in families["usb_controllers"]]
+        self.usb_devices = [map_usb_device(d) for d in families["usb_devices"]]
+        self.passthrough_devices = [map_passthrough(d) for d in families["passthrough_devices"]]
+        self.vtpm = bool(families["vtpm"])
+
+
+# Device family -> the classes whose instances it maps (isinstance: subclasses count).
+_DEVICE_FAMILIES: tuple[tuple[str, Any], ...] = (
+    ("controllers", DISK_CONTROLLER_BASES),
+    ("disks", Device.VirtualDisk),
+    ("nics", Device.VirtualEthernetCard),
+    ("cdroms", Device.VirtualCdrom),
+    ("floppies", Device.VirtualFloppy),
+    ("serial_ports", Device.VirtualSerialPort),
+    ("parallel_ports", Device.VirtualParallelPort),
+    ("usb_controllers", (Device.VirtualUSBController, Device.VirtualUSBXHCIController)),
+    ("usb_devices", Device.VirtualUSB),
+    ("passthrough_devices", (Device.VirtualPCIPassthrough, Device.VirtualSriovEthernetCard)),
+    ("vtpm", Device.VirtualTPM),
+)
+_FAMILIES_BY_CLASS: dict[type, tuple[str, ...]] = {}
+
+
+def _families_of(cls: type) -> tuple[str, ...]:
+    """The device families instances of ``cls`` belong to (cached per class)."""
+    names = _FAMILIES_BY_CLASS.get(cls)
+    if names is None:
+        names = tuple(name for name, bases in _DEVICE_FAMILIES if issubclass(cls, bases))
+        _FAMILIES_BY_CLASS[cls] = names
+    return names
 
 
 # --- snapshots --------------------------------------------------------------------------------

@@ -87,6 +87,10 @@ def parse_datetime(text: str) -> Any:
 _UTC = SoapAdapter.Iso8601.TZManager.GetTZInfo()
 
 
+# A tag not looked up yet (None in a by_tag cache means "not a property of this type").
+_UNSEEN: Any = object()
+
+
 class StreamParseError(ValueError):
     """The response is not a PropertyCollector result vmscan can read."""
 
@@ -291,15 +295,15 @@ class TypeCatalog:
         if not polymorphic:
             return self.exact(declared)
         base = self.exact(declared)
-        narrowed = self._narrowed
+        # xsi:type -> converter for this declared type (a copy of _narrowed's entries, keyed
+        # by the xsi:type alone: no tuple built per element).
+        narrowed: dict[str | None, Converter] = {None: base}
 
         def convert(elem: Any) -> Any:
             xsi = elem.get(XSI_TYPE)
-            if xsi is None:
-                return base(elem)
-            conv = narrowed.get((xsi, declared))
+            conv = narrowed.get(xsi)
             if conv is None:
-                conv = self._narrow(xsi, declared, base)
+                conv = narrowed[xsi] = self._narrow(xsi, declared, base)
             return conv(elem)
 
         return convert
@@ -421,7 +425,9 @@ class TypeCatalog:
                 values[attr] = []
             for child in elem:
                 tag = child.tag
-                prop = by_tag[tag] if tag in by_tag else self._property(info, tag)
+                prop = by_tag.get(tag, _UNSEEN)
+                if prop is _UNSEEN:
+                    prop = self._property(info, tag)
                 if prop is None:
                     continue  # a property this pyVmomi does not know (newer server)
                 attr, conv, is_list = prop
@@ -462,13 +468,17 @@ class TypeCatalog:
         obj: Any = None
         values: dict[str, Any] = {}
         missing: list[MissingProperty] = []
+        known = self._local
+        local = self.local
         for child in elem:
-            name = self.local(child.tag)
+            tag = child.tag
+            name = known.get(tag) or local(tag)
             if name == "propSet":
                 prop_name: str | None = None
                 value: Any = None
                 for part in child:
-                    part_name = self.local(part.tag)
+                    tag = part.tag
+                    part_name = known.get(tag) or local(tag)
                     if part_name == "name":
                         prop_name = part.text
                     elif part_name == "val":

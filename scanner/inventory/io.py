@@ -24,6 +24,9 @@ MAX_DECOMPRESSED_BYTES = 4 * 1024**3
 # Lowers (or raises) the guard without a code change: for tests and for small machines.
 MAX_BYTES_ENV = "VMSCAN_MAX_INPUT_BYTES"
 GZIP_MAGIC = b"\x1f\x8b"
+# zlib's default: half the CPU of level 9 on a 10,000-VM snapshot (0.23 -> 0.12 s) for a file
+# ~2.5 % larger; any gzip reader reads either.
+GZIP_LEVEL = 6
 
 
 def max_input_bytes() -> int:
@@ -113,7 +116,7 @@ def save_estate(estate: Estate, path: str | os.PathLike[str]) -> None:
             _write_parts(handle.write, estate_json_parts(estate))
         else:
             # mtime=0 keeps identical inventories byte-identical.
-            with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as gz:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0, compresslevel=GZIP_LEVEL) as gz:
                 _write_parts(gz.write, estate_json_parts(estate))
 
 

@@ -157,7 +157,7 @@ def _streamed_estates() -> list[Estate]:
 
 @pytest.mark.parametrize("index", range(4))
 def test_streamed_snapshot_is_byte_identical_to_one_shot_json(tmp_path, index):
-    from scanner.inventory.io import estate_json_parts
+    from scanner.inventory.io import GZIP_LEVEL, estate_json_parts
 
     estate = _streamed_estates()[index]
     expected = _one_shot_text(estate)
@@ -170,7 +170,9 @@ def test_streamed_snapshot_is_byte_identical_to_one_shot_json(tmp_path, index):
     assert gzip.decompress(packed.read_bytes()) == expected.encode("utf-8")
     # The same gzip bytes as one write of the whole text (mtime=0, same level).
     reference = tmp_path / "reference.json.gz"
-    with open(reference, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as gz:
+    with open(reference, "wb") as handle, gzip.GzipFile(
+        filename="", mode="wb", fileobj=handle, mtime=0, compresslevel=GZIP_LEVEL
+    ) as gz:
         gz.write(expected.encode("utf-8"))
     assert packed.read_bytes() == reference.read_bytes()
     assert load_estate(packed) == estate
