@@ -182,17 +182,21 @@ class CauseCache:
     """
 
     def __init__(self) -> None:
-        self.causes: dict[tuple[int, str], Cause] = {}
+        # id(vCenter) -> missing key -> cause.
+        self.causes: dict[int, dict[str, Cause]] = {}
         # The vCenters the keys' ids stand for, kept so an id is never reused while cached.
         self.vcenters: dict[int, VCenter] = {}
 
     def cause(self, finding: Finding, key: str, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
         if key in VM_DEPENDENT_KEYS and cause_depends_on_vm(key, vcenter):
             return cause_of(finding, vm, vcenter, host_names)
-        cached = self.causes.get((id(vcenter), key))
-        if cached is None:
-            cached = self.causes[(id(vcenter), key)] = cause_of(finding, vm, vcenter, host_names)
+        by_key = self.causes.get(id(vcenter))
+        if by_key is None:
+            by_key = self.causes[id(vcenter)] = {}
             self.vcenters[id(vcenter)] = vcenter
+        cached = by_key.get(key)
+        if cached is None:
+            cached = by_key[key] = cause_of(finding, vm, vcenter, host_names)
         return cached
 
 
@@ -294,6 +298,8 @@ class GapTally:
     last_vm: str | None = field(default=None, repr=False)
     last_decides: bool = field(default=False, repr=False)
     last_pending: bool = field(default=False, repr=False)
+    # The (shared, read-only) targets list last added to ``targets``: the same list again adds nothing.
+    last_targets: list[str] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -334,7 +340,10 @@ class CoverageTally:
             if gap.last_vm != vm_id:
                 gap.last_vm, gap.last_decides, gap.last_pending = vm_id, False, False
                 gap.vm_count += 1
-            gap.targets.update(finding.targets)
+            targets = finding.targets
+            if targets is not gap.last_targets:
+                gap.targets.update(targets)
+                gap.last_targets = targets
             if decides_readiness and not gap.last_decides:
                 gap.last_decides = True
                 gap.readiness_count += 1
@@ -343,8 +352,9 @@ class CoverageTally:
                 gap.last_pending = True
                 gap.pending_count += 1
                 gap.pending_and_readiness_count += gap.last_decides
-            if cause.example and cause.example not in gap.examples and len(gap.examples) < EXAMPLES:
-                gap.examples.append(cause.example)
+            example = cause.example
+            if example and len(gap.examples) < EXAMPLES and example not in gap.examples:
+                gap.examples.append(example)
             if counts_as != "note" and not counted:
                 tally.vms_with_unknowns += 1
                 counted = True

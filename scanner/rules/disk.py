@@ -113,6 +113,16 @@ def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
     vcenter = ctx.vcenter
     if vcenter is None:
         return {}
+    # The last vCenter's map, kept for the analysis: the VMs of a vCenter are assessed one after another.
+    last: tuple[VCenter, dict[str, list[tuple[str, str]]]] | None = ctx.shared.get("disk.vmdk_users:last")
+    if last is not None and last[0] is vcenter:
+        return last[1]
+    users = vcenter_vmdk_users(ctx, vcenter)
+    ctx.shared["disk.vmdk_users:last"] = (vcenter, users)
+    return users
+
+
+def vcenter_vmdk_users(ctx: RuleContext, vcenter: VCenter) -> dict[str, list[tuple[str, str]]]:
     cache: dict[int, tuple[weakref.ref[VCenter], dict[str, list[tuple[str, str]]]]] = ctx.policy.cached(
         "disk.vmdk_users", dict)
     cached = cache.get(id(vcenter))

@@ -30,9 +30,11 @@ def oracle_os(ctx: RuleContext) -> tuple[str, str] | None:
 
 
 def names_oracle(text: str) -> bool:
-    """ORACLE_SOFTWARE is in ``text``. Each of its words starts with "or", and only "O"/"R" fold to
-    "o"/"r" (re.IGNORECASE), so a text without "or" in lower case is passed without the regex."""
-    return "or" in text.lower() and ORACLE_SOFTWARE.search(text) is not None
+    """ORACLE_SOFTWARE is in ``text``. Each of its words holds "ora" or "orcl", and no other letters
+    than "O", "R", "A", "C", "L" fold to those (re.IGNORECASE), so a text whose lower case holds
+    neither is passed without the regex ("corp.example" host names among them)."""
+    lowered = text.lower()
+    return ("ora" in lowered or "orcl" in lowered) and ORACLE_SOFTWARE.search(text) is not None
 
 
 def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
