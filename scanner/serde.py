@@ -91,6 +91,29 @@ def _list_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda items: [item(x) for x in items] if type(items) is list else to_plain(items)
 
 
+def _dataclass_values(hint: Any) -> type | None:
+    """The dataclass of a ``dict[str, X]`` or ``dict[str, X] | None`` hint (a VM's perf), else None."""
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(rest) != 1:
+            return None
+        hint = rest[0]
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is dict and len(args) == 2 and args[0] is str and isinstance(args[1], type) \
+            and dataclasses.is_dataclass(args[1]):
+        return args[1]
+    return None
+
+
+def _str_keyed_dict_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if type(value) is dict and all(type(key) is str for key in value):
+            return {key: item(x) for key, x in value.items()}
+        return to_plain(value)  # None, or keys to_plain turns into text
+
+    return convert
+
+
 @functools.cache
 def plain_converter(cls: type) -> Callable[[Any], Any]:
     """to_plain for one dataclass, without its per-value dispatch where the type hints make it moot.
@@ -98,7 +121,8 @@ def plain_converter(cls: type) -> Callable[[Any], Any]:
     For the JSON writers of the snapshot and the assessment (hundreds of thousands of objects):
     fields typed as scalars or as lists and str-keyed dicts of scalars are taken as they are (the
     encoder's output is the same; the copies were most of the writers' time); lists of dataclasses
-    go through this converter of their class; anything else (``Any``) through to_plain. Built from
+    go through this converter of their class, and so do the values of str-keyed dicts of
+    dataclasses (a VM's performance statistics); anything else (``Any``) through to_plain. Built from
     the dataclass's own type hints, so it follows the model; the output is to_plain's (tested on
     both models). An object of another class (a subclass) goes through to_plain.
     """
@@ -111,9 +135,12 @@ def plain_converter(cls: type) -> Callable[[Any], Any]:
         if _json_ready_hint(hint):
             continue  # taken as it is
         items = _dataclass_items(hint)
+        values = _dataclass_values(hint)
         args = typing.get_args(hint)
         if items is not None:
             converted.append((f.name, _list_converter(plain_converter(items))))
+        elif values is not None:
+            converted.append((f.name, _str_keyed_dict_converter(plain_converter(values))))
         elif typing.get_origin(hint) is dict and args and args[0] is str:
             converted.append((f.name, _str_keyed_dict))
         else:

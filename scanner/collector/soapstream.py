@@ -764,7 +764,10 @@ class EntityMetrics:
 
 def _sorted_present(csv_texts: list[str]) -> list[float]:
     """The samples present in comma-separated texts, ascending (see perf.present_samples)."""
-    present = present_samples(",".join(csv_texts)) if len(csv_texts) == 1 or all(csv_texts) else None
+    if len(csv_texts) == 1:  # a PerfMetricSeriesCSV: one text
+        present = present_samples(csv_texts[0])
+    else:
+        present = present_samples(",".join(csv_texts)) if all(csv_texts) else None
     if present is None:
         # The careful reader: one float() per item, empty items skipped, anything else raises.
         return ArrivalOrder(v for text in csv_texts for v in parse_values_csv(text) if v is not None)
@@ -786,13 +789,15 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
     series: list[PerfSeries] = []
     # The series of a PerfEntityMetricCSV are CSV series whether or not they carry xsi:type.
     entity_csv = (elem.get(XSI_TYPE) or "").endswith("CSV")
+    id_tag, counter_tag, instance_tag = namespace + "id", namespace + "counterId", namespace + "instance"
     # Only the series are visited: a VM's ~360 sampleInfo elements are skipped in C.
     for child in elem.iterchildren(namespace + "value"):
         counter_id: int | None = None
         instance = ""
-        metric_id = child.find(namespace + "id")
+        metric_id = child.find(id_tag)
         for field in metric_id if metric_id is not None else ():
-            field_name = local(field.tag)
+            tag = field.tag
+            field_name = "counterId" if tag == counter_tag else "instance" if tag == instance_tag else local(tag)
             if field_name == "counterId":
                 counter_id = int(field.text or "")
             elif field_name == "instance":
@@ -847,14 +852,32 @@ def _compacted(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
     Plain ``sampleInfo`` elements are cut out (never read), and each run of one-sample ``value``
     elements becomes one ``value`` holding the numbers comma-separated, marked with
-    SAMPLE_RUN_ATTR: ~2,200 elements per VM become ~30. Each piece handed on ends right after a
-    ``</sampleInfo>`` or ``</value>``, so no element is cut in two (a run cut there is two runs);
-    text after the last one waits for the next chunk, or goes on unchanged once it is a chunk
-    long. Neither pattern holds a ``<`` but its own tags, so they match whole elements only.
+    SAMPLE_RUN_ATTR: ~2,200 elements per VM become ~30. Once a sampleInfo is seen, each piece
+    handed on ends right after a ``</sampleInfo>`` or ``</value>``, so no element is cut in two
+    (a run cut there is two runs); text after the last one waits for the next chunk, or goes on
+    unchanged once it is a chunk long. Neither pattern holds a ``<`` but its own tags, so they
+    match whole elements only: where the body is cut changes how much is compacted, never what
+    is read.
     """
     carry = b""
+    # Until the answer shows a sampleInfo, nothing is searched for or replaced: a CSV answer
+    # (vCenter's) has none, and its series boundaries ("</value><value>") are no runs. Such
+    # text goes on up to its last ">"; the rest, where a "<sampleInfo>" cut in two would
+    # start, waits for the next chunk.
+    per_sample = False
     for chunk in chunks:
         data = carry + chunk if carry else chunk
+        if not per_sample:
+            if b"<sampleInfo>" not in data:
+                end = data.rfind(b">") + 1
+                if end == 0 and len(data) < READ_CHUNK_BYTES:
+                    carry = data
+                    continue
+                end = end or len(data)
+                yield data[:end]
+                carry = data[end:]
+                continue
+            per_sample = True
         end = max(data.rfind(tag) + len(tag) if tag in data else 0 for tag in _CUT_AFTER)
         if end == 0:
             carry = data if len(data) < READ_CHUNK_BYTES else b""
@@ -862,7 +885,6 @@ def _compacted(chunks: Iterator[bytes]) -> Iterator[bytes]:
                 yield data
             continue
         piece = data[:end]
-        # Searched first: a CSV answer (vCenter's) has no sampleInfo and rarely a run.
         if b"<sampleInfo>" in piece:
             piece = _SAMPLE_INFO.sub(b"", piece)
         if b"</value><value>" in piece:

@@ -176,3 +176,14 @@ def test_streamed_snapshot_is_byte_identical_to_one_shot_json(tmp_path, index):
         gz.write(expected.encode("utf-8"))
     assert packed.read_bytes() == reference.read_bytes()
     assert load_estate(packed) == estate
+
+
+def test_perf_dicts_are_converted_as_to_plain_converts_them():
+    """VM.perf (dict[str, PerfStats] | None) goes through PerfStats' own converter: same plain data."""
+    from scanner.serde import plain_converter, to_plain
+
+    stats = PerfStats(unit="MHz", p50=1.5, p90=2.0, p95=2.5, p99=3.0, max=4.0, samples=360, coverage=1.0)
+    convert = plain_converter(VM)
+    for perf in ({"cpu.usagemhz": stats, "mem.active": PerfStats()}, {}, None, {1: stats}):
+        vm = VM(id="u/vm-1", name="a", perf=perf)  # type: ignore[arg-type]
+        assert json.dumps(convert(vm)) == json.dumps(to_plain(vm))

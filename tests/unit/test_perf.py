@@ -292,3 +292,35 @@ def test_perf_stats_same_as_scaling_before_sorting(values: list[float | None], e
         assert repr(stats_of_sorted(sorted(present), expected, unit_key)) == repr(
             reference_perf_stats(values, expected, unit_key)
         )
+
+
+@given(st.one_of(st.lists(SAMPLE_TEXT, max_size=40).map(",".join), st.text(max_size=60)))
+def test_json_list_reads_what_json_loads_reads(joined: str) -> None:
+    """present_samples calls json's scanner directly: the same list, or None where loads raises."""
+    import json
+
+    from scanner.collector.perf import _json_list
+
+    try:
+        expected = json.loads(f"[{joined}]")
+    except ValueError:
+        expected = None
+    got = _json_list(joined)
+    assert repr(got) == repr(expected), joined
+
+
+@given(st.integers(1, 5000))
+def test_percentile_indexes_are_percentile_ranks(count: int) -> None:
+    from scanner.collector.perf import REPORTED_PERCENTILES, _percentile_indexes
+
+    ranked = list(range(count))
+    assert [ranked[i] for i in _percentile_indexes(count)] == [percentile(ranked, p) for p in REPORTED_PERCENTILES]
+
+
+def test_integer_samples_skip_only_the_finiteness_sum() -> None:
+    """Integers cannot be nan or inf; a fraction or exponent still has its sum checked."""
+    from scanner.collector.perf import present_samples
+
+    assert present_samples("3,-1,2,1") == [1, 2, 3]
+    assert present_samples("1e308,1e308") is None  # finite items, infinite sum: the careful reader
+    assert present_samples("1.5,1E2") == [1.5, 100.0]

@@ -224,3 +224,33 @@ def test_templated_query_perf_request_is_what_pyvmomi_serializes(morefs: list[st
     info = manager._GetMethodInfo("QueryStats")
     for batch in plan_batches(refs, sorted(COUNTERS), limit):
         assert query_perf_request(manager, batch, specs_for) == stub.SerializeRequest(manager, info, [specs_for(batch)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(cuts=st.lists(st.integers(1, 300), max_size=30), runs=st.lists(samples, min_size=1, max_size=3))
+def test_csv_answers_go_through_compaction_untouched(cuts: list[int], runs: list[list[int]]) -> None:
+    """vCenter's CSV answer has no sampleInfo: nothing in it is replaced, whatever the chunking."""
+    from scanner.collector.soapstream import _compacted
+
+    series = [(6, "", runs[0]), (98, "", runs[-1]), (2, "", [1, 2])]
+    body = query_perf_body([csv_result("vm-1", series), csv_result("vm-2", series)])
+    chunks, start = [], 0
+    for cut in cuts:
+        chunks.append(body[start : start + cut])
+        start += cut
+    chunks.append(body[start:])
+    assert b"".join(_compacted(iter(chunks))) == body
+    assert stream_stats(body, 40, chunk_size=max(1, cuts[0] if cuts else 4096)) == pyvmomi_stats(body, 40)
+
+
+def test_per_sample_answer_after_csv_text_is_still_compacted() -> None:
+    """Compaction starts at the first sampleInfo, even when its tag is cut across two chunks."""
+    from scanner.collector.soapstream import _compacted
+
+    series = [(6, "", [1, 2, 3])]
+    body = query_perf_body([csv_result("vm-1", series), int_result("vm-2", series)])
+    cut = body.index(b"<sampleInfo>") + 5
+    out = b"".join(_compacted(iter([body[:cut], body[cut:]])))
+    assert b"<sampleInfo><timestamp>" not in out
+    assert b'<value vmscan-samples="">1,2,3</value>' in out
+    assert stream_stats(body, 3) == pyvmomi_stats(body, 3)
