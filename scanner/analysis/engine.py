@@ -490,7 +490,8 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
     treatment = switches.treatment if switches is not None else gap_treatment(policy)
     if gaps is None:
         gaps = [(f, causes[(f.rule_id, missing_key(f))]) for f in findings if f.status != "fail"]
-    failed = {(f.rule_id, t) for f in findings if f.status == "fail" for t in f.targets}
+    # The failing (rule, target) pairs, built when first needed: most VMs never ask.
+    failed: set[tuple[str, str]] | None = None
     entries = []
     for finding, cause in gaps:
         counts_as = treatment(finding)
@@ -501,9 +502,11 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
             result = results[target]
             # It decided readiness (on some target) if its rule is a reason and it is the kind of gap
             # that decided: an open unknown made readiness unknown, an accepted one made it a condition.
-            decides = decides or (counts_as != "ignored" and rule_id in result.reasons
-                                  and (rule_id, target) not in failed
-                                  and condition == (result.readiness != "unknown"))
+            if not decides and counts_as != "ignored" and rule_id in result.reasons \
+                    and condition == (result.readiness != "unknown"):
+                if failed is None:
+                    failed = {(f.rule_id, t) for f in findings if f.status == "fail" for t in f.targets}
+                decides = (rule_id, target) not in failed
             pending = pending or (condition and rule_id in result.pending)
         entries.append((finding, cause, decides, "note" if counts_as == "ignored" else counts_as, pending))
     tally.add_vm(vm, vc, entries)
