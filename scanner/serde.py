@@ -61,16 +61,23 @@ def _json_ready_hint(hint: Any) -> bool:
     return hint in _SCALARS
 
 
-def _dataclass_items(hint: Any) -> type | None:
-    """The dataclass of a ``list[X]`` or ``list[X] | None`` hint, else None."""
+def _without_none(hint: Any) -> Any:
+    """``X`` of an ``X | None`` hint; the hint itself when it is no union; None for a wider union."""
     if typing.get_origin(hint) in (Union, types.UnionType):
         rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        if len(rest) != 1:
-            return None
-        hint = rest[0]
+        return rest[0] if len(rest) == 1 else None
+    return hint
+
+
+def _is_dataclass_type(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def _dataclass_items(hint: Any) -> type | None:
+    """The dataclass of a ``list[X]`` or ``list[X] | None`` hint, else None."""
+    hint = _without_none(hint)
     args = typing.get_args(hint)
-    if typing.get_origin(hint) is list and len(args) == 1 and isinstance(args[0], type) \
-            and dataclasses.is_dataclass(args[0]):
+    if typing.get_origin(hint) is list and len(args) == 1 and _is_dataclass_type(args[0]):
         return args[0]
     return None
 
@@ -93,14 +100,9 @@ def _list_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def _dataclass_values(hint: Any) -> type | None:
     """The dataclass of a ``dict[str, X]`` or ``dict[str, X] | None`` hint (a VM's perf), else None."""
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        if len(rest) != 1:
-            return None
-        hint = rest[0]
+    hint = _without_none(hint)
     args = typing.get_args(hint)
-    if typing.get_origin(hint) is dict and len(args) == 2 and args[0] is str and isinstance(args[1], type) \
-            and dataclasses.is_dataclass(args[1]):
+    if typing.get_origin(hint) is dict and len(args) == 2 and args[0] is str and _is_dataclass_type(args[1]):
         return args[1]
     return None
 
