@@ -51,6 +51,7 @@ from scanner.analysis.readiness import (
     unavailable_in_source_as,
     unknown_as,
 )
+from scanner.analysis.shared import SharedValues
 from scanner.analysis.site import SiteTally
 from scanner.analysis.targets import default_targets, target_ids, target_infos
 from scanner.analysis.wide import VcenterGrouping
@@ -71,17 +72,6 @@ class RuleCrash(RuntimeError):
     """A rule raised on some VM: a bug in the rule, reported with the rule and VM it happened on."""
 
 
-TargetLists = dict[tuple[str, ...], list[str]]
-
-
-def shared_targets(lists: TargetLists, targets: tuple[str, ...]) -> list[str]:
-    """The one list of ``targets`` that every finding for exactly these targets holds (read-only)."""
-    known = lists.get(targets)
-    if known is None:
-        known = lists[targets] = list(targets)
-    return known
-
-
 @dataclass
 class ActiveRule:
     spec: RuleSpec
@@ -92,15 +82,15 @@ class ActiveRule:
     runs: tuple[tuple[str | None, list[str]], ...] = ()
     # The rule's methods, shared by its findings that do not name their own.
     methods: dict[str, str] = field(default_factory=dict)
-    # The analysis' pool of findings' target lists (see shared_targets).
-    lists: TargetLists = field(default_factory=dict)
+    # The analysis' pool the findings' target lists come from (one list per distinct targets).
+    lists: SharedValues = field(default_factory=SharedValues)
     step: tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], tuple[str | None, list[str]] | None,
                 dict[str, str], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.runs:
-            self.runs = (tuple((t, shared_targets(self.lists, (t,))) for t in self.targets) if self.spec.per_target
-                         else ((None, shared_targets(self.lists, self.targets)),))
+            self.runs = (tuple((t, self.lists.list_of((t,))) for t in self.targets) if self.spec.per_target
+                         else ((None, self.lists.list_of(self.targets)),))
         if not self.methods:
             self.methods = dict(self.spec.methods)
         # What run_rules reads for every VM, in one tuple: one unpacking instead of eight lookups.
@@ -128,10 +118,12 @@ def normalise_targets(targets: Iterable[str] | None, policy: Policy) -> list[str
     return [t for t in known if t in wanted]
 
 
-def active_rules(registry: Registry, policy: Policy, targets: Sequence[str]) -> tuple[list[ActiveRule], list[RuleInfo]]:
+def active_rules(registry: Registry, policy: Policy, targets: Sequence[str],
+                 lists: SharedValues | None = None) -> tuple[list[ActiveRule], list[RuleInfo]]:
+    """``lists``: the analysis' pool for the findings' target lists (a pool of their own when None)."""
     active: list[ActiveRule] = []
     infos: list[RuleInfo] = []
-    lists: TargetLists = {}
+    lists = lists if lists is not None else SharedValues()
     for spec in registry.specs():
         override = policy.rule_overrides.get(spec.id)
         info = spec.info()
@@ -217,7 +209,7 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                         if (earlier.status == status and earlier.message == message and target is not None
                                 and target not in earlier.targets and same_json(earlier.evidence, evidence)
                                 and same_json(earlier.methods, methods)):
-                            earlier.targets = shared_targets(active.lists, (*earlier.targets, target))
+                            earlier.targets = active.lists.list_of((*earlier.targets, target))
                             after = position + 1
                             break
                     else:
@@ -364,28 +356,6 @@ def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tu
         else:
             texts.append(lacking[0][0].text(rule_id, verb))
     return texts
-
-
-class SharedValues:
-    """Equal lists and texts of the VM outcomes, held once per analysis: most VMs of an export
-    lack the same data, so their unknown rule ids, readiness reasons and verdicts are equal (a
-    million VMs held ~1.7 KB each of copies). Shared read-only, like the findings' target lists."""
-
-    def __init__(self) -> None:
-        self.lists: dict[tuple[str, ...], list[str]] = {}
-        self.texts: dict[str, str] = {}
-
-    def list_of(self, values: list[str]) -> list[str]:
-        """The held list equal to ``values`` (which becomes it when new); its texts held once too."""
-        key = tuple(values)
-        known = self.lists.get(key)
-        if known is None:
-            texts = self.texts
-            known = self.lists[key] = [texts.setdefault(value, value) for value in values]
-        return known
-
-    def text(self, value: str) -> str:
-        return self.texts.setdefault(value, value)
 
 
 def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
@@ -580,7 +550,9 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     target_list = normalise_targets(targets, policy)
     as_of = as_of or dt.date.today()
     registry = registry if registry is not None else load_catalogue()
-    rules, infos = active_rules(registry, policy, target_list)
+    # One pool of equal lists and texts for the analysis: target lists, outcome lists, verdicts.
+    shared_values = SharedValues()
+    rules, infos = active_rules(registry, policy, target_list, shared_values)
     info_by_id = {info.id: info for info in infos}
     indexes = index_vcenters(estate)
     dates = data_dates(estate, as_of)
@@ -597,7 +569,6 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     shared: dict[str, Any] = {}
     cause_cache = CauseCache()
     readiness = ReadinessMemo(policy)
-    shared_values = SharedValues()
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
     wide_findings: list[VcenterFinding] = []
     # A vCenter-wide result names its VMs by their vCenter's name (VmOutcome.vcenter): held so only

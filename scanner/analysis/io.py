@@ -16,6 +16,7 @@ from scanner.analysis.model import (
     Finding,
     VcenterFinding,
 )
+from scanner.analysis.shared import SharedValues
 from scanner.fsutil import atomic_write
 from scanner.serde import plain_converter, to_plain
 
@@ -125,8 +126,7 @@ def upgraded_from_v1(data: dict[str, Any]) -> dict[str, Any]:
 
 def share_target_lists(assessment: Assessment) -> None:
     """One list object per distinct targets list of the findings, as the engine makes them."""
-    lists: dict[tuple[str, ...], list[str]] = {}
+    lists = SharedValues()
     held: Iterable[Finding | VcenterFinding] = itertools.chain(assessment.findings, assessment.vcenter_findings)
     for finding in held:
-        key = tuple(finding.targets)
-        finding.targets = lists.setdefault(key, finding.targets)
+        finding.targets = lists.list_of(finding.targets)

@@ -149,7 +149,7 @@ class NativeSize:
 @dataclass
 class VmOutcome:
     """One VM's answers. Lists and texts equal between VMs (unknown rule ids, readiness reasons,
-    verdicts) may be one object held by many outcomes (engine.SharedValues): read them, never mutate."""
+    verdicts) may be one object held by many outcomes (scanner/analysis/shared.py): read them, never mutate."""
 
     vm_id: str
     name: str | None
