@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.analysis.comparison import blockers_text, compare_targets, shows_comparison
-from scanner.analysis.model import FINDING_STATUSES, READINESS, Assessment, RuleGap, SiteTask, SizingResult
+from scanner.analysis.model import (
+    FINDING_STATUSES,
+    READINESS,
+    Assessment,
+    Finding,
+    RuleGap,
+    SiteTask,
+    SizingResult,
+    VcenterFinding,
+)
 from scanner.analysis.native import native_text
 from scanner.inventory.model import VM, Estate
 from scanner.textsafety import mask_secrets
@@ -261,20 +270,18 @@ def findings_table(assessment: Assessment) -> Table:
             known = target_texts[id(targets)] = (targets, ", ".join(targets))
         return known[1]
 
+    def result(r: Finding | VcenterFinding) -> list[Any]:
+        """The cells after "VMs": what the rule found, the same for a VM's row and a vCenter's."""
+        return [targets_text(r.targets), r.rule_id, titles.get(r.rule_id), r.severity, r.status,
+                ", ".join(f"{m}: {e}" for m, e in r.methods.items()), r.message, _evidence_text(r.evidence),
+                r.remediation]
+
     def rows() -> Iterator[list[Any]]:
         for f in assessment.findings:
             name, vcenter = names.get(f.vm_id, (None, None))
-            yield [
-                name, f.vm_id, vcenter, 1, targets_text(f.targets), f.rule_id, titles.get(f.rule_id), f.severity,
-                f.status, ", ".join(f"{m}: {e}" for m, e in f.methods.items()), f.message,
-                _evidence_text(f.evidence), f.remediation,
-            ]
+            yield [name, f.vm_id, vcenter, 1, *result(f)]
         for w in assessment.vcenter_findings:
-            yield [
-                ALL_VMS_OF_VCENTER, None, w.vcenter, w.vm_count, targets_text(w.targets), w.rule_id,
-                titles.get(w.rule_id), w.severity, w.status, ", ".join(f"{m}: {e}" for m, e in w.methods.items()),
-                w.message, _evidence_text(w.evidence), w.remediation,
-            ]
+            yield [ALL_VMS_OF_VCENTER, None, w.vcenter, w.vm_count, *result(w)]
 
     # The sheet opens (and prints) filtered on the failing checks: the unknown and not-in-source
     # rows are counted per rule in Data coverage (vCenter-wide results are never failing).
