@@ -274,6 +274,7 @@ def test_present_samples_takes_plain_numbers_and_leaves_the_rest() -> None:
     from scanner.collector.perf import present_samples
 
     assert present_samples("30,-1,10,20") == [10, 20, 30]
+    assert present_samples("0,-1,0") == [0, 0]  # 0 is a sample (an idle VM's); only -1 means none
     assert present_samples("1.5,2e3, 7") == [1.5, 7, 2000.0]
     assert present_samples("") == []
     for text in ("1,,2", "+1", "-0", "01", "nan", "1e400", str(2**53), "true", "[1]", "1 2"):

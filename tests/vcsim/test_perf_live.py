@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,13 @@ from pyVmomi import vim
 from scanner.analysis.sizing import size_target
 from scanner.cli import main
 from scanner.collector.collect import collect_estate
-from scanner.collector.perf import MAX_QUERY_METRICS_OPTION, WANTED_COUNTERS, collect_perf
+from scanner.collector.perf import (
+    MAX_QUERY_METRICS_OPTION,
+    WANTED_COUNTERS,
+    collect_perf,
+    counter_info,
+    select_counters,
+)
 from scanner.inventory.io import load_estate
 from scanner.inventory.model import Estate
 from tests.unit.test_sizing import shipped_config
@@ -68,6 +75,49 @@ def test_queries_are_batched_within_max_query_metrics(vcsim_si: Any) -> None:
     # 2 days at the 30-minute rollup = 96 samples.
     assert result.interval_seconds == 1800
     assert {s["cpu.usagemhz"].samples for s in result.stats.values()} == {96}
+
+
+# An instant at which the simulator's seeded noise (tests/vcsim/launcher/perf.go) drives one of
+# vm-69's 2-day cpu.usagemhz samples below 0, which the simulator clamps to 0: a real sample of 0,
+# as an idle VM has. Found by replaying the launcher's seeding and the simulator's noise for
+# instants until one clamped (about 1 spec in 6,000 has such a sample in some counter).
+ZERO_SAMPLE_INSTANT = datetime.datetime(2026, 12, 7, 4, 54, 31, tzinfo=datetime.UTC)
+ZERO_SAMPLE_VM = "vm-69"
+
+
+def test_a_sample_of_zero_is_counted(vcsim_si: Any) -> None:
+    """A 0 is a sample (only -1 means none): it must reach vmscan and be counted.
+
+    govmomi's XML encoder drops 0 elements from a PerfMetricIntSeries (its omitempty applies to
+    each slice element), so before the launcher wrote int series itself, the batching test above
+    failed with {95, 96} == {96} whenever the noise clamped a sample to 0 (~0.1 % of runs).
+    """
+    content = vcsim_si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    try:
+        vm = next(vm for vm in view.view if vm._moId == ZERO_SAMPLE_VM)
+    finally:
+        view.DestroyView()
+    end = ZERO_SAMPLE_INSTANT
+    start = end - datetime.timedelta(days=2)
+    manager = content.perfManager
+    # The counters vmscan asks for, in its order: the launcher seeds the noise from the spec.
+    counters = select_counters(counter_info(c) for c in manager.perfCounter)
+    spec = vim.PerformanceManager.QuerySpec(
+        entity=vm,
+        metricId=[vim.PerformanceManager.MetricId(counterId=c.key, instance="") for c in counters.values()],
+        intervalId=1800,
+        startTime=start,
+        endTime=end,
+        maxSample=96,
+    )
+    [answer] = manager.QueryPerf(querySpec=[spec])
+    raw = next(list(s.value) for s in answer.value if s.id.counterId == counters["cpu.usagemhz"].key)
+    # The fixture holds what this test is about: 96 samples on the wire, one of them 0.
+    assert (len(raw), raw.count(0)) == (96, 1)
+    for parser in ("stream", "pyvmomi"):
+        result = collect_perf(content, [vm], 2, now=end, parser=parser)
+        assert result.stats[ZERO_SAMPLE_VM]["cpu.usagemhz"].samples == 96, parser
 
 
 def test_performance_sizing_on_collected_history(perf_estate: Estate) -> None:

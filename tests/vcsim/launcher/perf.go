@@ -44,6 +44,29 @@ func specSeed(spec types.PerfQuerySpec) int64 {
 	return int64(h.Sum64())
 }
 
+// PerfMetricIntSeries replaces govmomi's type of the same name in answers: govmomi's XML encoder
+// applies the omitempty of its Value to each element, so a sample of 0 (the simulator clamps
+// negative noise to 0) vanished and the series came one sample short. vCenter sends every
+// sample. The encoder writes the Go type name as xsi:type, so the wire shape is unchanged.
+type PerfMetricIntSeries struct {
+	types.PerfMetricSeries
+	Value []int64 `xml:"value"`
+}
+
+// withZeros makes each int series of a per-sample answer write all its samples, 0 included.
+func withZeros(metric types.BasePerfEntityMetricBase) types.BasePerfEntityMetricBase {
+	m, ok := metric.(*types.PerfEntityMetric)
+	if !ok {
+		return metric
+	}
+	for i, base := range m.Value {
+		if series, ok := base.(*types.PerfMetricIntSeries); ok {
+			m.Value[i] = &PerfMetricIntSeries{PerfMetricSeries: series.PerfMetricSeries, Value: series.Value}
+		}
+	}
+	return m
+}
+
 func toCSV(metric types.BasePerfEntityMetricBase) types.BasePerfEntityMetricBase {
 	m, ok := metric.(*types.PerfEntityMetric)
 	if !ok {
@@ -91,6 +114,8 @@ func (m *perfManager) QueryPerf(ctx *simulator.Context, req *types.QueryPerf) so
 		for _, metric := range res.(*methods.QueryPerfBody).Res.Returnval {
 			if m.csv && spec.Format == "csv" {
 				metric = toCSV(metric)
+			} else {
+				metric = withZeros(metric)
 			}
 			body.Res.Returnval = append(body.Res.Returnval, metric)
 		}
