@@ -1,8 +1,11 @@
 """The one pause of the cyclic garbage collector: nested and concurrent steps restore it once."""
 import gc
 import threading
+from pathlib import Path
 
 from scanner.gcpause import cyclic_gc_paused
+
+SAMPLE_ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-estate.json.gz"
 
 
 def test_nested_pauses_restore_the_collector_when_the_outer_step_ends():
@@ -55,4 +58,28 @@ def test_concurrent_steps_in_threads_restore_it_once_the_last_ends():
     release.set()
     long_step.join(timeout=10)
     short_step.join(timeout=10)
+    assert gc.isenabled()
+
+
+def test_a_command_holds_one_pause_from_reading_to_writing_and_restores_it(tmp_path, monkeypatch):
+    """`vmscan analyze -o`: no collection between the analysis and the JSON (each would walk every
+    object the analysis keeps), and the collector is back on once the command ends."""
+    from click.testing import CliRunner
+
+    import scanner.analysis.io as analysis_io
+    from scanner.cli import main
+
+    seen = []
+    save = analysis_io.save_assessment
+
+    def save_and_look(assessment, path):
+        seen.append(gc.isenabled())
+        save(assessment, path)
+
+    monkeypatch.setattr(analysis_io, "save_assessment", save_and_look)
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_ESTATE), "-o", str(tmp_path / "a.json"),
+                                        "--as-of", "2026-12-07"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False]
     assert gc.isenabled()
