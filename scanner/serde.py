@@ -83,13 +83,15 @@ def _dataclass_items(hint: Any) -> type | None:
 
 
 _EXACT_SCALARS = frozenset(_SCALARS)
+_STR_ONLY = frozenset({str})
 
 
 def _str_keyed_dict(value: Any) -> Any:
     """to_plain of a ``dict[str, Any]`` (a finding's evidence): the dict itself when it holds only
     str keys and scalar values, which the encoder writes exactly as it writes to_plain's copy."""
-    if type(value) is dict and all(type(key) is str for key in value) \
-            and all(type(item) in _EXACT_SCALARS for item in value.values()):
+    # The types checked in C (issuperset of a map), not by a generator per key and value.
+    if type(value) is dict and _STR_ONLY.issuperset(map(type, value)) \
+            and _EXACT_SCALARS.issuperset(map(type, value.values())):
         return value
     return to_plain(value)
 
@@ -117,6 +119,30 @@ def _str_keyed_dict_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any
 
 
 @functools.cache
+def field_steps(cls: type) -> tuple[tuple[str, ...], dict[str, Callable[[Any], Any]]]:
+    """A dataclass's field names in order, and the conversion of each field that is not JSON-ready
+    as its type hint says (see plain_converter); fields left out are taken as they are."""
+    hints = typing.get_type_hints(cls)
+    steps: dict[str, Callable[[Any], Any]] = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if _json_ready_hint(hint):
+            continue  # taken as it is
+        items = _dataclass_items(hint)
+        values = _dataclass_values(hint)
+        args = typing.get_args(hint)
+        if items is not None:
+            steps[f.name] = _list_converter(plain_converter(items))
+        elif values is not None:
+            steps[f.name] = _str_keyed_dict_converter(plain_converter(values))
+        elif typing.get_origin(hint) is dict and args and args[0] is str:
+            steps[f.name] = _str_keyed_dict
+        else:
+            steps[f.name] = to_plain
+    return tuple(f.name for f in dataclasses.fields(cls)), steps
+
+
+@functools.cache
 def plain_converter(cls: type) -> Callable[[Any], Any]:
     """to_plain for one dataclass, without its per-value dispatch where the type hints make it moot.
 
@@ -130,24 +156,8 @@ def plain_converter(cls: type) -> Callable[[Any], Any]:
     """
     if not dataclasses.is_dataclass(cls):
         return to_plain
-    hints = typing.get_type_hints(cls)
-    converted: list[tuple[str, Callable[[Any], Any]]] = []
-    for f in dataclasses.fields(cls):
-        hint = hints[f.name]
-        if _json_ready_hint(hint):
-            continue  # taken as it is
-        items = _dataclass_items(hint)
-        values = _dataclass_values(hint)
-        args = typing.get_args(hint)
-        if items is not None:
-            converted.append((f.name, _list_converter(plain_converter(items))))
-        elif values is not None:
-            converted.append((f.name, _str_keyed_dict_converter(plain_converter(values))))
-        elif typing.get_origin(hint) is dict and args and args[0] is str:
-            converted.append((f.name, _str_keyed_dict))
-        else:
-            converted.append((f.name, to_plain))
-    names = tuple(f.name for f in dataclasses.fields(cls))
+    names, steps = field_steps(cls)
+    converted = list(steps.items())
     # Every field read in one C call (a dataclass with slots has no instance dict to copy).
     read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
 

@@ -18,7 +18,8 @@ from scanner.analysis.model import (
 )
 from scanner.analysis.shared import SharedValues
 from scanner.fsutil import atomic_write
-from scanner.serde import plain_converter, to_plain
+from scanner.jsontext import JsonTexts
+from scanner.serde import to_plain
 
 # Compact: a 100k-VM assessment is hundreds of MB; pretty-printing would add a third.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -38,9 +39,10 @@ def assessment_json(assessment: Assessment) -> str:
 def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
     """The assessment JSON in pieces, byte for byte what ``json.dumps`` of ``to_plain`` gives.
 
-    The VM outcomes and findings (almost all of the size) are converted and encoded a slice at a
-    time, so neither a plain copy of them nor the whole text is ever held in memory.
+    The VM outcomes and findings (almost all of the size) are encoded a slice at a time, so the
+    whole text is never held in memory; each repeated value's text is encoded once (JsonTexts).
     """
+    texts = JsonTexts()
     names = [f.name for f in dataclasses.fields(assessment)]
     order = [*_HEAD, *(name for name in names if name not in _HEAD)]
     yield "{"
@@ -49,19 +51,20 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
         yield ("," if index else "") + _ENCODER.encode(name) + ":"
         if name in _STREAMED:
             item_type: type = type(value[0]) if value else object
-            yield from _list_parts(value, plain_converter(item_type))
+            yield from _list_parts(value, texts.encoder(item_type))
         else:
             yield _ENCODER.encode(to_plain(value))
     yield "}"
 
 
-def _list_parts(items: list[Any], convert: Callable[[Any], Any]) -> Iterator[str]:
-    yield "["
+def _list_parts(items: list[Any], encode: Callable[[Any], str]) -> Iterator[str]:
+    """A list's text, one piece per slice: "[" + the items' texts joined by "," + "]"."""
+    if not items:
+        yield "[]"
     for start in range(0, len(items), _SLICE):
-        # encode() of a list is "[" + items joined by "," + "]": strip the brackets, join slices by ",".
-        text = _ENCODER.encode([convert(item) for item in items[start:start + _SLICE]])
-        yield ("," if start else "") + text[1:-1]
-    yield "]"
+        yield ("," if start else "[") + ",".join(map(encode, items[start:start + _SLICE]))
+    if items:
+        yield "]"
 
 
 def save_assessment(assessment: Assessment, path: str | os.PathLike[str]) -> None:

@@ -1,0 +1,197 @@
+"""Compact JSON text of dataclasses for one document, each repeated value's text encoded once.
+
+The assessment JSON of 100,000 VMs repeats a few thousand distinct values hundreds of thousands of
+times: readiness and method tables, reason lists and verdicts held once by the engine's pool
+(scanner/analysis/shared.py), rule ids, remediation texts. Converting each object to a dict and
+encoding it anew (json's C encoder over plain_converter's copy) was most of the writer's time; here
+a dataclass's text is put together from its fields' texts, and a field value's text is looked up
+when the same value was encoded before in this document:
+
+- text fields (``str``, ``str | None``): by the text itself;
+- lists (``list[str]``) and ``dict[str, Any]`` values: by the object's identity;
+- dicts of texts (``dict[str, str]``, a VM's readiness per target): by their keys and values, in
+  order (only dicts holding nothing but exact ``str`` keys and ``str``/None values are remembered);
+- other dicts of JSON-ready values (``dict[str, list[str]]``...): by the identities of their keys
+  and values, in order (a VM's own dict of pooled lists: equal keys and values give equal text);
+- an empty list of dataclasses (most VMs' native sizes): "[]".
+
+Identities are only compared while the document is written: its objects stay alive and unchanged
+meanwhile, so one identity stands for one text. The text is byte for byte what
+``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode(plain_converter(cls)(obj))``
+gives (tested on whole assessments); any field kind not listed above is converted and encoded as
+before, and an object of another class than its field says goes through to_plain.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+import typing
+from collections.abc import Callable
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+from scanner.serde import _str_keyed_dict, _without_none, field_steps, to_plain
+
+# The writers' one JSON form: compact, non-ASCII as is.
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# At most this many texts held per field of a class: values that never repeat (VM ids and names, a
+# VM's own evidence) stop being held once it is full, so a document of any size holds a bounded memo.
+MEMO_LIMIT = 1 << 14
+
+_TEXT_HINTS = (str, str | None, typing.Optional[str])  # noqa: UP045 - both spellings of the hint
+
+
+def _field_kind(hint: Any, step: Callable[[Any], Any] | None) -> str:
+    """How a field's value is encoded and remembered (see the module docstring)."""
+    origin = typing.get_origin(hint)
+    if step is None:
+        if hint in _TEXT_HINTS:
+            return "text"
+        if origin is list:
+            return "by_identity"
+        if origin is dict:
+            return "by_texts" if typing.get_args(hint)[1] in _TEXT_HINTS else "by_items"
+        return "as_is"
+    if step is _str_keyed_dict:
+        return "by_identity"
+    if origin is list or typing.get_origin(_without_none(hint)) is list:
+        return "converted_list"
+    return "converted"
+
+
+def _texts_only(value: dict[Any, Any]) -> bool:
+    """Exact str keys and str or None values: a dict whose keys and values, compared by equality, tell its text."""
+    return _STR_ONLY.issuperset(map(type, value)) and _TEXT_TYPES.issuperset(map(type, value.values()))
+
+
+_STR_ONLY = frozenset({str})
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
+@functools.cache
+def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[str, ...]]:
+    """A factory of ``cls``'s text function (given the document's memos and miss handlers), and the
+    kind of each field; the function's source is made once per class (one f-string per object)."""
+    names, steps = field_steps(cls)
+    hints = typing.get_type_hints(cls)
+    kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
+    lines = ["def make(cls, fallback, read_fields, memos, misses):",
+             f"    {''.join(f'm{i}, ' for i in range(len(names)))}= memos",
+             f"    {''.join(f'x{i}, ' for i in range(len(names)))}= misses",
+             "    def encode(o):",
+             "        if type(o) is not cls:",
+             "            return fallback(o)",
+             f"        {''.join(f'v{i}, ' for i in range(len(names)))}= read_fields(o)"]
+    for i, kind in enumerate(kinds):
+        if kind == "text":
+            lines.append(f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None")
+        elif kind == "by_identity":
+            lines.append(f"        t{i} = m{i}.get(id(v{i}))")
+        elif kind == "by_items":
+            lines.append(f"        t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
+                         f"if type(v{i}) is dict else None")
+        elif kind == "by_texts":
+            # A value of another type than the hint says may be unhashable (a list): then a miss.
+            lines += [f"        t{i} = None",
+                      f"        if type(v{i}) is dict:",
+                      "            try:",
+                      f"                t{i} = m{i}.get((*v{i}, *v{i}.values()))",
+                      "            except TypeError:",
+                      "                pass"]
+        elif kind == "converted_list":
+            lines.append(f"        t{i} = '[]' if type(v{i}) is list and not v{i} else None")
+        else:
+            lines.append(f"        t{i} = None")
+        lines.append(f"        if t{i} is None:")
+        lines.append(f"            t{i} = x{i}(v{i})")
+    lines.append(f"        return f'{_fstring(names)}'")
+    lines.append("    return encode")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), f"<json text of {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    return namespace["make"], kinds
+
+
+def _fstring(names: tuple[str, ...]) -> str:
+    """The f-string body of an object's text: ``{{"a":{t0},"b":{t1}}}``."""
+    parts = []
+    for i, name in enumerate(names):
+        assert name.isidentifier()  # no quote, brace or backslash to escape in the f-string
+        parts.append(("{{" if i == 0 else ",") + f'"{name}":{{t{i}}}')
+    return "".join(parts) + "}}" if parts else "{{}}"
+
+
+class JsonTexts:
+    """The JSON texts of one document's dataclasses and values; one instance per document written."""
+
+    def __init__(self) -> None:
+        self._encoders: dict[type, Callable[[Any], str]] = {}
+        if c_make_encoder is not None:
+            # What JSONEncoder.encode builds per call (json/encoder.py), built once per document.
+            c_encode = c_make_encoder({}, ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+            self.encode: Callable[[Any], str] = lambda value: "".join(c_encode(value, 0))
+        else:  # pragma: no cover - CPython always has the C encoder
+            self.encode = ENCODER.encode
+
+    def encoder(self, cls: type) -> Callable[[Any], str]:
+        """The text of an object of ``cls`` (an object of another class: its to_plain's text)."""
+        known = self._encoders.get(cls)
+        if known is None:
+            known = self._encoders[cls] = self._make(cls)
+        return known
+
+    def _make(self, cls: type) -> Callable[[Any], str]:
+        import dataclasses
+
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or not dataclasses.fields(cls):
+            return lambda obj: self.encode(to_plain(obj))
+        make, kinds = _class_plan(cls)
+        names, steps = field_steps(cls)
+        memos: list[dict[Any, str]] = [{} for _ in kinds]
+        misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
+        read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+        return make(cls, lambda obj: self.encode(to_plain(obj)), read_fields, memos, misses)
+
+    def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
+        encode = self.encode
+        if kind == "text":
+            def text(value: Any) -> str:
+                if type(value) is not str:
+                    return encode(value)
+                encoded: str = encode_basestring(value)
+                if len(memo) < MEMO_LIMIT:
+                    memo[value] = encoded
+                return encoded
+            return text
+        if kind == "by_identity":
+            convert = step if step is not None else _same
+
+            def by_identity(value: Any) -> str:
+                encoded = encode(convert(value))
+                if len(memo) < MEMO_LIMIT:
+                    memo[id(value)] = encoded
+                return encoded
+            return by_identity
+        if kind == "by_items":
+            def by_items(value: Any) -> str:
+                encoded = encode(value)
+                if type(value) is dict and len(memo) < MEMO_LIMIT:
+                    memo[(*map(id, value), *map(id, value.values()))] = encoded
+                return encoded
+            return by_items
+        if kind == "by_texts":
+            def by_texts(value: Any) -> str:
+                encoded = encode(value)
+                if type(value) is dict and len(memo) < MEMO_LIMIT and _texts_only(value):
+                    memo[(*value, *value.values())] = encoded
+                return encoded
+            return by_texts
+        if kind in ("converted", "converted_list"):
+            assert step is not None
+            return lambda value: encode(step(value))
+        return encode
+
+
+def _same(value: Any) -> Any:
+    return value
