@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import json
-import operator
 import typing
 from collections.abc import Callable
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
@@ -77,13 +76,13 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
     names, steps = field_steps(cls)
     hints = typing.get_type_hints(cls)
     kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
-    lines = ["def make(cls, fallback, read_fields, memos, misses):",
+    lines = ["def make(cls, fallback, memos, misses):",
              f"    {''.join(f'm{i}, ' for i in range(len(names)))}= memos",
              f"    {''.join(f'x{i}, ' for i in range(len(names)))}= misses",
              "    def encode(o):",
              "        if type(o) is not cls:",
              "            return fallback(o)",
-             f"        {''.join(f'v{i}, ' for i in range(len(names)))}= read_fields(o)"]
+             *(f"        v{i} = o.{name}" for i, name in enumerate(names))]
     for i, kind in enumerate(kinds):
         if kind == "text":
             lines.append(f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None")
@@ -150,8 +149,7 @@ class JsonTexts:
         names, steps = field_steps(cls)
         memos: list[dict[Any, str]] = [{} for _ in kinds]
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
-        read_fields = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
-        return make(cls, lambda obj: self.encode(to_plain(obj)), read_fields, memos, misses)
+        return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses)
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode
