@@ -226,17 +226,23 @@ def perf_stats(values: Iterable[float | None], expected: int, unit_key: str) -> 
 
 # The percentiles sizing reads (nearest rank), in PerfStats' field order.
 REPORTED_PERCENTILES = (50, 90, 95, 99)
-# Sample count -> the list index of each reported percentile (as percentile() ranks them).
-_PERCENTILE_INDEXES: dict[int, tuple[int, ...]] = {}
+# (unit key, sample count, expected count, scaled) -> what stats_of_sorted derives from them
+# alone: the factor, vmscan's unit, the coverage and the list index of each reported percentile
+# (nearest rank, as percentile() ranks them). A handful of keys in practice (window / interval).
+_SeriesShape = tuple[float, str, float, int, int, int, int]
+_SERIES_SHAPES: dict[tuple[str, int, int, bool], _SeriesShape] = {}
 
 
-def _percentile_indexes(count: int) -> tuple[int, ...]:
-    indexes = _PERCENTILE_INDEXES.get(count)
-    if indexes is None:
-        indexes = tuple(max(1, math.ceil(p / 100 * count)) - 1 for p in REPORTED_PERCENTILES)
-        if len(_PERCENTILE_INDEXES) < 100_000:  # counts are window / interval: a handful in practice
-            _PERCENTILE_INDEXES[count] = indexes
-    return indexes
+def _series_shape(unit_key: str, count: int, expected: int, scaled: bool) -> _SeriesShape:
+    factor, unit = UNIT_SCALE.get(unit_key, (1.0, unit_key))
+    if scaled:
+        factor = 1.0
+    coverage = round(min(1.0, count / expected), 4) if expected > 0 else 0.0
+    i50, i90, i95, i99 = (max(1, math.ceil(p / 100 * count)) - 1 for p in REPORTED_PERCENTILES)
+    shape = (factor, unit, coverage, i50, i90, i95, i99)
+    if len(_SERIES_SHAPES) < 100_000:
+        _SERIES_SHAPES[unit_key, count, expected, scaled] = shape
+    return shape
 
 
 def stats_of_sorted(present: Sequence[float], expected: int, unit_key: str, scaled: bool = False) -> PerfStats:
@@ -245,23 +251,23 @@ def stats_of_sorted(present: Sequence[float], expected: int, unit_key: str, scal
     Scaling is monotonic (the factors are positive), so the sample at each rank is the same
     whether the values are scaled before sorting or after: only the five reported ones are.
     """
-    factor, unit = UNIT_SCALE.get(unit_key, (1.0, unit_key))
-    if scaled:
-        factor = 1.0
     count = len(present)
     if not count:
-        return PerfStats(unit=unit, samples=0, coverage=0.0)
-    coverage = round(min(1.0, count / expected), 4) if expected > 0 else 0.0
-    i50, i90, i95, i99 = _percentile_indexes(count)
+        return PerfStats(unit=UNIT_SCALE.get(unit_key, (1.0, unit_key))[1], samples=0, coverage=0.0)
+    shape = _SERIES_SHAPES.get((unit_key, count, expected, scaled))
+    if shape is None:
+        shape = _series_shape(unit_key, count, expected, scaled)
+    factor, unit, coverage, i50, i90, i95, i99 = shape
+    # Positional, in PerfStats' field order: unit, p50, p90, p95, p99, max, samples, coverage.
     return PerfStats(
-        unit=unit,
-        p50=round(present[i50] * factor, 3),
-        p90=round(present[i90] * factor, 3),
-        p95=round(present[i95] * factor, 3),
-        p99=round(present[i99] * factor, 3),
-        max=round(present[-1] * factor, 3),
-        samples=count,
-        coverage=coverage,
+        unit,
+        round(present[i50] * factor, 3),
+        round(present[i90] * factor, 3),
+        round(present[i95] * factor, 3),
+        round(present[i99] * factor, 3),
+        round(present[-1] * factor, 3),
+        count,
+        coverage,
     )
 
 

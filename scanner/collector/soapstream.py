@@ -794,6 +794,17 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
     for child in elem.iterchildren(namespace + "value"):
         counter_id: int | None = None
         instance = ""
+        # As vCenter and govmomi write a CSV series: <id><counterId/><instance/></id><value/>,
+        # read by position (the general walk below costs more than reading the samples' text).
+        if len(child) == 2 and entity_csv:
+            metric_id, sample = child
+            if metric_id.tag == id_tag and sample.tag == child.tag and len(metric_id) == 2:
+                counter, instance_elem = metric_id
+                if counter.tag == counter_tag and instance_elem.tag == instance_tag:
+                    series.append(
+                        (int(counter.text or ""), instance_elem.text or "", _sorted_present([sample.text or ""]))
+                    )
+                    continue
         metric_id = child.find(id_tag)
         for field in metric_id if metric_id is not None else ():
             tag = field.tag

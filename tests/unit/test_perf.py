@@ -312,10 +312,22 @@ def test_json_list_reads_what_json_loads_reads(joined: str) -> None:
 
 @given(st.integers(1, 5000))
 def test_percentile_indexes_are_percentile_ranks(count: int) -> None:
-    from scanner.collector.perf import REPORTED_PERCENTILES, _percentile_indexes
+    from scanner.collector.perf import REPORTED_PERCENTILES, _series_shape
 
     ranked = list(range(count))
-    assert [ranked[i] for i in _percentile_indexes(count)] == [percentile(ranked, p) for p in REPORTED_PERCENTILES]
+    indexes = _series_shape("percent", count, count, False)[3:]
+    assert [ranked[i] for i in indexes] == [percentile(ranked, p) for p in REPORTED_PERCENTILES]
+
+
+@given(st.lists(st.integers(0, 2**53 - 1), max_size=50), st.integers(1, 60), UNIT_KEYS)
+def test_stats_of_integer_samples_same_as_of_their_floats(values: list[int], expected: int, unit_key: str) -> None:
+    """The stream parser hands over integers (CSV text without fractions): the same statistics as floats."""
+    from scanner.collector.perf import stats_of_sorted
+
+    present = sorted(values)
+    assert repr(stats_of_sorted(present, expected, unit_key)) == repr(
+        reference_perf_stats([float(v) for v in present], expected, unit_key)
+    )
 
 
 def test_integer_samples_skip_only_the_finiteness_sum() -> None:
