@@ -82,8 +82,11 @@ class _Collector:
         progress: ProgressCallback | None,
         parser: str = DEFAULT_PARSER,
         retrier: Retrier | None = None,
+        vm_mapped: Callable[[Any], None] | None = None,
     ) -> None:
         self.content = content
+        # Told about each VM as soon as it is mapped (the performance history starts on them).
+        self.vm_mapped = vm_mapped
         # Each retrieval is retried as a whole after a dropped connection or expired session.
         self.retrier = retrier or Retrier(NO_RETRY)
         self.page_size = page_size
@@ -272,6 +275,8 @@ class _Collector:
                     )
                 )
             vms.append(vm)
+            if self.vm_mapped is not None:
+                self.vm_mapped(vm)
 
     def _power_off_dates(self) -> None:
         """Since when each powered-off VM has been off, from vCenter's event history."""
@@ -336,19 +341,36 @@ def collect_vcenter(
 ) -> tuple[VCenter, list[CollectionIssue]]:
     """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
     content = (retrier or Retrier(NO_RETRY)).run("service content", service_instance.RetrieveContent)
-    collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier)
-    vcenter = collector.run()
+    early = None
     if perf_days > 0:
+        from scanner.collector.perf import EarlyHistory
+
+        # The history's queries go out while the VM pages still arrive: the server produces the
+        # history while vmscan parses the inventory (on a real vCenter, its statistics database).
+        early = EarlyHistory(content, perf_days, parser)
+    collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier,
+                           vm_mapped=early.vm_mapped if early is not None else None)
+    try:
+        vcenter = collector.run()
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
+    if early is not None:
         from scanner.collector.perf import attach_perf
 
         def perf_progress(done: int, total: int) -> None:
             if progress is not None:
                 progress("performance history (VMs)", done)
 
-        # Re-running it after a dropped connection recomputes every VM's history from scratch.
-        collector.issues.extend(collector.retrier.run(
-            "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress, parser)
-        ))
+        issues = early.attach(vcenter, perf_progress)
+        if issues is None:
+            # The early queries failed: read the history again, as a whole, under the retry policy
+            # (re-running it after a dropped connection recomputes every VM's history from scratch).
+            issues = collector.retrier.run(
+                "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress, parser)
+            )
+        collector.issues.extend(issues)
     return vcenter, collector.issues
 
 

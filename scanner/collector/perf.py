@@ -100,30 +100,54 @@ def max_query_metrics(value: Any) -> int:
     return UNLIMITED_BATCH_METRICS if limit <= 0 else limit
 
 
+class BatchPlanner:
+    """Entities in, QueryPerf batches out as soon as each is complete (see :func:`plan_batches`).
+
+    Lets the history's calls start while the inventory's VM pages still arrive.
+    """
+
+    def __init__(self, counter_keys: Sequence[int], limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        keys = list(counter_keys)
+        self.limit = limit
+        self.chunks = [keys[i : i + limit] for i in range(0, len(keys), limit)]
+        self.current: list[tuple[Any, list[int]]] = []
+        self.used = 0
+
+    def add(self, entity: Any) -> list[list[tuple[Any, list[int]]]]:
+        """The batches this entity completes (its own included once no next entity could join it)."""
+        closed: list[list[tuple[Any, list[int]]]] = []
+        for chunk in self.chunks:
+            if self.used + len(chunk) > self.limit and self.current:
+                closed.append(self.current)
+                self.current, self.used = [], 0
+            self.current.append((entity, chunk))
+            self.used += len(chunk)
+        # The next entity's first chunk would not fit: this batch is complete now.
+        if self.chunks and self.current and self.used + len(self.chunks[0]) > self.limit:
+            closed.append(self.current)
+            self.current, self.used = [], 0
+        return closed
+
+    def close(self) -> list[list[tuple[Any, list[int]]]]:
+        """The last, partly filled batch (if any)."""
+        closed = [self.current] if self.current else []
+        self.current, self.used = [], 0
+        return closed
+
+
 def plan_batches(entities: Sequence[E], counter_keys: Sequence[int], limit: int) -> list[list[tuple[E, list[int]]]]:
     """Split entity x metric pairs into QueryPerf calls of at most ``limit`` metrics each.
 
     Each element of a batch is one QuerySpec (entity, counter keys). An entity's counters stay in
     one spec unless they alone exceed the limit.
     """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    keys = list(counter_keys)
-    if not keys:
-        return []
-    chunks = [keys[i : i + limit] for i in range(0, len(keys), limit)]
-    batches: list[list[tuple[E, list[int]]]] = []
-    current: list[tuple[E, list[int]]] = []
-    used = 0
+    planner = BatchPlanner(counter_keys, limit)
+    batches: list[list[tuple[Any, list[int]]]] = []
     for entity in entities:
-        for chunk in chunks:
-            if used + len(chunk) > limit and current:
-                batches.append(current)
-                current, used = [], 0
-            current.append((entity, chunk))
-            used += len(chunk)
-    if current:
-        batches.append(current)
+        batches.extend(planner.add(entity))
+    batches.extend(planner.close())
     return batches
 
 
@@ -402,21 +426,23 @@ def _query_batch(
     return out
 
 
-def collect_perf(
-    content: Any,
-    vms: Sequence[Any],
-    days: int,
-    now: datetime.datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    parser: str = DEFAULT_PARSER,
-    workers: int = DEFAULT_PERF_WORKERS,
-) -> PerfCollection:
-    """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones).
+@dataclass
+class _PerfPlan:
+    """What every QueryPerf call of one collection shares: counters, window, interval, batch limit."""
 
-    Up to ``workers`` QueryPerf calls run at once, each within the server's metric limit.
-    ``parser`` as for the PropertyCollector: "stream" parses the response as it arrives,
-    "pyvmomi" uses pyVmomi's deserializer (the reference; same results).
-    """
+    manager: Any
+    counters: dict[str, CounterInfo]
+    by_key: dict[int, CounterInfo]
+    problems: list[str]
+    interval: int
+    window: int
+    expected: int
+    limit: int
+    specs_for: SpecBuilder
+    parser: str
+
+
+def _perf_plan(content: Any, days: int, now: datetime.datetime | None, parser: str) -> _PerfPlan:
     from pyVmomi import vim
 
     if parser not in (PARSER_STREAM, PARSER_PYVMOMI):
@@ -433,8 +459,6 @@ def collect_perf(
     interval = choose_interval(intervals, window)
     expected = expected_samples(window, interval)
     limit = max_query_metrics(_option_value(content, MAX_QUERY_METRICS_OPTION))
-    by_key = {c.key: c for c in counters.values()}
-    batches = plan_batches(list(vms), list(by_key), limit)
 
     def specs_for(batch: list[tuple[Any, list[int]]]) -> list[Any]:
         return [
@@ -452,38 +476,113 @@ def collect_perf(
             for entity, keys in batch
         ]
 
-    stats: dict[str, dict[str, PerfStats]] = {}
-    done = 0
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=max(1, min(workers, len(batches) or 1)), thread_name_prefix="vmscan-perf"
-    ) as pool:
+    return _PerfPlan(
+        manager=manager, counters=counters, by_key={c.key: c for c in counters.values()}, problems=problems,
+        interval=interval, window=window, expected=expected, limit=limit, specs_for=specs_for, parser=parser,
+    )  # fmt: skip
+
+
+class HistoryQueries:
+    """QueryPerf calls for VMs handed over one at a time; each batch is sent once it is complete.
+
+    Up to ``workers`` calls run at once (each within the server's metric limit), parsed in the
+    worker thread. :meth:`result` waits for the rest; :meth:`cancel` drops what has not started.
+    """
+
+    def __init__(self, plan: _PerfPlan, workers: int = DEFAULT_PERF_WORKERS) -> None:
+        self.plan = plan
+        self.planner = BatchPlanner(list(plan.by_key), plan.limit)
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="vmscan-perf")
+        self.futures: dict[concurrent.futures.Future[dict[str, dict[str, PerfStats]]], int] = {}
+        self.entities = 0
+
+    def add(self, entity: Any) -> None:
+        self.entities += 1
+        for batch in self.planner.add(entity):
+            self._submit(batch)
+
+    def _submit(self, batch: list[tuple[Any, list[int]]]) -> None:
+        plan = self.plan
         # Specs are built in the worker: 10,000 VMs' QuerySpecs at once would be ~tens of MB.
-        futures = {
-            pool.submit(lambda b: _query_batch(manager, b, specs_for, by_key, expected, parser), batch): batch
-            for batch in batches
-        }
+        future = self.pool.submit(
+            _query_batch, plan.manager, batch, plan.specs_for, plan.by_key, plan.expected, plan.parser
+        )
+        self.futures[future] = len({id(entity) for entity, _ in batch})
+
+    def cancel(self) -> None:
+        """Drop the calls not yet started; wait for the running ones (at most ``workers``)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def result(self, progress: Callable[[int, int], None] | None = None) -> PerfCollection:
+        for batch in self.planner.close():
+            self._submit(batch)
+        stats: dict[str, dict[str, PerfStats]] = {}
+        done = 0
         try:
-            for future in concurrent.futures.as_completed(futures):
+            for future in concurrent.futures.as_completed(self.futures):
                 for moref, per_counter in future.result().items():
                     stats.setdefault(moref, {}).update(per_counter)
-                done += len({id(entity) for entity, _ in futures[future]})
+                done += self.futures[future]
                 if progress is not None:
-                    progress(min(done, len(vms)), len(vms))
+                    progress(min(done, self.entities), self.entities)
         except BaseException:
             # A failed query (or Ctrl-C through ``progress``) ends the rest; running ones finish.
-            pool.shutdown(wait=False, cancel_futures=True)
+            self.cancel()
             raise
-    # Counters in the order they were asked for, whatever order the batches completed in.
-    order = list(counters)
-    ordered = {moref: {n: per[n] for n in order if n in per} for moref, per in stats.items()}
-    return PerfCollection(
-        stats=ordered,
-        interval_seconds=interval,
-        window_seconds=window,
-        batch_limit=limit,
-        queries=len(batches),
-        problems=problems,
+        self.pool.shutdown(wait=True)
+        plan = self.plan
+        # Counters in the order they were asked for, whatever order the batches completed in.
+        order = list(plan.counters)
+        ordered = {moref: {n: per[n] for n in order if n in per} for moref, per in stats.items()}
+        return PerfCollection(
+            stats=ordered,
+            interval_seconds=plan.interval,
+            window_seconds=plan.window,
+            batch_limit=plan.limit,
+            queries=len(self.futures),
+            problems=plan.problems,
+        )
+
+
+def collect_perf(
+    content: Any,
+    vms: Sequence[Any],
+    days: int,
+    now: datetime.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    parser: str = DEFAULT_PARSER,
+    workers: int = DEFAULT_PERF_WORKERS,
+) -> PerfCollection:
+    """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones).
+
+    Up to ``workers`` QueryPerf calls run at once, each within the server's metric limit.
+    ``parser`` as for the PropertyCollector: "stream" parses the response as it arrives,
+    "pyvmomi" uses pyVmomi's deserializer (the reference; same results).
+    """
+    queries = HistoryQueries(_perf_plan(content, days, now, parser), workers)
+    try:
+        for vm in vms:
+            queries.add(vm)
+    except BaseException:
+        queries.cancel()
+        raise
+    return queries.result(progress)
+
+
+def _is_running(vm: Any) -> bool:
+    """A VM whose history is read: powered on, with a moref, not a template."""
+    return bool(vm.power_state == "powered_on" and vm.moref and not vm.template)
+
+
+def _attached(vcenter: VCenter, running: Sequence[Any], days: int, result: PerfCollection) -> list[CollectionIssue]:
+    for vm in running:
+        vm.perf = result.stats.get(vm.moref or "", {})
+    vcenter.source_detail.update(
+        perf_days=str(days),
+        perf_interval_seconds=str(result.interval_seconds),
+        perf_batch_metrics=str(result.batch_limit),
     )
+    return [CollectionIssue(vcenter=vcenter.name, property="perf", message=p) for p in result.problems]
 
 
 def attach_perf(
@@ -501,7 +600,7 @@ def attach_perf(
 
     from scanner.collector.soapstream import StreamParseError
 
-    running = [vm for vm in vcenter.vms if vm.power_state == "powered_on" and vm.moref and not vm.template]
+    running = [vm for vm in vcenter.vms if _is_running(vm)]
     if days <= 0 or not running:
         return []
     stub = content.perfManager._stub
@@ -514,11 +613,71 @@ def attach_perf(
         return [CollectionIssue(vcenter=vcenter.name, property="perf", message=message)]
     except StreamParseError as exc:
         return [CollectionIssue(vcenter=vcenter.name, property="perf", message=f"performance history not read: {exc}")]
-    for vm in running:
-        vm.perf = result.stats.get(vm.moref or "", {})
-    vcenter.source_detail.update(
-        perf_days=str(days),
-        perf_interval_seconds=str(result.interval_seconds),
-        perf_batch_metrics=str(result.batch_limit),
-    )
-    return [CollectionIssue(vcenter=vcenter.name, property="perf", message=p) for p in result.problems]
+    return _attached(vcenter, running, days, result)
+
+
+class EarlyHistory:
+    """:func:`attach_perf`'s queries, started while the inventory's VM pages still arrive.
+
+    The collector hands over each VM as it is mapped (:meth:`vm_mapped`); every complete batch of
+    running VMs is queried at once, so the server produces the history while vmscan parses the
+    inventory. Any failure here (a fault, a dropped connection, an expired session) is not
+    reported: :meth:`attach` then returns None and the caller runs :func:`attach_perf` as before,
+    with its retries, so the outcome of a failure is what it always was.
+    """
+
+    def __init__(
+        self,
+        content: Any,
+        days: int,
+        parser: str = DEFAULT_PARSER,
+        now: datetime.datetime | None = None,
+        workers: int = DEFAULT_PERF_WORKERS,
+    ) -> None:
+        self.days = days
+        self.stub = content.perfManager._stub
+        self.running: list[Any] = []
+        self.queries: HistoryQueries | None = None
+        try:
+            self.queries = HistoryQueries(_perf_plan(content, days, now, parser), workers)
+        except Exception:  # attach_perf reads the same again and reports it
+            self.queries = None
+
+    def vm_mapped(self, vm: Any) -> None:
+        if self.queries is None or not _is_running(vm):
+            return
+        from pyVmomi import vim
+
+        self.running.append(vm)
+        self.queries.add(vim.VirtualMachine(vm.moref, self.stub))
+
+    def cancel(self) -> None:
+        if self.queries is not None:
+            self.queries.cancel()
+
+    def attach(
+        self, vcenter: VCenter, progress: Callable[[int, int], None] | None = None
+    ) -> list[CollectionIssue] | None:
+        """attach_perf's result for ``vcenter`` (whose VMs were all handed over), or None on any failure."""
+        if self.queries is None:
+            return None
+        if not self.running:
+            self.cancel()
+            return []
+        stopped: list[BaseException] = []
+
+        def reported(done: int, total: int) -> None:
+            if progress is not None:
+                try:
+                    progress(done, total)
+                except BaseException as exc:
+                    stopped.append(exc)
+                    raise
+
+        try:
+            result = self.queries.result(reported)
+        except Exception:
+            if stopped:
+                raise  # the caller's progress callback ended the collection (Ctrl-C)
+            return None  # attach_perf runs again and reports it
+        return _attached(vcenter, self.running, self.days, result)

@@ -113,6 +113,43 @@ def test_plan_batches_covers_every_pair_once_within_the_limit(entities: int, cou
     assert all(0 < sum(len(keys) for _, keys in b) <= limit for b in batches)
 
 
+def batches_before_the_planner(entities: list[Any], counter_keys: list[int], limit: int) -> list[Any]:
+    """plan_batches as it was before BatchPlanner (a batch closed only when the next chunk did not fit)."""
+    chunks = [counter_keys[i : i + limit] for i in range(0, len(counter_keys), limit)]
+    batches: list[Any] = []
+    current: list[Any] = []
+    used = 0
+    for entity in entities:
+        for chunk in chunks:
+            if used + len(chunk) > limit and current:
+                batches.append(current)
+                current, used = [], 0
+            current.append((entity, chunk))
+            used += len(chunk)
+    if current:
+        batches.append(current)
+    return batches
+
+
+@given(entities=st.integers(0, 60), counters=st.integers(0, 8), limit=st.integers(1, 300))
+def test_batch_planner_hands_out_the_same_batches_as_soon_as_they_are_complete(
+    entities: int, counters: int, limit: int
+) -> None:
+    from scanner.collector.perf import BatchPlanner
+
+    expected = batches_before_the_planner(list(range(entities)), list(range(counters)), limit)
+    planner = BatchPlanner(list(range(counters)), limit)
+    handed: list[Any] = []
+    for entity in range(entities):
+        for batch in planner.add(entity):
+            # Complete when handed out: nothing of a later entity ever joins it.
+            assert batch in expected and all(e <= entity for e, _ in batch)
+            handed.append(batch)
+    handed.extend(planner.close())
+    assert handed == expected
+    assert plan_batches(list(range(entities)), list(range(counters)), limit) == expected
+
+
 def test_choose_interval() -> None:
     defaults: list[tuple[int, int]] = []  # none listed: vCenter's default intervals apply
     assert choose_interval(defaults, 86_400) == 300

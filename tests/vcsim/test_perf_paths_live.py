@@ -96,3 +96,52 @@ def test_batch_limit_and_order_do_not_change_results(simulators: tuple[Simulator
     assert small.queries > default.queries == 1
     assert small.stats == default.stats
     assert {per["mem.consumed"].samples for per in small.stats.values()} == {336}  # 7 days at 30 minutes
+
+
+
+def collected_with_history(simulator: Simulator) -> Any:
+    """collect_vcenter with 30 days of history: each VM's perf, the vCenter's detail, the issues."""
+    from scanner.collector.collect import collect_vcenter
+
+    si = connect(simulator.sdk_url, simulator.user, simulator.password)
+    try:
+        vcenter, issues = collect_vcenter(si, "vc", perf_days=30)
+    finally:
+        disconnect(si)
+    return {vm.moref: vm.perf for vm in vcenter.vms}, vcenter.source_detail, issues
+
+
+def test_history_started_during_the_inventory_same_as_after_it(
+    simulators: tuple[Simulator, Simulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queries sent while the VM pages arrive give what attach_perf after the inventory gives,
+    also when an early query fails (then attach_perf reads the whole history again)."""
+    import functools
+
+    from scanner.collector import perf
+
+    early_history = perf.EarlyHistory
+    # The window's end fixed on both paths: the simulator's samples are seeded by the window.
+    monkeypatch.setattr(perf, "EarlyHistory", functools.partial(early_history, now=NOW))
+    monkeypatch.setattr(perf, "collect_perf", functools.partial(perf.collect_perf, now=NOW))
+    _, csv = simulators
+    early = collected_with_history(csv)
+    assert sum(1 for per in early[0].values() if per) == TOPOLOGY.vm_count  # all powered on
+    with monkeypatch.context() as patch:
+        # No history from the early queries: attach_perf after the inventory, as before.
+        patch.setattr(early_history, "attach", lambda self, vcenter, progress=None: self.cancel())
+        after = collected_with_history(csv)
+    assert after == early
+    assert [list(per) for per in early[0].values()] == [list(per) for per in after[0].values()]  # counter order
+    queried = perf._query_batch
+    calls: list[int] = []
+
+    def first_call_drops(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("dropped")
+        return queried(*args)
+
+    monkeypatch.setattr(perf, "_query_batch", first_call_drops)
+    assert collected_with_history(csv) == early
+    assert len(calls) == 2  # the early call that failed, then attach_perf's (10 VMs: one batch each)
