@@ -374,3 +374,62 @@ def test_integer_samples_skip_only_the_finiteness_sum() -> None:
     assert present_samples("3,-1,2,1") == [1, 2, 3]
     assert present_samples("1e308,1e308") is None  # finite items, infinite sum: the careful reader
     assert present_samples("1.5,1E2") == [1.5, 100.0]
+
+
+def early_history_setup(monkeypatch: pytest.MonkeyPatch, answer: Any) -> tuple[Any, Any]:
+    """An EarlyHistory on a fake PerformanceManager (two counters, 256 metrics per call) whose
+    QueryPerf calls are ``answer(batch)``; and a vCenter of 100 running VMs and one powered off."""
+    from scanner.collector import perf
+    from scanner.inventory.model import VM, VCenter
+
+    manager = NS(perfCounter=[raw_counter(6, "cpu", "usagemhz", "average", "megaHertz"),
+                              raw_counter(98, "mem", "consumed", "average", "kiloBytes")],
+                 historicalInterval=[], _stub=None)
+    monkeypatch.setattr(perf, "_query_batch", lambda manager, batch, *rest: answer(batch))
+    early = perf.EarlyHistory(NS(perfManager=manager, setting=None), 30)
+    vcenter = VCenter(name="vc")
+    vcenter.vms = [VM(id=f"u/vm-{i}", moref=f"vm-{i}", power_state="powered_on") for i in range(100)]
+    vcenter.vms.append(VM(id="u/vm-off", moref="vm-off", power_state="powered_off"))
+    for vm in vcenter.vms:
+        early.vm_mapped(vm)
+    return early, vcenter
+
+
+def test_early_history_attaches_each_running_vms_stats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.collector.perf import WANTED_COUNTERS
+    from scanner.inventory.model import PerfStats
+
+    def answer(batch: Any) -> Any:
+        return {entity._moId: {"cpu.usagemhz": PerfStats(unit="MHz", samples=len(batch))} for entity, _ in batch}
+
+    early, vcenter = early_history_setup(monkeypatch, answer)
+    issues = early.attach(vcenter)
+    assert issues is not None and {i.message for i in issues} == {
+        f"performance counter {name} not offered by the server" for name in WANTED_COUNTERS
+        if name not in ("cpu.usagemhz", "mem.consumed")
+    }
+    # 128 VMs per call (2 counters, 256 metrics): 100 VMs in one call.
+    assert [vm.perf for vm in vcenter.vms[:100]] == [{"cpu.usagemhz": PerfStats(unit="MHz", samples=100)}] * 100
+    assert vcenter.vms[100].perf == {}  # powered off: not asked, left as it was
+    assert vcenter.source_detail["perf_days"] == "30"
+
+
+def test_early_history_failure_leaves_it_to_attach_perf_but_a_cancel_goes_on_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def dropped(batch: Any) -> Any:
+        raise ConnectionResetError("dropped")
+
+    early, vcenter = early_history_setup(monkeypatch, dropped)
+    assert early.attach(vcenter) is None  # nothing attached: the caller runs attach_perf
+    assert all(vm.perf == {} for vm in vcenter.vms)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        raise Cancelled
+
+    early, vcenter = early_history_setup(monkeypatch, lambda batch: {})
+    with pytest.raises(Cancelled):
+        early.attach(vcenter, cancel)
