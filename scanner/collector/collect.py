@@ -29,7 +29,7 @@ from scanner.collector.properties import (
     retrieve_one,
 )
 from scanner.collector.readonly import ReadOnlyViolation
-from scanner.collector.retry import NO_RETRY, Retrier, RetryPolicy
+from scanner.collector.retry import NO_RETRY, Retrier, RetryPolicy, is_transient
 from scanner.collector.session import SOAP_TIMEOUT_S, parse_server, vcenter_session
 from scanner.collector.soapstream import StreamParseError
 from scanner.errors import CollectionError
@@ -363,13 +363,20 @@ def collect_vcenter(
             if progress is not None:
                 progress("performance history (VMs)", done)
 
-        issues = early.attach(vcenter, perf_progress)
-        if issues is None:
-            # The early queries failed: read the history again, as a whole, under the retry policy
-            # (re-running it after a dropped connection recomputes every VM's history from scratch).
-            issues = collector.retrier.run(
-                "performance history", lambda: attach_perf(content, vcenter, perf_days, perf_progress, parser)
-            )
+        def history() -> list[CollectionIssue]:
+            nonlocal early
+            if early is not None:
+                started, early = early, None
+                issues = started.attach(vcenter, perf_progress)
+                if issues is not None:
+                    return issues
+                if started.failure is not None and is_transient(started.failure):
+                    raise started.failure  # a dropped connection: counted and waited for as a retry
+            # The early queries failed: the history read again, as a whole, after the inventory.
+            return attach_perf(content, vcenter, perf_days, perf_progress, parser)
+
+        # Re-running it after a dropped connection recomputes every VM's history from scratch.
+        issues = collector.retrier.run("performance history", history)
         collector.issues.extend(issues)
     return vcenter, collector.issues
 

@@ -622,8 +622,8 @@ class EarlyHistory:
     The collector hands over each VM as it is mapped (:meth:`vm_mapped`); every complete batch of
     running VMs is queried at once, so the server produces the history while vmscan parses the
     inventory. Any failure here (a fault, a dropped connection, an expired session) is not
-    reported: :meth:`attach` then returns None and the caller runs :func:`attach_perf` as before,
-    with its retries, so the outcome of a failure is what it always was.
+    reported: :meth:`attach` then returns None (the failure kept in ``failure``) and the caller runs
+    :func:`attach_perf` as before, with its retries, so the outcome of a failure is what it always was.
     """
 
     def __init__(
@@ -638,10 +638,11 @@ class EarlyHistory:
         self.stub = content.perfManager._stub
         self.running: list[Any] = []
         self.queries: HistoryQueries | None = None
+        self.failure: Exception | None = None
         try:
             self.queries = HistoryQueries(_perf_plan(content, days, now, parser), workers)
-        except Exception:  # attach_perf reads the same again and reports it
-            self.queries = None
+        except Exception as exc:  # attach_perf reads the same again and reports it
+            self.queries, self.failure = None, exc
 
     def vm_mapped(self, vm: Any) -> None:
         if self.queries is None or not _is_running(vm):
@@ -676,8 +677,9 @@ class EarlyHistory:
 
         try:
             result = self.queries.result(reported)
-        except Exception:
+        except Exception as exc:
             if stopped:
                 raise  # the caller's progress callback ended the collection (Ctrl-C)
+            self.failure = exc
             return None  # attach_perf runs again and reports it
         return _attached(vcenter, self.running, self.days, result)

@@ -422,6 +422,7 @@ def test_early_history_failure_leaves_it_to_attach_perf_but_a_cancel_goes_on_up(
 
     early, vcenter = early_history_setup(monkeypatch, dropped)
     assert early.attach(vcenter) is None  # nothing attached: the caller runs attach_perf
+    assert isinstance(early.failure, ConnectionResetError)  # the caller counts it as a retry
     assert all(vm.perf == {} for vm in vcenter.vms)
 
     class Cancelled(Exception):

@@ -17,6 +17,7 @@ from pyVim.connect import Disconnect
 from pyVmomi import vim
 
 from scanner.collector.perf import MAX_QUERY_METRICS_OPTION, PerfCollection, collect_perf
+from scanner.collector.retry import Retrier, RetryPolicy
 from scanner.collector.session import connect, disconnect
 from tests.vcsim.conftest import require_toolchain
 from tests.vcsim.harness import Simulator, Topology
@@ -99,13 +100,13 @@ def test_batch_limit_and_order_do_not_change_results(simulators: tuple[Simulator
 
 
 
-def collected_with_history(simulator: Simulator) -> Any:
+def collected_with_history(simulator: Simulator, retrier: Any = None) -> Any:
     """collect_vcenter with 30 days of history: each VM's perf, the vCenter's detail, the issues."""
     from scanner.collector.collect import collect_vcenter
 
     si = connect(simulator.sdk_url, simulator.user, simulator.password)
     try:
-        vcenter, issues = collect_vcenter(si, "vc", perf_days=30)
+        vcenter, issues = collect_vcenter(si, "vc", perf_days=30, retrier=retrier)
     finally:
         disconnect(si)
     return {vm.moref: vm.perf for vm in vcenter.vms}, vcenter.source_detail, issues
@@ -143,5 +144,7 @@ def test_history_started_during_the_inventory_same_as_after_it(
         return queried(*args)
 
     monkeypatch.setattr(perf, "_query_batch", first_call_drops)
-    assert collected_with_history(csv) == early
+    retrier = Retrier(RetryPolicy(attempts=2, initial_delay_s=0))
+    assert collected_with_history(csv, retrier) == early
     assert len(calls) == 2  # the early call that failed, then attach_perf's (10 VMs: one batch each)
+    assert retrier.retries == 1  # recorded as a retry, as a drop after the inventory always was
