@@ -71,13 +71,17 @@ def child_raw(url: str, user: str, password: str, dump: str | None = None, perf_
     """
     import threading
 
+    import scanner.collector.collect as collect
     import scanner.collector.soapstream as soapstream
     from scanner.collector.collect import collect_estate
+
+    # The bodies are dropped unparsed: no second process to parse them.
+    collect.USE_PARSE_WORKER = False
 
     counted = {"bytes": 0, "responses": 0, "largest": 0}
     lock = threading.Lock()  # QueryPerf responses are drained by up to 4 threads
 
-    def drain(chunks: Any, catalog: Any, result: Any) -> Any:
+    def drain(chunks: Any, catalog: Any, result: Any, offload: Any = None) -> Any:
         body = bytearray() if dump else None
         size = 0
         for chunk in chunks:

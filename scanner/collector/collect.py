@@ -6,6 +6,7 @@ One ContainerView + paged RetrievePropertiesEx per managed-object type, then pur
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import dataclasses
 import datetime
@@ -20,9 +21,11 @@ from pyVmomi import vim, vmodl
 from scanner import __version__
 from scanner.collector import events, mappers
 from scanner.collector.mappers import Lookups, PropertyValues
+from scanner.collector.parseworker import ParseWorker, ParseWorkerFailed, worker_wanted
 from scanner.collector.properties import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_PARSER,
+    PARSER_STREAM,
     PARSERS,
     ObjectProperties,
     iter_all,
@@ -31,7 +34,7 @@ from scanner.collector.properties import (
 from scanner.collector.readonly import ReadOnlyViolation
 from scanner.collector.retry import NO_RETRY, Retrier, RetryPolicy, is_transient
 from scanner.collector.session import SOAP_TIMEOUT_S, parse_server, vcenter_session
-from scanner.collector.soapstream import StreamParseError
+from scanner.collector.soapstream import OffloadedObjects, StreamParseError, soap_stub
 from scanner.errors import CollectionError
 from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import (
@@ -73,6 +76,55 @@ def _raw(item: ObjectProperties) -> PropertyValues:
     return PropertyValues(item.values, [m.path for m in item.missing])
 
 
+def _deleted_issue(vcenter: str, lookups: Lookups, item: ObjectProperties, label: str) -> CollectionIssue | None:
+    """The issue for an object deleted while it was being read (it is then skipped), else None."""
+    if not any(m.fault == "ManagedObjectNotFound" for m in item.missing):
+        return None
+    return CollectionIssue(
+        vcenter=vcenter, object_id=lookups.object_id(item.moref), object_name=item.values.get("name"), property=None,
+        message=f"deleted during collection; skipped (was being read as one of the {label})",
+    )
+
+
+def vm_kept_items() -> dict[type, tuple[type, ...]]:
+    """The devices worth building: those of a class a mapper reads (see TypeCatalog's kept_items)."""
+    # Devices no mapper reads (keyboard, video card, PCI/PS2/SIO controllers, VMCI, ...) are a
+    # quarter of a VM's elements: the streaming parser leaves them out of the device list.
+    return {vim.vm.device.VirtualDevice: mappers.MAPPED_DEVICE_TYPES}
+
+
+@dataclasses.dataclass
+class VmResult:
+    """One VM object of the answer, mapped: what the collection keeps of it."""
+
+    moref: str
+    parent: str | None  # the parent folder's moref
+    vm: Any  # the mapped VM; None when it was deleted while being read
+    issues: list[CollectionIssue]
+
+
+def vm_result(item: ObjectProperties, lookups: Lookups, vcenter_name: str) -> VmResult:
+    """Map one VM as it arrived (its parent is recorded in ``lookups`` first: its folder path needs it).
+
+    The one mapping of a VM object, whichever process parsed it (see parseworker).
+    """
+    parent_ref = item.values.get("parent")
+    parent = parent_ref._moId if parent_ref is not None else None
+    deleted = _deleted_issue(vcenter_name, lookups, item, "VMs")
+    if deleted is not None:
+        return VmResult(moref=item.moref, parent=None, vm=None, issues=[deleted])
+    issues = _issues(vcenter_name, lookups, [item]) if item.missing else []
+    if parent is not None:
+        lookups.parents[item.moref] = parent
+    vm = mappers.map_vm(item.moref, _raw(item), lookups)
+    if mappers.CONFIG_PRESENT not in item.values and not item.missing:
+        issues.append(CollectionIssue(
+            vcenter=vcenter_name, object_id=vm.id, object_name=vm.name, property="config",
+            message=f"configuration not available (connection state {vm.connection_state or 'unknown'})",
+        ))
+    return VmResult(moref=item.moref, parent=parent, vm=vm, issues=issues)
+
+
 class _Collector:
     def __init__(
         self,
@@ -83,10 +135,13 @@ class _Collector:
         parser: str = DEFAULT_PARSER,
         retrier: Retrier | None = None,
         vm_mapped: Callable[[Any], None] | None = None,
+        parse_worker: bool = False,
     ) -> None:
         self.content = content
         # Told about each VM as soon as it is mapped (the performance history starts on them).
         self.vm_mapped = vm_mapped
+        # Parse and map part of the VMs in a second process (parseworker; streaming parser only).
+        self.parse_worker = parse_worker and parser == PARSER_STREAM
         # Each retrieval is retried as a whole after a dropped connection or expired session.
         self.retrier = retrier or Retrier(NO_RETRY)
         self.page_size = page_size
@@ -131,13 +186,9 @@ class _Collector:
 
         # A retry re-reads the whole type; objects already handed on are skipped by moref.
         for item in self.retrier.iterate(label, attempt, key=lambda item: item.moref):
-            if any(m.fault == "ManagedObjectNotFound" for m in item.missing):
-                # Deleted while it was being read.
-                self.issues.append(CollectionIssue(
-                    vcenter=self.vcenter.name, object_id=self.lookups.object_id(item.moref),
-                    object_name=item.values.get("name"), property=None,
-                    message=f"deleted during collection; skipped (was being read as one of the {label})",
-                ))
+            deleted = _deleted_issue(self.vcenter.name, self.lookups, item, label)
+            if deleted is not None:
+                self.issues.append(deleted)
                 continue
             if item.missing:
                 self.issues.extend(_issues(self.vcenter.name, self.lookups, [item]))
@@ -257,26 +308,77 @@ class _Collector:
 
     def _map_vms(self, vms: list[Any]) -> None:
         lookups = self.lookups
-        # Devices no mapper reads (keyboard, video card, PCI/PS2/SIO controllers, VMCI, ...) are a
-        # quarter of a VM's elements: the streaming parser leaves them out of the device list.
-        kept: dict[type, tuple[type, ...]] = {vim.vm.device.VirtualDevice: mappers.MAPPED_DEVICE_TYPES}
-        for item in self._iter("VMs", vim.VirtualMachine, mappers.VM_PROPERTIES, kept):
-            if item.values.get("parent") is not None:
-                lookups.parents[item.moref] = item.values["parent"]._moId
-            vm = mappers.map_vm(item.moref, _raw(item), lookups)
-            if mappers.CONFIG_PRESENT not in item.values and not item.missing:
-                self.issues.append(
-                    CollectionIssue(
-                        vcenter=self.vcenter.name,
-                        object_id=vm.id,
-                        object_name=vm.name,
-                        property="config",
-                        message=f"configuration not available (connection state {vm.connection_state or 'unknown'})",
-                    )
-                )
-            vms.append(vm)
-            if self.vm_mapped is not None:
-                self.vm_mapped(vm)
+        counted = 0
+
+        def on_page(count: int) -> None:
+            nonlocal counted
+            counted += count
+            if self.progress is not None:
+                self.progress("VMs", counted)
+
+        def read(offload: ParseWorker | None) -> Iterator[VmResult]:
+            items = iter_all(
+                self.content, vim.VirtualMachine, list(mappers.VM_PROPERTIES), page_size=self.page_size,
+                on_page=on_page, parser=self.parser, kept_items=vm_kept_items(), offload=offload,
+            )
+            if offload is None:
+                for item in items:
+                    yield vm_result(item, lookups, self.vcenter.name)
+                return
+            # In answer order; the worker's results are taken when they are in, so that the
+            # parse here does not wait for them (only the end does).
+            queued: collections.deque[Any] = collections.deque()
+            for item in items:
+                if isinstance(item, OffloadedObjects):
+                    queued.append(item)
+                elif queued:
+                    queued.append(vm_result(item, lookups, self.vcenter.name))
+                else:
+                    yield vm_result(item, lookups, self.vcenter.name)
+                while queued and (isinstance(queued[0], VmResult) or offload.ready()):
+                    front = queued.popleft()
+                    if isinstance(front, VmResult):
+                        yield front
+                    else:
+                        yield from offload.results(front.count)
+            for front in queued:
+                if isinstance(front, VmResult):
+                    yield front
+                else:
+                    yield from offload.results(front.count)
+
+        def attempt() -> Iterator[VmResult]:
+            nonlocal counted
+            counted = 0
+            # Started as the VM request goes out: its imports overlap vCenter preparing the answer.
+            # One worker per collection: after it saw part of an answer, a retry starts over without.
+            worker = ParseWorker.start() if self.parse_worker else None
+            self.parse_worker = False
+            if worker is None:
+                yield from read(None)
+                return
+            try:
+                worker.setup(soap_stub(self.content.propertyCollector).version, self.vcenter.name, lookups)
+                yield from read(worker)
+                return
+            except (ParseWorkerFailed, StreamParseError):
+                # Read again on our own (VMs already handed on are skipped by moref): the same
+                # answer then gives the ordinary parser's error, if any.
+                pass
+            finally:
+                worker.close()
+            counted = 0
+            yield from read(None)
+
+        # A retry re-reads all VMs; those already handed on are skipped by moref.
+        for result in self.retrier.iterate("VMs", attempt, key=lambda result: result.moref):
+            if result.parent is not None:
+                lookups.parents[result.moref] = result.parent
+            self.issues.extend(result.issues)
+            if result.vm is not None:
+                vms.append(result.vm)
+                if self.vm_mapped is not None:
+                    self.vm_mapped(result.vm)
 
     def _power_off_dates(self) -> None:
         """Since when each powered-off VM has been off, from vCenter's event history."""
@@ -338,8 +440,12 @@ def collect_vcenter(
     perf_days: int = 0,
     parser: str = DEFAULT_PARSER,
     retrier: Retrier | None = None,
+    parse_worker: bool = False,
 ) -> tuple[VCenter, list[CollectionIssue]]:
-    """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history)."""
+    """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history).
+
+    ``parse_worker``: parse and map part of the VMs in a second process (streaming parser only).
+    """
     content = (retrier or Retrier(NO_RETRY)).run("service content", service_instance.RetrieveContent)
     early = None
     if perf_days > 0:
@@ -349,7 +455,7 @@ def collect_vcenter(
         # history while vmscan parses the inventory (on a real vCenter, its statistics database).
         early = EarlyHistory(content, perf_days, parser)
     collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier,
-                           vm_mapped=early.vm_mapped if early is not None else None)
+                           vm_mapped=early.vm_mapped if early is not None else None, parse_worker=parse_worker)
     try:
         vcenter = collector.run()
     except BaseException:
@@ -426,6 +532,10 @@ def _check_options(parser: str, page_size: int, perf_days: int) -> None:
         raise CollectionError(f"perf days must be 0 or more, got {perf_days}")
 
 
+# Off: every VM is parsed in the collecting thread (tests switch it to compare both ways).
+USE_PARSE_WORKER = True
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -463,7 +573,7 @@ def collect_one(
         retrier = Retrier(retry or RetryPolicy(), relogin=relogin, notify=notify)
         try:
             vcenter, issues = collect_vcenter(service_instance, endpoint.host, page_size, progress, perf_days, parser,
-                                              retrier)
+                                              retrier, parse_worker=USE_PARSE_WORKER and worker_wanted())
         except vim.fault.NoPermission as fault:
             raise CollectionError(
                 f"user {user!r} may not read the inventory of {endpoint.display} "

@@ -92,7 +92,8 @@ def retrieve_pages(
     on_page: PageCallback | None = None,
     parser: str = PARSER_PYVMOMI,
     kept_items: dict[type, tuple[type, ...]] | None = None,
-) -> Iterator[ObjectProperties]:
+    offload: Any = None,
+) -> Iterator[Any]:
     """Yield every object of ``spec``, following ContinueRetrievePropertiesEx tokens.
 
     A real vCenter returns at most ``page_size`` objects per call (it may return fewer); the
@@ -101,11 +102,13 @@ def retrieve_pages(
 
     ``kept_items`` ({list item type: the classes read}) lets the streaming parser leave the
     other items out of such lists without building them; pyVmomi's deserializer builds them all.
+    ``offload`` (a soapstream.Offload, streaming parser only) takes runs of whole objects unparsed:
+    a soapstream.OffloadedObjects is yielded in their place.
     """
     if parser == PARSER_STREAM:
         from scanner.collector.soapstream import stream_pages
 
-        yield from stream_pages(property_collector, spec, page_size, on_page, kept_items)
+        yield from stream_pages(property_collector, spec, page_size, on_page, kept_items, offload)
         return
     if parser != PARSER_PYVMOMI:
         raise ValueError(f"unknown parser {parser!r} (expected one of {', '.join(PARSERS)})")
@@ -140,16 +143,18 @@ def iter_all(
     on_page: PageCallback | None = None,
     parser: str = PARSER_PYVMOMI,
     kept_items: dict[type, tuple[type, ...]] | None = None,
-) -> Iterator[ObjectProperties]:
+    offload: Any = None,
+) -> Iterator[Any]:
     """Properties ``paths`` of every ``vim_type`` object under the root folder (recursive), as they arrive.
 
     With the streaming parser each object is yielded as soon as it is parsed, so a caller that
-    maps and drops it keeps memory bounded however large the page. ``kept_items``: see retrieve_pages.
+    maps and drops it keeps memory bounded however large the page. ``kept_items``, ``offload``:
+    see retrieve_pages.
     """
     view = _container_view(content, vim_type)
     try:
         spec = _filter_spec(view, vim_type, paths, via_view=True)
-        yield from retrieve_pages(content.propertyCollector, spec, page_size, on_page, parser, kept_items)
+        yield from retrieve_pages(content.propertyCollector, spec, page_size, on_page, parser, kept_items, offload)
     finally:
         with contextlib.suppress(Exception):
             view.DestroyView()

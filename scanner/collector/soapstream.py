@@ -26,8 +26,8 @@ import dataclasses
 import datetime
 import re
 import zlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport
@@ -530,53 +530,223 @@ def _pull_parser(tags: tuple[str, ...]) -> etree.XMLPullParser:
     )
 
 
-def parse_retrieve_result(
-    chunks: Iterator[bytes], catalog: TypeCatalog, result: StreamResult
-) -> Iterator[ObjectProperties]:
-    """Yield each ObjectContent of a RetrievePropertiesEx/ContinueRetrievePropertiesEx response body.
+class _ResultParser:
+    """The RetrievePropertiesEx reader fed piece by piece: each feed returns the objects it completed.
 
-    ``chunks`` is the raw body; ``result.token`` is set once the token element has been read.
     Only direct children of ``returnval`` count: a data object with an ``objects`` or ``token``
     property deeper down is not mistaken for them.
     """
-    parser = _pull_parser(("{*}objects", "{*}token"))
-    saw_response = False
-    object_limit = SOAP_OBJECT_BYTES.value()
-    since_object = 0  # bytes fed since the last object was converted and dropped
-    for chunk in _bounded(chunks):
-        result.bytes_read += len(chunk)
-        since_object += len(chunk)
-        if since_object > object_limit:
-            # One <objects> element is built as a tree before it is converted: bound it.
-            raise SOAP_OBJECT_BYTES.refuse("one object in a vCenter response of over", object_limit,
-                                           object_limit)
+
+    def __init__(self, catalog: TypeCatalog, result: StreamResult) -> None:
+        self.catalog = catalog
+        self.result = result
+        self.parser = _pull_parser(("{*}objects", "{*}token"))
+        self.saw_response = False
+        self.object_limit = SOAP_OBJECT_BYTES.value()
+        self.since_object = 0  # bytes fed since the last object was converted and dropped
+
+    def feed(self, data: bytes) -> list[ObjectProperties]:
+        catalog = self.catalog
+        items: list[ObjectProperties] = []
+        for chunk in _bounded((data,)):
+            self.since_object += len(chunk)
+            if self.since_object > self.object_limit:
+                # One <objects> element is built as a tree before it is converted: bound it.
+                raise SOAP_OBJECT_BYTES.refuse("one object in a vCenter response of over", self.object_limit,
+                                               self.object_limit)
+            try:
+                self.parser.feed(chunk)
+                events = list(self.parser.read_events())
+            except etree.XMLSyntaxError as exc:
+                raise StreamParseError(f"malformed SOAP response: {exc}") from None
+            for _event, elem in events:
+                parent = elem.getparent()
+                if parent is None or catalog.local(parent.tag) != "returnval":
+                    continue
+                self.saw_response = True
+                if catalog.local(elem.tag) == "token":
+                    self.result.token = elem.text or None
+                else:
+                    self.since_object = 0
+                    items.append(catalog.object_content(elem))
+                # Drop what has been converted so that memory stays bounded by one object.
+                elem.clear()
+                parent.remove(elem)
+        return items
+
+    def close(self) -> None:
         try:
-            parser.feed(chunk)
-            events = list(parser.read_events())
+            root = self.parser.close()
         except etree.XMLSyntaxError as exc:
             raise StreamParseError(f"malformed SOAP response: {exc}") from None
-        for _event, elem in events:
-            parent = elem.getparent()
-            if parent is None or catalog.local(parent.tag) != "returnval":
+        if not self.saw_response and not _is_empty_response(root):
+            raise StreamParseError("not a RetrievePropertiesEx response")
+
+
+def parse_retrieve_result(
+    chunks: Iterator[bytes], catalog: TypeCatalog, result: StreamResult, offload: Offload | None = None
+) -> Iterator[Any]:
+    """Yield each ObjectContent of a RetrievePropertiesEx/ContinueRetrievePropertiesEx response body.
+
+    ``chunks`` is the raw body; ``result.token`` is set once the token element has been read.
+    With ``offload``, runs of whole ``objects`` elements are cut from the body (see
+    split_objects) and each run is handed to it unparsed while it wants more: an
+    OffloadedObjects stands in for them, in their place in the answer; the rest is parsed here
+    as usual.
+    """
+    parser = _ResultParser(catalog, result)
+    if offload is None:
+        for chunk in chunks:
+            result.bytes_read += len(chunk)
+            yield from parser.feed(chunk)
+        parser.close()
+        return
+    for kind, data, count in split_objects(chunks, parser.object_limit, OBJECT_RUN_BYTES):
+        result.bytes_read += len(data)
+        if kind == OBJECT_RUN and offload.wants():
+            offload.submit(data, count)
+            parser.saw_response = True
+            yield OffloadedObjects(count)
+            continue
+        if kind == DOCUMENT_START:
+            offload.start_document(data)
+        yield from parser.feed(data)
+    parser.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class OffloadedObjects:
+    """``count`` whole objects of the answer handed to an Offload unparsed (their results come from it)."""
+
+    count: int
+
+
+class Offload(Protocol):
+    """Where ``parse_retrieve_result`` hands runs of whole objects (e.g. another process)."""
+
+    def start_document(self, head: bytes) -> None:
+        """A new answer: the text before its first ``objects`` element (envelope, namespaces)."""
+
+    def wants(self) -> bool:
+        """Whether to hand it the next run now (else it is parsed here)."""
+
+    def submit(self, objects: bytes, count: int) -> None:
+        """``count`` whole top-level ``objects`` elements of the current answer, in answer order."""
+
+
+# What split_objects yields: (kind, bytes, number of whole objects in them).
+DOCUMENT_START = "start"  # the text before the first top-level <objects>
+OBJECT_RUN = "objects"  # whole top-level <objects> elements (and the whitespace between them)
+REST = "rest"  # anything else: the text after the last one, or all of an answer not cut
+OBJECT_RUN_BYTES = 512 * 1024
+# The envelope before the first object is a few hundred bytes; past this, the answer is not cut.
+MAX_DOCUMENT_START = 64 * 1024
+_OBJECTS = b"objects"
+
+
+def split_objects(chunks: Iterator[bytes], object_limit: int,
+                  run_bytes: int = OBJECT_RUN_BYTES) -> Iterator[tuple[str, bytes, int]]:
+    """Cut a RetrievePropertiesEx body into its start, runs of whole top-level objects, and the rest.
+
+    Concatenated, the pieces are the body. Each run is complete ``<objects>`` elements whose
+    depth is tracked by their own tags only, which is exact when no comment, CDATA section or
+    processing instruction (the only places a ``<`` can stand for itself) and no other spelling
+    of the tag (a prefix, attributes, ``<objects/>``) occurs: from the first such sight the rest
+    of the body is one REST piece, read by the ordinary parser. So is text other than
+    whitespace between two objects (the runs must be siblings). A REST piece always starts
+    where an object ended, so the pieces of a body can be parsed in two documents that each
+    begin with the DOCUMENT_START: every element is whole in one of them.
+    """
+    buffer = b""
+    started = False  # DOCUMENT_START handed on
+    cut = True  # still cutting objects out (False: everything goes on as REST)
+    depth = 0
+    pos = 0  # tags before this position in the buffer have been read
+    boundary = 0  # the end of the last whole top-level object in the buffer
+    count = 0  # whole top-level objects before boundary
+    for chunk in chunks:
+        if not cut:
+            yield REST, chunk, 0
+            continue
+        checked = max(len(buffer) - 1, 0)
+        buffer += chunk
+        # ("!" in chunk: one memchr; "<!" is a slow search where "<" is every few bytes.)
+        if started and (b"!" in chunk or b"?" in chunk) and (buffer.find(b"<!", checked) >= 0
+                                                              or buffer.find(b"<?", checked) >= 0):
+            cut = False
+        elif not started:
+            first = _first_object(buffer)
+            if first == -1 and len(buffer) <= MAX_DOCUMENT_START:
                 continue
-            saw_response = True
-            if catalog.local(elem.tag) == "token":
-                result.token = elem.text or None
+            if first is None or first == -1 or b"<!" in buffer[first:] or b"<?" in buffer[first:]:
+                cut = False
             else:
-                since_object = 0
-                yield catalog.object_content(elem)
-            # Drop what has been converted so that memory stays bounded by one object.
-            elem.clear()
-            parent.remove(elem)
-    try:
-        root = parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise StreamParseError(f"malformed SOAP response: {exc}") from None
-    if not saw_response and not _is_empty_response(root):
-        raise StreamParseError("not a RetrievePropertiesEx response")
+                yield DOCUMENT_START, buffer[:first], 0
+                buffer = buffer[first:]
+                started = True
+        if cut:
+            pos, depth, boundary, count, cut = _read_object_tags(buffer, pos, depth, boundary, count)
+        if not cut:
+            if count:
+                yield OBJECT_RUN, buffer[:boundary], count
+            yield REST, buffer[boundary:], 0
+            buffer = b""
+            continue
+        if len(buffer) - boundary > object_limit:
+            raise SOAP_OBJECT_BYTES.refuse("one object in a vCenter response of over", object_limit, object_limit)
+        if boundary >= run_bytes:
+            yield OBJECT_RUN, buffer[:boundary], count
+            buffer = buffer[boundary:]
+            pos = max(pos - boundary, 0)  # (pos may be the ">" that ended the run)
+            boundary = count = 0
+    if cut:
+        if count:
+            yield OBJECT_RUN, buffer[:boundary], count
+        if buffer[boundary:] or not started:
+            yield REST, buffer[boundary:], 0
 
 
-def _bounded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def _first_object(buffer: bytes) -> int | None:
+    """Where the first ``<objects>`` starts; -1 when not seen yet; None when it is spelled otherwise."""
+    index = buffer.find(b"<objects")
+    if index < 0 or index + 8 >= len(buffer):
+        return -1
+    return index if buffer[index + 8] == 0x3E else None  # ">"
+
+
+def _read_object_tags(
+    buffer: bytes, pos: int, depth: int, boundary: int, count: int
+) -> tuple[int, int, int, int, bool]:
+    """Follow the ``<objects>`` / ``</objects>`` tags from ``pos``: (pos, depth, boundary, count, still cutting)."""
+    while True:
+        index = buffer.find(_OBJECTS, pos)
+        if index < 0:
+            return max(pos, len(buffer) - len(_OBJECTS)), depth, boundary, count, True
+        after_index = index + len(_OBJECTS)
+        if after_index >= len(buffer):
+            return index, depth, boundary, count, True  # the character after it has not arrived
+        after = buffer[after_index]
+        if index >= 1 and buffer[index - 1] == 0x3C:  # "<objects"
+            if after == 0x3E:
+                if depth == 0 and buffer[boundary : index - 1].strip():
+                    return pos, depth, boundary, count, False  # not a sibling of the last object
+                depth += 1
+            elif after in b" \t\r\n/":
+                return pos, depth, boundary, count, False  # attributes or <objects/>: not cut
+        elif index >= 2 and buffer[index - 2] == 0x3C and buffer[index - 1] == 0x2F:  # "</objects"
+            if after == 0x3E:
+                depth -= 1
+                if depth < 0:
+                    return pos, depth, boundary, count, False
+                if depth == 0:
+                    boundary = after_index + 1
+                    count += 1
+            elif after in b" \t\r\n":
+                return pos, depth, boundary, count, False
+        pos = after_index
+
+
+def _bounded(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Split big chunks: libxml2 refuses to take a very large buffer in one feed."""
     for chunk in chunks:
         for start in range(0, len(chunk), READ_CHUNK_BYTES):
@@ -695,10 +865,17 @@ def invoke_streaming(
     args: list[Any],
     catalog: TypeCatalog,
     result: StreamResult,
-) -> Iterator[ObjectProperties]:
-    """Call a PropertyCollector method through pyVmomi's stub and stream-parse its result."""
+    offload: Offload | None = None,
+) -> Iterator[Any]:
+    """Call a PropertyCollector method through pyVmomi's stub and stream-parse its result.
+
+    ``offload``: see parse_retrieve_result (OffloadedObjects then stand for some of the objects).
+    """
     with _posted(managed_object, method_name, args) as chunks:
-        yield from parse_retrieve_result(chunks, catalog, result)
+        if offload is None:
+            yield from parse_retrieve_result(chunks, catalog, result)
+        else:
+            yield from parse_retrieve_result(chunks, catalog, result, offload)
 
 
 def stream_pages(
@@ -707,13 +884,15 @@ def stream_pages(
     page_size: int,
     on_page: Callable[[int], None] | None = None,
     kept_items: dict[type, tuple[type, ...]] | None = None,
-) -> Iterator[ObjectProperties]:
+    offload: Offload | None = None,
+) -> Iterator[Any]:
     """Like properties.retrieve_pages, but each page is stream-parsed as it arrives.
 
     Follows ContinueRetrievePropertiesEx tokens; if iteration stops early the remaining result
     set is released with CancelRetrievePropertiesEx. ``on_page`` receives object counts as they
     are parsed (several calls per page on large pages), so progress moves during long pages.
     ``kept_items``: see TypeCatalog (lists of those item types keep only those classes).
+    ``offload``: see parse_retrieve_result; an OffloadedObjects counts as its objects.
     """
     from pyVmomi import vmodl
 
@@ -726,9 +905,9 @@ def stream_pages(
         while True:
             result = StreamResult()
             pending = 0
-            for item in invoke_streaming(property_collector, method, args, catalog, result):
+            for item in invoke_streaming(property_collector, method, args, catalog, result, offload):
                 yield item
-                pending += 1
+                pending += item.count if isinstance(item, OffloadedObjects) else 1
                 if on_page is not None and pending >= PROGRESS_EVERY:
                     on_page(pending)
                     pending = 0

@@ -52,3 +52,37 @@ def test_stream_and_pyvmomi_parsers_write_identical_snapshots(
 
 def test_page_size_does_not_change_the_streamed_snapshot(vcsim: Simulator, seeded_manifest: Any) -> None:
     assert collect(vcsim, "stream", page_size=1) == collect(vcsim, "stream", page_size=1000)
+
+
+def test_the_parse_worker_changes_nothing_and_its_failure_neither(vcsim: Simulator, seeded_manifest: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.collector import collect as collect_module
+    from scanner.collector import parseworker, soapstream
+
+    # Runs of a few VMs, so that the 48-VM answer is cut and the worker takes part of it.
+    monkeypatch.setattr(soapstream, "OBJECT_RUN_BYTES", 30_000)
+    taken: list[int] = []
+    results = parseworker.ParseWorker.results
+
+    def counted(self: parseworker.ParseWorker, count: int) -> list[Any]:
+        taken.append(count)
+        return results(self, count)
+
+    monkeypatch.setattr(parseworker.ParseWorker, "results", counted)
+    with_worker = collect(vcsim, "stream")
+    assert sum(taken) >= 10  # the worker did map VMs
+    monkeypatch.setattr(collect_module, "USE_PARSE_WORKER", False)
+    taken.clear()
+    alone = collect(vcsim, "stream")
+    assert taken == [] and with_worker == alone
+
+    # The worker failing after it mapped some VMs: the collector reads them all again itself.
+    def failing(self: parseworker.ParseWorker, count: int) -> list[Any]:
+        taken.append(count)
+        if len(taken) == 2:
+            raise parseworker.ParseWorkerFailed("the parse worker failed: test")
+        return results(self, count)
+
+    monkeypatch.setattr(collect_module, "USE_PARSE_WORKER", True)
+    monkeypatch.setattr(parseworker.ParseWorker, "results", failing)
+    assert collect(vcsim, "stream") == alone and len(taken) == 2

@@ -1,0 +1,262 @@
+"""A second process that parses and maps half of the VMs of a collection.
+
+lxml's parser and the conversion to pyVmomi objects hold the GIL, so one Python process reads a
+10,000-VM answer on one core however many there are. During the VM request the collector hands
+every other run of whole ``objects`` elements (soapstream.split_objects) to this worker
+unparsed; the worker reads them with the same parser and maps them with the same function
+(collect.vm_result) as the collector does its own, and sends the results back; the collector
+hands them on in answer order. Nothing here talks to vCenter: the worker only sees bytes.
+
+The two processes talk over the worker's stdin/stdout in frames: one kind byte, an 8-byte
+length, the payload. Any trouble with the worker (it cannot start, dies, answers nonsense) is
+a ParseWorkerFailed, and the collector reads the VMs again on its own, as it also does when
+the answer is unreadable (so that the error is the one the ordinary parser gives).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import fcntl
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+_HEADER = struct.Struct(">cQ")
+_COUNT = struct.Struct(">I")
+# Collector -> worker
+SETUP = b"S"  # pickle of (API version, vCenter name, Lookups)
+DOCUMENT = b"D"  # a new answer: its text before the first object
+RUN = b"R"  # 4-byte object count + whole objects of the current answer
+# Worker -> collector
+RESULTS = b"V"  # pickle of the list of collect.VmResult of one run
+ERROR = b"E"  # what went wrong, UTF-8
+
+
+MAX_RUNS_IN_HAND = 2
+# Both pipes as large as Linux allows by default: a run (soapstream.OBJECT_RUN_BYTES) goes in one write.
+PIPE_BYTES = 1024 * 1024
+
+
+class ParseWorkerFailed(RuntimeError):
+    """The worker process is gone or misbehaved (not a problem of the vCenter answer)."""
+
+
+def _write_frame(stream: IO[bytes], kind: bytes, *parts: bytes) -> None:
+    stream.write(_HEADER.pack(kind, sum(len(part) for part in parts)))
+    for part in parts:
+        stream.write(part)
+    stream.flush()
+
+
+def _read_frame(stream: IO[bytes]) -> tuple[bytes, bytes] | None:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    kind, size = _HEADER.unpack(header)
+    payload = stream.read(size)
+    if len(payload) < size:
+        return None
+    return kind, payload
+
+
+def worker_wanted() -> bool:
+    """Another core to run on (the worker only pays when it does not share the collector's core)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return cores > 1 and bool(sys.executable)
+
+
+class ParseWorker:
+    """The collector's side (a soapstream.Offload): hands runs to the worker, takes back their results.
+
+    Its pipes are non-blocking and pumped from the collecting thread whenever the parse asks
+    (wants, ready, results): a thread for them would wait for the GIL the parse holds at each
+    pipe-full of a run.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self._to_worker = process.stdin.fileno()
+        self._from_worker = process.stdout.fileno()
+        for fd in (self._to_worker, self._from_worker):
+            os.set_blocking(fd, False)
+            with contextlib.suppress(OSError, AttributeError):  # Linux only; smaller pipes still work
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self._outgoing = bytearray()
+        self._incoming = bytearray()
+        self._frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
+        self.failed: str | None = None
+        self.closed = False
+        self.submitted = 0  # runs handed over
+        self.answered = 0  # answers received
+
+    @classmethod
+    def start(cls) -> ParseWorker | None:
+        """Start the worker process (its imports overlap the rest of the collection); None if it cannot run."""
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        # The worker imports this very vmscan, wherever it was imported from.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from scanner.collector.parseworker import main; main()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+        except OSError:
+            return None
+        return cls(process)
+
+    def _send(self, kind: bytes, *parts: bytes) -> None:
+        self._outgoing += _HEADER.pack(kind, sum(len(part) for part in parts))
+        for part in parts:
+            self._outgoing += part
+        self._pump()
+
+    def _pump(self) -> None:
+        """Write what the pipe to the worker takes, read what the worker has sent; never waits."""
+        if self.failed is not None:
+            return
+        try:
+            while self._outgoing:
+                written = os.write(self._to_worker, self._outgoing)
+                del self._outgoing[:written]
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            self.failed = f"its input pipe: {exc.__class__.__name__}"
+            return
+        try:
+            while True:
+                data = os.read(self._from_worker, PIPE_BYTES)
+                if not data:
+                    self.failed = f"it ended (exit code {self.process.poll()})"
+                    break
+                self._incoming += data
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            self.failed = f"its output pipe: {exc.__class__.__name__}"
+        while len(self._incoming) >= _HEADER.size:
+            kind, size = _HEADER.unpack_from(self._incoming)
+            if len(self._incoming) < _HEADER.size + size:
+                break
+            self._frames.append((kind, bytes(self._incoming[_HEADER.size : _HEADER.size + size])))
+            del self._incoming[: _HEADER.size + size]
+            self.answered += 1
+
+    def setup(self, api_version: str | None, vcenter_name: str, lookups: Any) -> None:
+        """What the worker needs before the first run: the API version and the names VMs refer to."""
+        self._send(SETUP, pickle.dumps((api_version, vcenter_name, lookups), pickle.HIGHEST_PROTOCOL))
+
+    # soapstream.Offload
+    def start_document(self, head: bytes) -> None:
+        self._send(DOCUMENT, head)
+
+    def wants(self) -> bool:
+        # Two runs in hand keep it busy; beyond that the collector parses the run itself, so
+        # the two processes share the work whatever else runs on the machine.
+        self._pump()
+        return self.failed is None and self.submitted - self.answered < MAX_RUNS_IN_HAND
+
+    def submit(self, objects: bytes, count: int) -> None:
+        self.submitted += 1
+        self._send(RUN, _COUNT.pack(count), objects)
+
+    def ready(self) -> bool:
+        """Whether the results of the oldest run not taken yet are in (results() would not wait)."""
+        self._pump()
+        return bool(self._frames) or self.failed is not None
+
+    def results(self, count: int) -> list[Any]:
+        """The VmResults of the oldest run not taken yet (``count`` of them), in answer order."""
+        self._pump()
+        while not self._frames:
+            if self.failed is not None:
+                raise ParseWorkerFailed(f"the parse worker failed: {self.failed}")
+            select.select([self._from_worker], [self._to_worker] if self._outgoing else [], [])
+            self._pump()
+        kind, payload = self._frames.popleft()
+        if kind == ERROR:
+            raise ParseWorkerFailed(f"the parse worker failed: {payload.decode('utf-8', 'replace')}")
+        if kind != RESULTS:
+            raise ParseWorkerFailed(f"the parse worker sent a frame of kind {kind!r}")
+        results: list[Any] = pickle.loads(payload)  # noqa: S301 (our own worker, over its private pipe)
+        if len(results) != count:
+            raise ParseWorkerFailed(f"the parse worker read {len(results)} objects of a run of {count}")
+        return results
+
+    def close(self) -> None:
+        """Stop the worker (its pipes closed, it ends) and wait for it; never raises; once is enough."""
+        if self.closed:
+            return
+        self.closed = True
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Stub:
+    """What the parser needs of pyVmomi's stub: the API version (references are not bound to a session)."""
+
+    def __init__(self, version: str | None) -> None:
+        self.version = version
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The worker: read frames until the input ends; answer every run with its results or an error."""
+    from scanner.collector.collect import vm_kept_items, vm_result
+    from scanner.collector.soapstream import StreamResult, TypeCatalog, _ResultParser
+
+    catalog: TypeCatalog | None = None
+    parser: _ResultParser | None = None
+    vcenter_name = ""
+    lookups: Any = None
+    while True:
+        frame = _read_frame(stdin)
+        if frame is None:
+            return
+        kind, payload = frame
+        try:
+            if kind == SETUP:
+                version, vcenter_name, lookups = pickle.loads(payload)  # noqa: S301 (from the collector)
+                catalog = TypeCatalog(_Stub(version), vm_kept_items())
+            elif kind == DOCUMENT:
+                if catalog is None:
+                    raise ParseWorkerFailed("an answer before the setup")
+                parser = _ResultParser(catalog, StreamResult())
+                parser.feed(payload)
+            elif kind == RUN:
+                if parser is None:
+                    raise ParseWorkerFailed("objects before the start of their answer")
+                (count,) = _COUNT.unpack_from(payload)
+                items = parser.feed(payload[_COUNT.size :])
+                results = [vm_result(item, lookups, vcenter_name) for item in items]
+                if len(results) != count:
+                    raise ParseWorkerFailed(f"{len(results)} objects read of a run of {count}")
+                _write_frame(stdout, RESULTS, pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+        except Exception as exc:  # reported to the collector, which then reads the VMs itself
+            parser = None
+            _write_frame(stdout, ERROR, f"{exc.__class__.__name__}: {exc}".encode("utf-8", "replace"))
+
+
+def main() -> None:
+    from scanner.gcpause import cyclic_gc_paused
+
+    # As in the collector's own VM step: parsing makes many objects and next to no cycles.
+    with cyclic_gc_paused():
+        serve(sys.stdin.buffer, sys.stdout.buffer)
