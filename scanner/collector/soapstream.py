@@ -546,6 +546,7 @@ class _ResultParser:
         self.since_object = 0  # bytes fed since the last object was converted and dropped
 
     def feed(self, data: bytes) -> list[ObjectProperties]:
+        """The objects ``data`` completed (callers keep pieces small: each object is held till returned)."""
         catalog = self.catalog
         items: list[ObjectProperties] = []
         for chunk in _bounded((data,)):
@@ -596,7 +597,7 @@ def parse_retrieve_result(
     """
     parser = _ResultParser(catalog, result)
     if offload is None:
-        for chunk in chunks:
+        for chunk in _bounded(chunks):
             result.bytes_read += len(chunk)
             yield from parser.feed(chunk)
         parser.close()
@@ -610,7 +611,8 @@ def parse_retrieve_result(
             continue
         if kind == DOCUMENT_START:
             offload.start_document(data)
-        yield from parser.feed(data)
+        for piece in _bounded((data,)):
+            yield from parser.feed(piece)
     parser.close()
 
 
