@@ -4,6 +4,7 @@ another's text."""
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,10 @@ import scanner.jsontext as jsontext
 from scanner.analysis.model import Finding, NativeSize, VmOutcome
 from scanner.jsontext import ENCODER, JsonTexts
 from scanner.serde import plain_converter, to_plain
+
+
+class Level(enum.IntEnum):
+    ONE = 1
 
 
 def expected(obj: Any) -> str:
@@ -59,6 +64,9 @@ def test_one_document_repeats_values_under_new_objects_and_types():
         finding(evidence={"native": NativeSize("ec2", None)}, methods={"hcx_bulk": "blocks"}),
         finding(evidence={"nested": {"x": [1, 2.5, None, "\u2028\"\\"]}}, message="\ud83d\ude00 é \x00"),
     ]
+    # Equal under == but written apart: 0.0 and -0.0, (1,) and (True,), 1 and an IntEnum 1, 1 and "1".
+    findings += [finding(evidence={"v": value}) for value in (0.0, -0.0, 0, False, (1,), (True,), [1], 1,
+                                                              Level.ONE, "1", None)]
     shared = {"count": 1}
     findings += [finding(evidence=shared), finding("vm-2", evidence=shared), finding("vm-3", evidence=shared.copy())]
     for _ in range(2):  # the second round from the memos
