@@ -314,7 +314,8 @@ def test_present_samples_takes_plain_numbers_and_leaves_the_rest() -> None:
     assert present_samples("0,-1,0") == [0, 0]  # 0 is a sample (an idle VM's); only -1 means none
     assert present_samples("1.5,2e3, 7") == [1.5, 7, 2000.0]
     assert present_samples("") == []
-    for text in ("1,,2", "+1", "-0", "01", "nan", "1e400", str(2**53), "true", "[1]", "1 2"):
+    assert present_samples("-1,7,-1") == [7]
+    for text in ("1,,2", "+1", "-0", "01", "nan", "1e400", str(2**53), "true", "[1]", "1 2", "1--2", "-", "1-2", ",1"):
         assert present_samples(text) is None, text
 
 
