@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from scanner import __version__
@@ -507,6 +508,20 @@ def ranked_rules(failing: dict[tuple[str, str], set[str]], rules: dict[str, Rule
             for rid, vms in ranked]
 
 
+def eligibility_counts(tables: list[dict[str, str] | None]) -> Counter[tuple[str, str]]:
+    """(method, eligibility) -> VMs, from each VM's method table on one target (None: none). The
+    tables are shared by VMs with equal readiness (ReadinessMemo): each distinct one is read once."""
+    uses = Counter(map(id, tables))
+    by_id = {id(table): table for table in tables}
+    counts: Counter[tuple[str, str]] = Counter()
+    for key, vm_count in uses.items():
+        table = by_id[key]
+        if table:
+            for pair in table.items():
+                counts[pair] += vm_count
+    return counts
+
+
 def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding], targets: Sequence[str],
               rules: dict[str, RuleInfo]) -> Summary:
     vms = estate.all_vms()
@@ -521,15 +536,22 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
         total_memory_gib=round(sum(vm.memory_mib or 0 for vm in vms) / 1024, 2),
         total_provisioned_tib=round(sum(p for p in provisioned if p is not None) / TIB, 3),
     )
+    # Counted in C (map over the outcomes' dicts) rather than a generator per target and table.
+    readiness_tables = [o.readiness for o in outcomes]
+    method_tables = [o.methods for o in outcomes]
+    recommended_tables = [o.recommended_method for o in outcomes]
+    disposition_tables = [o.target_dispositions for o in outcomes]
     for target in targets:
         ts = TargetSummary(target=target)
-        readiness = Counter(o.readiness.get(target) for o in outcomes)
-        eligibility = Counter((m, e) for o in outcomes for m, e in o.methods.get(target, {}).items())
-        recommended = Counter(o.recommended_method.get(target) or "none" for o in outcomes)
+        readiness = Counter(map(dict.get, readiness_tables, repeat(target)))
+        eligibility = eligibility_counts(list(map(dict.get, method_tables, repeat(target))))
+        recommended = Counter(map(dict.get, recommended_tables, repeat(target)))
+        # A VM without a method counts as "none" (None or an empty id alike).
+        recommended["none"] += recommended.pop(None, 0) + recommended.pop("", 0)
         ts.readiness = {r: readiness.get(r, 0) for r in READINESS}
         ts.methods = {m: {e: eligibility.get((m, e), 0) for e in ELIGIBILITY} for m in METHODS}
         ts.recommended_methods = {m: recommended.get(m, 0) for m in (*METHODS, "none")}
-        verdicts = Counter(o.target_dispositions.get(target) for o in outcomes)
+        verdicts = Counter(map(dict.get, disposition_tables, repeat(target)))
         ts.dispositions = {d: verdicts.get(d, 0) for d in DISPOSITIONS}
         ts.lift_and_shift = sum(verdicts.get(d, 0) for d in LIFT_AND_SHIFT)
         ts.lift_and_shift_share = round(ts.lift_and_shift / len(outcomes), 4) if outcomes else 0.0
