@@ -262,11 +262,14 @@ class ReadinessMemo:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
+        # Findings the policy leaves out of readiness (``considered``: data the input format never
+        # carries, under the default "note") are left out of the key too.
+        self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
 
-    @staticmethod
-    def signature(findings: list[Finding]) -> tuple[tuple[str, str, str, int], ...]:
+    def signature(self, findings: list[Finding]) -> tuple[tuple[str, str, str, int], ...]:
         """The part of the key the findings make (see evaluate)."""
-        return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings])
+        ignored = self.ignored_status
+        return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings if f.status != ignored])
 
     def evaluate(self, vm: VM, findings: list[Finding], target: str,
                  signature: tuple[tuple[str, str, str, int], ...] | None = None) -> TargetOutcome:
@@ -393,7 +396,7 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     # Every finding holds for every target (the usual case): each target has the same findings in
     # the same order, so what depends on the findings alone is derived once, not once per target.
     same_findings = all(len(by_target[target]) == len(findings) for target in targets)
-    signature = ReadinessMemo.signature(findings) if same_findings and readiness is not None else None
+    signature = readiness.signature(findings) if same_findings and readiness is not None else None
     results: dict[str, TargetOutcome] = {}
     # reason_texts reads the findings, the result's reasons and unverified rules, and whether
     # readiness is unknown: with the same findings, targets equal in those get the same texts.
@@ -432,16 +435,25 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         # decide() does not look at the target: one answer for every target (its reasons one held
         # list, or a list of its own per target without a pool).
         disposition, reasons = decide(vm, fails, rules, policy.retain, steers, retained)
-        decided = {target: (disposition, shared.list_of(reasons) if shared is not None else list(reasons))
-                   for target in targets}
+        held = shared.list_of(reasons) if shared is not None else None
+        decided = {target: (disposition, held if held is not None else list(reasons)) for target in targets}
     else:
         decided = {target: decide(vm, [f for f in by_target[target] if f.status == "fail"], rules, policy.retain,
                                   steers, retained) for target in targets}
+    # A verdict reads the disposition, its reasons and whether readiness is unknown: targets equal in
+    # those (with a pool: the same held reasons) get the same held text.
+    verdicts: dict[tuple[str, int, bool], str] = {}
     for target, (disposition, reasons) in decided.items():
         outcome.target_dispositions[target] = disposition
         outcome.target_disposition_reasons[target] = reasons
-        verdict = verdict_line(disposition, reasons, outcome.readiness[target] == "unknown")
-        outcome.target_verdicts[target] = shared.text(verdict) if shared is not None else verdict
+        unknown = outcome.readiness[target] == "unknown"
+        verdict_key = (disposition, id(reasons), unknown)
+        verdict = verdicts.get(verdict_key) if shared is not None else None
+        if verdict is None:
+            verdict = verdict_line(disposition, reasons, unknown)
+            if shared is not None:
+                verdict = verdicts[verdict_key] = shared.text(verdict)
+        outcome.target_verdicts[target] = verdict
     outcome.disposition, outcome.disposition_reasons = (
         most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers, retained))
     outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons,
