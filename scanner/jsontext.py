@@ -13,6 +13,8 @@ when the same value was encoded before in this document:
   order (only dicts holding nothing but exact ``str`` keys and ``str``/None values are remembered);
 - other dicts of JSON-ready values (``dict[str, list[str]]``...): by the identities of their keys
   and values, in order (a VM's own dict of pooled lists: equal keys and values give equal text);
+- both kinds of dict first by the dict's own identity (the engine holds one dict for the VMs with
+  the same per-target answers); that memo keeps the dict, so its id is not another's meanwhile;
 - an empty list of dataclasses (most VMs' native sizes): "[]".
 
 Identities are only compared while the document is written: its objects stay alive and unchanged
@@ -76,9 +78,10 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
     names, steps = field_steps(cls)
     hints = typing.get_type_hints(cls)
     kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
-    lines = ["def make(cls, fallback, memos, misses):",
+    lines = ["def make(cls, fallback, memos, misses, same):",
              f"    {''.join(f'm{i}, ' for i in range(len(names)))}= memos",
              f"    {''.join(f'x{i}, ' for i in range(len(names)))}= misses",
+             f"    {''.join(f's{i}, ' for i in range(len(names)))}= same",
              "    def encode(o):",
              "        if type(o) is not cls:",
              "            return fallback(o)",
@@ -88,17 +91,28 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
             lines.append(f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None")
         elif kind == "by_identity":
             lines.append(f"        t{i} = m{i}.get(id(v{i}))")
-        elif kind == "by_items":
-            lines.append(f"        t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
-                         f"if type(v{i}) is dict else None")
-        elif kind == "by_texts":
-            # A value of another type than the hint says may be unhashable (a list): then a miss.
-            lines += [f"        t{i} = None",
-                      f"        if type(v{i}) is dict:",
-                      "            try:",
-                      f"                t{i} = m{i}.get((*v{i}, *v{i}.values()))",
-                      "            except TypeError:",
-                      "                pass"]
+        elif kind in ("by_items", "by_texts"):
+            # A dict many objects hold (the engine's pool, scanner/analysis/shared.py): its text by
+            # the dict's identity first (the entry keeps the dict, so its id is not reused), then by
+            # its keys and values.
+            lines += [f"        e{i} = s{i}.get(id(v{i}))",
+                      f"        t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
+                      f"        if t{i} is None:"]
+            if kind == "by_items":
+                lines.append(f"            t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
+                             f"if type(v{i}) is dict else None")
+            else:
+                # A value of another type than the hint says may be unhashable (a list): then a miss.
+                lines += [f"            if type(v{i}) is dict:",
+                          "                try:",
+                          f"                    t{i} = m{i}.get((*v{i}, *v{i}.values()))",
+                          "                except TypeError:",
+                          "                    pass"]
+            lines += [f"            if t{i} is None:",
+                      f"                t{i} = x{i}(v{i})",
+                      f"            if len(s{i}) < {MEMO_LIMIT}:",
+                      f"                s{i}[id(v{i})] = (v{i}, t{i})"]
+            continue
         elif kind == "converted_list":
             lines.append(f"        t{i} = '[]' if type(v{i}) is list and not v{i} else None")
         else:
@@ -149,7 +163,8 @@ class JsonTexts:
         names, steps = field_steps(cls)
         memos: list[dict[Any, str]] = [{} for _ in kinds]
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
-        return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses)
+        same: list[dict[int, tuple[Any, str]]] = [{} for _ in kinds]
+        return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses, same)
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode

@@ -460,6 +460,17 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
                                    bool(targets) and all(outcome.readiness[t] == "unknown" for t in targets))
     if shared is not None:
         outcome.verdict = shared.text(outcome.verdict)
+        # The per-target tables: VMs with the same answers hold one dict each (1.4 KB per VM of a
+        # vInfo-only export), even where their texts differ (a failure's message).
+        table = shared.dict_of
+        outcome.readiness = table(outcome.readiness)
+        outcome.readiness_reasons = table(outcome.readiness_reasons)
+        outcome.readiness_details = table(outcome.readiness_details)
+        outcome.methods = table(outcome.methods)
+        outcome.recommended_method = table(outcome.recommended_method)
+        outcome.target_dispositions = table(outcome.target_dispositions)
+        outcome.target_disposition_reasons = table(outcome.target_disposition_reasons)
+        outcome.target_verdicts = table(outcome.target_verdicts)
     return outcome, results
 
 

@@ -148,8 +148,9 @@ class NativeSize:
 
 @dataclass
 class VmOutcome:
-    """One VM's answers. Lists and texts equal between VMs (unknown rule ids, readiness reasons,
-    verdicts) may be one object held by many outcomes (scanner/analysis/shared.py): read them, never mutate."""
+    """One VM's answers. Lists, per-target dicts and texts equal between VMs (unknown rule ids,
+    readiness reasons, readiness per target, verdicts) may be one object held by many outcomes
+    (scanner/analysis/shared.py): read them, never mutate."""
 
     vm_id: str
     name: str | None
