@@ -33,7 +33,7 @@ from collections.abc import Callable
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from scanner.serde import _str_keyed_dict, _without_none, field_steps, to_plain
+from scanner.serde import _STR_ONLY, _str_keyed_dict, _without_none, field_steps, to_plain
 
 # The writers' one JSON form: compact, non-ASCII as is.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -67,7 +67,6 @@ def _texts_only(value: dict[Any, Any]) -> bool:
     return _STR_ONLY.issuperset(map(type, value)) and _TEXT_TYPES.issuperset(map(type, value.values()))
 
 
-_STR_ONLY = frozenset({str})
 _TEXT_TYPES = frozenset({str, type(None)})
 
 

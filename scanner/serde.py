@@ -111,7 +111,7 @@ def _dataclass_values(hint: Any) -> type | None:
 
 def _str_keyed_dict_converter(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
-        if type(value) is dict and all(type(key) is str for key in value):
+        if type(value) is dict and _STR_ONLY.issuperset(map(type, value)):
             return {key: item(x) for key, x in value.items()}
         return to_plain(value)  # None, or keys to_plain turns into text
 

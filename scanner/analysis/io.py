@@ -18,11 +18,10 @@ from scanner.analysis.model import (
 )
 from scanner.analysis.shared import SharedValues
 from scanner.fsutil import atomic_write
-from scanner.jsontext import JsonTexts
+from scanner.jsontext import ENCODER, JsonTexts
 from scanner.serde import to_plain
 
-# Compact: a 100k-VM assessment is hundreds of MB; pretty-printing would add a third.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Compact (jsontext.ENCODER): a 100k-VM assessment is hundreds of MB; pretty-printing would add a third.
 # The per-VM lists are encoded this many items per encoder call: few calls, small buffers.
 _SLICE = 2000
 # Fields written first so a reader can dispatch on them without parsing everything.
@@ -48,12 +47,12 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
     yield "{"
     for index, name in enumerate(order):
         value = getattr(assessment, name)
-        yield ("," if index else "") + _ENCODER.encode(name) + ":"
+        yield ("," if index else "") + ENCODER.encode(name) + ":"
         if name in _STREAMED:
             item_type: type = type(value[0]) if value else object
             yield from _list_parts(value, texts.encoder(item_type))
         else:
-            yield _ENCODER.encode(to_plain(value))
+            yield ENCODER.encode(to_plain(value))
     yield "}"
 
 

@@ -328,6 +328,13 @@ class _Collector:
             # In answer order; the worker's results are taken when they are in, so that the
             # parse here does not wait for them (only the end does).
             queued: collections.deque[Any] = collections.deque()
+
+            def handed_on(front: VmResult | OffloadedObjects) -> Iterator[VmResult]:
+                if isinstance(front, VmResult):
+                    yield front
+                else:
+                    yield from offload.results(front.count)
+
             for item in items:
                 if isinstance(item, OffloadedObjects):
                     queued.append(item)
@@ -336,16 +343,9 @@ class _Collector:
                 else:
                     yield vm_result(item, lookups, self.vcenter.name)
                 while queued and (isinstance(queued[0], VmResult) or offload.ready()):
-                    front = queued.popleft()
-                    if isinstance(front, VmResult):
-                        yield front
-                    else:
-                        yield from offload.results(front.count)
+                    yield from handed_on(queued.popleft())
             for front in queued:
-                if isinstance(front, VmResult):
-                    yield front
-                else:
-                    yield from offload.results(front.count)
+                yield from handed_on(front)
 
         def attempt() -> Iterator[VmResult]:
             nonlocal counted

@@ -47,8 +47,12 @@ class ParseWorkerFailed(RuntimeError):
     """The worker process is gone or misbehaved (not a problem of the vCenter answer)."""
 
 
+def _frame_header(kind: bytes, parts: tuple[bytes, ...]) -> bytes:
+    return _HEADER.pack(kind, sum(len(part) for part in parts))
+
+
 def _write_frame(stream: IO[bytes], kind: bytes, *parts: bytes) -> None:
-    stream.write(_HEADER.pack(kind, sum(len(part) for part in parts)))
+    stream.write(_frame_header(kind, parts))
     for part in parts:
         stream.write(part)
     stream.flush()
@@ -116,7 +120,7 @@ class ParseWorker:
         return cls(process)
 
     def _send(self, kind: bytes, *parts: bytes) -> None:
-        self._outgoing += _HEADER.pack(kind, sum(len(part) for part in parts))
+        self._outgoing += _frame_header(kind, parts)
         for part in parts:
             self._outgoing += part
         self._pump()

@@ -180,12 +180,16 @@ def parse_values_csv(text: str | None) -> list[float | None]:
     return [None if number < 0 else number for number in numbers]
 
 
+def nearest_rank_index(count: int, p: float) -> int:
+    """The list index of the nearest-rank ``p``th percentile of ``count`` ascending values."""
+    return max(1, math.ceil(p / 100 * count)) - 1
+
+
 def percentile(sorted_values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile of an ascending, non-empty sequence."""
     if not sorted_values:
         raise ValueError("no values")
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
+    return sorted_values[nearest_rank_index(len(sorted_values), p)]
 
 
 # Text of plain numbers and commas only (no letters but exponents, no quotes, brackets or
@@ -262,7 +266,7 @@ def perf_stats(values: Iterable[float | None], expected: int, unit_key: str) -> 
 REPORTED_PERCENTILES = (50, 90, 95, 99)
 # (unit key, sample count, expected count, scaled) -> what stats_of_sorted derives from them
 # alone: the factor, vmscan's unit, the coverage and the list index of each reported percentile
-# (nearest rank, as percentile() ranks them). A handful of keys in practice (window / interval).
+# (nearest_rank_index, as percentile() ranks them). A handful of keys in practice (window / interval).
 _SeriesShape = tuple[float, str, float, int, int, int, int]
 _SERIES_SHAPES: dict[tuple[str, int, int, bool], _SeriesShape] = {}
 
@@ -272,7 +276,7 @@ def _series_shape(unit_key: str, count: int, expected: int, scaled: bool) -> _Se
     if scaled:
         factor = 1.0
     coverage = round(min(1.0, count / expected), 4) if expected > 0 else 0.0
-    i50, i90, i95, i99 = (max(1, math.ceil(p / 100 * count)) - 1 for p in REPORTED_PERCENTILES)
+    i50, i90, i95, i99 = (nearest_rank_index(count, p) for p in REPORTED_PERCENTILES)
     shape = (factor, unit, coverage, i50, i90, i95, i99)
     if len(_SERIES_SHAPES) < 100_000:
         _SERIES_SHAPES[unit_key, count, expected, scaled] = shape
