@@ -6,6 +6,8 @@ import dataclasses
 import gzip
 import json
 import os
+import queue
+import threading
 import typing
 import zlib
 from collections.abc import Callable, Iterator
@@ -107,6 +109,45 @@ def _write_parts(write: Callable[[bytes], object], parts: Iterator[str]) -> None
     write("".join(pending).encode("utf-8"))
 
 
+class _BackgroundWriter:
+    """Hands each piece to ``write`` in a second thread, in order: gzip there while the JSON is encoded here.
+
+    zlib and the file write release the GIL (the C JSON encoder does not), so compressing a
+    10,000-VM snapshot (~0.12 s) overlaps the encoding instead of following each piece of it.
+    The first error of ``write`` is raised on leaving the ``with`` (later pieces are dropped).
+    """
+
+    _END = b""
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self._write = write
+        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="vmscan-snapshot-writer", daemon=True)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not self._END:
+            if self._error is None:
+                try:
+                    self._write(data)
+                except BaseException as exc:  # raised in the caller's thread by __exit__
+                    self._error = exc
+
+    def __call__(self, data: bytes) -> None:
+        if data:
+            self._queue.put(data)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(self._END)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+
 def save_estate(estate: Estate, path: str | os.PathLike[str]) -> None:
     """Write ``estate`` as gzip JSON (``.json.gz``) or plain JSON (``.json``), atomically."""
     # Encoding makes ~a million short-lived dicts and strings and no cycles: each automatic full
@@ -117,7 +158,8 @@ def save_estate(estate: Estate, path: str | os.PathLike[str]) -> None:
         else:
             # mtime=0 keeps identical inventories byte-identical.
             with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0, compresslevel=GZIP_LEVEL) as gz:
-                _write_parts(gz.write, estate_json_parts(estate))
+                with _BackgroundWriter(gz.write) as write:
+                    _write_parts(write, estate_json_parts(estate))
 
 
 def is_snapshot_file(path: str | os.PathLike[str]) -> bool:

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from scanner.errors import InputError
+from scanner.errors import InputError, OutputError
 from scanner.inventory.io import load_estate, save_estate
 from scanner.inventory.model import (
     VM,
@@ -187,3 +187,37 @@ def test_perf_dicts_are_converted_as_to_plain_converts_them():
     for perf in ({"cpu.usagemhz": stats, "mem.active": PerfStats()}, {}, None, {1: stats}):
         vm = VM(id="u/vm-1", name="a", perf=perf)  # type: ignore[arg-type]
         assert json.dumps(convert(vm)) == json.dumps(to_plain(vm))
+
+
+def test_background_writer_hands_on_every_piece_in_order_and_raises_the_first_error() -> None:
+    from scanner.inventory.io import _BackgroundWriter
+
+    written: list[bytes] = []
+    with _BackgroundWriter(written.append) as write:
+        for index in range(50):
+            write(b"%d," % index)
+        write(b"")  # nothing to hand on
+    assert b"".join(written) == b"".join(b"%d," % index for index in range(50))
+
+    calls: list[bytes] = []
+
+    def failing(data: bytes) -> None:
+        calls.append(data)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"), _BackgroundWriter(failing) as write:
+        for index in range(20):
+            write(b"x%d" % index)
+    assert calls == [b"x0", b"x1", b"x2"]  # nothing written after the failure
+
+
+def test_a_disk_full_during_the_gzip_write_is_raised_and_leaves_no_file(tmp_path, monkeypatch) -> None:
+    # The gzip write runs in a second thread: its error still reaches the caller, no file is left.
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("gzip.GzipFile.write", no_space)
+    with pytest.raises(OutputError, match="No space left"):
+        save_estate(sample_estate(), tmp_path / "estate.json.gz")
+    assert list(tmp_path.iterdir()) == []
