@@ -361,6 +361,11 @@ class CoverageTally:
             if id(cause) not in recorded:
                 self.record_cause(tally, cause)
 
+    def add_repeats(self, rule_id: str, cause: Cause, vm_count: int) -> None:
+        """``vm_count`` more VMs with a gap an earlier VM's ``add_vm`` brought (its cause recorded,
+        its example taken), each with that one result of the rule, as a note: deciding nothing."""
+        self.gaps[(rule_id, cause.reason)].vm_count += vm_count
+
     def record_cause(self, tally: VcenterTally, cause: Cause) -> None:
         """What a cause adds to its vCenter's entry (the same each time: recorded once per cause;
         the cause is kept so its id stays its own)."""

@@ -55,11 +55,11 @@ from scanner.analysis.readiness import (
 from scanner.analysis.shared import SharedValues
 from scanner.analysis.site import SiteTally
 from scanner.analysis.targets import default_targets, target_ids, target_infos
-from scanner.analysis.wide import VcenterGrouping
+from scanner.analysis.wide import RepeatedNote, VcenterGrouping, repeated_notes
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
-from scanner.rules.base import RuleCheck
+from scanner.rules.base import RuleCheck, RuleResult
 
 GIB = 1024**3
 TIB = 1024**4
@@ -158,7 +158,8 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
 
 def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
               data_date: dt.date | None = None, shared: dict[str, Any] | None = None,
-              unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None) -> list[Finding]:
+              unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None,
+              notes: dict[str, RepeatedNote] | None = None) -> list[Finding]:
     """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
 
     A result is one Finding for every target it holds for (``targets``, a list shared by all
@@ -167,6 +168,8 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     with the rule's result (read-only from here on): copies would cost time and memory, not change a field.
     ``unknowns``: the analysis' pool of unknown results' (message, evidence): an input that lacks a
     tab makes the same unknown on every VM, held once instead of once per VM.
+    ``notes``: the vCenter's first VM's results that a rule run once for all targets may give again,
+    by rule id: a rule whose one result is that one adds the first VM's Finding (see RepeatedNote).
     """
     ctx = RuleContext(
         vm=vm,
@@ -187,7 +190,18 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
         try:
             if single is not None:
                 ctx.target, targets = single
-                for result in check(ctx):
+                note = notes.get(rule_id) if notes else None
+                results: Iterable[RuleResult]
+                if note is not None:
+                    results = tuple(check(ctx))
+                    if len(results) == 1 and note.matches(results[0].status, results[0].message,
+                                                          results[0].evidence, results[0].methods):
+                        append(note.model)
+                        note.repeats += 1
+                        continue
+                else:
+                    results = check(ctx)
+                for result in results:
                     methods = result.methods if result.methods is not None else rule_methods
                     status, message, evidence = result.status, result.message, result.evidence
                     if unknowns is not None and status == "unknown":
@@ -262,6 +276,8 @@ class ReadinessMemo:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
+        # FindingTables of VMs with equal findings (outcome_for), with the findings of their key.
+        self.tables: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
         # Findings the policy leaves out of readiness (``considered``: data the input format never
         # carries, under the default "note") are left out of the key too.
         self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
@@ -270,6 +286,15 @@ class ReadinessMemo:
         """The part of the key the findings make (see evaluate)."""
         ignored = self.ignored_status
         return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings if f.status != ignored])
+
+    def tables_key(self, vm: VM, findings: list[Finding]) -> tuple[Any, ...]:
+        """What FindingTables depend on (a rule's severity is one per analysis; the ids of shared
+        methods and target lists are kept alive by the entry: see keep_tables)."""
+        return (vm.power_state, vm.template, *[(f.rule_id, f.status, id(f.methods), id(f.targets)) for f in findings])
+
+    def keep_tables(self, key: tuple[Any, ...], tables: FindingTables, findings: list[Finding]) -> None:
+        """Hold ``tables`` (of held values only) under the ``tables_key`` of ``findings``."""
+        self.tables[key] = (tables, findings)
 
     def evaluate(self, vm: VM, findings: list[Finding], target: str,
                  signature: tuple[tuple[str, str, str, int], ...] | None = None) -> TargetOutcome:
@@ -362,20 +387,28 @@ def reason_texts(result: TargetOutcome, findings: list[Finding], causes: dict[tu
     return texts
 
 
-def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
-                rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None,
-                switches: PolicySwitches | None = None, readiness: ReadinessMemo | None = None,
-                shared: SharedValues | None = None) -> tuple[VmOutcome, dict[str, TargetOutcome]]:
-    """The VM's outcome, and the per-target readiness results it was built from.
+@dataclass
+class FindingTables:
+    """A VM's answers that its findings' rules, statuses, severities, methods and targets decide, with
+    its power state and template flag - never their messages or evidence: the readiness results per
+    target, the per-target tables built from them, and the rule-id lists. VMs equal in those share one
+    (read-only) FindingTables when the analysis pools its values (ReadinessMemo.tables)."""
 
-    ``shared``: the analysis' pool of equal lists and texts (each VM gets its own when None)."""
-    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
-                        cluster=vm.cluster, power_state=vm.power_state)
-    switches = switches if switches is not None else PolicySwitches.of(policy)
+    results: dict[str, TargetOutcome]
+    readiness: dict[str, str]
+    readiness_reasons: dict[str, list[str]]
+    methods: dict[str, dict[str, str]]
+    recommended_method: dict[str, str | None]
+    finding_ids: list[str]
+    unknown_ids: list[str]
+    not_in_source_ids: list[str]
+    # Every finding holds for every target (the usual case): each target has the VM's findings, in order.
+    same_findings: bool
+
+
+def findings_by_target(findings: list[Finding], targets: Sequence[str]) -> dict[str, list[Finding]]:
+    """Each target's findings, in the VM's order (a target a finding names beyond ``targets`` too)."""
     by_target: dict[str, list[Finding]] = {target: [] for target in targets}
-    fails: list[Finding] = []
-    unknown_ids: set[str] = set()
-    not_in_source_ids: set[str] = set()
     # The per-target lists a finding goes to, looked up once per distinct (shared) targets list.
     lists_for: dict[int, list[list[Finding]]] = {}
     for finding in findings:
@@ -385,28 +418,78 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
             into = lists_for[id(finding_targets)] = [by_target.setdefault(t, []) for t in finding_targets]
         for bucket in into:
             bucket.append(finding)
-        status = finding.status
-        if status == "fail":
-            fails.append(finding)
-        elif status == "unknown":
-            unknown_ids.add(finding.rule_id)
-        elif status == NOT_IN_SOURCE:
-            not_in_source_ids.add(finding.rule_id)
-    as_condition = switches.as_condition
-    # Every finding holds for every target (the usual case): each target has the same findings in
-    # the same order, so what depends on the findings alone is derived once, not once per target.
+    return by_target
+
+
+def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Finding]], targets: Sequence[str],
+                   policy: Policy, readiness: ReadinessMemo | None, shared: SharedValues | None) -> FindingTables:
+    """The VM's FindingTables (``by_target``: findings_by_target of its findings); its tables and lists
+    are the pool's held ones when ``shared`` is given."""
     same_findings = all(len(by_target[target]) == len(findings) for target in targets)
     signature = readiness.signature(findings) if same_findings and readiness is not None else None
     results: dict[str, TargetOutcome] = {}
+    for target in targets:
+        results[target] = (readiness.evaluate(vm, by_target[target], target, signature) if readiness is not None
+                           else evaluate_target(vm, by_target[target], policy, target))
+    tables = FindingTables(
+        results=results,
+        readiness={target: result.readiness for target, result in results.items()},
+        readiness_reasons={target: result.reasons for target, result in results.items()},
+        methods={target: result.methods for target, result in results.items()},
+        recommended_method={target: result.recommended for target, result in results.items()},
+        finding_ids=sorted({f.rule_id for f in findings if f.status == "fail"}),
+        unknown_ids=sorted({f.rule_id for f in findings if f.status == "unknown"}),
+        not_in_source_ids=sorted({f.rule_id for f in findings if f.status == NOT_IN_SOURCE}),
+        same_findings=same_findings)
+    if shared is not None:
+        table = shared.dict_of
+        tables.readiness = table(tables.readiness)
+        tables.readiness_reasons = table(tables.readiness_reasons)
+        tables.methods = table(tables.methods)
+        tables.recommended_method = table(tables.recommended_method)
+        tables.finding_ids = shared.list_of(tables.finding_ids)
+        tables.unknown_ids = shared.list_of(tables.unknown_ids)
+        tables.not_in_source_ids = shared.list_of(tables.not_in_source_ids)
+    return tables
+
+
+def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy: Policy,
+                rules: dict[str, RuleInfo], causes: dict[tuple[str, str], Cause] | None = None,
+                switches: PolicySwitches | None = None, readiness: ReadinessMemo | None = None,
+                shared: SharedValues | None = None) -> tuple[VmOutcome, dict[str, TargetOutcome]]:
+    """The VM's outcome, and the per-target readiness results it was built from.
+
+    ``shared``: the analysis' pool of equal lists and texts (each VM gets its own when None); with
+    it and ``readiness``, VMs whose findings make equal FindingTables share them."""
+    switches = switches if switches is not None else PolicySwitches.of(policy)
+    by_target: dict[str, list[Finding]] | None = None
+    key = readiness.tables_key(vm, findings) if readiness is not None and shared is not None else None
+    known = readiness.tables.get(key) if readiness is not None and key is not None else None
+    if known is not None:
+        tables = known[0]
+    else:
+        by_target = findings_by_target(findings, targets)
+        tables = finding_tables(vm, findings, by_target, targets, policy, readiness, shared)
+        if readiness is not None and key is not None:
+            readiness.keep_tables(key, tables, findings)
+    results = tables.results
+    same_findings = tables.same_findings
+    if by_target is None:
+        # Known tables: with the same findings, each target's are the VM's, in order.
+        by_target = dict.fromkeys(targets, findings) if same_findings else findings_by_target(findings, targets)
+    fails = [f for f in findings if f.status == "fail"]
+    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
+                        cluster=vm.cluster, power_state=vm.power_state,
+                        readiness=tables.readiness, readiness_reasons=tables.readiness_reasons,
+                        methods=tables.methods, recommended_method=tables.recommended_method,
+                        finding_ids=tables.finding_ids, unknown_ids=tables.unknown_ids,
+                        not_in_source_ids=tables.not_in_source_ids)
+    as_condition = switches.as_condition
     # reason_texts reads the findings, the result's reasons and unverified rules, and whether
     # readiness is unknown: with the same findings, targets equal in those get the same texts.
     texts_for: dict[tuple[Any, ...], list[str]] = {}
     for target in targets:
-        result = results[target] = (readiness.evaluate(vm, by_target[target], target, signature)
-                                    if readiness is not None
-                                    else evaluate_target(vm, by_target[target], policy, target))
-        outcome.readiness[target] = result.readiness
-        outcome.readiness_reasons[target] = result.reasons
+        result = results[target]
         if same_findings and result.reasons:
             texts_key = (tuple(result.reasons), tuple(result.unverified), result.readiness != "unknown")
             texts = texts_for.get(texts_key)
@@ -419,15 +502,6 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         else:
             texts = reason_texts(result, by_target[target], causes or {}, as_condition)
             outcome.readiness_details[target] = shared.list_of(texts) if shared is not None else texts
-        outcome.methods[target] = result.methods
-        outcome.recommended_method[target] = result.recommended
-    outcome.finding_ids = sorted({f.rule_id for f in fails})
-    outcome.unknown_ids = sorted(unknown_ids)
-    outcome.not_in_source_ids = sorted(not_in_source_ids)
-    if shared is not None:
-        outcome.finding_ids = shared.list_of(outcome.finding_ids)
-        outcome.unknown_ids = shared.list_of(outcome.unknown_ids)
-        outcome.not_in_source_ids = shared.list_of(outcome.not_in_source_ids)
     steers = switches.steers
     # Retain is decided by the VM alone: asked once, not once per target.
     retained = retain_reasons(vm, policy.retain)
@@ -462,12 +536,9 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         outcome.verdict = shared.text(outcome.verdict)
         # The per-target tables: VMs with the same answers hold one dict each (1.4 KB per VM of a
         # vInfo-only export), even where their texts differ (a failure's message).
+        # (readiness, its reasons, methods and recommended methods come held: finding_tables).
         table = shared.dict_of
-        outcome.readiness = table(outcome.readiness)
-        outcome.readiness_reasons = table(outcome.readiness_reasons)
         outcome.readiness_details = table(outcome.readiness_details)
-        outcome.methods = table(outcome.methods)
-        outcome.recommended_method = table(outcome.recommended_method)
         outcome.target_dispositions = table(outcome.target_dispositions)
         outcome.target_disposition_reasons = table(outcome.target_disposition_reasons)
         outcome.target_verdicts = table(outcome.target_verdicts)
@@ -616,6 +687,14 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     readiness = ReadinessMemo(policy)
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
     wide_findings: list[VcenterFinding] = []
+    # Rules whose note a later VM may take from its vCenter's first VM (run_rules, RepeatedNote), with
+    # the methods their findings share.
+    repeatable = {a.spec.id: a.methods for a in rules if not a.spec.per_target and not a.spec.site}
+    treatment = switches.treatment
+
+    def ignored(finding: Finding) -> bool:
+        return treatment(finding) == "ignored"
+
     # A vCenter-wide result names its VMs by their vCenter's name (VmOutcome.vcenter): held so only
     # where exactly this vCenter's VMs carry that name.
     names = Counter(vc.name for vc in estate.vcenters)
@@ -625,8 +704,9 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
         data_date = date_part(dates[id(vc)].taken_at)
         grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and vms_naming[vc.name] == len(vc.vms)
                     and all(vm.vcenter == vc.name for vm in vc.vms) else None)
+        notes: dict[str, RepeatedNote] | None = None
         for vm in vc.vms:
-            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns)
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns, notes)
             gaps: list[tuple[Finding, Cause]] = []
             causes = unknown_causes(vm, all_findings, index, cause_cache, gaps)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
@@ -635,6 +715,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
             vm_findings = [f for f in all_findings if f.rule_id not in site_rules] if site_findings else all_findings
             if grouping is not None:
                 grouping.add(vm.id, vm_findings)
+                if notes is None:
+                    notes = repeated_notes(vc, all_findings, gaps, grouping, repeatable, ignored)
             else:
                 findings.extend(vm_findings)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes, switches,
@@ -643,6 +725,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
             outcomes.append(outcome)
             if causes:
                 tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches, gaps)
+        for note in (notes or {}).values():
+            tally.add_repeats(note.model.rule_id, note.cause, note.repeats)
         if grouping is not None:
             own, wide = grouping.finish()
             findings.extend(own)

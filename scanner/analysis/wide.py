@@ -15,14 +15,20 @@ found on a VM is about that VM.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from scanner.analysis.model import Finding, VcenterFinding
+from scanner.analysis.coverage import VM_DEPENDENT_KEYS, Cause, cause_depends_on_vm
+from scanner.analysis.model import NOT_IN_SOURCE, Finding, VcenterFinding
+from scanner.inventory.model import VCenter
 
 # (rule id, status, message, id(methods), id(evidence), id(targets)); a rule's severity and
 # remediation are the same on every VM of one analysis.
 Key = tuple[Any, ...]
+# The evidence values the unknowns' pool holds (engine.pooled): texts and None.
+TEXT_TYPES = frozenset({str, type(None)})
 # A VM's grouped results: (position in its findings, candidate number), interned per layout.
 Layout = tuple[tuple[int, int], ...]
 
@@ -34,6 +40,8 @@ class VcenterGrouping:
         self.vcenter = vcenter
         self.candidates: dict[Key, int] = {}
         self.models: list[Finding] = []  # one per candidate: the first VM's (keeps the ids alive)
+        # id(model) -> its candidate number: a later VM may hold the model itself (RepeatedNote).
+        self.numbers: dict[int, int] = {}
         self.standing: list[bool] = []
         self.standing_count = 0
         self.vms: list[tuple[str, list[Finding], Layout]] = []
@@ -43,6 +51,7 @@ class VcenterGrouping:
         """One VM's findings (its site findings left out), in the order the rules gave them."""
         first = not self.vms
         candidates = self.candidates
+        numbers = self.numbers
         standing = self.standing
         own: list[Finding] = []
         slots: list[tuple[int, int]] = []
@@ -52,11 +61,13 @@ class VcenterGrouping:
             if status == "fail":
                 own.append(finding)
                 continue
-            key = (finding.rule_id, status, finding.message, id(finding.methods), id(finding.evidence),
-                   id(finding.targets))  # a Key
-            number = candidates.get(key)
+            number = numbers.get(id(finding))
+            if number is None:
+                key = (finding.rule_id, status, finding.message, id(finding.methods), id(finding.evidence),
+                       id(finding.targets))  # a Key
+                number = candidates.get(key)
             if number is None and first:
-                number = candidates[key] = len(self.models)
+                number = candidates[key] = numbers[id(finding)] = len(self.models)
                 self.models.append(finding)
                 standing.append(True)
                 self.standing_count += 1
@@ -102,3 +113,52 @@ class VcenterGrouping:
                         model.methods, model.evidence, model.remediation)
                 elif position not in grouped:
                     yield next(rest)
+
+
+@dataclass(slots=True)
+class RepeatedNote:
+    """A result of a vCenter's first VM that the policy leaves out of readiness ("note": data the
+    input format never carries, such as vTPM in an RVTools export), for the rule's later VMs.
+
+    A later VM whose rule gives exactly this result again takes ``model`` itself - the first VM's
+    Finding, every field the one its own would have (the pool's message and evidence, the rule's
+    methods and targets) but ``vm_id``, which the grouping gives back where the result stays per VM
+    - instead of a new Finding with its pooling, cause and coverage entry: its cause is the first
+    VM's, and the coverage tally counts the ``repeats`` once at the end of the vCenter.
+    """
+
+    model: Finding
+    cause: Cause
+    # The model's evidence items, in order: what the unknowns' pool compares (engine.pooled).
+    items: tuple[tuple[str, Any], ...] = ()
+    repeats: int = 0
+
+    def matches(self, status: str, message: str, evidence: dict[str, Any], methods: object) -> bool:
+        """Whether a rule's result is the model's as the engine would store it: the status the rule gave
+        the model, the rule's methods, and the message and text evidence the pool holds as the model's."""
+        return (status == "unknown" and methods is None and message == self.model.message
+                and tuple(evidence.items()) == self.items and TEXT_TYPES.issuperset(map(type, evidence.values())))
+
+
+def repeated_notes(vcenter: VCenter, findings: list[Finding], gaps: list[tuple[Finding, Cause]],
+                   grouping: VcenterGrouping, repeatable: Mapping[str, dict[str, str]],
+                   ignored: Callable[[Finding], bool]) -> dict[str, RepeatedNote]:
+    """The first VM's results that later VMs may take as they are (see RepeatedNote), by rule id.
+
+    ``findings``: the first VM's findings, ``gaps`` its unknowns with their causes; ``repeatable``:
+    the rules run once for every target, not site rules, with their methods; ``ignored``: whether
+    the policy leaves a finding out of readiness. Only a rule's one result on the VM, held by the
+    grouping as a candidate, with text evidence (what the pool holds) and a cause that is a fact of
+    the vCenter.
+    """
+    per_rule = Counter(f.rule_id for f in findings)
+    causes = {id(finding): cause for finding, cause in gaps}
+    notes: dict[str, RepeatedNote] = {}
+    for model in grouping.models:
+        cause = causes.get(id(model))
+        if (cause is not None and model.status == NOT_IN_SOURCE and model.methods is repeatable.get(model.rule_id)
+                and not (cause.key in VM_DEPENDENT_KEYS and cause_depends_on_vm(cause.key, vcenter))
+                and per_rule[model.rule_id] == 1 and ignored(model)
+                and TEXT_TYPES.issuperset(map(type, model.evidence.values()))):
+            notes[model.rule_id] = RepeatedNote(model, cause, tuple(model.evidence.items()))
+    return notes
