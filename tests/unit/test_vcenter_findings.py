@@ -152,3 +152,31 @@ def test_the_json_round_trip_keeps_vcenter_findings(tmp_path: Path) -> None:
     loaded = load_assessment(tmp_path / "a.json")
     assert loaded == assessment
     assert all(isinstance(w, VcenterFinding) for w in loaded.vcenter_findings)
+
+
+def rvtools_vm(number: int, vtpm: bool | None = None) -> object:
+    vm = clean_vm(f"vc-uuid/vm-{number}", vtpm=vtpm)
+    vm.vcenter = "vc01"
+    return vm
+
+
+def test_a_repeated_note_that_falls_later_is_given_back_to_each_vm_that_had_it() -> None:
+    # vTPM is data an RVTools export never carries: a note on vm-1, repeated by vm-2 and vm-4 (the
+    # engine hands them vm-1's Finding), while vm-3 has a vTPM: no vCenter-wide result, the note per VM.
+    estate = estate_of(rvtools_vm(1), rvtools_vm(2), rvtools_vm(3, vtpm=True), rvtools_vm(4))
+    estate.vcenters[0].source_kind = "rvtools"
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    assert "vm.vtpm" not in {w.rule_id for w in assessment.vcenter_findings}
+    vtpm = [(f.vm_id, f.status) for f in assessment.findings if f.rule_id == "vm.vtpm"]
+    assert vtpm == [("vc-uuid/vm-1", "not_in_source"), ("vc-uuid/vm-2", "not_in_source"),
+                    ("vc-uuid/vm-3", "fail"), ("vc-uuid/vm-4", "not_in_source")]
+    gap = next(g for g in assessment.coverage.rules if g.rule_id == "vm.vtpm")
+    assert gap.not_in_source and gap.vm_count_unknown == 3
+    assert [o.not_in_source_ids.count("vm.vtpm") for o in assessment.vms] == [1, 1, 0, 1]
+    # Every VM repeating it: one vCenter-wide note for the four, counted for each.
+    estate = estate_of(rvtools_vm(1), rvtools_vm(2), rvtools_vm(3), rvtools_vm(4))
+    estate.vcenters[0].source_kind = "rvtools"
+    assessment = analyze(estate, as_of=AS_OF_DATE)
+    wide = [w for w in assessment.vcenter_findings if w.rule_id == "vm.vtpm"]
+    assert [(w.status, w.vm_count) for w in wide] == [("not_in_source", 4)]
+    assert next(g for g in assessment.coverage.rules if g.rule_id == "vm.vtpm").vm_count_unknown == 4
