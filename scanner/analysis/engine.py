@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -73,6 +73,13 @@ class RuleCrash(RuntimeError):
     """A rule raised on some VM: a bug in the rule, reported with the rule and VM it happened on."""
 
 
+# An active rule as run_rules reads it: check, rule id, severity, runs (see ActiveRule), the one run
+# when there is one, methods, remediation, the pool of target lists, and the vCenter's note it may
+# repeat (RepeatedNote) or None.
+RuleStep = tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], tuple[str | None, list[str]] | None,
+                 dict[str, str], str, SharedValues, "RepeatedNote | None"]
+
+
 @dataclass
 class ActiveRule:
     spec: RuleSpec
@@ -85,8 +92,7 @@ class ActiveRule:
     methods: dict[str, str] = field(default_factory=dict)
     # The analysis' pool the findings' target lists come from (one list per distinct targets).
     lists: SharedValues = field(default_factory=SharedValues)
-    step: tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], tuple[str | None, list[str]] | None,
-                dict[str, str], str] = field(init=False, repr=False, compare=False)
+    step: RuleStep = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.runs:
@@ -96,7 +102,13 @@ class ActiveRule:
             self.methods = dict(self.spec.methods)
         # What run_rules reads for every VM, in one tuple: one unpacking instead of eight lookups.
         self.step = (self.spec.check, self.spec.id, self.severity, self.runs,
-                     self.runs[0] if len(self.runs) == 1 else None, self.methods, self.spec.remediation)
+                     self.runs[0] if len(self.runs) == 1 else None, self.methods, self.spec.remediation, self.lists,
+                     None)
+
+
+def rule_steps(rules: Sequence[ActiveRule], notes: Mapping[str, RepeatedNote]) -> list[RuleStep]:
+    """The rules' steps for the later VMs of a vCenter, each with the note its rule may repeat."""
+    return [(*a.step[:-1], notes.get(a.spec.id)) for a in rules]
 
 
 @dataclass
@@ -159,7 +171,7 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
 def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
               data_date: dt.date | None = None, shared: dict[str, Any] | None = None,
               unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None,
-              notes: dict[str, RepeatedNote] | None = None) -> list[Finding]:
+              steps: Sequence[RuleStep] | None = None) -> list[Finding]:
     """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
 
     A result is one Finding for every target it holds for (``targets``, a list shared by all
@@ -168,8 +180,8 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     with the rule's result (read-only from here on): copies would cost time and memory, not change a field.
     ``unknowns``: the analysis' pool of unknown results' (message, evidence): an input that lacks a
     tab makes the same unknown on every VM, held once instead of once per VM.
-    ``notes``: the vCenter's first VM's results that a rule run once for all targets may give again,
-    by rule id: a rule whose one result is that one adds the first VM's Finding (see RepeatedNote).
+    ``steps``: the rules' steps with the notes of the vCenter's first VM (rule_steps; None: the rules'
+    own): a rule whose one result is its note again adds the first VM's Finding (see RepeatedNote).
     """
     ctx = RuleContext(
         vm=vm,
@@ -185,12 +197,11 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     findings: list[Finding] = []
     append = findings.append
     vm_id = vm.id
-    for active in rules:
-        check, rule_id, severity, runs, single, rule_methods, remediation = active.step
+    for check, rule_id, severity, runs, single, rule_methods, remediation, lists, note in (
+            steps if steps is not None else [active.step for active in rules]):
         try:
             if single is not None:
                 ctx.target, targets = single
-                note = notes.get(rule_id) if notes else None
                 results: Iterable[RuleResult]
                 if note is not None:
                     results = tuple(check(ctx))
@@ -224,7 +235,7 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                         if (earlier.status == status and earlier.message == message and target is not None
                                 and target not in earlier.targets and same_json(earlier.evidence, evidence)
                                 and same_json(earlier.methods, methods)):
-                            earlier.targets = active.lists.list_of((*earlier.targets, target))
+                            earlier.targets = lists.list_of((*earlier.targets, target))
                             after = position + 1
                             break
                     else:
@@ -265,9 +276,10 @@ class PolicySwitches:
 
 
 class ReadinessMemo:
-    """``evaluate_target`` once per distinct input: readiness depends on the target, the VM's power
-    state and template flag, and each finding's rule, status, severity and methods - never on
-    messages or evidence - so VMs with the same findings share one (read-only) TargetOutcome.
+    """``evaluate_target`` once per distinct input: readiness depends on the target's migration methods
+    (the only thing of the target it reads), the VM's power state and template flag, and each
+    finding's rule, status, severity and methods - never on messages or evidence - so VMs with the
+    same findings, on targets that offer the same methods, share one (read-only) TargetOutcome.
 
     A finding's methods enter the key by the dict's id (they are shared per rule, see run_rules):
     each entry keeps the findings it was computed from, so no id in a key is ever reused.
@@ -276,6 +288,8 @@ class ReadinessMemo:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
+        # Each target's migration methods (targets.<id>.migration_methods; none listed: every method).
+        self.offered: dict[str, tuple[str, ...]] = {}
         # FindingTables of VMs with equal findings (outcome_for), with the findings of their key.
         self.tables: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
         # Findings the policy leaves out of readiness (``considered``: data the input format never
@@ -299,8 +313,13 @@ class ReadinessMemo:
     def evaluate(self, vm: VM, findings: list[Finding], target: str,
                  signature: tuple[tuple[str, str, str, int], ...] | None = None) -> TargetOutcome:
         """``signature``: ``signature(findings)`` when the caller has it already (same findings, another target)."""
-        key = (target, vm.power_state, vm.template,
-               signature if signature is not None else self.signature(findings))
+        offered = self.offered.get(target)
+        if offered is None:
+            methods = self.policy.data.get("targets", {}).get(target, {}).get("migration_methods") or []
+            # A value of another form than a list of method ids is read as it is: that target alone.
+            offered = self.offered[target] = (("methods", *methods) if type(methods) is list
+                                              and all(type(m) is str for m in methods) else ("target", target))
+        key = (offered, vm.power_state, vm.template, signature if signature is not None else self.signature(findings))
         known = self.results.get(key)
         if known is None:
             known = self.results[key] = (evaluate_target(vm, findings, self.policy, target), findings)
@@ -705,8 +724,9 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
         grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and vms_naming[vc.name] == len(vc.vms)
                     and all(vm.vcenter == vc.name for vm in vc.vms) else None)
         notes: dict[str, RepeatedNote] | None = None
+        steps = [active.step for active in rules]
         for vm in vc.vms:
-            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns, notes)
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns, steps)
             gaps: list[tuple[Finding, Cause]] = []
             causes = unknown_causes(vm, all_findings, index, cause_cache, gaps)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
@@ -717,6 +737,7 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
                 grouping.add(vm.id, vm_findings)
                 if notes is None:
                     notes = repeated_notes(vc, all_findings, gaps, grouping, repeatable, ignored)
+                    steps = rule_steps(rules, notes)
             else:
                 findings.extend(vm_findings)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes, switches,

@@ -325,3 +325,15 @@ def test_native_size_column_in_the_vm_sheet(tmp_path: Path) -> None:
     assert cells["vm-3"] == "azure: Standard_F4s_v2; ec2: c6i.xlarge (unconfirmed)"
     assert cells["vm-1"] is None
     assert 'id="native"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_target_offering_fewer_methods_recommends_among_those_in_the_same_analysis() -> None:
+    # Readiness results are shared between targets offering the same methods (ReadinessMemo): a
+    # target offering only Bulk must not get another target's vMotion. Near miss: avs offers all.
+    policy = default_policy()
+    policy.data["targets"]["vmc"]["migration_methods"] = ["hcx_bulk"]
+    assessment = analyze(estate_of(clean_vm("vc-uuid/vm-1")), targets=["avs", "vmc", "gcve"], policy=policy,
+                         as_of=_date(AS_OF))
+    outcome = assessment.vms[0]
+    assert outcome.recommended_method == {"avs": "hcx_vmotion", "vmc": "hcx_bulk", "gcve": "hcx_vmotion"}
+    assert outcome.readiness == {"avs": "ready", "vmc": "ready", "gcve": "ready"}
