@@ -204,6 +204,11 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                 ctx.target, targets = single
                 results: Iterable[RuleResult]
                 if note is not None:
+                    gap_field = note.gap_field
+                    if gap_field is not None and getattr(vm, gap_field) is None:
+                        append(note.model)  # the rule's one result when the field is missing (RuleSpec.gap_field)
+                        note.repeats += 1
+                        continue
                     results = tuple(check(ctx))
                     if len(results) == 1 and note.matches(results[0].status, results[0].message,
                                                           results[0].evidence, results[0].methods):
@@ -709,6 +714,7 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     # Rules whose note a later VM may take from its vCenter's first VM (run_rules, RepeatedNote), with
     # the methods their findings share.
     repeatable = {a.spec.id: a.methods for a in rules if not a.spec.per_target and not a.spec.site}
+    gap_fields = {a.spec.id: a.spec.gap_field for a in rules if a.spec.gap_field}
     treatment = switches.treatment
 
     def ignored(finding: Finding) -> bool:
@@ -736,7 +742,7 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
             if grouping is not None:
                 grouping.add(vm.id, vm_findings)
                 if notes is None:
-                    notes = repeated_notes(vc, all_findings, gaps, grouping, repeatable, ignored)
+                    notes = repeated_notes(vc, vm, all_findings, gaps, grouping, repeatable, ignored, gap_fields)
                     steps = rule_steps(rules, notes)
             else:
                 findings.extend(vm_findings)

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.analysis.coverage import VM_DEPENDENT_KEYS, Cause, cause_depends_on_vm
 from scanner.analysis.model import NOT_IN_SOURCE, Finding, VcenterFinding
-from scanner.inventory.model import VCenter
+from scanner.inventory.model import VM, VCenter
 
 # (rule id, status, message, id(methods), id(evidence), id(targets)); a rule's severity and
 # remediation are the same on every VM of one analysis.
@@ -76,7 +76,7 @@ class VcenterGrouping:
             else:
                 taken.add(number)
                 slots.append((position, number))
-        if not first and sum(1 for number in taken if standing[number]) != self.standing_count:
+        if not first and sum(map(standing.__getitem__, taken)) != self.standing_count:
             for number, up in enumerate(standing):
                 if up and number not in taken:
                     standing[number] = False
@@ -131,6 +131,9 @@ class RepeatedNote:
     cause: Cause
     # The model's evidence items, in order: what the unknowns' pool compares (engine.pooled).
     items: tuple[tuple[str, Any], ...] = ()
+    # The rule's gap_field (RuleSpec) when the first VM lacked it: a later VM lacking it too has the
+    # model's result without the rule being run.
+    gap_field: str | None = None
     repeats: int = 0
 
     def matches(self, status: str, message: str, evidence: dict[str, Any], methods: object) -> bool:
@@ -140,12 +143,13 @@ class RepeatedNote:
                 and tuple(evidence.items()) == self.items and TEXT_TYPES.issuperset(map(type, evidence.values())))
 
 
-def repeated_notes(vcenter: VCenter, findings: list[Finding], gaps: list[tuple[Finding, Cause]],
+def repeated_notes(vcenter: VCenter, vm: VM, findings: list[Finding], gaps: list[tuple[Finding, Cause]],
                    grouping: VcenterGrouping, repeatable: Mapping[str, dict[str, str]],
-                   ignored: Callable[[Finding], bool]) -> dict[str, RepeatedNote]:
+                   ignored: Callable[[Finding], bool], gap_fields: Mapping[str, str]) -> dict[str, RepeatedNote]:
     """The first VM's results that later VMs may take as they are (see RepeatedNote), by rule id.
 
-    ``findings``: the first VM's findings, ``gaps`` its unknowns with their causes; ``repeatable``:
+    ``vm``: the vCenter's first VM, ``findings`` its findings, ``gaps`` its unknowns with their
+    causes; ``gap_fields``: the rules' gap_field (RuleSpec) by rule id; ``repeatable``:
     the rules run once for every target, not site rules, with their methods; ``ignored``: whether
     the policy leaves a finding out of readiness. Only a rule's one result on the VM, held by the
     grouping as a candidate, with text evidence (what the pool holds) and a cause that is a fact of
@@ -160,5 +164,7 @@ def repeated_notes(vcenter: VCenter, findings: list[Finding], gaps: list[tuple[F
                 and not (cause.key in VM_DEPENDENT_KEYS and cause_depends_on_vm(cause.key, vcenter))
                 and per_rule[model.rule_id] == 1 and ignored(model)
                 and TEXT_TYPES.issuperset(map(type, model.evidence.values()))):
-            notes[model.rule_id] = RepeatedNote(model, cause, tuple(model.evidence.items()))
+            gap_field = gap_fields.get(model.rule_id)
+            notes[model.rule_id] = RepeatedNote(model, cause, tuple(model.evidence.items()),
+                                                gap_field if gap_field and getattr(vm, gap_field) is None else None)
     return notes

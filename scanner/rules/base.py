@@ -122,6 +122,10 @@ class RuleSpec:
     # as it will be once the task is done.
     site: str | None = None
     site_object: str | None = None
+    # The VM field (an attribute of VM) whose None makes the rule's only result one unknown that is
+    # the same on every VM, whatever else the VM holds: the engine may then take that result as known
+    # without running the check (a note repeated on every VM of an input, engine.RepeatedNote).
+    gap_field: str | None = None
 
     def applies_to(self, target: str) -> bool:
         return applies_to(self.targets, target)
@@ -190,6 +194,8 @@ def validate_spec(spec: RuleSpec) -> None:
         problems.append("suggests must be retire, refactor, replatform, remediate or None")
     if spec.site not in (None, *SITE_KINDS) or (spec.site is None) != (spec.site_object is None):
         problems.append(f"site must be one of {SITE_KINDS} with a site_object evidence key, or neither")
+    if spec.gap_field is not None and spec.gap_field not in VM.__dataclass_fields__:
+        problems.append(f"gap_field {spec.gap_field!r} is not a VM field")
     if problems:
         raise InvalidRuleError(f"rule {spec.id!r}: " + "; ".join(problems))
 
@@ -202,7 +208,7 @@ def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = ALL_TAR
          methods: Mapping[str, str] | None = None, remediation: str, rationale: str,
          references: Iterable[str], family: str | None = None, per_target: bool = False,
          remediable: bool = True, suggests: str | None = None, site: str | None = None,
-         site_object: str | None = None,
+         site_object: str | None = None, gap_field: str | None = None,
          registry: Registry | None = None) -> Callable[[RuleCheck], RuleCheck]:
     """Register the decorated function as rule ``id`` with its metadata."""
 
@@ -211,7 +217,7 @@ def rule(*, id: str, title: str, severity: str, targets: Iterable[str] = ALL_TAR
             id=id, title=title, severity=severity, targets=tuple(targets), methods=dict(methods or {}),
             remediation=remediation, rationale=rationale, references=tuple(references),
             family=family or check.__module__.rsplit(".", 1)[-1], check=check, per_target=per_target,
-            remediable=remediable, suggests=suggests, site=site, site_object=site_object,
+            remediable=remediable, suggests=suggests, site=site, site_object=site_object, gap_field=gap_field,
         )
         (registry if registry is not None else REGISTRY).register(spec)
         return check

@@ -152,6 +152,7 @@ def check_ports(ports: list[PortDevice] | None, kind: str, risky: tuple[str, ...
     rationale="vMotion cannot move a VM whose serial port uses a device or pipe on the source host; network "
               "serial concentrators are not reachable from the cloud SDDC.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+    gap_field="serial_ports",
 )
 def serial_port(ctx: RuleContext) -> Iterator[RuleResult]:
     yield from check_ports(ctx.vm.serial_ports, "serial", ("device", "pipe", "network"))
@@ -165,6 +166,7 @@ def serial_port(ctx: RuleContext) -> Iterator[RuleResult]:
     remediation="Remove the parallel port from the VM before migrating.",
     rationale="Parallel ports are unsupported on the managed targets and cannot follow the VM off its host.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+    gap_field="parallel_ports",
 )
 def parallel_port(ctx: RuleContext) -> Iterator[RuleResult]:
     yield from check_ports(ctx.vm.parallel_ports, "parallel", ("file", "device", "pipe", "network", "none"))
@@ -180,6 +182,7 @@ def parallel_port(ctx: RuleContext) -> Iterator[RuleResult]:
     rationale="DirectPath/PCI devices are tied to source host hardware; HCX requires them to be removed and the "
               "managed hosts offer no passthrough hardware.",
     references=(refs.HCX_BULK, refs.AVS_MIGRATE),
+    gap_field="passthrough_devices",
 )
 def passthrough(ctx: RuleContext) -> Iterator[RuleResult]:
     devices = ctx.vm.passthrough_devices

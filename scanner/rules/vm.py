@@ -306,6 +306,7 @@ def latency_sensitivity_high(ctx: RuleContext) -> Iterator[RuleResult]:
     rationale="A vTPM makes the VM's home files encrypted; HCX migrations do not carry the key provider, so "
               "such VMs are refused.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+    gap_field="vtpm",
 )
 def vtpm(ctx: RuleContext) -> Iterator[RuleResult]:
     if ctx.vm.vtpm is None:
@@ -323,6 +324,7 @@ def vtpm(ctx: RuleContext) -> Iterator[RuleResult]:
                 "migrate it by cross-vCenter vMotion with a shared key provider.",
     rationale="HCX does not migrate vSphere-encrypted VMs; the target must trust the same key provider.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
+    gap_field="encrypted",
 )
 def encrypted(ctx: RuleContext) -> Iterator[RuleResult]:
     if ctx.vm.encrypted is None:
