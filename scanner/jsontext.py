@@ -33,7 +33,7 @@ from collections.abc import Callable
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from scanner.serde import _STR_ONLY, _str_keyed_dict, _without_none, field_steps, to_plain
+from scanner.serde import _STR_ONLY, TEXT_OR_NONE, _str_keyed_dict, _without_none, field_steps, to_plain
 
 # The writers' one JSON form: compact, non-ASCII as is.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -64,10 +64,7 @@ def _field_kind(hint: Any, step: Callable[[Any], Any] | None) -> str:
 
 def _texts_only(value: dict[Any, Any]) -> bool:
     """Exact str keys and str or None values: a dict whose keys and values, compared by equality, tell its text."""
-    return _STR_ONLY.issuperset(map(type, value)) and _TEXT_TYPES.issuperset(map(type, value.values()))
-
-
-_TEXT_TYPES = frozenset({str, type(None)})
+    return _STR_ONLY.issuperset(map(type, value)) and TEXT_OR_NONE.issuperset(map(type, value.values()))
 
 
 @functools.cache

@@ -84,6 +84,8 @@ def _dataclass_items(hint: Any) -> type | None:
 
 _EXACT_SCALARS = frozenset(_SCALARS)
 _STR_ONLY = frozenset({str})
+# The types of a text that may be missing (str | None values: pooled evidence, dicts of texts).
+TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _str_keyed_dict(value: Any) -> Any:
@@ -230,11 +232,7 @@ def _read_any(value: Any) -> Any:
 def _read_str(value: Any) -> Any:
     if type(value) is str and value.isascii():
         return value
-    if not isinstance(value, str):
-        _refuse()
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not isinstance(value, str) or not _encodable(value):
         _refuse()
     return value
 
@@ -250,10 +248,7 @@ def _read_int(value: Any) -> Any:
 def _read_float(value: Any) -> Any:
     if type(value) is float and math.isfinite(value):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        _refuse()
-    if (isinstance(value, int) and not -LONG_LIMIT <= value <= LONG_LIMIT) or \
-            (isinstance(value, float) and not math.isfinite(value)):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _number_in_range(value):
         _refuse()
     return float(value)
 
@@ -395,13 +390,25 @@ def _dataclass_reader(cls: type) -> Reader:
     return read
 
 
+def _encodable(text: str) -> bool:
+    """JSON can spell a lone surrogate (\\ud800); such text cannot be written as UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _number_in_range(value: int | float) -> bool:
+    """An integer within 64 bits, or a finite float: what the snapshot's numbers may be."""
+    return -LONG_LIMIT <= value <= LONG_LIMIT if isinstance(value, int) else math.isfinite(value)
+
+
 def _valid_unicode(text: str, path: str) -> str:
-    """JSON can spell a lone surrogate (\\ud800); such text cannot be written as UTF-8, so refuse it here."""
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise SchemaMismatch(f"{path}: text contains a lone surrogate (not valid Unicode)") from None
+    if not _encodable(text):
+        raise SchemaMismatch(f"{path}: text contains a lone surrogate (not valid Unicode)")
     return text
 
 
@@ -452,8 +459,7 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SchemaMismatch(f"{path}: expected a number")
-        if (isinstance(value, int) and not -LONG_LIMIT <= value <= LONG_LIMIT) or \
-                (isinstance(value, float) and not math.isfinite(value)):
+        if not _number_in_range(value):
             raise SchemaMismatch(f"{path}: number out of range")
         return float(value)
     if tp is int:

@@ -60,6 +60,7 @@ from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
 from scanner.rules.base import RuleCheck, RuleResult
+from scanner.serde import TEXT_OR_NONE
 
 GIB = 1024**3
 TIB = 1024**4
@@ -338,9 +339,8 @@ def pooled(pool: dict[tuple[Any, ...], tuple[str, dict[str, Any]]], message: str
     Only evidence of text values is pooled: equal keys must mean the same JSON (1, 1.0 and True are
     equal in Python), and a list (of disks) is particular to the VM anyway.
     """
-    for value in evidence.values():
-        if value is not None and type(value) is not str:
-            return message, evidence
+    if not TEXT_OR_NONE.issuperset(map(type, evidence.values())):
+        return message, evidence
     key = (message, *evidence.items())
     known = pool.get(key)
     if known is None:

@@ -23,12 +23,11 @@ from typing import Any
 from scanner.analysis.coverage import VM_DEPENDENT_KEYS, Cause, cause_depends_on_vm
 from scanner.analysis.model import NOT_IN_SOURCE, Finding, VcenterFinding
 from scanner.inventory.model import VM, VCenter
+from scanner.serde import TEXT_OR_NONE
 
 # (rule id, status, message, id(methods), id(evidence), id(targets)); a rule's severity and
 # remediation are the same on every VM of one analysis.
 Key = tuple[Any, ...]
-# The evidence values the unknowns' pool holds (engine.pooled): texts and None.
-TEXT_TYPES = frozenset({str, type(None)})
 # A VM's grouped results: (position in its findings, candidate number), interned per layout.
 Layout = tuple[tuple[int, int], ...]
 
@@ -140,7 +139,7 @@ class RepeatedNote:
         """Whether a rule's result is the model's as the engine would store it: the status the rule gave
         the model, the rule's methods, and the message and text evidence the pool holds as the model's."""
         return (status == "unknown" and methods is None and message == self.model.message
-                and tuple(evidence.items()) == self.items and TEXT_TYPES.issuperset(map(type, evidence.values())))
+                and tuple(evidence.items()) == self.items and TEXT_OR_NONE.issuperset(map(type, evidence.values())))
 
 
 def repeated_notes(vcenter: VCenter, vm: VM, findings: list[Finding], gaps: list[tuple[Finding, Cause]],
@@ -163,7 +162,7 @@ def repeated_notes(vcenter: VCenter, vm: VM, findings: list[Finding], gaps: list
         if (cause is not None and model.status == NOT_IN_SOURCE and model.methods is repeatable.get(model.rule_id)
                 and not (cause.key in VM_DEPENDENT_KEYS and cause_depends_on_vm(cause.key, vcenter))
                 and per_rule[model.rule_id] == 1 and ignored(model)
-                and TEXT_TYPES.issuperset(map(type, model.evidence.values()))):
+                and TEXT_OR_NONE.issuperset(map(type, model.evidence.values()))):
             gap_field = gap_fields.get(model.rule_id)
             notes[model.rule_id] = RepeatedNote(model, cause, tuple(model.evidence.items()),
                                                 gap_field if gap_field and getattr(vm, gap_field) is None else None)
