@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -74,19 +74,38 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
     names, steps = field_steps(cls)
     hints = typing.get_type_hints(cls)
     kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
-    lines = ["def make(cls, fallback, memos, misses, same):",
+    lines = ["def make(cls, fallback, memos, misses, same, steps, chunks):",
              f"    {''.join(f'm{i}, ' for i in range(len(names)))}= memos",
              f"    {''.join(f'x{i}, ' for i in range(len(names)))}= misses",
              f"    {''.join(f's{i}, ' for i in range(len(names)))}= same",
+             f"    {''.join(f'c{i}, ' for i in range(len(names)))}= steps",
+             "    join = ''.join",
+             "    text_of = encode_basestring",
              "    def encode(o):",
              "        if type(o) is not cls:",
              "            return fallback(o)",
              *(f"        v{i} = o.{name}" for i, name in enumerate(names))]
     for i, kind in enumerate(kinds):
+        # A miss of a text or of a value by identity is encoded and remembered here, not by a call
+        # of its miss handler (one Python call or three fewer per value that does not repeat).
         if kind == "text":
-            lines.append(f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None")
-        elif kind == "by_identity":
-            lines.append(f"        t{i} = m{i}.get(id(v{i}))")
+            lines += [f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None",
+                      f"        if t{i} is None:",
+                      f"            if type(v{i}) is str:",
+                      f"                t{i} = text_of(v{i})",
+                      f"                if len(m{i}) < {MEMO_LIMIT}:",
+                      f"                    m{i}[v{i}] = t{i}",
+                      "            else:",
+                      f"                t{i} = x{i}(v{i})"]
+            continue
+        if kind == "by_identity":
+            value = f"c{i}(v{i})" if steps.get(names[i]) is not None else f"v{i}"
+            lines += [f"        t{i} = m{i}.get(id(v{i}))",
+                      f"        if t{i} is None:",
+                      f"            t{i} = join(chunks({value}, 0))",
+                      f"            if len(m{i}) < {MEMO_LIMIT}:",
+                      f"                m{i}[id(v{i})] = t{i}"]
+            continue
         elif kind in ("by_items", "by_texts"):
             # A dict many objects hold (the engine's pool, scanner/analysis/shared.py): its text by
             # the dict's identity first (the entry keeps the dict, so its id is not reused), then by
@@ -117,7 +136,7 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
         lines.append(f"            t{i} = x{i}(v{i})")
     lines.append(f"        return f'{_fstring(names)}'")
     lines.append("    return encode")
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"encode_basestring": encode_basestring}
     exec(compile("\n".join(lines), f"<json text of {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
     return namespace["make"], kinds
 
@@ -137,11 +156,14 @@ class JsonTexts:
     def __init__(self) -> None:
         self._encoders: dict[type, Callable[[Any], str]] = {}
         if c_make_encoder is not None:
-            # What JSONEncoder.encode builds per call (json/encoder.py), built once per document.
-            c_encode = c_make_encoder({}, ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
-            self.encode: Callable[[Any], str] = lambda value: "".join(c_encode(value, 0))
+            # What JSONEncoder.encode builds per call (json/encoder.py), built once per document: the
+            # pieces of a value's text.
+            self.chunks: Callable[[Any, int], Iterable[str]] = c_make_encoder(
+                {}, ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
         else:  # pragma: no cover - CPython always has the C encoder
-            self.encode = ENCODER.encode
+            self.chunks = lambda value, _level: (ENCODER.encode(value),)
+        chunks = self.chunks
+        self.encode: Callable[[Any], str] = lambda value: "".join(chunks(value, 0))
 
     def encoder(self, cls: type) -> Callable[[Any], str]:
         """The text of an object of ``cls`` (an object of another class: its to_plain's text)."""
@@ -160,7 +182,8 @@ class JsonTexts:
         memos: list[dict[Any, str]] = [{} for _ in kinds]
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
         same: list[dict[int, tuple[Any, str]]] = [{} for _ in kinds]
-        return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses, same)
+        return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses, same,
+                    [steps.get(name) for name in names], self.chunks)
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode

@@ -19,11 +19,13 @@ from scanner.analysis.coverage import Cause, CauseCache, CoverageTally, cause_of
 from scanner.analysis.dates import data_dates, date_part
 from scanner.analysis.disposition import (
     LIFT_AND_SHIFT,
+    STEERED,
     DispositionRule,
     decide,
     disposition_rules,
     most_favourable,
     retain_reasons,
+    steer,
     verdict_line,
 )
 from scanner.analysis.model import (
@@ -57,7 +59,7 @@ from scanner.analysis.site import SiteTally
 from scanner.analysis.targets import default_targets, target_ids, target_infos
 from scanner.analysis.wide import RepeatedNote, VcenterGrouping, repeated_notes
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
-from scanner.policy import Policy, default_policy
+from scanner.policy import Policy, RetainPolicy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
 from scanner.rules.base import RuleCheck, RuleResult
 from scanner.serde import TEXT_OR_NONE
@@ -298,6 +300,8 @@ class ReadinessMemo:
         self.offered: dict[str, tuple[str, ...]] = {}
         # FindingTables of VMs with equal findings (outcome_for), with the findings of their key.
         self.tables: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
+        # VMs' texts held by the tables' OutcomeTexts (at most TEXTS_LIMIT).
+        self.text_entries = 0
         # Findings the policy leaves out of readiness (``considered``: data the input format never
         # carries, under the default "note") are left out of the key too.
         self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
@@ -428,6 +432,123 @@ class FindingTables:
     not_in_source_ids: list[str]
     # Every finding holds for every target (the usual case): each target has the VM's findings, in order.
     same_findings: bool
+    # The VMs' texts by their deciding messages (outcome_for), made for the first VM with these tables.
+    texts: OutcomeTexts | None = None
+
+
+class OutcomeTexts:
+    """The texts of VMs with equal FindingTables (outcome_for's VmTexts), by what else they read.
+
+    With equal tables the readiness results and the failing findings' places are the same, and a
+    VM's texts read besides them only: the message of each deciding rule's first failure (every
+    failure of a rule whose disposition steer reads the evidence, with that steer's answer), never
+    its evidence or ids. ``usable`` is False where they read more (a cause's text for a rule that
+    could not be evaluated, a policy that retains VMs by their names, folders or attributes, findings
+    that differ per target): those VMs' texts are built by vm_texts, one by one.
+    """
+
+    __slots__ = ("deciding", "details", "dynamic", "known", "positions", "usable")
+
+    def __init__(self, usable: bool) -> None:
+        self.usable = usable
+        # The places (in the VM's findings) of the failures whose messages the texts read.
+        self.positions: tuple[int, ...] = ()
+        # The places of failures whose disposition steer applies by their evidence, with the steer.
+        self.dynamic: tuple[tuple[int, DispositionRule], ...] = ()
+        # (the messages at ``positions``, then the steers' answers) -> the texts (held values only).
+        self.known: dict[tuple[Any, ...], VmTexts] = {}
+        # Per target, its readiness reasons as (rule id, place of its first failure or None); targets
+        # with equal reasons hold one tuple.
+        self.details: tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...] = ()
+        # The places of the failures decide() reads, in the VM's order (see of).
+        self.deciding: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, tables: FindingTables, findings: list[Finding], targets: Sequence[str],
+           rules: Mapping[str, RuleInfo], switches: PolicySwitches, retain: RetainPolicy) -> OutcomeTexts:
+        """The plan for the VMs with ``tables`` (``findings``: one such VM's)."""
+        if not tables.same_findings or not targets or retain.name_patterns or retain.folders \
+                or retain.custom_attributes:
+            return cls(False)
+        first: dict[str, int] = {}
+        failing: dict[str, list[int]] = {}
+        for place, finding in enumerate(findings):
+            if finding.status == "fail":
+                first.setdefault(finding.rule_id, place)
+                failing.setdefault(finding.rule_id, []).append(place)
+        reasons: set[str] = set()
+        parts_of: dict[tuple[str, ...], tuple[tuple[str, int | None], ...]] = {}
+        details = []
+        for target in targets:
+            result = tables.results[target]
+            reasons.update(result.reasons)
+            # reason_texts: a deciding rule without a failure that could not be evaluated is named
+            # with its cause, which is the VM's; any other by its first failure's message, or its id.
+            if any(rule_id not in first and rule_id in result.unverified for rule_id in result.reasons):
+                return cls(False)
+            parts = parts_of.get(tuple(result.reasons))
+            if parts is None:
+                parts = parts_of[tuple(result.reasons)] = tuple((rule_id, first.get(rule_id))
+                                                                for rule_id in result.reasons)
+            details.append((target, parts))
+        plan = cls(True)
+        plan.details = tuple(details)
+        positions: set[int] = set()
+        deciding: set[int] = set()
+        dynamic: list[tuple[int, DispositionRule]] = []
+        steers = switches.steers
+        for rule_id, place in first.items():
+            rule = rules[rule_id]
+            data = steers.get(rule_id)
+            if data is not None and not rule.disposition_overridden and data.when:
+                # decide(): the steer reads each failure's evidence; each one may name its reason.
+                positions.update(failing[rule_id])
+                deciding.update(failing[rule_id])
+                dynamic.extend((p, data) for p in failing[rule_id])
+                continue
+            if rule_id in reasons:
+                positions.add(place)
+            # decide(): the same steer for each failure of the rule (its severity is one per
+            # analysis), so only the first failure can name the reason, and only if it is steered.
+            if steer(findings[place], rule, steers)[0] in STEERED:
+                positions.add(place)
+                deciding.add(place)
+        plan.positions = tuple(sorted(positions))
+        plan.deciding = tuple(sorted(deciding))
+        plan.dynamic = tuple(dynamic)
+        return plan
+
+    def texts(self, vm: VM, findings: list[Finding], tables: FindingTables, targets: Sequence[str],
+              rules: Mapping[str, RuleInfo], switches: PolicySwitches, retain: RetainPolicy,
+              shared: SharedValues) -> VmTexts:
+        """vm_texts of a VM with these tables (with the pool), from the plan: the same texts, the
+        same held lists, dicts and verdicts."""
+        list_of = shared.list_of
+        readiness_details: dict[str, list[str]] = {}
+        held_for: dict[int, list[str]] = {}
+        for target, parts in self.details:
+            held = held_for.get(id(parts))
+            if held is None:
+                held = held_for[id(parts)] = list_of([rule_id if place is None else
+                                                      f"{rule_id}: {findings[place].message}"
+                                                      for rule_id, place in parts])
+            readiness_details[target] = held
+        # decide() of the failures that can name a reason (the others it passes over).
+        disposition, reasons = decide(vm, [findings[p] for p in self.deciding], rules, retain, switches.steers, [])
+        held_reasons = list_of(reasons)
+        readiness = tables.readiness
+        verdicts: dict[bool, str] = {}
+        for target in targets:
+            unknown = readiness[target] == "unknown"
+            if unknown not in verdicts:
+                verdicts[unknown] = shared.text(verdict_line(disposition, held_reasons, unknown))
+        # The VM's own verdict: unknown on every target, or not (either is some target's verdict).
+        verdict = verdicts[all(readiness[t] == "unknown" for t in targets)]
+        table = shared.dict_of
+        return (table(readiness_details), table(dict.fromkeys(targets, disposition)),
+                table(dict.fromkeys(targets, held_reasons)),
+                table({target: verdicts[readiness[target] == "unknown"] for target in targets}),
+                disposition, held_reasons, verdict)
 
 
 def findings_by_target(findings: list[Finding], targets: Sequence[str]) -> dict[str, list[Finding]]:
@@ -484,7 +605,8 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     """The VM's outcome, and the per-target readiness results it was built from.
 
     ``shared``: the analysis' pool of equal lists and texts (each VM gets its own when None); with
-    it and ``readiness``, VMs whose findings make equal FindingTables share them."""
+    it and ``readiness``, VMs whose findings make equal FindingTables share them, and VMs with equal
+    tables and equal deciding messages share their texts (OutcomeTexts)."""
     switches = switches if switches is not None else PolicySwitches.of(policy)
     by_target: dict[str, list[Finding]] | None = None
     key = readiness.tables_key(vm, findings) if readiness is not None and shared is not None else None
@@ -496,18 +618,62 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         tables = finding_tables(vm, findings, by_target, targets, policy, readiness, shared)
         if readiness is not None and key is not None:
             readiness.keep_tables(key, tables, findings)
+    texts: VmTexts | None = None
+    if readiness is not None and key is not None and shared is not None:
+        plan = tables.texts
+        if plan is None:
+            plan = tables.texts = OutcomeTexts.of(tables, findings, targets, rules, switches, policy.retain)
+        if plan.usable:
+            texts_key: tuple[Any, ...] = (tuple([findings[p].message for p in plan.positions])
+                                          if plan.positions else ())
+            if plan.dynamic:
+                texts_key += tuple([data.applies(findings[p]) for p, data in plan.dynamic])
+            texts = plan.known.get(texts_key)
+            if texts is None:
+                texts = plan.texts(vm, findings, tables, targets, rules, switches, policy.retain, shared)
+                if readiness.text_entries < TEXTS_LIMIT:
+                    readiness.text_entries += 1
+                    plan.known[texts_key] = texts
+    if texts is None:
+        if by_target is None and not tables.same_findings:
+            by_target = findings_by_target(findings, targets)
+        texts = vm_texts(vm, findings, by_target, tables, targets, policy, rules, causes, switches, shared)
+    (readiness_details, target_dispositions, target_disposition_reasons, target_verdicts,
+     disposition, disposition_reasons, verdict) = texts
+    # Every field given: no default list or dict made only to be replaced.
+    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
+                        cluster=vm.cluster, power_state=vm.power_state, readiness=tables.readiness,
+                        readiness_reasons=tables.readiness_reasons, readiness_details=readiness_details,
+                        methods=tables.methods, recommended_method=tables.recommended_method,
+                        disposition=disposition, disposition_reasons=disposition_reasons, verdict=verdict,
+                        target_dispositions=target_dispositions,
+                        target_disposition_reasons=target_disposition_reasons, target_verdicts=target_verdicts,
+                        site_tasks=[], finding_ids=tables.finding_ids, unknown_ids=tables.unknown_ids,
+                        not_in_source_ids=tables.not_in_source_ids, native_sizes=[])
+    return outcome, tables.results
+
+
+# A VM's texts: readiness_details, target_dispositions, target_disposition_reasons, target_verdicts
+# (per target), disposition, disposition_reasons, verdict.
+VmTexts = tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]], dict[str, str], str, list[str], str]
+# At most this many VMs' texts held by OutcomeTexts per analysis (beyond it a VM's are built anew).
+TEXTS_LIMIT = 1 << 16
+
+
+def vm_texts(vm: VM, findings: list[Finding], by_target: dict[str, list[Finding]] | None, tables: FindingTables,
+             targets: Sequence[str], policy: Policy, rules: dict[str, RuleInfo],
+             causes: dict[tuple[str, str], Cause] | None, switches: PolicySwitches,
+             shared: SharedValues | None) -> VmTexts:
+    """The VM's texts (see VmTexts): failure messages and causes of its deciding rules, dispositions
+    and verdicts; ``by_target`` is needed only when not every finding holds for every target."""
     results = tables.results
     same_findings = tables.same_findings
     if by_target is None:
-        # Known tables: with the same findings, each target's are the VM's, in order.
-        by_target = dict.fromkeys(targets, findings) if same_findings else findings_by_target(findings, targets)
+        # With the same findings, each target's are the VM's, in order.
+        assert same_findings
+        by_target = dict.fromkeys(targets, findings)
     fails = [f for f in findings if f.status == "fail"]
-    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
-                        cluster=vm.cluster, power_state=vm.power_state,
-                        readiness=tables.readiness, readiness_reasons=tables.readiness_reasons,
-                        methods=tables.methods, recommended_method=tables.recommended_method,
-                        finding_ids=tables.finding_ids, unknown_ids=tables.unknown_ids,
-                        not_in_source_ids=tables.not_in_source_ids)
+    readiness_details: dict[str, list[str]] = {}
     as_condition = switches.as_condition
     # reason_texts reads the findings, the result's reasons and unverified rules, and whether
     # readiness is unknown: with the same findings, targets equal in those get the same texts.
@@ -520,12 +686,12 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
             if texts is None:
                 texts = reason_texts(result, findings, causes or {}, as_condition)
                 texts = texts_for[texts_key] = shared.list_of(texts) if shared is not None else texts
-                outcome.readiness_details[target] = texts
+                readiness_details[target] = texts
             else:
-                outcome.readiness_details[target] = texts if shared is not None else list(texts)
+                readiness_details[target] = texts if shared is not None else list(texts)
         else:
             texts = reason_texts(result, by_target[target], causes or {}, as_condition)
-            outcome.readiness_details[target] = shared.list_of(texts) if shared is not None else texts
+            readiness_details[target] = shared.list_of(texts) if shared is not None else texts
     steers = switches.steers
     # Retain is decided by the VM alone: asked once, not once per target.
     retained = retain_reasons(vm, policy.retain)
@@ -540,33 +706,38 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
                                   steers, retained) for target in targets}
     # A verdict reads the disposition, its reasons and whether readiness is unknown: targets equal in
     # those (with a pool: the same held reasons) get the same held text.
+    target_dispositions: dict[str, str] = {}
+    target_disposition_reasons: dict[str, list[str]] = {}
+    target_verdicts: dict[str, str] = {}
+    readiness = tables.readiness
     verdicts: dict[tuple[str, int, bool], str] = {}
     for target, (disposition, reasons) in decided.items():
-        outcome.target_dispositions[target] = disposition
-        outcome.target_disposition_reasons[target] = reasons
-        unknown = outcome.readiness[target] == "unknown"
+        target_dispositions[target] = disposition
+        target_disposition_reasons[target] = reasons
+        unknown = readiness[target] == "unknown"
         verdict_key = (disposition, id(reasons), unknown)
         verdict = verdicts.get(verdict_key) if shared is not None else None
         if verdict is None:
             verdict = verdict_line(disposition, reasons, unknown)
             if shared is not None:
                 verdict = verdicts[verdict_key] = shared.text(verdict)
-        outcome.target_verdicts[target] = verdict
-    outcome.disposition, outcome.disposition_reasons = (
+        target_verdicts[target] = verdict
+    disposition, disposition_reasons = (
         most_favourable(decided) if decided else decide(vm, fails, rules, policy.retain, steers, retained))
-    outcome.verdict = verdict_line(outcome.disposition, outcome.disposition_reasons,
-                                   bool(targets) and all(outcome.readiness[t] == "unknown" for t in targets))
+    verdict = verdict_line(disposition, disposition_reasons,
+                           bool(targets) and all(readiness[t] == "unknown" for t in targets))
     if shared is not None:
-        outcome.verdict = shared.text(outcome.verdict)
+        verdict = shared.text(verdict)
         # The per-target tables: VMs with the same answers hold one dict each (1.4 KB per VM of a
         # vInfo-only export), even where their texts differ (a failure's message).
         # (readiness, its reasons, methods and recommended methods come held: finding_tables).
         table = shared.dict_of
-        outcome.readiness_details = table(outcome.readiness_details)
-        outcome.target_dispositions = table(outcome.target_dispositions)
-        outcome.target_disposition_reasons = table(outcome.target_disposition_reasons)
-        outcome.target_verdicts = table(outcome.target_verdicts)
-    return outcome, results
+        readiness_details = table(readiness_details)
+        target_dispositions = table(target_dispositions)
+        target_disposition_reasons = table(target_disposition_reasons)
+        target_verdicts = table(target_verdicts)
+    return (readiness_details, target_dispositions, target_disposition_reasons, target_verdicts,
+            disposition, disposition_reasons, verdict)
 
 
 def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Finding],
