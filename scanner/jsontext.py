@@ -15,7 +15,10 @@ when the same value was encoded before in this document:
   and values, in order (a VM's own dict of pooled lists: equal keys and values give equal text);
 - both kinds of dict first by the dict's own identity (the engine holds one dict for the VMs with
   the same per-target answers); that memo keeps the dict, so its id is not another's meanwhile;
-- an empty list of dataclasses (most VMs' native sizes): "[]".
+- an empty list of dataclasses (most VMs' native sizes): "[]";
+- a span of adjacent fields the writer names (JsonTexts ``spans``: a VM outcome's per-target tables
+  and verdicts, which the engine gives VMs with equal answers as the very same objects): their text
+  as one, by the identities of their values (the entry keeps them).
 
 Identities are only compared while the document is written: its objects stay alive and unchanged
 meanwhile, so one identity stands for one text. The text is byte for byte what
@@ -29,7 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -68,13 +71,19 @@ def _texts_only(value: dict[Any, Any]) -> bool:
 
 
 @functools.cache
-def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[str, ...]]:
+def _class_plan(cls: type, span: tuple[str, str] | None = None) -> tuple[Callable[..., Callable[[Any], str]],
+                                                                         tuple[str, ...]]:
     """A factory of ``cls``'s text function (given the document's memos and miss handlers), and the
-    kind of each field; the function's source is made once per class (one f-string per object)."""
+    kind of each field; the function's source is made once per class (one f-string per object).
+
+    ``span``: the first and last of adjacent fields whose values many objects hold together (the
+    same objects): their text is remembered as one, by the identities of those values."""
     names, steps = field_steps(cls)
     hints = typing.get_type_hints(cls)
     kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
-    lines = ["def make(cls, fallback, memos, misses, same, steps, chunks):",
+    first, last = (names.index(span[0]), names.index(span[1])) if span is not None else (-1, -2)
+    assert span is None or first <= last
+    lines = ["def make(cls, fallback, memos, misses, same, steps, chunks, spans, limit):",
              f"    {''.join(f'm{i}, ' for i in range(len(names)))}= memos",
              f"    {''.join(f'x{i}, ' for i in range(len(names)))}= misses",
              f"    {''.join(f's{i}, ' for i in range(len(names)))}= same",
@@ -86,75 +95,99 @@ def _class_plan(cls: type) -> tuple[Callable[..., Callable[[Any], str]], tuple[s
              "            return fallback(o)",
              *(f"        v{i} = o.{name}" for i, name in enumerate(names))]
     for i, kind in enumerate(kinds):
-        # A miss of a text or of a value by identity is encoded and remembered here, not by a call
-        # of its miss handler (one Python call or three fewer per value that does not repeat).
-        if kind == "text":
-            lines += [f"        t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None",
-                      f"        if t{i} is None:",
-                      f"            if type(v{i}) is str:",
-                      f"                t{i} = text_of(v{i})",
-                      f"                if len(m{i}) < {MEMO_LIMIT}:",
-                      f"                    m{i}[v{i}] = t{i}",
-                      "            else:",
-                      f"                t{i} = x{i}(v{i})"]
-            continue
-        if kind == "by_identity":
-            value = f"c{i}(v{i})" if steps.get(names[i]) is not None else f"v{i}"
-            lines += [f"        t{i} = m{i}.get(id(v{i}))",
-                      f"        if t{i} is None:",
-                      f"            t{i} = join(chunks({value}, 0))",
-                      f"            if len(m{i}) < {MEMO_LIMIT}:",
-                      f"                m{i}[id(v{i})] = t{i}"]
-            continue
-        elif kind in ("by_items", "by_texts"):
-            # A dict many objects hold (the engine's pool, scanner/analysis/shared.py): its text by
-            # the dict's identity first (the entry keeps the dict, so its id is not reused), then by
-            # its keys and values.
-            lines += [f"        e{i} = s{i}.get(id(v{i}))",
-                      f"        t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
-                      f"        if t{i} is None:"]
-            if kind == "by_items":
-                lines.append(f"            t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
-                             f"if type(v{i}) is dict else None")
-            else:
-                # A value of another type than the hint says may be unhashable (a list): then a miss.
-                lines += [f"            if type(v{i}) is dict:",
-                          "                try:",
-                          f"                    t{i} = m{i}.get((*v{i}, *v{i}.values()))",
-                          "                except TypeError:",
-                          "                    pass"]
-            lines += [f"            if t{i} is None:",
-                      f"                t{i} = x{i}(v{i})",
-                      f"            if len(s{i}) < {MEMO_LIMIT}:",
-                      f"                s{i}[id(v{i})] = (v{i}, t{i})"]
-            continue
-        elif kind == "converted_list":
-            lines.append(f"        t{i} = '[]' if type(v{i}) is list and not v{i} else None")
-        else:
-            lines.append(f"        t{i} = None")
-        lines.append(f"        if t{i} is None:")
-        lines.append(f"            t{i} = x{i}(v{i})")
-    lines.append(f"        return f'{_fstring(names)}'")
+        block = _field_lines(i, kind, steps.get(names[i]) is not None)
+        if i == first:
+            # The span's values by identity; the entry keeps them, so no id in a key is reused.
+            values = "".join(f"v{j}, " for j in range(first, last + 1))
+            lines += [f"        k = ({''.join(f'id(v{j}), ' for j in range(first, last + 1))})",
+                      "        g = spans.get(k)",
+                      "        if g is None:"]
+        lines += [("            " if first <= i <= last else "        ") + line for line in block]
+        if i == last:
+            lines += [f"            g = f'{_fstring(names, first, last, segment=True)}'",
+                      "            if len(spans) < limit:",
+                      f"                spans[k] = (({values}), g)",
+                      "        else:",
+                      "            g = g[1]"]
+    lines.append(f"        return f'{_fstring(names, first, last)}'")
     lines.append("    return encode")
     namespace: dict[str, Any] = {"encode_basestring": encode_basestring}
     exec(compile("\n".join(lines), f"<json text of {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
     return namespace["make"], kinds
 
 
-def _fstring(names: tuple[str, ...]) -> str:
-    """The f-string body of an object's text: ``{{"a":{t0},"b":{t1}}}``."""
+def _field_lines(i: int, kind: str, stepped: bool) -> list[str]:
+    """The statements that put field ``i``'s text in ``t{i}`` (from its value ``v{i}``)."""
+    # A miss of a text or of a value by identity is encoded and remembered here, not by a call of its
+    # miss handler (one Python call or three fewer per value that does not repeat).
+    if kind == "text":
+        return [f"t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None",
+                f"if t{i} is None:",
+                f"    if type(v{i}) is str:",
+                f"        t{i} = text_of(v{i})",
+                f"        if len(m{i}) < limit:",
+                f"            m{i}[v{i}] = t{i}",
+                "    else:",
+                f"        t{i} = x{i}(v{i})"]
+    if kind == "by_identity":
+        return [f"t{i} = m{i}.get(id(v{i}))",
+                f"if t{i} is None:",
+                f"    t{i} = join(chunks({f'c{i}(v{i})' if stepped else f'v{i}'}, 0))",
+                f"    if len(m{i}) < limit:",
+                f"        m{i}[id(v{i})] = t{i}"]
+    if kind in ("by_items", "by_texts"):
+        # A dict many objects hold (the engine's pool, scanner/analysis/shared.py): its text by the
+        # dict's identity first (the entry keeps the dict, so its id is not reused), then by its keys
+        # and values.
+        lines = [f"e{i} = s{i}.get(id(v{i}))",
+                 f"t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
+                 f"if t{i} is None:"]
+        if kind == "by_items":
+            lines.append(f"    t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
+                         f"if type(v{i}) is dict else None")
+        else:
+            # A value of another type than the hint says may be unhashable (a list): then a miss.
+            lines += [f"    if type(v{i}) is dict:",
+                      "        try:",
+                      f"            t{i} = m{i}.get((*v{i}, *v{i}.values()))",
+                      "        except TypeError:",
+                      "            pass"]
+        return [*lines,
+                f"    if t{i} is None:",
+                f"        t{i} = x{i}(v{i})",
+                f"    if len(s{i}) < limit:",
+                f"        s{i}[id(v{i})] = (v{i}, t{i})"]
+    first = f"t{i} = '[]' if type(v{i}) is list and not v{i} else None" if kind == "converted_list" else f"t{i} = None"
+    return [first, f"if t{i} is None:", f"    t{i} = x{i}(v{i})"]
+
+
+def _fstring(names: tuple[str, ...], first: int = -1, last: int = -2, segment: bool = False) -> str:
+    """The f-string body of an object's text: ``{{"a":{t0},"b":{t1}}}``, the fields ``first`` to
+    ``last`` as ``{g}``; or (``segment``) those fields' part: ``"b":{t1},"c":{t2}``."""
     parts = []
     for i, name in enumerate(names):
         assert name.isidentifier()  # no quote, brace or backslash to escape in the f-string
-        parts.append(("{{" if i == 0 else ",") + f'"{name}":{{t{i}}}')
+        if segment:
+            if first <= i <= last:
+                parts.append(("," if i > first else "") + f'"{name}":{{t{i}}}')
+            continue
+        if first < i <= last:
+            continue
+        field_text = "{g}" if i == first else f'"{name}":{{t{i}}}'
+        parts.append(("{{" if i == 0 else ",") + field_text)
+    if segment:
+        return "".join(parts)
     return "".join(parts) + "}}" if parts else "{{}}"
 
 
 class JsonTexts:
     """The JSON texts of one document's dataclasses and values; one instance per document written."""
 
-    def __init__(self) -> None:
+    def __init__(self, spans: Mapping[type, tuple[str, str]] | None = None) -> None:
+        """``spans``: per class, the first and last of adjacent fields whose values many of its objects
+        hold together (see _class_plan)."""
         self._encoders: dict[type, Callable[[Any], str]] = {}
+        self._spans = dict(spans or {})
         if c_make_encoder is not None:
             # What JSONEncoder.encode builds per call (json/encoder.py), built once per document: the
             # pieces of a value's text.
@@ -177,13 +210,13 @@ class JsonTexts:
 
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or not dataclasses.fields(cls):
             return lambda obj: self.encode(to_plain(obj))
-        make, kinds = _class_plan(cls)
+        make, kinds = _class_plan(cls, self._spans.get(cls))
         names, steps = field_steps(cls)
         memos: list[dict[Any, str]] = [{} for _ in kinds]
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
         same: list[dict[int, tuple[Any, str]]] = [{} for _ in kinds]
         return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses, same,
-                    [steps.get(name) for name in names], self.chunks)
+                    [steps.get(name) for name in names], self.chunks, {}, MEMO_LIMIT)
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode

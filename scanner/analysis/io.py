@@ -15,6 +15,7 @@ from scanner.analysis.model import (
     Assessment,
     Finding,
     VcenterFinding,
+    VmOutcome,
 )
 from scanner.analysis.shared import SharedValues
 from scanner.fsutil import atomic_write
@@ -28,6 +29,10 @@ _SLICE = 2000
 _HEAD = ("schema", "schema_version")
 # Streamed one slice at a time instead of as one plain tree and one string.
 _STREAMED = ("vms", "findings")
+# A VM outcome's adjacent fields from readiness to target_verdicts: the engine gives VMs with equal
+# findings tables and deciding messages the very same objects there (FindingTables, OutcomeTexts), so
+# their text is remembered as one (JsonTexts spans).
+_HELD_TOGETHER: dict[type, tuple[str, str]] = {VmOutcome: ("readiness", "target_verdicts")}
 
 
 def assessment_json(assessment: Assessment) -> str:
@@ -41,7 +46,7 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
     The VM outcomes and findings (almost all of the size) are encoded a slice at a time, so the
     whole text is never held in memory; each repeated value's text is encoded once (JsonTexts).
     """
-    texts = JsonTexts()
+    texts = JsonTexts(spans=_HELD_TOGETHER)
     names = [f.name for f in dataclasses.fields(assessment)]
     order = [*_HEAD, *(name for name in names if name not in _HEAD)]
     yield "{"

@@ -145,3 +145,52 @@ def test_field_kinds_follow_the_hints(cls):
     assert "as_is" not in kinds or cls is NativeSize
     if cls is VmOutcome:
         assert kinds[0] == "text" and "by_texts" in kinds and "by_items" in kinds and kinds[-1] == "converted_list"
+
+
+SPAN = {VmOutcome: ("readiness", "target_verdicts")}
+
+
+def test_a_span_of_fields_held_together_is_remembered_by_the_values_identities(monkeypatch):
+    texts = JsonTexts(spans=SPAN)
+    encode = texts.encoder(VmOutcome)
+    readiness, reasons, verdicts = {"avs": "ready"}, {"avs": ["vm.snapshots"]}, {"avs": "retire"}
+    # Every field of the span one object shared by the VMs given ``held``.
+    held = dict(readiness=readiness, readiness_reasons=reasons, readiness_details={"avs": ["vm.snapshots: 2"]},
+                methods={"avs": {"hcx_bulk": "eligible"}}, recommended_method={"avs": "hcx_bulk"},
+                disposition="retire", disposition_reasons=["vm.x: y"], verdict="retire",
+                target_dispositions={"avs": "retire"}, target_disposition_reasons=reasons,
+                target_verdicts=verdicts)
+    vms = [
+        outcome("vm-1", **held),
+        outcome("vm-2", **held),  # the same objects: the span's text remembered
+        # Equal values, other objects; one value another object; then the first objects again.
+        outcome("vm-3", readiness={"avs": "ready"}, readiness_reasons={"avs": ["vm.snapshots"]},
+                target_verdicts={"avs": "retire"}, verdict="retire"),
+        outcome("vm-4", **{**held, "readiness": {"avs": "not_ready"}}),
+        outcome("vm-5", **{**held, "verdict": "retain"}),
+        outcome("vm-6", **{**held, "disposition_reasons": ["x"]}),
+        outcome("vm-6", **{**held, "target_verdicts": {"avs": "retain"}}),
+        outcome("vm-6", **{**held, "site_tasks": ["t"], "name": "other"}),  # outside the span
+        outcome("vm-7", **held),
+        outcome("vm-8", readiness=None, readiness_reasons=7, target_verdicts=["a"]),  # type: ignore[arg-type]
+    ]
+    for _ in range(2):
+        assert [encode(vm) for vm in vms] == [expected(vm) for vm in vms]
+    # The memo full: every text still right.
+    monkeypatch.setattr(jsontext, "MEMO_LIMIT", 1)
+    limited = JsonTexts(spans=SPAN).encoder(VmOutcome)
+    assert [limited(vm) for vm in vms * 2] == [expected(vm) for vm in vms * 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.sampled_from(["rehost", "retire", None])),
+                min_size=1, max_size=10))
+def test_spans_over_shared_and_new_values_match_the_encoder(rows):
+    pool_a = [{"avs": "ready"}, {"avs": "unknown", "vmc": "ready"}, {}, {"avs": None}]
+    pool_b = [{"avs": ["r1"]}, {"avs": ["r1"], "vmc": []}, {}, {"x": ["é"]}]
+    texts = JsonTexts(spans=SPAN)
+    encode = texts.encoder(VmOutcome)
+    for a, b, disposition in rows:
+        vm = outcome(readiness=pool_a[a], readiness_reasons=pool_b[b], disposition=disposition or "rehost",
+                     target_dispositions=pool_a[(a + b) % 4])
+        assert encode(vm) == expected(vm)
