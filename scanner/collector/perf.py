@@ -233,7 +233,8 @@ def present_samples(joined: str) -> list[float] | None:
         fractions = "." in joined or "e" in joined or "E" in joined
     else:
         return None
-    if "-0" in joined:
+    # ("-" first: one memchr, where the two-character search costs ~2 µs per 360-sample text.)
+    if "-" in joined and "-0" in joined:
         return None
     numbers = _json_list(joined)
     if not numbers:
@@ -267,8 +268,15 @@ REPORTED_PERCENTILES = (50, 90, 95, 99)
 # (unit key, sample count, expected count, scaled) -> what stats_of_sorted derives from them
 # alone: the factor, vmscan's unit, the coverage and the list index of each reported percentile
 # (nearest_rank_index, as percentile() ranks them). A handful of keys in practice (window / interval).
-_SeriesShape = tuple[float, str, float, int, int, int, int]
+_SeriesShape = tuple[float, int, str, float, int, int, int, int]
 _SERIES_SHAPES: dict[tuple[str, int, int, bool], _SeriesShape] = {}
+# Factors whose round(sample * factor, 3) is sample / divisor for an integer sample below
+# _DIVIDE_BELOW (vCenter's samples are integers): one correctly rounded division instead
+# of round() to 3 digits, which goes through decimal conversion (~0.4 µs, 300,000 times at 10,000
+# VMs). Exact because sample / divisor has at most 2 decimals and sample * factor lies within far
+# less than 0.0005 of it, so rounding to 3 decimals lands on that value (property-tested).
+_EXACT_DIVISORS = {1.0: 1, 0.01: 100}
+_DIVIDE_BELOW = 10**12
 
 
 def _series_shape(unit_key: str, count: int, expected: int, scaled: bool) -> _SeriesShape:
@@ -277,7 +285,7 @@ def _series_shape(unit_key: str, count: int, expected: int, scaled: bool) -> _Se
         factor = 1.0
     coverage = round(min(1.0, count / expected), 4) if expected > 0 else 0.0
     i50, i90, i95, i99 = (nearest_rank_index(count, p) for p in REPORTED_PERCENTILES)
-    shape = (factor, unit, coverage, i50, i90, i95, i99)
+    shape = (factor, _EXACT_DIVISORS.get(factor, 0), unit, coverage, i50, i90, i95, i99)
     if len(_SERIES_SHAPES) < 100_000:
         _SERIES_SHAPES[unit_key, count, expected, scaled] = shape
     return shape
@@ -295,7 +303,14 @@ def stats_of_sorted(present: Sequence[float], expected: int, unit_key: str, scal
     shape = _SERIES_SHAPES.get((unit_key, count, expected, scaled))
     if shape is None:
         shape = _series_shape(unit_key, count, expected, scaled)
-    factor, unit, coverage, i50, i90, i95, i99 = shape
+    factor, divisor, unit, coverage, i50, i90, i95, i99 = shape
+    low, top = present[0], present[-1]
+    if divisor and type(low) is int and type(top) is int and -_DIVIDE_BELOW < low and top < _DIVIDE_BELOW:
+        # The five reported samples are integers (ascending: the lowest and highest bound them).
+        p50, p90, p95, p99 = present[i50], present[i90], present[i95], present[i99]
+        if type(p50) is int and type(p90) is int and type(p95) is int and type(p99) is int:
+            d = divisor
+            return PerfStats(unit, p50 / d, p90 / d, p95 / d, p99 / d, top / d, count, coverage)
     # Positional, in PerfStats' field order: unit, p50, p90, p95, p99, max, samples, coverage.
     return PerfStats(
         unit,

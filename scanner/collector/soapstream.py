@@ -982,9 +982,11 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
             if metric_id.tag == id_tag and sample.tag == child.tag and len(metric_id) == 2:
                 counter, instance_elem = metric_id
                 if counter.tag == counter_tag and instance_elem.tag == instance_tag:
-                    series.append(
-                        (int(counter.text or ""), instance_elem.text or "", _sorted_present([sample.text or ""]))
-                    )
+                    text = sample.text or ""
+                    present = present_samples(text)
+                    if present is None:
+                        present = _sorted_present([text])
+                    series.append((int(counter.text or ""), instance_elem.text or "", present))
                     continue
         metric_id = child.find(id_tag)
         for field in metric_id if metric_id is not None else ():

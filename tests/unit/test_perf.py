@@ -353,7 +353,7 @@ def test_percentile_indexes_are_percentile_ranks(count: int) -> None:
     from scanner.collector.perf import REPORTED_PERCENTILES, _series_shape
 
     ranked = list(range(count))
-    indexes = _series_shape("percent", count, count, False)[3:]
+    indexes = _series_shape("percent", count, count, False)[4:]
     assert [ranked[i] for i in indexes] == [percentile(ranked, p) for p in REPORTED_PERCENTILES]
 
 
@@ -366,6 +366,36 @@ def test_stats_of_integer_samples_same_as_of_their_floats(values: list[int], exp
     assert repr(stats_of_sorted(present, expected, unit_key)) == repr(
         reference_perf_stats([float(v) for v in present], expected, unit_key)
     )
+
+
+@given(
+    st.lists(st.one_of(st.integers(-(10**13), 10**13), st.integers(0, 20_000), st.floats(0, 1e6)), max_size=50),
+    st.integers(1, 60),
+    UNIT_KEYS,
+)
+def test_stats_of_mixed_and_large_samples_same_as_of_their_floats(
+    values: list[float], expected: int, unit_key: str
+) -> None:
+    """Integers divided exactly, beside fractions and beyond the exact-division bound: the same statistics."""
+    from scanner.collector.perf import stats_of_sorted
+
+    present = sorted(values)
+    assert repr(stats_of_sorted(present, expected, unit_key)) == repr(
+        reference_perf_stats([float(v) for v in present], expected, unit_key)
+    )
+
+
+def test_exact_division_is_rounding_of_the_scaled_sample() -> None:
+    """sample / divisor == round(sample * factor, 3) for every integer sample below the bound."""
+    import random
+
+    from scanner.collector.perf import _DIVIDE_BELOW, _EXACT_DIVISORS
+
+    rng = random.Random(19)
+    samples = [*range(-100_000, 300_000), *(rng.randrange(_DIVIDE_BELOW) for _ in range(300_000))]
+    samples += [_DIVIDE_BELOW - 1 - k for k in range(1000)]
+    for factor, divisor in _EXACT_DIVISORS.items():
+        assert all(v / divisor == round(v * factor, 3) for v in samples), factor
 
 
 def test_integer_samples_skip_only_the_finiteness_sum() -> None:
