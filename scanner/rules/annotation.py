@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
 from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 
 # Distinct texts remembered per analysis: bounds the memo's memory on an estate of unique notes.
 MEMO_LIMIT = 100_000
 
 
-def secrets_in(ctx: RuleContext, text: str) -> list[str]:
+def secrets_in(ctx: RuleContext, text: str) -> tuple[str, ...]:
     """find_secrets(text), looked for once per distinct text of the analysis (notes and attribute values
     repeat across VMs: owners, cost centres, boilerplate); the memo stops growing at MEMO_LIMIT texts."""
     memo: dict[str, tuple[str, ...]] = ctx.derived("annotation.secrets", dict)
@@ -21,7 +19,7 @@ def secrets_in(ctx: RuleContext, text: str) -> list[str]:
         found = tuple(find_secrets(text))
         if len(memo) < MEMO_LIMIT:
             memo[text] = found
-    return list(found)
+    return found
 
 
 def secret_key_name(ctx: RuleContext, key: str) -> bool:
@@ -46,19 +44,38 @@ def secret_key_name(ctx: RuleContext, key: str) -> bool:
                 refs.HCX_OPTIONS),
     remediable=False,
 )
-def cleartext_secret(ctx: RuleContext) -> Iterator[RuleResult]:
+def cleartext_secret(ctx: RuleContext) -> Results:
     vm = ctx.vm
-    if vm.annotation is None and vm.custom_attributes is None:
-        yield unknown("notes and custom attributes not known", missing="annotation")
-        return
-    if vm.annotation:
-        found = secrets_in(ctx, vm.annotation)
+    annotation, attributes = vm.annotation, vm.custom_attributes
+    if annotation is None and attributes is None:
+        return (unknown("notes and custom attributes not known", missing="annotation"),)
+    # The memos read here directly: most texts were seen before, on another VM, and hold nothing.
+    memo: dict[str, tuple[str, ...]] | None = ctx.shared.get("annotation.secrets")
+    if memo is None:
+        memo = ctx.derived("annotation.secrets", dict)
+    key_names: dict[str, bool] | None = ctx.shared.get("annotation.secret_keys")
+    if key_names is None:
+        key_names = ctx.derived("annotation.secret_keys", dict)
+    results: list[RuleResult] = []
+    if annotation:
+        found = memo.get(annotation)
+        if found is None:
+            found = secrets_in(ctx, annotation)
         if found:
-            yield fail(f"notes contain {len(found)} password-like value(s)", field="annotation", matches=found)
-    for key, value in (vm.custom_attributes or {}).items():
-        found = secrets_in(ctx, value)
-        if not found and secret_key_name(ctx, key) and value.strip():
-            found = [f"{key}={MASK}"]
-        if found:
-            yield fail(f"custom attribute {key!r} contains a password-like value", field=f"custom_attribute:{key}",
-                       matches=found)
+            results.append(fail(f"notes contain {len(found)} password-like value(s)", field="annotation",
+                                matches=list(found)))
+    if attributes:
+        for key, value in attributes.items():
+            found = memo.get(value)
+            if found is None:
+                found = secrets_in(ctx, value)
+            if not found:
+                named = key_names.get(key)
+                if named is None:
+                    named = secret_key_name(ctx, key)
+                if named and value.strip():
+                    found = (f"{key}={MASK}",)
+            if found:
+                results.append(fail(f"custom attribute {key!r} contains a password-like value",
+                                    field=f"custom_attribute:{key}", matches=list(found)))
+    return results

@@ -2,18 +2,20 @@
 
     @rule(id="disk.rdm-physical", title=..., severity="blocker", targets=ALL_TARGETS,
           methods={"hcx_vmotion": "blocks", ...}, remediation=..., rationale=..., references=(...))
-    def rdm_physical(ctx: RuleContext) -> Iterator[RuleResult]:
-        ...yield fail("...", disk="Hard disk 2")
+    def rdm_physical(ctx: RuleContext) -> Results:
+        ...return (fail("...", disk="Hard disk 2"),)
 
-A rule yields nothing when the VM is fine, ``fail(...)`` for each place the condition is present,
-and ``unknown(...)`` when the data it needs is missing (None) - never a silent pass.
+A rule returns its results: none (``()``) when the VM is fine, ``fail(...)`` for each place the
+condition is present, and ``unknown(...)`` when the data it needs is missing (None) - never a
+silent pass. A tuple or list rather than a generator: a rule runs for every VM (and target), and
+most VMs pass, where an empty tuple costs nothing to make or to read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +29,8 @@ RULE_ID_PATTERN = re.compile(r"^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$")
 TARGET_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-@dataclass
+# Slots: one per failing disk, drive or NIC of every VM; no per-object __dict__.
+@dataclass(slots=True)
 class RuleResult:
     status: str  # fail | unknown
     message: str
@@ -45,7 +48,8 @@ def unknown(message: str, **evidence: Any) -> RuleResult:
     return RuleResult("unknown", message, evidence)
 
 
-@dataclass
+# Slots: made for every VM, and read by every rule.
+@dataclass(slots=True)
 class RuleContext:
     """What a rule may look at for one VM."""
 
@@ -81,6 +85,8 @@ class RuleContext:
         return self.networks.get(name) if name is not None else None
 
 
+# What the catalogue's rules return; the engine accepts any iterable of results (RuleCheck).
+Results = Sequence[RuleResult]
 RuleCheck = Callable[[RuleContext], Iterable[RuleResult]]
 
 
@@ -89,7 +95,9 @@ def per_object(ctx: RuleContext, key: str, obj: object, check: RuleCheck) -> tup
     a check that reads nothing of the VM but that object (and target or policy facts named by ``key``).
     The engine treats results as read-only. The object is kept with its results, so an id in the
     memo is never reused by another object."""
-    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] = ctx.derived(key, dict)
+    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] | None = ctx.shared.get(key)
+    if memo is None:
+        memo = ctx.shared[key] = {}
     entry = memo.get(id(obj))
     if entry is None or entry[0] is not obj:
         entry = memo[id(obj)] = (obj, tuple(check(ctx)))

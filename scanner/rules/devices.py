@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from scanner.inventory.model import PortDevice, RemovableDrive
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, rule, unknown
 
 # The drive of the machine running the remote console ("Client Device"; RVTools "Remote device",
 # "Remote ATAPI"): it only matters while a console session has it connected.
@@ -66,14 +64,15 @@ def drive_result(drive: RemovableDrive, kind: str) -> RuleResult | None:
     return None
 
 
-def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) -> Iterator[RuleResult]:
+def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) -> Results:
     if drives is None:
-        yield unknown(f"the input carries no {kind} details", missing=family)
-        return
+        return (unknown(f"the input carries no {kind} details", missing=family),)
+    results = []
     for drive in drives:
         result = drive_result(drive, kind)
         if result is not None:
-            yield result
+            results.append(result)
+    return results
 
 
 @rule(
@@ -89,8 +88,8 @@ def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) ->
               "set to connect at power-on does not exist on the target and must be cleared first.",
     references=(refs.HCX_VMOTION, refs.HCX_OPTIONS_ISO, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
 )
-def cdrom_connected(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_drives(ctx.vm.cdroms, "cdrom", "cdroms")
+def cdrom_connected(ctx: RuleContext) -> Results:
+    return check_drives(ctx.vm.cdroms, "cdrom", "cdroms")
 
 
 @rule(
@@ -105,8 +104,8 @@ def cdrom_connected(ctx: RuleContext) -> Iterator[RuleResult]:
               "client device that is not connected blocks nothing.",
     references=(refs.HCX_VMOTION, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
 )
-def floppy_connected(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_drives(ctx.vm.floppies, "floppy", "floppies")
+def floppy_connected(ctx: RuleContext) -> Results:
+    return check_drives(ctx.vm.floppies, "floppy", "floppies")
 
 
 @rule(
@@ -119,27 +118,27 @@ def floppy_connected(ctx: RuleContext) -> Iterator[RuleResult]:
     rationale="A USB device is backed by hardware on the source host; the cloud hosts cannot present it.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
 )
-def usb(ctx: RuleContext) -> Iterator[RuleResult]:
+def usb(ctx: RuleContext) -> Results:
     devices = ctx.vm.usb_devices
     if devices is None:
-        yield unknown("the input carries no USB device details", missing="usb_devices")
-        return
-    for device in devices:
-        yield fail(f"USB device {device.label or device.backing_path or device.key} is attached",
-                   device=device.label, path=device.backing_path, connected=device.connected)
+        return (unknown("the input carries no USB device details", missing="usb_devices"),)
+    return [fail(f"USB device {device.label or device.backing_path or device.key} is attached",
+                 device=device.label, path=device.backing_path, connected=device.connected)
+            for device in devices]
 
 
-def check_ports(ports: list[PortDevice] | None, kind: str, risky: tuple[str, ...]) -> Iterator[RuleResult]:
+def check_ports(ports: list[PortDevice] | None, kind: str, risky: tuple[str, ...]) -> Results:
     if ports is None:
-        yield unknown(f"the input carries no {kind} port details", missing=f"{kind}_ports")
-        return
+        return (unknown(f"the input carries no {kind} port details", missing=f"{kind}_ports"),)
+    results: list[RuleResult] = []
     for port in ports:
         if port.backing is None:
-            yield unknown(f"backing of {drive_label(port)} not known", device=drive_label(port))
+            results.append(unknown(f"backing of {drive_label(port)} not known", device=drive_label(port)))
         elif port.backing in risky:
-            yield fail(f"{drive_label(port)} is backed by {port.backing} {port.backing_path or ''}".strip(),
-                       device=drive_label(port), backing=port.backing, path=port.backing_path,
-                       connected=port.connected)
+            results.append(fail(f"{drive_label(port)} is backed by {port.backing} {port.backing_path or ''}".strip(),
+                                device=drive_label(port), backing=port.backing, path=port.backing_path,
+                                connected=port.connected))
+    return results
 
 
 @rule(
@@ -154,8 +153,8 @@ def check_ports(ports: list[PortDevice] | None, kind: str, risky: tuple[str, ...
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
     gap_field="serial_ports",
 )
-def serial_port(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_ports(ctx.vm.serial_ports, "serial", ("device", "pipe", "network"))
+def serial_port(ctx: RuleContext) -> Results:
+    return check_ports(ctx.vm.serial_ports, "serial", ("device", "pipe", "network"))
 
 
 @rule(
@@ -168,8 +167,8 @@ def serial_port(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
     gap_field="parallel_ports",
 )
-def parallel_port(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_ports(ctx.vm.parallel_ports, "parallel", ("file", "device", "pipe", "network", "none"))
+def parallel_port(ctx: RuleContext) -> Results:
+    return check_ports(ctx.vm.parallel_ports, "parallel", ("file", "device", "pipe", "network", "none"))
 
 
 @rule(
@@ -184,11 +183,10 @@ def parallel_port(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_BULK, refs.AVS_MIGRATE),
     gap_field="passthrough_devices",
 )
-def passthrough(ctx: RuleContext) -> Iterator[RuleResult]:
+def passthrough(ctx: RuleContext) -> Results:
     devices = ctx.vm.passthrough_devices
     if devices is None:
-        yield unknown("the input carries no passthrough device details", missing="passthrough_devices")
-        return
-    for device in devices:
-        yield fail(f"{device.kind or 'passthrough'} device {device.label or device.detail or device.key}",
-                   device=device.label, kind=device.kind, detail=device.detail)
+        return (unknown("the input carries no passthrough device details", missing="passthrough_devices"),)
+    return [fail(f"{device.kind or 'passthrough'} device {device.label or device.detail or device.key}",
+                 device=device.label, kind=device.kind, detail=device.detail)
+            for device in devices]

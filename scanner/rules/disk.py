@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
-from scanner.inventory.model import Controller, Disk, VCenter
+from scanner.inventory.model import VM, Controller, Disk, VCenter
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, rule, unknown
+
+# Raw device mappings: LUNs, not VMDK files (no thin/thick format, no file of their own to share).
+RDM_BACKINGS = frozenset({"rdm_physical", "rdm_virtual"})
+BACKING = attrgetter("backing")
+CONTROLLER_TYPE = attrgetter("type")
+# A getter per disk field that check_disks reads, made once.
+FIELD_GETTERS: dict[str, Callable[[Disk], Any]] = {}
 
 
 def disk_label(disk: Disk) -> str:
@@ -16,27 +25,43 @@ def disk_label(disk: Disk) -> str:
 
 
 def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool],
-                message: Callable[[Disk], str],
-                applies: Callable[[Disk], bool] | None = None) -> Iterator[RuleResult]:
-    """Fail for each disk (that ``applies``; None: every disk) whose ``field_name`` satisfies ``present``;
+                message: Callable[[Disk], str], skip_rdm: bool = False) -> Results:
+    """Fail for each disk (RDMs left out when ``skip_rdm``) whose ``field_name`` satisfies ``present``;
     unknown if None."""
     disks = ctx.vm.disks
     if disks is None:
-        yield unknown("the input carries no virtual disk details", missing="disks")
-        return
+        return (unknown("the input carries no virtual disk details", missing="disks"),)
+    # The usual VM - every disk's value known, none present - is told from the distinct values alone.
+    if not skip_rdm or RDM_BACKINGS.isdisjoint(map(BACKING, disks)):
+        getter = FIELD_GETTERS.get(field_name)
+        if getter is None:
+            getter = FIELD_GETTERS[field_name] = attrgetter(field_name)
+        values = set(map(getter, disks))
+        if None not in values and not any(map(present, values)):
+            return ()
+    results: list[RuleResult] = []
     missing = []
     for disk in disks:
-        if applies is not None and not applies(disk):
+        if skip_rdm and disk.backing in RDM_BACKINGS:
             continue
         value = getattr(disk, field_name)
         if value is None:
             missing.append(disk_label(disk))
         elif present(value):
-            yield fail(message(disk), disk=disk_label(disk), datastore=disk.datastore, file=disk.file_name,
-                       **{field_name: value})
+            results.append(fail(message(disk), disk=disk_label(disk), datastore=disk.datastore, file=disk.file_name,
+                                **{field_name: value}))
     if missing:
-        yield unknown(f"{field_name} not known for {', '.join(missing)}", missing=f"disk.{field_name}",
-                      disks=missing)
+        results.append(unknown(f"{field_name} not known for {', '.join(missing)}", missing=f"disk.{field_name}",
+                               disks=missing))
+    return results
+
+
+def is_rdm_physical(backing: str) -> bool:
+    return backing == "rdm_physical"
+
+
+def rdm_physical_message(disk: Disk) -> str:
+    return f"{disk_label(disk)} is a physical-mode RDM ({disk.lun_uuid or 'LUN unknown'})"
 
 
 @rule(
@@ -51,9 +76,16 @@ def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool
               "migration cannot move a physical-mode RDM.",
     references=(refs.HCX_BULK, refs.HCX_VMOTION, refs.AVS_MIGRATE),
 )
-def rdm_physical(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_disks(ctx, "backing", lambda b: b == "rdm_physical",
-                           lambda d: f"{disk_label(d)} is a physical-mode RDM ({d.lun_uuid or 'LUN unknown'})")
+def rdm_physical(ctx: RuleContext) -> Results:
+    return check_disks(ctx, "backing", is_rdm_physical, rdm_physical_message)
+
+
+def is_rdm_virtual(backing: str) -> bool:
+    return backing == "rdm_virtual"
+
+
+def rdm_virtual_message(disk: Disk) -> str:
+    return f"{disk_label(disk)} is a virtual-mode RDM; HCX converts it to a VMDK"
 
 
 @rule(
@@ -67,9 +99,16 @@ def rdm_physical(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
     remediable=False,
 )
-def rdm_virtual(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_disks(ctx, "backing", lambda b: b == "rdm_virtual",
-                           lambda d: f"{disk_label(d)} is a virtual-mode RDM; HCX converts it to a VMDK")
+def rdm_virtual(ctx: RuleContext) -> Results:
+    return check_disks(ctx, "backing", is_rdm_virtual, rdm_virtual_message)
+
+
+def is_independent(mode: str) -> bool:
+    return str(mode).startswith("independent") or mode == "nonpersistent"
+
+
+def independent_message(disk: Disk) -> str:
+    return f"{disk_label(disk)} is in mode {disk.mode}"
 
 
 @rule(
@@ -83,9 +122,16 @@ def rdm_virtual(ctx: RuleContext) -> Iterator[RuleResult]:
               "disks are skipped by snapshots and need a planned migration path.",
     references=(refs.HCX_BULK, refs.HCX_OPTIONS),
 )
-def independent(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_disks(ctx, "mode", lambda m: str(m).startswith("independent") or m == "nonpersistent",
-                           lambda d: f"{disk_label(d)} is in mode {d.mode}")
+def independent(ctx: RuleContext) -> Results:
+    return check_disks(ctx, "mode", is_independent, independent_message)
+
+
+def is_multi_writer(sharing: str) -> bool:
+    return sharing == "multi_writer"
+
+
+def multi_writer_message(disk: Disk) -> str:
+    return f"{disk_label(disk)} has the multi-writer sharing flag"
 
 
 @rule(
@@ -100,40 +146,62 @@ def independent(ctx: RuleContext) -> Iterator[RuleResult]:
               "two writers consistent.",
     references=(refs.HCX_VMOTION, refs.KB_MULTI_WRITER, refs.AVS_WSFC),
 )
-def shared_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
-    yield from check_disks(ctx, "sharing", lambda s: s == "multi_writer",
-                           lambda d: f"{disk_label(d)} has the multi-writer sharing flag")
+def shared_multiwriter(ctx: RuleContext) -> Results:
+    return check_disks(ctx, "sharing", is_multi_writer, multi_writer_message)
+
+
+@dataclass
+class VmdkFiles:
+    """The disk files of one vCenter's VMs."""
+
+    # Disk file path -> (VM id, VM name) of every VM of the vCenter whose disk uses that file.
+    users: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # The vCenter's VMs, by id(), that have disk details, no disk without a file and no file in use by
+    # another VM (entry): disk.shared-vmdk-path passes them at once. The VM is kept with its id, so an
+    # id is never taken for another VM's.
+    unshared: dict[int, VM] = field(default_factory=dict)
+
+
+NO_FILES = VmdkFiles()
+
+
+def vmdk_files(ctx: RuleContext) -> VmdkFiles:
+    """The disk files of this VM's vCenter. Built once per vCenter and analysis (kept in the policy's
+    cache, keyed by the vCenter object)."""
+    vcenter = ctx.vcenter
+    if vcenter is None:
+        return NO_FILES
+    # The last vCenter's files, kept for the analysis: the VMs of a vCenter are assessed one after another.
+    last: tuple[VCenter, VmdkFiles] | None = ctx.shared.get("disk.vmdk_files:last")
+    if last is not None and last[0] is vcenter:
+        return last[1]
+    files = vcenter_vmdk_files(ctx, vcenter)
+    ctx.shared["disk.vmdk_files:last"] = (vcenter, files)
+    return files
 
 
 def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
-    """Disk file path -> (VM id, VM name) of every VM of this VM's vCenter whose disk uses that file.
-
-    Built once per vCenter and analysis (kept in the policy's cache, keyed by the vCenter object).
-    """
-    vcenter = ctx.vcenter
-    if vcenter is None:
-        return {}
-    # The last vCenter's map, kept for the analysis: the VMs of a vCenter are assessed one after another.
-    last: tuple[VCenter, dict[str, list[tuple[str, str]]]] | None = ctx.shared.get("disk.vmdk_users:last")
-    if last is not None and last[0] is vcenter:
-        return last[1]
-    users = vcenter_vmdk_users(ctx, vcenter)
-    ctx.shared["disk.vmdk_users:last"] = (vcenter, users)
-    return users
+    """Disk file path -> (VM id, VM name) of every VM of this VM's vCenter whose disk uses that file."""
+    return vmdk_files(ctx).users
 
 
-def vcenter_vmdk_users(ctx: RuleContext, vcenter: VCenter) -> dict[str, list[tuple[str, str]]]:
-    cache: dict[int, tuple[weakref.ref[VCenter], dict[str, list[tuple[str, str]]]]] = ctx.policy.cached(
-        "disk.vmdk_users", dict)
+def vcenter_vmdk_files(ctx: RuleContext, vcenter: VCenter) -> VmdkFiles:
+    cache: dict[int, tuple[weakref.ref[VCenter], VmdkFiles]] = ctx.policy.cached("disk.vmdk_files", dict)
     cached = cache.get(id(vcenter))
     if cached is not None and cached[0]() is vcenter:
         return cached[1]
-    users: dict[str, list[tuple[str, str]]] = {}
+    files = VmdkFiles()
+    users = files.users
     for vm in vcenter.vms:
         for path in {d.file_name.strip() for d in vm.disks or [] if d.file_name and d.file_name.strip()}:
             users.setdefault(path, []).append((vm.id, vm.name or vm.id))
-    cache[id(vcenter)] = (weakref.ref(vcenter), users)
-    return users
+    for vm in vcenter.vms:
+        disks = vm.disks
+        if disks is not None and all(d.file_name and (path := d.file_name.strip()) and len(users[path]) == 1
+                                     for d in disks):
+            files.unshared[id(vm)] = vm
+    cache[id(vcenter)] = (weakref.ref(vcenter), files)
+    return files
 
 
 @rule(
@@ -148,18 +216,21 @@ def vcenter_vmdk_users(ctx: RuleContext, vcenter: VCenter) -> dict[str, list[tup
               "attached to two VMs is a shared disk even where the sharing column is absent or says none.",
     references=(refs.HCX_VMOTION, refs.KB_MULTI_WRITER, refs.AVS_WSFC),
 )
-def shared_vmdk_path(ctx: RuleContext) -> Iterator[RuleResult]:
+def shared_vmdk_path(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.disks is None:
-        yield unknown("the input carries no virtual disk details", missing="disks")
-        return
-    users = vmdk_users(ctx)
+        return (unknown("the input carries no virtual disk details", missing="disks"),)
+    files = vmdk_files(ctx)
+    if files.unshared.get(id(vm)) is vm:
+        return ()
+    users = files.users
+    results: list[RuleResult] = []
     unknown_disks = []
     for disk in vm.disks:
         path = (disk.file_name or "").strip()
         if not path:
             # Without a file path the sharing flag alone decides (disk.shared-multiwriter).
-            if disk.sharing is None and disk.backing not in ("rdm_physical", "rdm_virtual"):
+            if disk.sharing is None and disk.backing not in RDM_BACKINGS:
                 unknown_disks.append(disk_label(disk))
             continue
         attached = users.get(path)
@@ -169,11 +240,12 @@ def shared_vmdk_path(ctx: RuleContext) -> Iterator[RuleResult]:
         others = [name for vm_id, name in attached if vm_id != vm.id]
         if others and disk.sharing != "multi_writer":
             flag = "no sharing flag in the input" if disk.sharing is None else f"sharing flag {disk.sharing}"
-            yield fail(f"{disk_label(disk)} ({path}) is also attached to {', '.join(sorted(others))}; {flag}",
-                       disk=disk_label(disk), file=path, other_vms=sorted(others), sharing=disk.sharing)
+            results.append(fail(f"{disk_label(disk)} ({path}) is also attached to {', '.join(sorted(others))}; {flag}",
+                                disk=disk_label(disk), file=path, other_vms=sorted(others), sharing=disk.sharing))
     if unknown_disks:
-        yield unknown(f"file path and sharing flag not known for {', '.join(unknown_disks)}",
-                      missing="disk.file_name", disks=unknown_disks)
+        results.append(unknown(f"file path and sharing flag not known for {', '.join(unknown_disks)}",
+                               missing="disk.file_name", disks=unknown_disks))
+    return results
 
 
 def controller_label(controller: Controller) -> str:
@@ -192,8 +264,9 @@ def controller_label(controller: Controller) -> str:
               "on the target.",
     references=(refs.HCX_BULK, refs.AVS_WSFC),
 )
-def bus_sharing(ctx: RuleContext) -> Iterator[RuleResult]:
+def bus_sharing(ctx: RuleContext) -> Results:
     vm = ctx.vm
+    results: list[RuleResult] = []
     if vm.controllers is not None and vm.controllers:
         missing = []
         for controller in vm.controllers:
@@ -202,15 +275,15 @@ def bus_sharing(ctx: RuleContext) -> Iterator[RuleResult]:
             if controller.bus_sharing is None:
                 missing.append(controller_label(controller))
             elif controller.bus_sharing != "none":
-                yield fail(f"{controller_label(controller)} has {controller.bus_sharing} bus sharing",
-                           controller=controller_label(controller), bus_sharing=controller.bus_sharing)
+                results.append(fail(f"{controller_label(controller)} has {controller.bus_sharing} bus sharing",
+                                    controller=controller_label(controller), bus_sharing=controller.bus_sharing))
         if missing:
-            yield unknown(f"bus sharing not known for {', '.join(missing)}", missing="controller.bus_sharing")
-        return
+            results.append(unknown(f"bus sharing not known for {', '.join(missing)}",
+                                   missing="controller.bus_sharing"))
+        return results
     # Without controller details, fall back on what each disk says about its controller.
     if vm.disks is None:
-        yield unknown("the input carries no controller or disk details", missing="controllers")
-        return
+        return (unknown("the input carries no controller or disk details", missing="controllers"),)
     seen: set[str] = set()
     missing_disks = []
     for disk in vm.disks:
@@ -223,11 +296,20 @@ def bus_sharing(ctx: RuleContext) -> Iterator[RuleResult]:
             key = str(disk.controller_key)
             if key not in seen:
                 seen.add(key)
-                yield fail(f"the SCSI controller of {disk_label(disk)} has {sharing} bus sharing",
-                           disk=disk_label(disk), controller_key=disk.controller_key, bus_sharing=sharing)
+                results.append(fail(f"the SCSI controller of {disk_label(disk)} has {sharing} bus sharing",
+                                    disk=disk_label(disk), controller_key=disk.controller_key, bus_sharing=sharing))
     if missing_disks:
-        yield unknown(f"controller bus sharing not known for {', '.join(missing_disks)}",
-                      missing="disk.controller_bus_sharing")
+        results.append(unknown(f"controller bus sharing not known for {', '.join(missing_disks)}",
+                               missing="disk.controller_bus_sharing"))
+    return results
+
+
+def is_thick_eager(provisioning: str) -> bool:
+    return provisioning == "thick_eager"
+
+
+def thick_eager_message(disk: Disk) -> str:
+    return f"{disk_label(disk)} is thick provisioned, eager zeroed"
 
 
 @rule(
@@ -242,11 +324,9 @@ def bus_sharing(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_OPTIONS, refs.AVS_MIGRATE),
     remediable=False,
 )
-def thick_eager(ctx: RuleContext) -> Iterator[RuleResult]:
+def thick_eager(ctx: RuleContext) -> Results:
     # A raw device mapping is a LUN, not a VMDK: it has no thin/thick format (readers leave it None).
-    yield from check_disks(ctx, "provisioning", lambda p: p == "thick_eager",
-                           lambda d: f"{disk_label(d)} is thick provisioned, eager zeroed",
-                           applies=lambda d: d.backing not in ("rdm_physical", "rdm_virtual"))
+    return check_disks(ctx, "provisioning", is_thick_eager, thick_eager_message, skip_rdm=True)
 
 
 @rule(
@@ -259,21 +339,21 @@ def thick_eager(ctx: RuleContext) -> Iterator[RuleResult]:
     rationale="HCX Bulk Migration (and RAV, which replicates like Bulk) does not support vNVMe controllers.",
     references=(refs.HCX_BULK, refs.HCX_HARDWARE),
 )
-def nvme_controller(ctx: RuleContext) -> Iterator[RuleResult]:
+def nvme_controller(ctx: RuleContext) -> Results:
     vm = ctx.vm
-    if vm.controllers:
-        nvme = [c for c in vm.controllers if c.type == "nvme"]
-        for controller in nvme:
-            yield fail(f"{controller_label(controller)} is a virtual NVMe controller",
-                       controller=controller_label(controller), type="nvme")
-        if not nvme and any(c.type is None for c in vm.controllers):
-            yield unknown("controller type not known", missing="controller.type")
-        return
+    controllers = vm.controllers
+    if controllers:
+        types = set(map(CONTROLLER_TYPE, controllers))
+        if "nvme" not in types:
+            return (unknown("controller type not known", missing="controller.type"),) if None in types else ()
+        return [fail(f"{controller_label(controller)} is a virtual NVMe controller",
+                     controller=controller_label(controller), type="nvme")
+                for controller in controllers if controller.type == "nvme"]
     if vm.disks is None:
-        yield unknown("the input carries no controller or disk details", missing="controllers")
-        return
+        return (unknown("the input carries no controller or disk details", missing="controllers"),)
     nvme_disks = [disk_label(d) for d in vm.disks if d.controller_type == "nvme"]
     if nvme_disks:
-        yield fail(f"{', '.join(nvme_disks)} attached to a virtual NVMe controller", disks=nvme_disks, type="nvme")
-    elif any(d.controller_type is None for d in vm.disks):
-        yield unknown("controller type of the disks not known", missing="disk.controller_type")
+        return (fail(f"{', '.join(nvme_disks)} attached to a virtual NVMe controller", disks=nvme_disks, type="nvme"),)
+    if any(d.controller_type is None for d in vm.disks):
+        return (unknown("controller type of the disks not known", missing="disk.controller_type"),)
+    return ()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory.model import VM
 from scanner.policy import Policy
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
 
 # Sources in the order they are trusted when equally specific; the first three come from VMware Tools.
 SOURCES = ("guest_detailed_data", "guest_full_name_tools", "guest_id_tools", "guest_full_name", "guest_id")
@@ -241,8 +241,12 @@ def per_os_names(ctx: RuleContext, rule_id: str,
     """``check``'s results, found once per distinct set of OS names (and assessment date) of the
     analysis: a guest rule reads nothing else of the VM. VMs with the same names share the results,
     which the engine treats as read-only."""
-    key = (guest_names(ctx.vm), ctx.as_of)
-    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] = ctx.derived(rule_id, dict)
+    vm = ctx.vm
+    key = (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id,
+           ctx.as_of)  # guest_names(vm) and the date
+    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] | None = ctx.shared.get(rule_id)
+    if memo is None:
+        memo = ctx.derived(rule_id, dict)
     results = memo.get(key)
     if results is None:
         results = memo[key] = tuple(check(ctx))
@@ -269,7 +273,7 @@ def evidence_of(reading: GuestReading) -> dict[str, Any]:
     remediable=False,
     suggests="replatform",
 )
-def guest_os_unsupported(ctx: RuleContext) -> Iterable[RuleResult]:
+def guest_os_unsupported(ctx: RuleContext) -> Results:
     return per_os_names(ctx, "vm.guest-os-unsupported", guest_os_unsupported_results)
 
 
@@ -301,7 +305,7 @@ def guest_os_unsupported_results(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
     suggests="replatform",
 )
-def guest_os_end_of_support(ctx: RuleContext) -> Iterable[RuleResult]:
+def guest_os_end_of_support(ctx: RuleContext) -> Results:
     return per_os_names(ctx, "vm.guest-os-end-of-support", guest_os_end_of_support_results)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, per_object, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, per_object, rule, unknown
 
 
 @functools.lru_cache(maxsize=4096)
@@ -38,7 +38,7 @@ def node_cpu_vendors(ctx: RuleContext, target: str) -> list[str]:
     per_target=True,
     remediable=False,
 )
-def cpu_vendor_amd(ctx: RuleContext) -> Iterable[RuleResult]:
+def cpu_vendor_amd(ctx: RuleContext) -> Results:
     if ctx.host is None:
         return (unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host),)
     # The rest reads the host and the target only: once per host and target.
@@ -75,7 +75,7 @@ def host_cpu_vendor(ctx: RuleContext) -> Iterator[RuleResult]:
     site="prerequisite",
     site_object="host",
 )
-def esxi_old(ctx: RuleContext) -> Iterable[RuleResult]:
+def esxi_old(ctx: RuleContext) -> Results:
     if ctx.host is None:
         return (unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host),)
     # The rest reads the host and the policy only: once per host.
@@ -111,7 +111,14 @@ def host_esxi_old(ctx: RuleContext) -> Iterator[RuleResult]:
     site="prerequisite",
     site_object="vcenter",
 )
-def vcenter_old(ctx: RuleContext) -> Iterator[RuleResult]:
+def vcenter_old(ctx: RuleContext) -> Results:
+    if ctx.vcenter is not None:
+        # It reads the vCenter and the policy only: once per vCenter.
+        return per_object(ctx, "vcenter.version-old", ctx.vcenter, vcenter_version_old)
+    return tuple(vcenter_version_old(ctx))
+
+
+def vcenter_version_old(ctx: RuleContext) -> Iterator[RuleResult]:
     vcenter = ctx.vcenter
     name = vcenter.name if vcenter is not None else ctx.vm.vcenter
     # vSource's version; else the API version (RVTools vInfo "VI SDK API Version", same numbering).

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, fail, rule, unknown
 
 # Oracle's own operating systems, by vCenter guest id prefix and by name.
 ORACLE_GUEST_ID = re.compile(r"^(oraclelinux|solaris)", re.IGNORECASE)
@@ -39,9 +38,18 @@ def names_oracle(text: str) -> bool:
 
 def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
     vm = ctx.vm
+    attributes = vm.custom_attributes
+    # The usual VM names no Oracle anywhere: its texts, lowered as one, hold neither "ora" nor "orcl"
+    # (each text lowered is a part of the whole: lower() maps a character at a time, but for the
+    # Greek final sigma, which is no letter of those).
+    texts = [vm.name, vm.hostname, vm.annotation]
+    if attributes:
+        texts.extend(attributes.values())
+    lowered = "\n".join(filter(None, texts)).lower()
+    if "ora" not in lowered and "orcl" not in lowered:
+        return []
     found = [(where, text) for where, text in (("name", vm.name), ("hostname", vm.hostname),
                                                ("annotation", vm.annotation)) if text and names_oracle(text)]
-    attributes = vm.custom_attributes
     if attributes:
         found += [(f"attribute {key}", value) for key, value in attributes.items() if value and names_oracle(value)]
     return found
@@ -61,24 +69,26 @@ def oracle_mentions(ctx: RuleContext) -> list[tuple[str, str]]:
     references=(refs.ORACLE_PARTITIONING, refs.AVS_INTRO, refs.VMC_HOSTS),
     remediable=False,
 )
-def oracle_licensing(ctx: RuleContext) -> Iterator[RuleResult]:
+def oracle_licensing(ctx: RuleContext) -> Results:
     vm = ctx.vm
     # The OS reading depends on the four names alone, and an estate has few distinct sets of them.
     names = (vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)
-    readings: dict[tuple[str | None, ...], tuple[str, str] | None] = ctx.derived("oracle_os", dict)
+    readings: dict[tuple[str | None, ...], tuple[str, str] | None] | None = ctx.shared.get("oracle_os")
+    if readings is None:
+        readings = ctx.derived("oracle_os", dict)
     if names in readings:
         os_match = readings[names]
     else:
         os_match = readings[names] = oracle_os(ctx)
     mentions = oracle_mentions(ctx)
     if os_match is None and not mentions:
-        if not any((vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)):
-            yield unknown("guest OS not known (no Oracle name found)", missing="guest_id")
-        return
+        if not any(names):
+            return (unknown("guest OS not known (no Oracle name found)", missing="guest_id"),)
+        return ()
     seen = []
     if os_match is not None:
         seen.append(f"Oracle guest OS ({os_match[1]})")
     if mentions:
         seen.append("Oracle named in the " + ", ".join(where for where, _ in mentions))
-    yield fail("; ".join(seen), os_field=os_match[0] if os_match else None, os_value=os_match[1] if os_match else None,
-               mentioned_in=[where for where, _ in mentions])
+    return (fail("; ".join(seen), os_field=os_match[0] if os_match else None,
+                 os_value=os_match[1] if os_match else None, mentioned_in=[where for where, _ in mentions]),)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
 
 LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
 
@@ -24,19 +22,22 @@ LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
     site="network",
     site_object="network",
 )
-def standard_vswitch(ctx: RuleContext) -> Iterator[RuleResult]:
+def standard_vswitch(ctx: RuleContext) -> Results:
     nics = ctx.vm.nics
     if nics is None:
-        yield unknown("the input carries no NIC details", missing="nics")
-        return
+        return (unknown("the input carries no NIC details", missing="nics"),)
+    results: list[RuleResult] = []
+    networks = ctx.networks
     for nic in nics:
-        network = ctx.network(nic.network)
+        network = networks.get(nic.network) if nic.network is not None else None  # ctx.network(nic.network)
         kind = nic.network_kind or (network.kind if network is not None else None)
         if kind is None:
-            yield unknown(f"switch type of {nic.label or 'a NIC'} not known", nic=nic.label, network=nic.network)
+            results.append(unknown(f"switch type of {nic.label or 'a NIC'} not known", nic=nic.label,
+                                   network=nic.network))
         elif kind == "standard":
-            yield fail(f"{nic.label or 'NIC'} is on standard port group {nic.network}", nic=nic.label,
-                       network=nic.network, switch=network.switch if network is not None else None)
+            results.append(fail(f"{nic.label or 'NIC'} is on standard port group {nic.network}", nic=nic.label,
+                                network=nic.network, switch=network.switch if network is not None else None))
+    return results
 
 
 @rule(
@@ -49,13 +50,15 @@ def standard_vswitch(ctx: RuleContext) -> Iterator[RuleResult]:
               "moment to switch to VMXNET3.",
     references=(refs.AVS_MIGRATE, refs.KB_HARDWARE_VERSIONS),
 )
-def nic_legacy(ctx: RuleContext) -> Iterator[RuleResult]:
+def nic_legacy(ctx: RuleContext) -> Results:
     nics = ctx.vm.nics
     if nics is None:
-        yield unknown("the input carries no NIC details", missing="nics")
-        return
+        return (unknown("the input carries no NIC details", missing="nics"),)
+    results: list[RuleResult] = []
     for nic in nics:
         if nic.adapter_type is None:
-            yield unknown(f"adapter type of {nic.label or 'a NIC'} not known", nic=nic.label)
+            results.append(unknown(f"adapter type of {nic.label or 'a NIC'} not known", nic=nic.label))
         elif nic.adapter_type in LEGACY_ADAPTERS:
-            yield fail(f"{nic.label or 'NIC'} is {nic.adapter_type}", nic=nic.label, adapter_type=nic.adapter_type)
+            results.append(fail(f"{nic.label or 'NIC'} is {nic.adapter_type}", nic=nic.label,
+                                adapter_type=nic.adapter_type))
+    return results

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+from scanner.inventory.model import VM
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, all_methods, fail, rule, unknown
 
 # vCenter toolsVersionStatus2 values that mean a newer VMware Tools should be installed.
 TOOLS_OUTDATED = ("need_upgrade", "supported_old", "too_old", "blacklisted")
@@ -26,24 +26,31 @@ TOOLS_WORDS = {"need_upgrade": "not current", "supported_old": "supported, a new
     references=(refs.VSPHERE_TOOLS_VERSION_STATUS, refs.HCX_BULK),
     family="vm",
 )
-def tools_outdated(ctx: RuleContext) -> Iterator[RuleResult]:
+def tools_outdated(ctx: RuleContext) -> Results:
     vm = ctx.vm
-    evidence: dict[str, Any] = {"tools_version": vm.tools_version, "tools_version_status": vm.tools_version_status,
-                "tools_upgradeable": vm.tools_upgradeable, "tools_status": vm.tools_status}
-    version = f"VMware Tools {vm.tools_version}" if vm.tools_version else "VMware Tools"
     status = vm.tools_version_status
     if status is not None:
-        if status in TOOLS_OUTDATED:
-            yield fail(f"{version} is {TOOLS_WORDS[status]} (version status {status})", **evidence)
-        return
-    if vm.tools_upgradeable is not None:
-        if vm.tools_upgradeable:
-            yield fail(f"{version} can be upgraded (a newer version is available)", **evidence)
-        return
-    if vm.tools_status == "old":
-        yield fail(f"{version} is running but not the current version", **evidence)
+        if status not in TOOLS_OUTDATED:
+            return ()
+        state = f"is {TOOLS_WORDS[status]} (version status {status})"
+    elif vm.tools_upgradeable is not None:
+        if not vm.tools_upgradeable:
+            return ()
+        state = "can be upgraded (a newer version is available)"
+    elif vm.tools_status == "old":
+        state = "is running but not the current version"
     elif vm.tools_status in (None, "not_running"):
-        yield unknown("VMware Tools version status not known", missing="tools_version_status", **evidence)
+        return (unknown("VMware Tools version status not known", missing="tools_version_status",
+                        **tools_evidence(vm)),)
+    else:
+        return ()
+    version = f"VMware Tools {vm.tools_version}" if vm.tools_version else "VMware Tools"
+    return (fail(f"{version} {state}", **tools_evidence(vm)),)
+
+
+def tools_evidence(vm: VM) -> dict[str, Any]:
+    return {"tools_version": vm.tools_version, "tools_version_status": vm.tools_version_status,
+            "tools_upgradeable": vm.tools_upgradeable, "tools_status": vm.tools_status}
 
 
 @rule(
@@ -59,9 +66,10 @@ def tools_outdated(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.VSPHERE_VM_RUNTIME, refs.KB_SNAPSHOTS, refs.HCX_OPTIONS),
     family="disk",
 )
-def consolidation_needed(ctx: RuleContext) -> Iterator[RuleResult]:
+def consolidation_needed(ctx: RuleContext) -> Results:
     needed = ctx.vm.consolidation_needed
     if needed is None:
-        yield unknown("disk consolidation state not known", missing="consolidation_needed")
+        return (unknown("disk consolidation state not known", missing="consolidation_needed"),)
     elif needed:
-        yield fail("vCenter reports that the VM's disks need consolidation", consolidation_needed=True)
+        return (fail("vCenter reports that the VM's disks need consolidation", consolidation_needed=True),)
+    return ()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 from scanner.analysis.sizing import node_memory_gib
 from scanner.policy import Policy
 from scanner.rules import refs
-from scanner.rules.base import RuleContext, RuleResult, all_methods, days_since, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, all_methods, days_since, fail, rule, unknown
 
 GIB = 1024**3
 TIB = 1024**4
 FT_OFF = ("not_configured",)
 UNREACHABLE_STATES = ("orphaned", "inaccessible", "invalid")
+SHARING = attrgetter("sharing")
 
 
 @rule(
@@ -27,22 +28,29 @@ UNREACHABLE_STATES = ("orphaned", "inaccessible", "invalid")
               "later (minimums per method in targets.toml [hcx.methods]).",
     references=(refs.HCX_VMOTION, refs.HCX_HARDWARE, refs.KB_HARDWARE_VERSIONS),
 )
-def hw_version_old(ctx: RuleContext) -> Iterator[RuleResult]:
+def hw_version_old(ctx: RuleContext) -> Results:
     version = ctx.vm.hardware_version
     if version is None:
-        yield unknown("hardware version not known", missing="hardware_version")
-        return
-    minimums: list[tuple[str, int]] = ctx.derived("vm.hw_minimums", lambda: hardware_minimums(ctx.policy))
+        return (unknown("hardware version not known", missing="hardware_version"),)
+    known: tuple[list[tuple[str, int]], int] | None = ctx.shared.get("vm.hw_minimums")
+    if known is None:
+        known = ctx.derived("vm.hw_minimums", lambda: hardware_minimums(ctx.policy))
+    minimums, highest = known
+    if version >= highest:  # the usual VM: at or above every method's minimum
+        return ()
     blocked = {m: "blocks" for m, minimum in minimums if version < minimum}
     if blocked:
-        yield fail(f"hardware version vmx-{version} is below the minimum of {', '.join(blocked)}",
-                   methods=blocked, hardware_version=version,
-                   minimums={m: minimum for m, minimum in minimums if m in blocked})
+        return (fail(f"hardware version vmx-{version} is below the minimum of {', '.join(blocked)}",
+                     methods=blocked, hardware_version=version,
+                     minimums={m: minimum for m, minimum in minimums if m in blocked}),)
+    return ()
 
 
-def hardware_minimums(policy: Policy) -> list[tuple[str, int]]:
-    """(HCX method, minimum hardware version), by method: a policy fact, read once per analysis."""
-    return sorted((m, int(spec["min_hardware_version"])) for m, spec in policy.hcx_methods().items())
+def hardware_minimums(policy: Policy) -> tuple[list[tuple[str, int]], int]:
+    """(HCX method, minimum hardware version), by method, and the highest minimum (0: none): a policy
+    fact, read once per analysis."""
+    minimums = sorted((m, int(spec["min_hardware_version"])) for m, spec in policy.hcx_methods().items())
+    return minimums, max((minimum for _, minimum in minimums), default=0)
 
 
 @rule(
@@ -56,14 +64,13 @@ def hardware_minimums(policy: Policy) -> list[tuple[str, int]]:
               "chains slow replication and risk consolidation failures.",
     references=(refs.HCX_OPTIONS, refs.KB_SNAPSHOTS),
 )
-def snapshots(ctx: RuleContext) -> Iterator[RuleResult]:
+def snapshots(ctx: RuleContext) -> Results:
     vm = ctx.vm
     count = len(vm.snapshots) if vm.snapshots is not None else vm.snapshot_count
     if count is None:
-        yield unknown("snapshot information not known", missing="snapshots")
-        return
+        return (unknown("snapshot information not known", missing="snapshots"),)
     if count == 0:
-        return
+        return ()
     max_count = int(ctx.policy.threshold("snapshot_max_count"))
     max_age = int(ctx.policy.threshold("snapshot_max_age_days"))
     ages = [days_since(s.created, ctx.age_date) for s in vm.snapshots or []]
@@ -77,10 +84,11 @@ def snapshots(ctx: RuleContext) -> Iterator[RuleResult]:
             reasons.append(f"{count} snapshot(s) (threshold {max_count})")
         if too_old:
             reasons.append(f"oldest is {oldest} days old (threshold {max_age})")
-        yield fail("; ".join(reasons), count=count, oldest_age_days=oldest,
-                   max_count=max_count, max_age_days=max_age)
+        return (fail("; ".join(reasons), count=count, oldest_age_days=oldest,
+                     max_count=max_count, max_age_days=max_age),)
     elif oldest is None:
-        yield unknown(f"{count} snapshot(s) of unknown age", count=count, missing="snapshot.created")
+        return (unknown(f"{count} snapshot(s) of unknown age", count=count, missing="snapshot.created"),)
+    return ()
 
 
 @rule(
@@ -93,12 +101,13 @@ def snapshots(ctx: RuleContext) -> Iterator[RuleResult]:
     rationale="HCX cannot migrate a VM with an FT secondary; FT must be turned off first.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
 )
-def fault_tolerance(ctx: RuleContext) -> Iterator[RuleResult]:
+def fault_tolerance(ctx: RuleContext) -> Results:
     state = ctx.vm.ft_state
     if state is None:
-        yield unknown("fault tolerance state not known", missing="ft_state")
+        return (unknown("fault tolerance state not known", missing="ft_state"),)
     elif state not in FT_OFF:
-        yield fail(f"fault tolerance state is {state}", ft_state=state)
+        return (fail(f"fault tolerance state is {state}", ft_state=state),)
+    return ()
 
 
 @rule(
@@ -112,18 +121,18 @@ def fault_tolerance(ctx: RuleContext) -> Iterator[RuleResult]:
               "customisation.",
     references=(refs.HCX_BULK, refs.HCX_OPTIONS),
 )
-def tools_not_running(ctx: RuleContext) -> Iterator[RuleResult]:
+def tools_not_running(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.power_state is None:
-        yield unknown("power state not known", missing="power_state")
-        return
+        return (unknown("power state not known", missing="power_state"),)
     if vm.power_state != "powered_on" or vm.tools_status == "not_installed":
-        return
+        return ()
     if vm.tools_running is False or vm.tools_status == "not_running":
-        yield fail("VMware Tools is installed but not running", tools_status=vm.tools_status,
-                   tools_running=vm.tools_running, tools_version=vm.tools_version)
+        return (fail("VMware Tools is installed but not running", tools_status=vm.tools_status,
+                     tools_running=vm.tools_running, tools_version=vm.tools_version),)
     elif vm.tools_running is None and vm.tools_status is None:
-        yield unknown("VMware Tools running state not known", missing="tools_running")
+        return (unknown("VMware Tools running state not known", missing="tools_running"),)
+    return ()
 
 
 @rule(
@@ -136,12 +145,13 @@ def tools_not_running(ctx: RuleContext) -> Iterator[RuleResult]:
               "and vSphere cannot report guest OS and IP details.",
     references=(refs.HCX_BULK, refs.HCX_OPTIONS),
 )
-def tools_missing(ctx: RuleContext) -> Iterator[RuleResult]:
+def tools_missing(ctx: RuleContext) -> Results:
     status = ctx.vm.tools_status
     if status is None:
-        yield unknown("VMware Tools status not known", missing="tools_status")
+        return (unknown("VMware Tools status not known", missing="tools_status"),)
     elif status == "not_installed":
-        yield fail("VMware Tools is not installed", tools_status=status)
+        return (fail("VMware Tools is not installed", tools_status=status),)
+    return ()
 
 
 def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | None:
@@ -171,18 +181,24 @@ def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | Non
     references=(refs.AVS_INTRO, refs.VMC_HOSTS),
     per_target=True,
 )
-def cpu_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
+def cpu_exceeds_node(ctx: RuleContext) -> Results:
     num_cpu = ctx.vm.num_cpu
     if num_cpu is None:
-        yield unknown("vCPU count not known", missing="num_cpu")
-        return
-    largest: tuple[str, int] | None = ctx.derived(f"largest_node_threads:{ctx.target}", lambda: node_threads(ctx))
+        return (unknown("vCPU count not known", missing="num_cpu"),)
+    # By target: the first VM finds it, the others look it up (no key text, no factory made per VM).
+    by_target: dict[str | None, tuple[str, int] | None] = ctx.derived("vm.largest_node_threads", dict)
+    target = ctx.target
+    if target in by_target:
+        largest = by_target[target]
+    else:
+        largest = by_target[target] = node_threads(ctx)
     if largest is None:
-        return
+        return ()
     name, threads = largest
     if num_cpu > threads:
-        yield fail(f"{num_cpu} vCPUs exceed the {threads} threads of {name}", num_cpu=num_cpu,
-                   node_type=name, node_threads=threads)
+        return (fail(f"{num_cpu} vCPUs exceed the {threads} threads of {name}", num_cpu=num_cpu,
+                     node_type=name, node_threads=threads),)
+    return ()
 
 
 def node_threads(ctx: RuleContext) -> tuple[str, int] | None:
@@ -204,19 +220,22 @@ def node_threads(ctx: RuleContext) -> tuple[str, int] | None:
     references=(refs.AVS_INTRO, refs.VMC_HOSTS),
     per_target=True,
 )
-def memory_exceeds_node(ctx: RuleContext) -> Iterator[RuleResult]:
+def memory_exceeds_node(ctx: RuleContext) -> Results:
     if ctx.vm.memory_mib is None:
-        yield unknown("memory size not known", missing="memory_mib")
-        return
+        return (unknown("memory size not known", missing="memory_mib"),)
     target = ctx.target
-    largest: tuple[str, float, int] | None = ctx.derived(f"largest_node_memory:{target}",
-                                                         lambda: largest_node_memory(ctx.policy, target))
+    by_target: dict[str | None, tuple[str, float, int] | None] = ctx.derived("vm.largest_node_memory", dict)
+    if target in by_target:
+        largest = by_target[target]
+    else:
+        largest = by_target[target] = largest_node_memory(ctx.policy, target)
     if largest is None:
-        return
+        return ()
     name, gib, node_mib = largest
     if ctx.vm.memory_mib > node_mib:
-        yield fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {gib:g} GiB of {name}",
-                   memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib)
+        return (fail(f"{ctx.vm.memory_mib / 1024:.0f} GiB memory exceeds the {gib:g} GiB of {name}",
+                     memory_mib=ctx.vm.memory_mib, node_type=name, node_memory_mib=node_mib),)
+    return ()
 
 
 def largest_node_memory(policy: Policy, target: str | None) -> tuple[str, float, int] | None:
@@ -247,16 +266,16 @@ def is_global_ipv6(address: str) -> bool:
     references=(refs.AVS_ASSESSMENT, refs.AVS_MIGRATE),
     remediable=False,
 )
-def ipv6(ctx: RuleContext) -> Iterator[RuleResult]:
+def ipv6(ctx: RuleContext) -> Results:
     addresses = ctx.vm.ipv6_addresses
     if addresses is None:
-        yield unknown("IPv6 addresses not known", missing="ipv6_addresses")
-        return
+        return (unknown("IPv6 addresses not known", missing="ipv6_addresses"),)
     global_addresses = [a for a in addresses if is_global_ipv6(a)]
     if global_addresses:
         ipv4 = ctx.vm.ipv4_addresses
-        yield fail(f"{len(global_addresses)} IPv6 address(es)", count=len(global_addresses),
-                   addresses=global_addresses[:4], ipv6_only=(ipv4 == []) if ipv4 is not None else None)
+        return (fail(f"{len(global_addresses)} IPv6 address(es)", count=len(global_addresses),
+                     addresses=global_addresses[:4], ipv6_only=(ipv4 == []) if ipv4 is not None else None),)
+    return ()
 
 
 @rule(
@@ -270,11 +289,12 @@ def ipv6(ctx: RuleContext) -> Iterator[RuleResult]:
               "memory state cannot be carried over.",
     references=(refs.HCX_VMOTION, refs.HCX_BULK),
 )
-def suspended(ctx: RuleContext) -> Iterator[RuleResult]:
+def suspended(ctx: RuleContext) -> Results:
     if ctx.vm.power_state is None:
-        yield unknown("power state not known", missing="power_state")
+        return (unknown("power state not known", missing="power_state"),)
     elif ctx.vm.power_state == "suspended":
-        yield fail("VM is suspended", power_state="suspended")
+        return (fail("VM is suspended", power_state="suspended"),)
+    return ()
 
 
 @rule(
@@ -288,12 +308,13 @@ def suspended(ctx: RuleContext) -> Iterator[RuleResult]:
               "migration and placement on shared cloud clusters need capacity planned for it.",
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
 )
-def latency_sensitivity_high(ctx: RuleContext) -> Iterator[RuleResult]:
+def latency_sensitivity_high(ctx: RuleContext) -> Results:
     level = ctx.vm.latency_sensitivity
     if level is None:
-        yield unknown("latency sensitivity not known", missing="latency_sensitivity")
+        return (unknown("latency sensitivity not known", missing="latency_sensitivity"),)
     elif level == "high":
-        yield fail("latency sensitivity is High", latency_sensitivity=level)
+        return (fail("latency sensitivity is High", latency_sensitivity=level),)
+    return ()
 
 
 @rule(
@@ -308,11 +329,12 @@ def latency_sensitivity_high(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
     gap_field="vtpm",
 )
-def vtpm(ctx: RuleContext) -> Iterator[RuleResult]:
+def vtpm(ctx: RuleContext) -> Results:
     if ctx.vm.vtpm is None:
-        yield unknown("vTPM presence not known", missing="vtpm")
+        return (unknown("vTPM presence not known", missing="vtpm"),)
     elif ctx.vm.vtpm:
-        yield fail("VM has a virtual TPM", vtpm=True)
+        return (fail("VM has a virtual TPM", vtpm=True),)
+    return ()
 
 
 @rule(
@@ -326,11 +348,12 @@ def vtpm(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.HCX_VMOTION, refs.AVS_MIGRATE),
     gap_field="encrypted",
 )
-def encrypted(ctx: RuleContext) -> Iterator[RuleResult]:
+def encrypted(ctx: RuleContext) -> Results:
     if ctx.vm.encrypted is None:
-        yield unknown("encryption state not known", missing="encrypted")
+        return (unknown("encryption state not known", missing="encrypted"),)
     elif ctx.vm.encrypted:
-        yield fail("VM is encrypted", encrypted=True)
+        return (fail("VM is encrypted", encrypted=True),)
+    return ()
 
 
 @rule(
@@ -344,19 +367,19 @@ def encrypted(ctx: RuleContext) -> Iterator[RuleResult]:
               "may fail or corrupt the shared disk.",
     references=(refs.KB_MULTI_WRITER,),
 )
-def cbt_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
+def cbt_multiwriter(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.disks is None:
-        yield unknown("the input carries no virtual disk details", missing="disks")
-        return
+        return (unknown("the input carries no virtual disk details", missing="disks"),)
+    if "multi_writer" not in map(SHARING, vm.disks):  # the usual VM: looked for in C
+        return ()
     shared = [d.label for d in vm.disks if d.sharing == "multi_writer"]
-    if not shared:
-        return
     if vm.cbt_enabled is None:
-        yield unknown("changed block tracking state not known", missing="cbt_enabled", disks=shared)
+        return (unknown("changed block tracking state not known", missing="cbt_enabled", disks=shared),)
     elif vm.cbt_enabled:
-        yield fail(f"CBT is enabled and {', '.join(str(s) for s in shared)} use multi-writer", disks=shared,
-                   cbt_enabled=True)
+        return (fail(f"CBT is enabled and {', '.join(str(s) for s in shared)} use multi-writer", disks=shared,
+                     cbt_enabled=True),)
+    return ()
 
 
 @rule(
@@ -373,31 +396,31 @@ def cbt_multiwriter(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
     suggests="retire",
 )
-def powered_off_long(ctx: RuleContext) -> Iterator[RuleResult]:
+def powered_off_long(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.power_state is None:
-        yield unknown("power state not known", missing="power_state")
-        return
+        return (unknown("power state not known", missing="power_state"),)
     if vm.power_state != "powered_off" or vm.template:
-        return
+        return ()
     days = days_since(vm.powered_off_since, ctx.age_date)
     threshold = int(ctx.policy.threshold("powered_off_retire_days"))
     # No power-off in vCenter's event history: off since before the history began, for at least this long.
     at_least = days_since(vm.powered_off_before, ctx.age_date) if days is None else None
     before = (vm.powered_off_before or "")[:10]
     if at_least is not None and at_least > threshold:
-        yield fail(f"powered off since before {before}, at least {at_least} days (older than vCenter's event "
-                   f"history; threshold {threshold})",
-                   powered_off_before=vm.powered_off_before, days_at_least=at_least, threshold_days=threshold)
+        return (fail(f"powered off since before {before}, at least {at_least} days (older than vCenter's event "
+                     f"history; threshold {threshold})",
+                     powered_off_before=vm.powered_off_before, days_at_least=at_least, threshold_days=threshold),)
     elif at_least is not None:
-        yield unknown(f"powered off since before {before} (no power-off in vCenter's event history since), "
-                      f"at least {at_least} days; threshold {threshold}", missing="powered_off_since",
-                      powered_off_before=vm.powered_off_before, days_at_least=at_least)
+        return (unknown(f"powered off since before {before} (no power-off in vCenter's event history since), "
+                        f"at least {at_least} days; threshold {threshold}", missing="powered_off_since",
+                        powered_off_before=vm.powered_off_before, days_at_least=at_least),)
     elif days is None:
-        yield unknown("VM is powered off since an unknown date", missing="powered_off_since")
+        return (unknown("VM is powered off since an unknown date", missing="powered_off_since"),)
     elif days > threshold:
-        yield fail(f"powered off for {days} days (threshold {threshold})", powered_off_since=vm.powered_off_since,
-                   days=days, threshold_days=threshold)
+        return (fail(f"powered off for {days} days (threshold {threshold})", powered_off_since=vm.powered_off_since,
+                     days=days, threshold_days=threshold),)
+    return ()
 
 
 @rule(
@@ -411,11 +434,12 @@ def powered_off_long(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
     suggests="retire",
 )
-def template(ctx: RuleContext) -> Iterator[RuleResult]:
+def template(ctx: RuleContext) -> Results:
     if ctx.vm.template is None:
-        yield unknown("template flag not known", missing="template")
+        return (unknown("template flag not known", missing="template"),)
     elif ctx.vm.template:
-        yield fail("VM is a template", template=True)
+        return (fail("VM is a template", template=True),)
+    return ()
 
 
 @rule(
@@ -430,12 +454,13 @@ def template(ctx: RuleContext) -> Iterator[RuleResult]:
     remediable=False,
     suggests="retire",
 )
-def orphaned_or_inaccessible(ctx: RuleContext) -> Iterator[RuleResult]:
+def orphaned_or_inaccessible(ctx: RuleContext) -> Results:
     state = ctx.vm.connection_state
     if state is None:
-        yield unknown("connection state not known", missing="connection_state")
+        return (unknown("connection state not known", missing="connection_state"),)
     elif state in UNREACHABLE_STATES:
-        yield fail(f"VM connection state is {state}", connection_state=state)
+        return (fail(f"VM connection state is {state}", connection_state=state),)
+    return ()
 
 
 @rule(
@@ -450,13 +475,14 @@ def orphaned_or_inaccessible(ctx: RuleContext) -> Iterator[RuleResult]:
     references=(refs.AVS_MIGRATE, refs.HCX_VMOTION),
     remediable=False,
 )
-def storage_large(ctx: RuleContext) -> Iterator[RuleResult]:
+def storage_large(ctx: RuleContext) -> Results:
     size = ctx.vm.provisioned_bytes
     if size is None:
-        yield unknown("provisioned storage not known", missing="storage")
-        return
-    threshold_tib: float = ctx.derived("vm.storage_large_tib",
-                                       lambda: float(ctx.policy.threshold("vm_storage_large_tib")))
+        return (unknown("provisioned storage not known", missing="storage"),)
+    threshold_tib: float | None = ctx.shared.get("vm.storage_large_tib")
+    if threshold_tib is None:
+        threshold_tib = ctx.derived("vm.storage_large_tib", lambda: float(ctx.policy.threshold("vm_storage_large_tib")))
     if size > threshold_tib * TIB:
-        yield fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
-                   provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib)
+        return (fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
+                     provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib),)
+    return ()
