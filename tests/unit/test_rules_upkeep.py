@@ -86,6 +86,9 @@ def test_consolidation_needed_fires_and_conditions_readiness():
     ({"name": "oradb02"}, "Oracle named in the name"),
     ({"annotation": "Oracle 19c EE, owner DBA team"}, "Oracle named in the annotation"),
     ({"custom_attributes": {"Application": "ORCL billing"}}, "Oracle named in the attribute Application"),
+    # Only the host name, or only a later attribute, names it (the VM's texts are first looked at as one).
+    ({"hostname": "ORA-db01.corp.example"}, "Oracle named in the hostname"),
+    ({"custom_attributes": {"Owner": "dba", "DB": "prd_ora19"}}, "Oracle named in the attribute DB"),
 ])
 def test_oracle_fires_as_information(changes, message):
     status, messages, readiness = outcome_of("vm.oracle-licensing", clean_vm(**changes))
@@ -133,6 +136,18 @@ def test_same_file_name_in_another_folder_is_not_shared():
     one = clean_vm("vc-uuid/vm-201", disks=[clean_disk(sharing=None, file_name="[ds1] a/data.vmdk")])
     two = clean_vm("vc-uuid/vm-202", disks=[clean_disk(sharing=None, file_name="[ds1] b/data.vmdk")])
     assert outcome_of("disk.shared-vmdk-path", one, two)[0] == "pass"
+
+
+def test_shared_vmdk_among_unshared_disks_and_on_a_second_vm_of_the_vcenter():
+    """A VM with a file of its own and a shared one fails for the shared one only; a third VM that
+    uses only its own files passes, as does a VM attaching one file twice."""
+    node1, node2 = rac_pair(None)
+    own = clean_vm("vc-uuid/vm-203", name="app01", disks=[clean_disk(file_name="[ds1] app01/app01.vmdk"),
+                                                          clean_disk(key=2001, file_name="[ds1] app01/app01.vmdk")])
+    status, messages, _ = outcome_of("disk.shared-vmdk-path", own, node1, node2, judged=2)
+    assert status == "fail" and messages == [
+        f"Hard disk 2 ({SHARED}) is also attached to rac01; no sharing flag in the input"]
+    assert outcome_of("disk.shared-vmdk-path", own, node1, node2)[0] == "pass"
 
 
 def test_shared_vmdk_unknown_only_without_path_and_flag():
