@@ -342,13 +342,21 @@ def pooled(pool: dict[tuple[Any, ...], tuple[str, dict[str, Any]]], message: str
 
     Only evidence of text values is pooled: equal keys must mean the same JSON (1, 1.0 and True are
     equal in Python), and a list (of disks) is particular to the VM anyway.
+    An evidence dict the pool holds is also found by its identity (key ``(id(evidence),)``): a result
+    the rules return for every VM that lacks a datum (rules.base.gap) is looked up without its key
+    being made. The pool keeps that dict alive, so no other object has its id meanwhile.
     """
+    known = pool.get((id(evidence),))
+    if known is not None and known[1] is evidence and known[0] == message:
+        return known
     if not TEXT_OR_NONE.issuperset(map(type, evidence.values())):
         return message, evidence
     key = (message, *evidence.items())
     known = pool.get(key)
     if known is None:
         known = pool[key] = (message, evidence)
+    if known[1] is evidence:
+        pool[(id(evidence),)] = known
     return known
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, fail, gap, rule
 from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 
 # Distinct texts remembered per analysis: bounds the memo's memory on an estate of unique notes.
@@ -48,7 +48,7 @@ def cleartext_secret(ctx: RuleContext) -> Results:
     vm = ctx.vm
     annotation, attributes = vm.annotation, vm.custom_attributes
     if annotation is None and attributes is None:
-        return (unknown("notes and custom attributes not known", missing="annotation"),)
+        return gap("notes and custom attributes not known", "annotation")
     # The memos read here directly: most texts were seen before, on another VM, and hold nothing.
     memo: dict[str, tuple[str, ...]] | None = ctx.shared.get("annotation.secrets")
     if memo is None:

@@ -14,6 +14,7 @@ most VMs pass, where an empty tuple costs nothing to make or to read.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,14 @@ def fail(message: str, methods: dict[str, str] | None = None, **evidence: Any) -
 
 def unknown(message: str, **evidence: Any) -> RuleResult:
     return RuleResult("unknown", message, evidence)
+
+
+@functools.cache
+def gap(message: str, missing: str) -> tuple[RuleResult]:
+    """``(unknown(message, missing=missing),)``: a rule's one result when a VM lacks a datum, made once
+    and returned for every VM that lacks it (read-only, as every result; the engine holds equal
+    unknowns once anyway, and finds this one by its identity: engine.pooled)."""
+    return (unknown(message, missing=missing),)
 
 
 # Slots: made for every VM, and read by every rule.

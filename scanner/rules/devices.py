@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.inventory.model import PortDevice, RemovableDrive
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, gap, rule, unknown
 
 # The drive of the machine running the remote console ("Client Device"; RVTools "Remote device",
 # "Remote ATAPI"): it only matters while a console session has it connected.
@@ -66,7 +66,7 @@ def drive_result(drive: RemovableDrive, kind: str) -> RuleResult | None:
 
 def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) -> Results:
     if drives is None:
-        return (unknown(f"the input carries no {kind} details", missing=family),)
+        return gap(f"the input carries no {kind} details", family)
     results = []
     for drive in drives:
         result = drive_result(drive, kind)
@@ -121,7 +121,7 @@ def floppy_connected(ctx: RuleContext) -> Results:
 def usb(ctx: RuleContext) -> Results:
     devices = ctx.vm.usb_devices
     if devices is None:
-        return (unknown("the input carries no USB device details", missing="usb_devices"),)
+        return gap("the input carries no USB device details", "usb_devices")
     return [fail(f"USB device {device.label or device.backing_path or device.key} is attached",
                  device=device.label, path=device.backing_path, connected=device.connected)
             for device in devices]
@@ -129,7 +129,7 @@ def usb(ctx: RuleContext) -> Results:
 
 def check_ports(ports: list[PortDevice] | None, kind: str, risky: tuple[str, ...]) -> Results:
     if ports is None:
-        return (unknown(f"the input carries no {kind} port details", missing=f"{kind}_ports"),)
+        return gap(f"the input carries no {kind} port details", f"{kind}_ports")
     results: list[RuleResult] = []
     for port in ports:
         if port.backing is None:
@@ -186,7 +186,7 @@ def parallel_port(ctx: RuleContext) -> Results:
 def passthrough(ctx: RuleContext) -> Results:
     devices = ctx.vm.passthrough_devices
     if devices is None:
-        return (unknown("the input carries no passthrough device details", missing="passthrough_devices"),)
+        return gap("the input carries no passthrough device details", "passthrough_devices")
     return [fail(f"{device.kind or 'passthrough'} device {device.label or device.detail or device.key}",
                  device=device.label, kind=device.kind, detail=device.detail)
             for device in devices]

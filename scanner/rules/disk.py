@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.inventory.model import VM, Controller, Disk, VCenter
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, gap, rule, unknown
 
 # Raw device mappings: LUNs, not VMDK files (no thin/thick format, no file of their own to share).
 RDM_BACKINGS = frozenset({"rdm_physical", "rdm_virtual"})
@@ -30,7 +30,7 @@ def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool
     unknown if None."""
     disks = ctx.vm.disks
     if disks is None:
-        return (unknown("the input carries no virtual disk details", missing="disks"),)
+        return gap("the input carries no virtual disk details", "disks")
     # The usual VM - every disk's value known, none present - is told from the distinct values alone.
     if not skip_rdm or RDM_BACKINGS.isdisjoint(map(BACKING, disks)):
         getter = FIELD_GETTERS.get(field_name)
@@ -219,7 +219,7 @@ def vcenter_vmdk_files(ctx: RuleContext, vcenter: VCenter) -> VmdkFiles:
 def shared_vmdk_path(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.disks is None:
-        return (unknown("the input carries no virtual disk details", missing="disks"),)
+        return gap("the input carries no virtual disk details", "disks")
     files = vmdk_files(ctx)
     if files.unshared.get(id(vm)) is vm:
         return ()
@@ -283,7 +283,7 @@ def bus_sharing(ctx: RuleContext) -> Results:
         return results
     # Without controller details, fall back on what each disk says about its controller.
     if vm.disks is None:
-        return (unknown("the input carries no controller or disk details", missing="controllers"),)
+        return gap("the input carries no controller or disk details", "controllers")
     seen: set[str] = set()
     missing_disks = []
     for disk in vm.disks:
@@ -345,15 +345,15 @@ def nvme_controller(ctx: RuleContext) -> Results:
     if controllers:
         types = set(map(CONTROLLER_TYPE, controllers))
         if "nvme" not in types:
-            return (unknown("controller type not known", missing="controller.type"),) if None in types else ()
+            return gap("controller type not known", "controller.type") if None in types else ()
         return [fail(f"{controller_label(controller)} is a virtual NVMe controller",
                      controller=controller_label(controller), type="nvme")
                 for controller in controllers if controller.type == "nvme"]
     if vm.disks is None:
-        return (unknown("the input carries no controller or disk details", missing="controllers"),)
+        return gap("the input carries no controller or disk details", "controllers")
     nvme_disks = [disk_label(d) for d in vm.disks if d.controller_type == "nvme"]
     if nvme_disks:
         return (fail(f"{', '.join(nvme_disks)} attached to a virtual NVMe controller", disks=nvme_disks, type="nvme"),)
     if any(d.controller_type is None for d in vm.disks):
-        return (unknown("controller type of the disks not known", missing="disk.controller_type"),)
+        return gap("controller type of the disks not known", "disk.controller_type")
     return ()

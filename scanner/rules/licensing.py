@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, fail, gap, rule
 
 # Oracle's own operating systems, by vCenter guest id prefix and by name.
 ORACLE_GUEST_ID = re.compile(r"^(oraclelinux|solaris)", re.IGNORECASE)
@@ -83,7 +83,7 @@ def oracle_licensing(ctx: RuleContext) -> Results:
     mentions = oracle_mentions(ctx)
     if os_match is None and not mentions:
         if not any(names):
-            return (unknown("guest OS not known (no Oracle name found)", missing="guest_id"),)
+            return gap("guest OS not known (no Oracle name found)", "guest_id")
         return ()
     seen = []
     if os_match is not None:

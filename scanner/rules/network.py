@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, fail, gap, rule, unknown
 
 LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
 
@@ -25,7 +25,7 @@ LEGACY_ADAPTERS = ("e1000", "vlance", "pcnet32", "vmxnet", "vmxnet2")
 def standard_vswitch(ctx: RuleContext) -> Results:
     nics = ctx.vm.nics
     if nics is None:
-        return (unknown("the input carries no NIC details", missing="nics"),)
+        return gap("the input carries no NIC details", "nics")
     results: list[RuleResult] = []
     networks = ctx.networks
     for nic in nics:
@@ -53,7 +53,7 @@ def standard_vswitch(ctx: RuleContext) -> Results:
 def nic_legacy(ctx: RuleContext) -> Results:
     nics = ctx.vm.nics
     if nics is None:
-        return (unknown("the input carries no NIC details", missing="nics"),)
+        return gap("the input carries no NIC details", "nics")
     results: list[RuleResult] = []
     for nic in nics:
         if nic.adapter_type is None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from scanner.inventory.model import VM
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, all_methods, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, all_methods, fail, gap, rule, unknown
 
 # vCenter toolsVersionStatus2 values that mean a newer VMware Tools should be installed.
 TOOLS_OUTDATED = ("need_upgrade", "supported_old", "too_old", "blacklisted")
@@ -69,7 +69,7 @@ def tools_evidence(vm: VM) -> dict[str, Any]:
 def consolidation_needed(ctx: RuleContext) -> Results:
     needed = ctx.vm.consolidation_needed
     if needed is None:
-        return (unknown("disk consolidation state not known", missing="consolidation_needed"),)
+        return gap("disk consolidation state not known", "consolidation_needed")
     elif needed:
         return (fail("vCenter reports that the VM's disks need consolidation", consolidation_needed=True),)
     return ()

@@ -8,7 +8,7 @@ from typing import Any
 from scanner.analysis.sizing import node_memory_gib
 from scanner.policy import Policy
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, all_methods, days_since, fail, rule, unknown
+from scanner.rules.base import Results, RuleContext, all_methods, days_since, fail, gap, rule, unknown
 
 GIB = 1024**3
 TIB = 1024**4
@@ -31,7 +31,7 @@ SHARING = attrgetter("sharing")
 def hw_version_old(ctx: RuleContext) -> Results:
     version = ctx.vm.hardware_version
     if version is None:
-        return (unknown("hardware version not known", missing="hardware_version"),)
+        return gap("hardware version not known", "hardware_version")
     known: tuple[list[tuple[str, int]], int] | None = ctx.shared.get("vm.hw_minimums")
     if known is None:
         known = ctx.derived("vm.hw_minimums", lambda: hardware_minimums(ctx.policy))
@@ -68,7 +68,7 @@ def snapshots(ctx: RuleContext) -> Results:
     vm = ctx.vm
     count = len(vm.snapshots) if vm.snapshots is not None else vm.snapshot_count
     if count is None:
-        return (unknown("snapshot information not known", missing="snapshots"),)
+        return gap("snapshot information not known", "snapshots")
     if count == 0:
         return ()
     max_count = int(ctx.policy.threshold("snapshot_max_count"))
@@ -104,7 +104,7 @@ def snapshots(ctx: RuleContext) -> Results:
 def fault_tolerance(ctx: RuleContext) -> Results:
     state = ctx.vm.ft_state
     if state is None:
-        return (unknown("fault tolerance state not known", missing="ft_state"),)
+        return gap("fault tolerance state not known", "ft_state")
     elif state not in FT_OFF:
         return (fail(f"fault tolerance state is {state}", ft_state=state),)
     return ()
@@ -124,14 +124,14 @@ def fault_tolerance(ctx: RuleContext) -> Results:
 def tools_not_running(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.power_state is None:
-        return (unknown("power state not known", missing="power_state"),)
+        return gap("power state not known", "power_state")
     if vm.power_state != "powered_on" or vm.tools_status == "not_installed":
         return ()
     if vm.tools_running is False or vm.tools_status == "not_running":
         return (fail("VMware Tools is installed but not running", tools_status=vm.tools_status,
                      tools_running=vm.tools_running, tools_version=vm.tools_version),)
     elif vm.tools_running is None and vm.tools_status is None:
-        return (unknown("VMware Tools running state not known", missing="tools_running"),)
+        return gap("VMware Tools running state not known", "tools_running")
     return ()
 
 
@@ -148,7 +148,7 @@ def tools_not_running(ctx: RuleContext) -> Results:
 def tools_missing(ctx: RuleContext) -> Results:
     status = ctx.vm.tools_status
     if status is None:
-        return (unknown("VMware Tools status not known", missing="tools_status"),)
+        return gap("VMware Tools status not known", "tools_status")
     elif status == "not_installed":
         return (fail("VMware Tools is not installed", tools_status=status),)
     return ()
@@ -184,7 +184,7 @@ def largest_node(ctx: RuleContext, key: str) -> tuple[str, dict[str, Any]] | Non
 def cpu_exceeds_node(ctx: RuleContext) -> Results:
     num_cpu = ctx.vm.num_cpu
     if num_cpu is None:
-        return (unknown("vCPU count not known", missing="num_cpu"),)
+        return gap("vCPU count not known", "num_cpu")
     # By target: the first VM finds it, the others look it up (no key text, no factory made per VM).
     by_target: dict[str | None, tuple[str, int] | None] = ctx.derived("vm.largest_node_threads", dict)
     target = ctx.target
@@ -222,7 +222,7 @@ def node_threads(ctx: RuleContext) -> tuple[str, int] | None:
 )
 def memory_exceeds_node(ctx: RuleContext) -> Results:
     if ctx.vm.memory_mib is None:
-        return (unknown("memory size not known", missing="memory_mib"),)
+        return gap("memory size not known", "memory_mib")
     target = ctx.target
     by_target: dict[str | None, tuple[str, float, int] | None] = ctx.derived("vm.largest_node_memory", dict)
     if target in by_target:
@@ -269,7 +269,7 @@ def is_global_ipv6(address: str) -> bool:
 def ipv6(ctx: RuleContext) -> Results:
     addresses = ctx.vm.ipv6_addresses
     if addresses is None:
-        return (unknown("IPv6 addresses not known", missing="ipv6_addresses"),)
+        return gap("IPv6 addresses not known", "ipv6_addresses")
     global_addresses = [a for a in addresses if is_global_ipv6(a)]
     if global_addresses:
         ipv4 = ctx.vm.ipv4_addresses
@@ -291,7 +291,7 @@ def ipv6(ctx: RuleContext) -> Results:
 )
 def suspended(ctx: RuleContext) -> Results:
     if ctx.vm.power_state is None:
-        return (unknown("power state not known", missing="power_state"),)
+        return gap("power state not known", "power_state")
     elif ctx.vm.power_state == "suspended":
         return (fail("VM is suspended", power_state="suspended"),)
     return ()
@@ -311,7 +311,7 @@ def suspended(ctx: RuleContext) -> Results:
 def latency_sensitivity_high(ctx: RuleContext) -> Results:
     level = ctx.vm.latency_sensitivity
     if level is None:
-        return (unknown("latency sensitivity not known", missing="latency_sensitivity"),)
+        return gap("latency sensitivity not known", "latency_sensitivity")
     elif level == "high":
         return (fail("latency sensitivity is High", latency_sensitivity=level),)
     return ()
@@ -331,7 +331,7 @@ def latency_sensitivity_high(ctx: RuleContext) -> Results:
 )
 def vtpm(ctx: RuleContext) -> Results:
     if ctx.vm.vtpm is None:
-        return (unknown("vTPM presence not known", missing="vtpm"),)
+        return gap("vTPM presence not known", "vtpm")
     elif ctx.vm.vtpm:
         return (fail("VM has a virtual TPM", vtpm=True),)
     return ()
@@ -350,7 +350,7 @@ def vtpm(ctx: RuleContext) -> Results:
 )
 def encrypted(ctx: RuleContext) -> Results:
     if ctx.vm.encrypted is None:
-        return (unknown("encryption state not known", missing="encrypted"),)
+        return gap("encryption state not known", "encrypted")
     elif ctx.vm.encrypted:
         return (fail("VM is encrypted", encrypted=True),)
     return ()
@@ -370,7 +370,7 @@ def encrypted(ctx: RuleContext) -> Results:
 def cbt_multiwriter(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.disks is None:
-        return (unknown("the input carries no virtual disk details", missing="disks"),)
+        return gap("the input carries no virtual disk details", "disks")
     if "multi_writer" not in map(SHARING, vm.disks):  # the usual VM: looked for in C
         return ()
     shared = [d.label for d in vm.disks if d.sharing == "multi_writer"]
@@ -399,7 +399,7 @@ def cbt_multiwriter(ctx: RuleContext) -> Results:
 def powered_off_long(ctx: RuleContext) -> Results:
     vm = ctx.vm
     if vm.power_state is None:
-        return (unknown("power state not known", missing="power_state"),)
+        return gap("power state not known", "power_state")
     if vm.power_state != "powered_off" or vm.template:
         return ()
     days = days_since(vm.powered_off_since, ctx.age_date)
@@ -416,7 +416,7 @@ def powered_off_long(ctx: RuleContext) -> Results:
                         f"at least {at_least} days; threshold {threshold}", missing="powered_off_since",
                         powered_off_before=vm.powered_off_before, days_at_least=at_least),)
     elif days is None:
-        return (unknown("VM is powered off since an unknown date", missing="powered_off_since"),)
+        return gap("VM is powered off since an unknown date", "powered_off_since")
     elif days > threshold:
         return (fail(f"powered off for {days} days (threshold {threshold})", powered_off_since=vm.powered_off_since,
                      days=days, threshold_days=threshold),)
@@ -436,7 +436,7 @@ def powered_off_long(ctx: RuleContext) -> Results:
 )
 def template(ctx: RuleContext) -> Results:
     if ctx.vm.template is None:
-        return (unknown("template flag not known", missing="template"),)
+        return gap("template flag not known", "template")
     elif ctx.vm.template:
         return (fail("VM is a template", template=True),)
     return ()
@@ -457,7 +457,7 @@ def template(ctx: RuleContext) -> Results:
 def orphaned_or_inaccessible(ctx: RuleContext) -> Results:
     state = ctx.vm.connection_state
     if state is None:
-        return (unknown("connection state not known", missing="connection_state"),)
+        return gap("connection state not known", "connection_state")
     elif state in UNREACHABLE_STATES:
         return (fail(f"VM connection state is {state}", connection_state=state),)
     return ()
@@ -478,7 +478,7 @@ def orphaned_or_inaccessible(ctx: RuleContext) -> Results:
 def storage_large(ctx: RuleContext) -> Results:
     size = ctx.vm.provisioned_bytes
     if size is None:
-        return (unknown("provisioned storage not known", missing="storage"),)
+        return gap("provisioned storage not known", "storage")
     threshold_tib: float | None = ctx.shared.get("vm.storage_large_tib")
     if threshold_tib is None:
         threshold_tib = ctx.derived("vm.storage_large_tib", lambda: float(ctx.policy.threshold("vm_storage_large_tib")))
