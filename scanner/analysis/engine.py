@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from scanner import __version__
@@ -808,8 +809,9 @@ def ranked_rules(failing: dict[tuple[str, str], set[str]], rules: dict[str, Rule
 def eligibility_counts(tables: list[dict[str, str] | None]) -> Counter[tuple[str, str]]:
     """(method, eligibility) -> VMs, from each VM's method table on one target (None: none). The
     tables are shared by VMs with equal readiness (ReadinessMemo): each distinct one is read once."""
-    uses = Counter(map(id, tables))
-    by_id = {id(table): table for table in tables}
+    ids = list(map(id, tables))
+    uses = Counter(ids)
+    by_id = dict(zip(ids, tables))
     counts: Counter[tuple[str, str]] = Counter()
     for key, vm_count in uses.items():
         table = by_id[key]
@@ -853,7 +855,7 @@ def summarise(estate: Estate, outcomes: list[VmOutcome], findings: list[Finding]
         ts.lift_and_shift = sum(verdicts.get(d, 0) for d in LIFT_AND_SHIFT)
         ts.lift_and_shift_share = round(ts.lift_and_shift / len(outcomes), 4) if outcomes else 0.0
         summary.targets.append(ts)
-    dispositions = Counter(o.disposition for o in outcomes)
+    dispositions = Counter(map(attrgetter("disposition"), outcomes))
     summary.dispositions = {d: dispositions.get(d, 0) for d in DISPOSITIONS}
     failing = failing_vms(findings)
     summary.top_blockers = ranked_rules(failing, rules, "blocker")
@@ -895,6 +897,7 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     repeatable = {a.spec.id: a.methods for a in rules if not a.spec.per_target and not a.spec.site}
     gap_fields = {a.spec.id: a.spec.gap_field for a in rules if a.spec.gap_field}
     treatment = switches.treatment
+    no_tasks = shared_values.list_of(())
 
     def ignored(finding: Finding) -> bool:
         return treatment(finding) == "ignored"
@@ -927,7 +930,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
                 findings.extend(vm_findings)
             outcome, results = outcome_for(vm, vm_findings, target_list, policy, info_by_id, causes, switches,
                                            readiness, shared_values)
-            outcome.site_tasks = shared_values.list_of(site.add(vm, vc, site_findings))
+            # No site findings, no tasks: the pool's empty list, as list_of([]) would give.
+            outcome.site_tasks = shared_values.list_of(site.add(vm, vc, site_findings)) if site_findings else no_tasks
             outcomes.append(outcome)
             if causes:
                 tally_unknowns(tally, vm, vc, all_findings, causes, results, policy, switches, gaps)

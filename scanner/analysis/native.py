@@ -90,30 +90,43 @@ def assign_native_sizes(estate: Estate, assessment: Assessment, data: Mapping[st
     vms = {vm.id: vm for vm in estate.all_vms()}
     host_mhz: dict[tuple[str | None, str | None], int | None] = {
         (vc.name, h.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts}
-    fits: dict[tuple[str, float, float], dict[str, Any] | None] = {}
+    # Many VMs have the same demand: their picks are one (read-only) list, as equal target lists are.
+    # The picks depend on the demand and its basis alone; the key holds the numbers' types (a
+    # performance vCPU count may be an int, 3 and 3.0 are written differently), and no demand is
+    # NaN or -0.0 (of ints, ceilings and positive percentiles), so equal keys are equal JSON.
+    picks_for: dict[tuple[Any, ...], list[NativeSize]] = {}
+    unknown: list[NativeSize] | None = None
     for outcome in assessment.vms:
         vm = vms.get(outcome.vm_id)
         if vm is None or vm.template or (scope == "replatform" and outcome.disposition != "replatform"):
             continue
         if vm.num_cpu is None or vm.memory_mib is None:
-            outcome.native_sizes = [NativeSize(provider=p, size=None, basis="unknown",
-                                               note="vCPU or memory not known") for p in sizes]
+            if unknown is None:
+                unknown = [NativeSize(provider=p, size=None, basis="unknown", note="vCPU or memory not known")
+                           for p in sizes]
+            outcome.native_sizes = unknown
             continue
         vcpu, memory, basis = vm_demand(vm, performance, params, host_mhz.get((vm.vcenter, vm.host)))
-        picks = []
-        for provider, catalogue_sizes in sizes.items():
-            # Many VMs have the same demand: each (provider, vCPU, GiB) is looked up in the catalogue once.
-            fit_key = (provider, vcpu, memory)
-            if fit_key not in fits:
-                fits[fit_key] = smallest_fit(catalogue_sizes, vcpu, memory)
-            fit = fits[fit_key]
-            picks.append(NativeSize(
-                provider=provider, size=fit["name"] if fit else None, vcpu=fit["vcpu"] if fit else None,
-                memory_gib=fit["memory_gib"] if fit else None, family=fit["family"] if fit else None,
-                confirmed=bool(fit["confirmed"]) if fit else False, basis=basis,
-                demand_vcpu=round(vcpu, 2), demand_memory_gib=round(memory, 2),
-                note=None if fit else f"no size in the catalogue holds {vcpu:g} vCPU and {memory:.1f} GiB"))
+        key = (vcpu, memory, basis, type(vcpu), type(memory))
+        picks = picks_for.get(key)
+        if picks is None:
+            picks = picks_for[key] = native_picks(sizes, vcpu, memory, basis)
         outcome.native_sizes = picks
+
+
+def native_picks(sizes: Mapping[str, list[dict[str, Any]]], vcpu: float, memory: float,
+                 basis: str) -> list[NativeSize]:
+    """Each provider's smallest size holding ``vcpu`` and ``memory`` GiB (``sizes``: the catalogue)."""
+    picks = []
+    for provider, catalogue_sizes in sizes.items():
+        fit = smallest_fit(catalogue_sizes, vcpu, memory)
+        picks.append(NativeSize(
+            provider=provider, size=fit["name"] if fit else None, vcpu=fit["vcpu"] if fit else None,
+            memory_gib=fit["memory_gib"] if fit else None, family=fit["family"] if fit else None,
+            confirmed=bool(fit["confirmed"]) if fit else False, basis=basis,
+            demand_vcpu=round(vcpu, 2), demand_memory_gib=round(memory, 2),
+            note=None if fit else f"no size in the catalogue holds {vcpu:g} vCPU and {memory:.1f} GiB"))
+    return picks
 
 
 def native_text(outcome_sizes: list[NativeSize]) -> str:

@@ -32,6 +32,10 @@ class _Group:
     first: Finding
     vm_ids: dict[str, None] = field(default_factory=dict)
     targets: set[str] = field(default_factory=set)
+    # task_id of the group's key, made once.
+    task: str = ""
+    # The (shared, read-only) targets list last added to ``targets``: the same list again adds nothing.
+    last_targets: list[str] | None = None
 
 
 def task_id(rule_id: str, status: str, vcenter: str | None, obj: str | None) -> str:
@@ -72,10 +76,14 @@ class SiteTally:
             key = (finding.rule_id, finding.status, vcenter.name, obj)
             group = self.groups.get(key)
             if group is None:
-                group = self.groups[key] = _Group(spec, finding.status, finding.severity, vcenter.name, obj, finding)
+                group = self.groups[key] = _Group(spec, finding.status, finding.severity, vcenter.name, obj, finding,
+                                                  task=task_id(*key))
             group.vm_ids[vm.id] = None
-            group.targets.update(finding.targets)
-            ids[task_id(*key)] = None
+            targets = finding.targets
+            if targets is not group.last_targets:
+                group.targets.update(targets)
+                group.last_targets = targets
+            ids[group.task] = None
         return list(ids)
 
     def tasks(self) -> list[SiteTask]:

@@ -374,11 +374,14 @@ def _perf_value(vm: VM, counter: str, percentile: int) -> tuple[float | None, fl
 
 def has_history(vm: VM) -> bool:
     """True when the VM carries a utilisation history (QueryPerf percentiles), not one instant."""
-    return any(name in (vm.perf or {}) for name in (*CPU_PERF_COUNTERS, *MEMORY_PERF_COUNTERS))
+    perf = vm.perf
+    return bool(perf) and any(name in perf for name in (*CPU_PERF_COUNTERS, *MEMORY_PERF_COUNTERS))
 
 
 def vm_history_coverage(vm: VM, params: SizingParameters) -> float:
     """Share of expected samples present, CPU and memory counters averaged (0 without history)."""
+    if not vm.perf:
+        return 0.0  # what the counters below give: no counter, no coverage (most VMs of an export)
     _, cpu = _perf_value(vm, "cpu.usagemhz", params.percentile)
     if not cpu:
         _, cpu = _perf_value(vm, "cpu.usage", params.percentile)
@@ -386,14 +389,22 @@ def vm_history_coverage(vm: VM, params: SizingParameters) -> float:
     return (min(cpu, 1.0) + min(memory, 1.0)) / 2
 
 
-def implausibility(vm: VM, params: SizingParameters) -> str | None:
-    """Why a VM's sizes are beyond physical plausibility (checked on the integers, before any float)."""
+# "Not given" for a VM's provisioned bytes, which may be None.
+_UNSET: Any = object()
+
+
+def implausibility(vm: VM, params: SizingParameters, provisioned: int | None = _UNSET) -> str | None:
+    """Why a VM's sizes are beyond physical plausibility (checked on the integers, before any float).
+
+    ``provisioned``: ``vm.provisioned_bytes`` when the caller has it (read once per VM, not per use)."""
+    if provisioned is _UNSET:
+        provisioned = vm.provisioned_bytes
     if vm.num_cpu is not None and vm.num_cpu > params.max_vm_vcpu:
         return f"{vm.num_cpu} vCPUs (more than {params.max_vm_vcpu:,})"
     if vm.memory_mib is not None and vm.memory_mib > params.max_vm_memory_gib * MIB_PER_GIB:
         return f"memory above {params.max_vm_memory_gib:,g} GiB"
     limit = params.max_vm_storage_tb * BYTES_PER_TB
-    for label, value in (("provisioned storage", vm.provisioned_bytes),
+    for label, value in (("provisioned storage", provisioned),
                          ("committed storage", vm.storage_committed_bytes),
                          ("guest file systems", _guest_used_bytes(vm))):
         if value is not None and value > limit:
@@ -401,7 +412,9 @@ def implausibility(vm: VM, params: SizingParameters) -> str | None:
     return None
 
 
-def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> VmDemand:
+def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None,
+              provisioned: int | None = _UNSET) -> VmDemand:
+    """``provisioned``: ``vm.provisioned_bytes`` when the caller has it."""
     vcpu = vm.num_cpu or 0
     configured_mib = vm.memory_mib or 0
     performance = params.basis == "performance"
@@ -454,7 +467,8 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
             guest_used = _guest_used_bytes(vm)
             if guest_used is not None:
                 storage, storage_source = float(guest_used), "guest_used"
-    provisioned = vm.provisioned_bytes
+    if provisioned is _UNSET:
+        provisioned = vm.provisioned_bytes
     if storage is None and provisioned is not None:
         storage, storage_source = float(provisioned), "provisioned"
         if (vm.storage_committed_bytes is not None and vm.storage_uncommitted_bytes is not None
@@ -464,19 +478,12 @@ def vm_demand(vm: VM, params: SizingParameters, host_mhz: int | None = None) -> 
             # would size the swap twice. Only a sum of disk capacities lacks it.
             swap_bytes = 0.0
 
-    return VmDemand(
-        vm_id=vm.id,
-        vcpu=vcpu,
-        memory_mib=memory,
-        storage_bytes=(storage or 0.0) + swap_bytes,
-        configured_memory_mib=configured_mib,
-        cpu_used_mhz=cpu_used_mhz,
-        cpu_used_vcpu=cpu_used_vcpu,
-        coverage=(min(cpu_coverage, 1.0) + min(memory_coverage, 1.0)) / 2 if performance else 0.0,
-        cpu_source=cpu_source,
-        memory_source=memory_source,
-        storage_source=storage_source,
-    )
+    # Positional, in VmDemand's field order (vm_id, vcpu, memory_mib, storage_bytes,
+    # configured_memory_mib, cpu_used_mhz, cpu_used_vcpu, coverage, cpu_source, memory_source,
+    # storage_source): one per VM, keywords cost a third of the call.
+    return VmDemand(vm.id, vcpu, memory, (storage or 0.0) + swap_bytes, configured_mib, cpu_used_mhz, cpu_used_vcpu,
+                    (min(cpu_coverage, 1.0) + min(memory_coverage, 1.0)) / 2 if performance else 0.0,
+                    cpu_source, memory_source, storage_source)
 
 
 def _guest_used_bytes(vm: VM) -> int | None:
@@ -542,7 +549,13 @@ def storage_hosts(raw_logical_tib: float, per_node: float, limits: ClusterLimits
 
 
 def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimits, params: SizingParameters,
-                   reserve: ManagementReserve | None = None) -> NodeOption:
+                   reserve: ManagementReserve | None = None,
+                   totals: dict[tuple[Any, ...], Any] | None = None) -> NodeOption:
+    """``totals``: a memo for the node types sized from the same ``demands`` list (held by the memo, so
+    its id is never reused): the largest VM and the sums over the VMs placed, which no node fact
+    changes but which VMs fit (and the clock, for the MHz method's CPU), are taken once, not once per
+    node type. The same sums over the same VMs in the same order: the same floats."""
+    memo: dict[tuple[Any, ...], Any] = totals if totals is not None else {}
     reserve = reserve if reserve is not None and params.include_management_reserve else ManagementReserve(0, 0, None,
                                                                                                           None)
     spares = params.host_failures_to_tolerate
@@ -551,9 +564,17 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
                          f"{limits.max_hosts}-host cluster")
     threads = node.cores * THREADS_PER_CORE
     node_mib = node.memory_gib * MIB_PER_GIB
-    not_fitting = [d.vm_id for d in demands if d.vcpu > threads or d.configured_memory_mib > node_mib]
+    largest_key = ("largest", id(demands))
+    largest = memo.get(largest_key)
+    if largest is None:
+        largest = memo[largest_key] = (max(map(attrgetter("vcpu"), demands), default=0),
+                                       max(map(attrgetter("configured_memory_mib"), demands), default=0))
+    # Every VM fits when the largest does (the usual case): no pass over the VMs.
+    not_fitting = ([] if largest[0] <= threads and largest[1] <= node_mib
+                   else [d.vm_id for d in demands if d.vcpu > threads or d.configured_memory_mib > node_mib])
     excluded = set(not_fitting)
     placed = [d for d in demands if d.vm_id not in excluded] if excluded else demands
+    placed_key = (id(demands), frozenset(excluded))
     notes: list[str] = []
 
     # CPU: per-node capacity in the unit of the chosen method.
@@ -575,9 +596,12 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
         cpu_unit = "vCPU"
         cpu_full = vcpu_per_node
         performance = params.basis == "performance"
-        cpu_demand = float(sum(
-            d.cpu_used_vcpu if d.cpu_used_vcpu is not None else d.vcpu for d in placed) if performance
-            else sum(map(attrgetter("vcpu"), placed)))
+        cpu_key = ("cpu vcpu", performance, *placed_key)
+        cpu_demand = memo.get(cpu_key)
+        if cpu_demand is None:
+            cpu_demand = memo[cpu_key] = float(sum(
+                d.cpu_used_vcpu if d.cpu_used_vcpu is not None else d.vcpu for d in placed) if performance
+                else sum(map(attrgetter("vcpu"), placed)))
         # The reserve is physical GHz: the cores it occupies at the node's clock, in vCPU capacity.
         cpu_reserved = (reserve.cpu_mhz / node.cpu_mhz * params.hyperthreading_factor * params.cpu_oversubscription
                         if node.cpu_mhz else 0.0)
@@ -586,7 +610,10 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
     cpu_usable = cpu_full * params.cpu_max_utilisation
     memory_full = node.memory_gib * params.memory_overcommit
     memory_usable = memory_full * params.memory_max_utilisation
-    memory_demand = sum(map(attrgetter("memory_mib"), placed)) / MIB_PER_GIB
+    memory_key = ("memory", *placed_key)
+    memory_demand = memo.get(memory_key)
+    if memory_demand is None:
+        memory_demand = memo[memory_key] = sum(map(attrgetter("memory_mib"), placed)) / MIB_PER_GIB
     memory_reserved = reserve.memory_gib
 
     cpu_working = ceil_ratio(cpu_demand + cpu_reserved, cpu_usable)
@@ -596,7 +623,10 @@ def size_node_type(demands: list[VmDemand], node: NodeType, limits: ClusterLimit
 
     # Storage (TiB raw): the RAID factor depends on the cluster size the count allows.
     storage_per_node = node.storage_tib_raw * (1 - params.vsan_slack)
-    storage_logical = sum(map(attrgetter("storage_bytes"), placed)) / BYTES_PER_TIB
+    storage_key = ("storage", *placed_key)
+    storage_logical = memo.get(storage_key)
+    if storage_logical is None:
+        storage_logical = memo[storage_key] = sum(map(attrgetter("storage_bytes"), placed)) / BYTES_PER_TIB
     reduced_tib = storage_logical / params.storage_reduction
     storage_min = storage_hosts(reduced_tib, storage_per_node, limits, params)
 
@@ -782,14 +812,21 @@ def size_target(
     plausible_key = ("plausible", params.max_vm_vcpu, params.max_vm_memory_gib, params.max_vm_storage_tb)
     if plausible_key not in memo:
         implausible_found: dict[str, str] = {}
-        for vm in scoped:
-            reason = implausibility(vm, params)
+        # Each VM's provisioned bytes read once, for plausibility and demand (a pass over its disks).
+        provisioned = [vm.provisioned_bytes for vm in scoped]
+        for vm, vm_provisioned in zip(scoped, provisioned, strict=True):
+            reason = implausibility(vm, params, vm_provisioned)
             if reason is not None:
                 implausible_found[vm.id] = f"{vm.name or vm.id}: {reason}"
-        memo[plausible_key] = (implausible_found, [vm for vm in scoped if vm.id not in implausible_found])
+        if implausible_found:
+            kept = [(vm, p) for vm, p in zip(scoped, provisioned, strict=True) if vm.id not in implausible_found]
+            memo[plausible_key] = (implausible_found, [vm for vm, _ in kept], [p for _, p in kept])
+        else:
+            memo[plausible_key] = (implausible_found, scoped, provisioned)
     implausible: dict[str, str]
     sized: list[VM]
-    implausible, sized = memo[plausible_key]
+    sized_provisioned: list[int | None]
+    implausible, sized, sized_provisioned = memo[plausible_key]
 
     requested_basis = params.basis
     history_key = (*plausible_key, "history", params.percentile, params.memory_perf_counter)
@@ -807,7 +844,8 @@ def size_target(
         host_mhz: dict[tuple[str | None, str | None], int | None] = {
             (h.name, vc.name): h.cpu_mhz for vc in estate.vcenters for h in vc.hosts
         }
-        found = [vm_demand(vm, params, host_mhz.get((vm.host, vm.vcenter))) for vm in sized]
+        found = [vm_demand(vm, params, host_mhz.get((vm.host, vm.vcenter)), vm_provisioned)
+                 for vm, vm_provisioned in zip(sized, sized_provisioned, strict=True)]
         counted: Counter[str] = Counter()
         for d in found:
             counted[f"cpu.{d.cpu_source}"] += 1
@@ -818,7 +856,7 @@ def size_target(
     demands, counted = memo[demand_key]
     sources: Counter[str] = Counter(counted)
 
-    options = [size_node_type(demands, node, limits, params, reserve) for node in node_types]
+    options = [size_node_type(demands, node, limits, params, reserve, memo) for node in node_types]
     best, rule = recommend(options, params.prefer_generally_available)
     fitting_none = set.intersection(*(set(o.vms_not_fitting) for o in options)) if options else set()
 

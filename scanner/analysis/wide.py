@@ -49,6 +49,40 @@ class VcenterGrouping:
     def add(self, vm_id: str, findings: list[Finding]) -> None:
         """One VM's findings (its site findings left out), in the order the rules gave them."""
         first = not self.vms
+        if first:
+            self._add_first(vm_id, findings)
+            return
+        candidates = self.candidates
+        numbers_get = self.numbers.get
+        standing = self.standing
+        own: list[Finding] = []
+        own_append = own.append
+        slots: list[tuple[int, int]] = []
+        taken: set[int] = set()
+        for position, finding in enumerate(findings):
+            status = finding.status
+            if status == "fail":
+                own_append(finding)
+                continue
+            number = numbers_get(id(finding))
+            if number is None:
+                number = candidates.get((finding.rule_id, status, finding.message, id(finding.methods),
+                                         id(finding.evidence), id(finding.targets)))  # a Key
+            if number is None or number in taken:
+                own_append(finding)  # not a candidate, or a second equal result on the same VM
+            else:
+                taken.add(number)
+                slots.append((position, number))
+        if sum(map(standing.__getitem__, taken)) != self.standing_count:
+            for number, up in enumerate(standing):
+                if up and number not in taken:
+                    standing[number] = False
+                    self.standing_count -= 1
+        layout = tuple(slots)
+        self.vms.append((vm_id, own, self.layouts.setdefault(layout, layout)))
+
+    def _add_first(self, vm_id: str, findings: list[Finding]) -> None:
+        """The vCenter's first VM: each of its results that is not a failure becomes a candidate."""
         candidates = self.candidates
         numbers = self.numbers
         standing = self.standing
@@ -65,21 +99,16 @@ class VcenterGrouping:
                 key = (finding.rule_id, status, finding.message, id(finding.methods), id(finding.evidence),
                        id(finding.targets))  # a Key
                 number = candidates.get(key)
-            if number is None and first:
+            if number is None:
                 number = candidates[key] = numbers[id(finding)] = len(self.models)
                 self.models.append(finding)
                 standing.append(True)
                 self.standing_count += 1
-            if number is None or number in taken:
-                own.append(finding)  # not a candidate, or a second equal result on the same VM
+            if number in taken:
+                own.append(finding)  # a second equal result on the same VM
             else:
                 taken.add(number)
                 slots.append((position, number))
-        if not first and sum(map(standing.__getitem__, taken)) != self.standing_count:
-            for number, up in enumerate(standing):
-                if up and number not in taken:
-                    standing[number] = False
-                    self.standing_count -= 1
         layout = tuple(slots)
         self.vms.append((vm_id, own, self.layouts.setdefault(layout, layout)))
 
