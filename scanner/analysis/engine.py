@@ -764,6 +764,10 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
     entries = []
     for finding, cause in gaps:
         counts_as = treatment(finding)
+        if counts_as == "ignored":
+            # Left out of readiness: it decides nothing and is pending nowhere (the loop below's answer).
+            entries.append((finding, cause, False, "note", False))
+            continue
         condition = counts_as == "condition"
         rule_id = finding.rule_id
         decides = pending = False
@@ -771,13 +775,13 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
             result = results[target]
             # It decided readiness (on some target) if its rule is a reason and it is the kind of gap
             # that decided: an open unknown made readiness unknown, an accepted one made it a condition.
-            if not decides and counts_as != "ignored" and rule_id in result.reasons \
+            if not decides and rule_id in result.reasons \
                     and condition == (result.readiness != "unknown"):
                 if failed is None:
                     failed = {(f.rule_id, t) for f in findings if f.status == "fail" for t in f.targets}
                 decides = (rule_id, target) not in failed
             pending = pending or (condition and rule_id in result.pending)
-        entries.append((finding, cause, decides, "note" if counts_as == "ignored" else counts_as, pending))
+        entries.append((finding, cause, decides, counts_as, pending))
     tally.add_vm(vm, vc, entries)
 
 
@@ -811,7 +815,7 @@ def eligibility_counts(tables: list[dict[str, str] | None]) -> Counter[tuple[str
     tables are shared by VMs with equal readiness (ReadinessMemo): each distinct one is read once."""
     ids = list(map(id, tables))
     uses = Counter(ids)
-    by_id = dict(zip(ids, tables))
+    by_id = dict(zip(ids, tables, strict=True))
     counts: Counter[tuple[str, str]] = Counter()
     for key, vm_count in uses.items():
         table = by_id[key]

@@ -119,28 +119,41 @@ class VcenterGrouping:
         wide = [VcenterFinding(m.rule_id, m.severity, m.targets, self.vcenter, count, m.status, m.message,
                                m.methods, m.evidence, m.remediation)
                 for m, kept in zip(self.models, standing, strict=True) if kept]
-        return list(self._own_findings(standing)), wide
+        return self._own_findings(standing), wide
 
-    def _own_findings(self, standing: list[bool]) -> Iterator[Finding]:
-        models = self.models
+    def _own_findings(self, standing: list[bool]) -> list[Finding]:
+        result: list[Finding] = []
+        extend = result.extend
+        # Each layout's results given back, found once per layout (interned in ``layouts``, which
+        # keeps it alive: its id is its own), not once per VM.
+        given_back_of: dict[int, list[tuple[int, int]]] = {}
         for vm_id, own, layout in self.vms:
-            given_back = [(position, number) for position, number in layout if not standing[number]]
+            given_back = given_back_of.get(id(layout))
+            if given_back is None:
+                given_back = given_back_of[id(layout)] = [(position, number) for position, number in layout
+                                                          if not standing[number]]
             if not given_back:
-                yield from own
+                extend(own)
                 continue
-            # The VM's own findings fill the positions its grouped results did not take.
-            rest = iter(own)
-            back = dict(given_back)
-            grouped = {position for position, _ in layout}
-            for position in range(len(own) + len(layout)):
-                number = back.get(position)
-                if number is not None:
-                    model = models[number]
-                    yield model if model.vm_id == vm_id else Finding(
-                        model.rule_id, model.severity, model.targets, vm_id, model.status, model.message,
-                        model.methods, model.evidence, model.remediation)
-                elif position not in grouped:
-                    yield next(rest)
+            extend(self._with_given_back(vm_id, own, layout, given_back))
+        return result
+
+    def _with_given_back(self, vm_id: str, own: list[Finding], layout: Layout,
+                         given_back: list[tuple[int, int]]) -> Iterator[Finding]:
+        models = self.models
+        # The VM's own findings fill the positions its grouped results did not take.
+        rest = iter(own)
+        back = dict(given_back)
+        grouped = {position for position, _ in layout}
+        for position in range(len(own) + len(layout)):
+            number = back.get(position)
+            if number is not None:
+                model = models[number]
+                yield model if model.vm_id == vm_id else Finding(
+                    model.rule_id, model.severity, model.targets, vm_id, model.status, model.message,
+                    model.methods, model.evidence, model.remediation)
+            elif position not in grouped:
+                yield next(rest)
 
 
 @dataclass(slots=True)
