@@ -31,7 +31,8 @@ b. RVTools side by side, per VM count (``--rv-sizes``, default 1k / 10k / 100k):
    calamine. The same for a vInfo-only export (``--vinfo-sizes``). Then the analysis alone
    (``pipeline.assess``, the workbook read beforehand, min of 3) and the analysis with the assessment
    JSON written, and with ``--baseline DIR`` both with an earlier checkout's code (issue 19's "5x
-   cheaper per VM", in the same run). Wall, CPU
+   cheaper per VM", in the same run; this tree's and the baseline's children twice in turn, each row
+   keeping its child with the least CPU). Wall, CPU
    (user + sys) and peak RSS per row, and the load average before and after it (the machine is shared).
 c. analyze + HTML + xlsx on synthetic estates (benchmarks/bench_reports.py), per size.
 
