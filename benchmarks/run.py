@@ -435,6 +435,11 @@ def child_assess(path: str, with_json: bool, runs: int) -> dict[str, Any]:
     best_wall = best_cpu = float("inf")
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(runs):
+            # Each run starts as a `vmscan analyze` process does: the policy's cache of values derived
+            # for an analysis (the guest OS catalogue, the vCenters' disk-file maps) empty, in both trees.
+            derived = getattr(settings.policy, "derived", None)
+            if isinstance(derived, dict):
+                derived.clear()
             gc.collect()
             start, cpu = time.perf_counter(), time.process_time()
             with command_gc_pause():
