@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -166,18 +165,19 @@ NO_FILES = VmdkFiles()
 
 
 def vmdk_files(ctx: RuleContext) -> VmdkFiles:
-    """The disk files of this VM's vCenter. Built once per vCenter and analysis (kept in the policy's
-    cache, keyed by the vCenter object)."""
+    """The disk files of this VM's vCenter, built once per vCenter and analysis: kept in the analysis'
+    memo (ctx.shared), never across analyses, so a later analysis of changed disks sees the change."""
     vcenter = ctx.vcenter
     if vcenter is None:
         return NO_FILES
-    # The last vCenter's files, kept for the analysis: the VMs of a vCenter are assessed one after another.
-    last: tuple[VCenter, VmdkFiles] | None = ctx.shared.get("disk.vmdk_files:last")
-    if last is not None and last[0] is vcenter:
-        return last[1]
-    files = vcenter_vmdk_files(ctx, vcenter)
-    ctx.shared["disk.vmdk_files:last"] = (vcenter, files)
-    return files
+    memo: dict[int, tuple[VCenter, VmdkFiles]] | None = ctx.shared.get("disk.vmdk_files")
+    if memo is None:
+        memo = ctx.shared["disk.vmdk_files"] = {}
+    # The vCenter is kept with its files, so its id is never taken for another's.
+    entry = memo.get(id(vcenter))
+    if entry is None or entry[0] is not vcenter:
+        entry = memo[id(vcenter)] = (vcenter, vcenter_vmdk_files(vcenter))
+    return entry[1]
 
 
 def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
@@ -185,11 +185,7 @@ def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
     return vmdk_files(ctx).users
 
 
-def vcenter_vmdk_files(ctx: RuleContext, vcenter: VCenter) -> VmdkFiles:
-    cache: dict[int, tuple[weakref.ref[VCenter], VmdkFiles]] = ctx.policy.cached("disk.vmdk_files", dict)
-    cached = cache.get(id(vcenter))
-    if cached is not None and cached[0]() is vcenter:
-        return cached[1]
+def vcenter_vmdk_files(vcenter: VCenter) -> VmdkFiles:
     files = VmdkFiles()
     users = files.users
     for vm in vcenter.vms:
@@ -200,7 +196,6 @@ def vcenter_vmdk_files(ctx: RuleContext, vcenter: VCenter) -> VmdkFiles:
         if disks is not None and all(d.file_name and (path := d.file_name.strip()) and len(users[path]) == 1
                                      for d in disks):
             files.unshared[id(vm)] = vm
-    cache[id(vcenter)] = (weakref.ref(vcenter), files)
     return files
 
 

@@ -150,6 +150,24 @@ def test_shared_vmdk_among_unshared_disks_and_on_a_second_vm_of_the_vcenter():
     assert outcome_of("disk.shared-vmdk-path", own, node1, node2)[0] == "pass"
 
 
+def test_a_later_analysis_with_the_same_policy_sees_changed_disk_files():
+    """The vCenter's disk-file map is the analysis' own: re-pointing a disk of the same estate at a
+    file another VM uses, then analysing again with the same policy, finds the shared file."""
+    from scanner.policy import default_policy
+
+    own = clean_vm("vc-uuid/vm-201", name="app01", disks=[clean_disk(file_name="[ds1] app01/app01.vmdk")])
+    other = clean_vm("vc-uuid/vm-202", name="app02", disks=[clean_disk(file_name="[ds1] app02/app02.vmdk")])
+    estate, policy = estate_of(own, other), default_policy()
+
+    def statuses() -> set[str]:
+        assessment = analyze(estate, as_of=AS_OF_DATE, targets=("avs",), policy=policy)
+        return {f.status for f in assessment.findings if f.rule_id == "disk.shared-vmdk-path"}
+
+    assert statuses() == set()
+    estate.vcenters[0].vms[1].disks[0].file_name = "[ds1] app01/app01.vmdk"
+    assert statuses() == {"fail"}
+
+
 def test_shared_vmdk_unknown_only_without_path_and_flag():
     vm = clean_vm(disks=[clean_disk(sharing=None, file_name=None)])
     assert outcome_of("disk.shared-vmdk-path", vm)[0] == "unknown"
