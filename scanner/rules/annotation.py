@@ -10,10 +10,10 @@ from scanner.textsafety import MASK, SECRET_KEY_NAMES, find_secrets
 MEMO_LIMIT = 100_000
 
 
-def secrets_in(ctx: RuleContext, text: str) -> tuple[str, ...]:
-    """find_secrets(text), looked for once per distinct text of the analysis (notes and attribute values
-    repeat across VMs: owners, cost centres, boilerplate); the memo stops growing at MEMO_LIMIT texts."""
-    memo: dict[str, tuple[str, ...]] = ctx.derived("annotation.secrets", dict)
+def secrets_in(memo: dict[str, tuple[str, ...]], text: str) -> tuple[str, ...]:
+    """find_secrets(text), looked for once per distinct text of the analysis (``memo``: the analysis'
+    "annotation.secrets"; notes and attribute values repeat across VMs: owners, cost centres,
+    boilerplate); the memo stops growing at MEMO_LIMIT texts."""
     found = memo.get(text)
     if found is None:
         found = tuple(find_secrets(text))
@@ -22,8 +22,8 @@ def secrets_in(ctx: RuleContext, text: str) -> tuple[str, ...]:
     return found
 
 
-def secret_key_name(ctx: RuleContext, key: str) -> bool:
-    memo: dict[str, bool] = ctx.derived("annotation.secret_keys", dict)
+def secret_key_name(memo: dict[str, bool], key: str) -> bool:
+    """Whether an attribute's name says it holds a secret (``memo``: the analysis' "annotation.secret_keys")."""
     named = memo.get(key)
     if named is None:
         named = SECRET_KEY_NAMES.search(key) is not None
@@ -49,32 +49,20 @@ def cleartext_secret(ctx: RuleContext) -> Results:
     annotation, attributes = vm.annotation, vm.custom_attributes
     if annotation is None and attributes is None:
         return gap("notes and custom attributes not known", "annotation")
-    # The memos read here directly: most texts were seen before, on another VM, and hold nothing.
-    memo: dict[str, tuple[str, ...]] | None = ctx.shared.get("annotation.secrets")
-    if memo is None:
-        memo = ctx.derived("annotation.secrets", dict)
-    key_names: dict[str, bool] | None = ctx.shared.get("annotation.secret_keys")
-    if key_names is None:
-        key_names = ctx.derived("annotation.secret_keys", dict)
+    # The analysis' memos, taken once per VM: most texts were seen before, on another VM, and hold nothing.
+    secrets: dict[str, tuple[str, ...]] = ctx.derived("annotation.secrets", dict)
+    key_names: dict[str, bool] = ctx.derived("annotation.secret_keys", dict)
     results: list[RuleResult] = []
     if annotation:
-        found = memo.get(annotation)
-        if found is None:
-            found = secrets_in(ctx, annotation)
+        found = secrets_in(secrets, annotation)
         if found:
             results.append(fail(f"notes contain {len(found)} password-like value(s)", field="annotation",
                                 matches=list(found)))
     if attributes:
         for key, value in attributes.items():
-            found = memo.get(value)
-            if found is None:
-                found = secrets_in(ctx, value)
-            if not found:
-                named = key_names.get(key)
-                if named is None:
-                    named = secret_key_name(ctx, key)
-                if named and value.strip():
-                    found = (f"{key}={MASK}",)
+            found = secrets_in(secrets, value)
+            if not found and secret_key_name(key_names, key) and value.strip():
+                found = (f"{key}={MASK}",)
             if found:
                 results.append(fail(f"custom attribute {key!r} contains a password-like value",
                                     field=f"custom_attribute:{key}", matches=list(found)))
