@@ -57,6 +57,10 @@ def gap(message: str, missing: str) -> tuple[RuleResult]:
     return (unknown(message, missing=missing),)
 
 
+# A value not derived yet (a derived value may be None).
+_NOT_DERIVED: Any = object()
+
+
 # Slots: made for every VM, and read by every rule.
 @dataclass(slots=True)
 class RuleContext:
@@ -78,12 +82,14 @@ class RuleContext:
     # guest OS reading of each distinct set of OS names), kept by key; one dict for the analysis.
     shared: dict[str, Any] = field(default_factory=dict)
 
-    def derived(self, key: str, factory: Callable[[], Any]) -> Any:
-        """``factory()`` computed once per analysis under ``key`` (target or policy facts only)."""
-        shared = self.shared
-        if key not in shared:
-            shared[key] = factory()
-        return shared[key]
+    def derived(self, key: str, factory: Callable[..., Any], *args: Any) -> Any:
+        """``factory(*args)`` computed once per analysis under ``key`` (target or policy facts only).
+        Asked for every VM: one lookup when it is there, and the arguments given rather than a
+        closure made per call."""
+        value = self.shared.get(key, _NOT_DERIVED)
+        if value is _NOT_DERIVED:
+            value = self.shared[key] = factory(*args)
+        return value
 
     @property
     def age_date(self) -> dt.date:
@@ -104,9 +110,7 @@ def per_object(ctx: RuleContext, key: str, obj: object, check: RuleCheck) -> tup
     a check that reads nothing of the VM but that object (and target or policy facts named by ``key``).
     The engine treats results as read-only. The object is kept with its results, so an id in the
     memo is never reused by another object."""
-    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] | None = ctx.shared.get(key)
-    if memo is None:
-        memo = ctx.shared[key] = {}
+    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] = ctx.derived(key, dict)
     entry = memo.get(id(obj))
     if entry is None or entry[0] is not obj:
         entry = memo[id(obj)] = (obj, tuple(check(ctx)))

@@ -170,9 +170,7 @@ def vmdk_files(ctx: RuleContext) -> VmdkFiles:
     vcenter = ctx.vcenter
     if vcenter is None:
         return NO_FILES
-    memo: dict[int, tuple[VCenter, VmdkFiles]] | None = ctx.shared.get("disk.vmdk_files")
-    if memo is None:
-        memo = ctx.shared["disk.vmdk_files"] = {}
+    memo: dict[int, tuple[VCenter, VmdkFiles]] = ctx.derived("disk.vmdk_files", dict)
     # The vCenter is kept with its files, so its id is never taken for another's.
     entry = memo.get(id(vcenter))
     if entry is None or entry[0] is not vcenter:

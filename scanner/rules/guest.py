@@ -244,9 +244,7 @@ def per_os_names(ctx: RuleContext, rule_id: str,
     vm = ctx.vm
     key = (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id,
            ctx.as_of)  # guest_names(vm) and the date
-    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] | None = ctx.shared.get(rule_id)
-    if memo is None:
-        memo = ctx.derived(rule_id, dict)
+    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] = ctx.derived(rule_id, dict)
     results = memo.get(key)
     if results is None:
         results = memo[key] = tuple(check(ctx))

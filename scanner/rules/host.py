@@ -54,7 +54,7 @@ def host_cpu_vendor(ctx: RuleContext) -> Iterator[RuleResult]:
     if ctx.target is None:
         return
     target = ctx.target
-    target_vendors: list[str] = ctx.derived(f"node_cpu_vendors:{target}", lambda: node_cpu_vendors(ctx, target))
+    target_vendors: list[str] = ctx.derived(f"node_cpu_vendors:{target}", node_cpu_vendors, ctx, target)
     if target_vendors and vendor.lower() not in target_vendors:
         yield fail(f"host {ctx.host.name} has {vendor} CPUs; {ctx.target} nodes are {', '.join(target_vendors)}",
                    host=ctx.host.name, cpu_vendor=vendor, cpu_model=ctx.host.cpu_model,

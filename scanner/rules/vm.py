@@ -32,10 +32,7 @@ def hw_version_old(ctx: RuleContext) -> Results:
     version = ctx.vm.hardware_version
     if version is None:
         return gap("hardware version not known", "hardware_version")
-    known: tuple[list[tuple[str, int]], int] | None = ctx.shared.get("vm.hw_minimums")
-    if known is None:
-        known = ctx.derived("vm.hw_minimums", lambda: hardware_minimums(ctx.policy))
-    minimums, highest = known
+    minimums, highest = ctx.derived("vm.hw_minimums", hardware_minimums, ctx.policy)
     if version >= highest:  # the usual VM: at or above every method's minimum
         return ()
     blocked = {m: "blocks" for m, minimum in minimums if version < minimum}
@@ -463,6 +460,11 @@ def orphaned_or_inaccessible(ctx: RuleContext) -> Results:
     return ()
 
 
+def storage_large_tib(policy: Policy) -> float:
+    """The policy's vm_storage_large_tib, as a float (the message shows it so: "10.0 TiB")."""
+    return float(policy.threshold("vm_storage_large_tib"))
+
+
 @rule(
     id="vm.storage-large",
     title="Large VM storage (long replication or transfer)",
@@ -479,9 +481,7 @@ def storage_large(ctx: RuleContext) -> Results:
     size = ctx.vm.provisioned_bytes
     if size is None:
         return gap("provisioned storage not known", "storage")
-    threshold_tib: float | None = ctx.shared.get("vm.storage_large_tib")
-    if threshold_tib is None:
-        threshold_tib = ctx.derived("vm.storage_large_tib", lambda: float(ctx.policy.threshold("vm_storage_large_tib")))
+    threshold_tib: float = ctx.derived("vm.storage_large_tib", storage_large_tib, ctx.policy)
     if size > threshold_tib * TIB:
         return (fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
                      provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib),)
