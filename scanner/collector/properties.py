@@ -160,6 +160,63 @@ def iter_all(
             view.DestroyView()
 
 
+class PartsReading:
+    """Every ``vim_type`` object's ``paths``, asked for ``page_size`` objects at a time, the parts read
+    ahead from the moment this is made (see soapstream.ObjectSetAnswers). Streaming parser only.
+
+    The view lists the objects (one small answer); each part names its objects, and one deleted
+    meanwhile comes back with a missingSet. The objects come in the view's order, as with iter_all.
+    """
+
+    def __init__(self, content: Any, vim_type: type, paths: Sequence[str], page_size: int) -> None:
+        from scanner.collector.soapstream import ObjectSetAnswers, object_set_requests
+
+        self.content = content
+        self.vim_type = vim_type
+        self.paths = list(paths)
+        self.page_size = page_size
+        self.answers: ObjectSetAnswers | None = None
+        self.closed = False
+        self.view = _container_view(content, vim_type)
+        try:
+            listing = retrieve_one(content, self.view, vim.view.ContainerView, ["view"], parser=PARSER_STREAM)
+            if listing is not None and not listing.missing:
+                objects = list(listing.values.get("view") or [])
+                parts = [objects[start : start + page_size] for start in range(0, len(objects), page_size)]
+                requests = object_set_requests(content.propertyCollector, parts, vim_type, self.paths, page_size)
+                self.answers = ObjectSetAnswers(content.propertyCollector, requests)
+        except BaseException:
+            self.close()
+            raise
+
+    def items(
+        self,
+        on_page: PageCallback | None = None,
+        kept_items: dict[type, tuple[type, ...]] | None = None,
+        offload: Any = None,
+    ) -> Iterator[Any]:
+        """Each object as it is parsed (see retrieve_pages); closes this at the end. Once only."""
+        try:
+            if self.answers is not None:
+                yield from self.answers.items(self.page_size, on_page, kept_items, offload)
+            else:  # the view's list refused: all objects through the view, in one go
+                spec = _filter_spec(self.view, self.vim_type, self.paths, via_view=True)
+                yield from retrieve_pages(self.content.propertyCollector, spec, self.page_size, on_page,
+                                          PARSER_STREAM, kept_items, offload)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Ask for nothing more and destroy the view; once is enough."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.answers is not None:
+            self.answers.close()
+        with contextlib.suppress(Exception):
+            self.view.DestroyView()
+
+
 def retrieve_all(
     content: Any,
     vim_type: type,

@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport, vim, vmodl
 
 from scanner.collector import mappers
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.soapstream import (
+    ObjectSetAnswers,
     StreamParseError,
     StreamResult,
     TypeCatalog,
+    object_set_requests,
     parse_retrieve_result,
     stream_pages,
 )
@@ -410,7 +413,9 @@ class FakeSdk(http.server.BaseHTTPRequestHandler):
         method = match.group(1) if match else "?"
         server: Any = self.server
         server.requests.append((method, request, self.headers.get("Cookie")))
-        status, body = server.script[method].pop(0)
+        script = server.script[method]
+        # A function answers by the request's text (requests sent from several threads at once).
+        status, body = script(request) if callable(script) else script.pop(0)
         if "gzip" in (self.headers.get("Accept-Encoding") or "") and server.compress:
             body = gzip.compress(body)
             self.send_response(status)
@@ -501,6 +506,87 @@ def test_an_http_error_status_is_raised(sdk: Any) -> None:
     sdk.script = {"RetrievePropertiesEx": [(503, b"busy")]}
     with pytest.raises(http.client.HTTPException, match="503"):
         list(stream_pages(property_collector(sdk), spec(), page_size=10))
+
+
+def test_object_set_requests_are_the_text_pyvmomi_writes(sdk: Any) -> None:
+    collector = property_collector(sdk)
+    stub = collector._stub
+    info = collector._GetMethodInfo("RetrievePropertiesEx")
+    # Objects of the view's type and of a subtype (a Network view lists port groups).
+    sets = [[vim.Network("network-7"), vim.dvs.DistributedVirtualPortgroup("dvportgroup-9")],
+            [vim.Network("network-8")]]
+    requests = object_set_requests(collector, sets, vim.Network, ["name", "summary"], 25)
+    for objects, request in zip(sets, requests, strict=True):
+        spec = PC.FilterSpec(
+            propSet=[PC.PropertySpec(type=vim.Network, pathSet=["name", "summary"], all=False)],
+            objectSet=[PC.ObjectSpec(obj=obj, skip=False) for obj in objects], reportMissingObjectsInResults=True,
+        )
+        assert request == stub.SerializeRequest(collector, info, [[spec], PC.RetrieveOptions(maxObjects=25)])
+    # An id with XML's special characters is escaped (pyVmomi would write it as it is: not XML).
+    (odd,) = object_set_requests(collector, [[vim.Network('net<&>"1')]], vim.Network, ["name"], 25)
+    obj = etree.fromstring(odd).find(".//{urn:vim25}objectSet/{urn:vim25}obj")
+    assert obj is not None and obj.text == 'net<&>"1' and obj.get("type") == "Network"
+
+
+def parts_server(sdk: Any, answers: dict[str, tuple[int, bytes]]) -> None:
+    """RetrievePropertiesEx answered by the first object the request names (the parts race each other)."""
+
+    def answer(request: str) -> tuple[int, bytes]:
+        match = re.search(r'<obj type="VirtualMachine">([^<]+)</obj>', request)
+        assert match, request
+        return answers[match.group(1)]
+
+    sdk.script["RetrievePropertiesEx"] = answer
+
+
+def vm_sets(*sets: list[str]) -> list[list[Any]]:
+    return [[vim.VirtualMachine(moref) for moref in morefs] for morefs in sets]
+
+
+def test_object_set_answers_come_in_request_order_with_their_continuation_pages(sdk: Any) -> None:
+    collector = property_collector(sdk)
+    sets = vm_sets(["vm-1", "vm-2"], ["vm-3"], ["vm-4"], ["vm-5"])
+    # The first part pages (a server answering fewer than maxObjects): its continuation comes before part 2.
+    parts_server(sdk, {"vm-1": (200, page(["vm-1"], "tok-1")), "vm-3": (200, page(["vm-3"], None)),
+                       "vm-4": (200, page(["vm-4"], None)), "vm-5": (200, page(["vm-5"], None))})
+    sdk.script["ContinueRetrievePropertiesEx"] = [(200, page(["vm-2"], None))]
+    answers = ObjectSetAnswers(collector, object_set_requests(collector, sets, vim.VirtualMachine, ["name"], 2))
+    counts: list[int] = []
+    items = list(answers.items(page_size=2, on_page=counts.append))
+    assert [i.moref for i in items] == ["vm-1", "vm-2", "vm-3", "vm-4", "vm-5"]
+    assert sum(counts) == 5 and isinstance(items[0].obj, vim.VirtualMachine)
+    methods = [m for m, _, _ in sdk.requests]
+    assert methods.count("RetrievePropertiesEx") == 4 and methods.count("ContinueRetrievePropertiesEx") == 1
+    assert all(cookie == 'vmware_soap_session="abc"' for _, _, cookie in sdk.requests)
+
+
+def test_an_object_set_answer_that_fails_raises_where_its_objects_would_come(sdk: Any) -> None:
+    collector = property_collector(sdk)
+    sdk.compress = False
+    fault = fault_body("InvalidProperty", "InvalidProperty", "<name>config.nonsense</name>")
+    parts_server(sdk, {"vm-1": (200, page(["vm-1"], None)), "vm-2": (500, fault)})
+    answers = ObjectSetAnswers(collector, object_set_requests(collector, vm_sets(["vm-1"], ["vm-2"]),
+                                                              vim.VirtualMachine, ["name"], 1))
+    items = answers.items(page_size=1)
+    assert next(items).moref == "vm-1"
+    with pytest.raises(vmodl.query.InvalidProperty):
+        next(items)
+
+
+def test_object_set_answers_read_at_most_two_parts_ahead_and_no_more_once_closed(sdk: Any) -> None:
+    collector = property_collector(sdk)
+    morefs = [f"vm-{n}" for n in range(1, 6)]
+    parts_server(sdk, {moref: (200, page([moref], None)) for moref in morefs})
+    answers = ObjectSetAnswers(collector, object_set_requests(collector, vm_sets(*([m] for m in morefs)),
+                                                              vim.VirtualMachine, ["name"], 1))
+    items = answers.items(page_size=1)
+    assert next(items).moref == "vm-1"  # vm-2 and vm-3 are asked for meanwhile
+    answers.close()
+    items.close()
+    for reader in threading.enumerate():
+        if reader.name == "vmscan-answer-reader":
+            reader.join(10)
+    assert sorted(m for m, _, _ in sdk.requests) == ["RetrievePropertiesEx"] * 3
 
 
 # --- devices no mapper reads ----------------------------------------------------------------------
