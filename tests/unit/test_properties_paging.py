@@ -102,3 +102,66 @@ def test_missing_properties_become_collection_issues() -> None:
         "config.hardware.device",
     )
     assert issue.message.startswith("NoPermission")
+
+
+class FakeView(vim.view.ContainerView):  # type: ignore[misc]
+    destroyed = 0
+
+    def DestroyView(self) -> None:
+        self.destroyed += 1
+
+
+def parts_reading(monkeypatch: Any, listing: Any) -> tuple[Any, FakeView, list[Any]]:
+    """A PartsReading whose view, listing and requests are fakes; the calls it makes are recorded."""
+    from scanner.collector import properties, soapstream
+
+    view = FakeView("session[1]view")
+    calls: list[Any] = []
+    monkeypatch.setattr(properties, "_container_view", lambda content, vim_type: view)
+    monkeypatch.setattr(properties, "retrieve_one", lambda *args, **kwargs: listing)
+    monkeypatch.setattr(soapstream, "object_set_requests",
+                        lambda collector, sets, vim_type, paths, page_size: [[o._moId for o in s] for s in sets])
+
+    class Answers:
+        def __init__(self, collector: Any, requests: list[Any]) -> None:
+            calls.append(("parts", requests))
+
+        def items(self, page_size: int, *args: Any) -> Any:
+            yield from ()
+
+        def close(self) -> None:
+            calls.append(("closed",))
+
+    def pages(collector: Any, spec: Any, page_size: int, *args: Any) -> Any:
+        calls.append(("through the view", spec.objectSet[0].obj is view))
+        yield from ()
+
+    monkeypatch.setattr(soapstream, "ObjectSetAnswers", Answers)
+    monkeypatch.setattr(properties, "retrieve_pages", pages)
+    reading = properties.PartsReading(type("Content", (), {"propertyCollector": None})(), vim.VirtualMachine,
+                                      ["name"], page_size=2)
+    return reading, view, calls
+
+
+def test_parts_reading_asks_for_the_listed_objects_page_size_at_a_time(monkeypatch: Any) -> None:
+    from scanner.collector.properties import ObjectProperties
+
+    listed = [vim.VirtualMachine(f"vm-{n}") for n in range(1, 6)]
+    reading, view, calls = parts_reading(
+        monkeypatch, ObjectProperties(moref="session[1]view", obj=None, values={"view": listed}))
+    assert calls == [("parts", [["vm-1", "vm-2"], ["vm-3", "vm-4"], ["vm-5"]])]
+    assert list(reading.items()) == []
+    assert calls[-1] == ("closed",) and view.destroyed == 1
+    reading.close()
+    assert view.destroyed == 1
+
+
+def test_parts_reading_whose_listing_is_refused_reads_all_objects_through_the_view(monkeypatch: Any) -> None:
+    from scanner.collector.properties import MissingProperty, ObjectProperties
+
+    refused = ObjectProperties(moref="session[1]view", obj=None, values={},
+                               missing=[MissingProperty(path="view", fault="NoPermission", message="")])
+    reading, view, calls = parts_reading(monkeypatch, refused)
+    assert calls == []
+    assert list(reading.items()) == []
+    assert calls == [("through the view", True)] and view.destroyed == 1
