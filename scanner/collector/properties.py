@@ -7,6 +7,10 @@ asks the PropertyCollector for an explicit list of property paths, follows the
 
 Properties the server refuses (``missingSet``, e.g. NoPermission) are reported back per object;
 the caller leaves the field None and records a collection issue.
+
+The VMs (most of the answer's bytes) are asked for in parts instead (PartsReading): the view
+lists them, and each part names its objects, so that the server builds the next parts while
+vmscan parses one.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ pyVmomi's deserializer builds every data object through expat callbacks and type
 needs tens of seconds and holds the whole result in memory. Here pyVmomi still does everything
 else (session, cookie, connection pool, serializing the request), but the HTTP response body is
 fed chunk by chunk into an lxml pull parser and each ``objects`` element is converted as soon
-as it is complete, then dropped. Memory is bounded by one object plus one read buffer.
+as it is complete, then dropped. Memory is bounded by one object plus one read buffer (plus,
+for answers read ahead by ObjectSetAnswers, those answers: a few pages' bytes).
 
 The values produced are the same pyVmomi classes the deserializer would produce (data objects
 are created without running their type-checking constructor, with the same defaults), so the
