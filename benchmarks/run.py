@@ -69,7 +69,7 @@ def _peak_mib() -> float:
 def child_raw(url: str, user: str, password: str, dump: str | None = None, perf_days: int = 0) -> dict[str, Any]:
     """vmscan's own request sequence with the response bodies read and dropped.
 
-    With ``dump``, the largest response body (the VMs) is also written there for the parse rows.
+    With ``dump``, the single answer for every VM (``_dump_vm_answer``) is also written there for the parse rows.
     With ``perf_days``, the inventory is parsed as usual (the history needs its VM list) and only
     the QueryPerf response bodies of the performance history are read and dropped (and counted).
     """
@@ -106,8 +106,29 @@ def child_raw(url: str, user: str, password: str, dump: str | None = None, perf_
         soapstream.parse_retrieve_result = drain  # type: ignore[assignment]
     start = time.perf_counter()
     collect_estate(url, user, password, perf_days=perf_days, parser="stream")
-    return {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "mb": counted["bytes"] / 1e6,
-            "responses": counted["responses"]}
+    result = {"seconds": time.perf_counter() - start, "bytes": counted["bytes"], "mb": counted["bytes"] / 1e6,
+              "responses": counted["responses"]}
+    if dump:
+        _dump_vm_answer(url, user, password)
+    return result
+
+
+def _dump_vm_answer(url: str, user: str, password: str) -> None:
+    """After the timed run: the one answer to the single request for every VM through the view (the
+    request pyVmomi's row sends), through the patched parser that writes the largest body. vmscan
+    itself asks for the VMs in parts (properties.PartsReading), whose largest answer is one part."""
+    from pyVmomi import vim
+
+    from scanner.collector import mappers
+    from scanner.collector.properties import iter_all
+    from scanner.collector.session import connect, disconnect
+
+    si = connect(url, user, password)
+    try:
+        for _ in iter_all(si.RetrieveContent(), vim.VirtualMachine, list(mappers.VM_PROPERTIES), parser="stream"):
+            pass
+    finally:
+        disconnect(si)
 
 
 def _vm_request(si: Any) -> tuple[Any, Any, Any]:
