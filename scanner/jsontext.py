@@ -15,7 +15,8 @@ when the same value was encoded before in this document:
   and values, in order (a VM's own dict of pooled lists: equal keys and values give equal text);
 - both kinds of dict first by the dict's own identity (the engine holds one dict for the VMs with
   the same per-target answers); that memo keeps the dict, so its id is not another's meanwhile;
-- an empty list of dataclasses (most VMs' native sizes): "[]";
+- an empty list of dataclasses (most VMs' native sizes): "[]"; another list of them by its identity
+  (the engine gives VMs with the same demand one list of native sizes);
 - a span of adjacent fields the writer names (JsonTexts ``spans``: a VM outcome's per-target tables
   and verdicts, which the engine gives VMs with equal answers as the very same objects): their text
   as one, by the identities of their values (the entry keeps them).
@@ -157,8 +158,18 @@ def _field_lines(i: int, kind: str, stepped: bool) -> list[str]:
                 f"        t{i} = x{i}(v{i})",
                 f"    if len(s{i}) < limit:",
                 f"        s{i}[id(v{i})] = (v{i}, t{i})"]
-    first = f"t{i} = '[]' if type(v{i}) is list and not v{i} else None" if kind == "converted_list" else f"t{i} = None"
-    return [first, f"if t{i} is None:", f"    t{i} = x{i}(v{i})"]
+    if kind == "converted_list":
+        # A list of dataclasses many objects hold (the native sizes of VMs with the same demand):
+        # its text by the list's identity (the entry keeps the list, so its id is not reused).
+        return [f"t{i} = '[]' if type(v{i}) is list and not v{i} else None",
+                f"if t{i} is None:",
+                f"    e{i} = s{i}.get(id(v{i}))",
+                f"    t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
+                f"    if t{i} is None:",
+                f"        t{i} = x{i}(v{i})",
+                f"        if len(s{i}) < limit:",
+                f"            s{i}[id(v{i})] = (v{i}, t{i})"]
+    return [f"t{i} = None", f"if t{i} is None:", f"    t{i} = x{i}(v{i})"]
 
 
 def _fstring(names: tuple[str, ...], first: int = -1, last: int = -2, segment: bool = False) -> str:

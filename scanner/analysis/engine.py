@@ -48,6 +48,7 @@ from scanner.analysis.model import (
     VmOutcome,
 )
 from scanner.analysis.readiness import (
+    PolicyAnswers,
     TargetOutcome,
     condition_test,
     evaluate_target,
@@ -296,6 +297,7 @@ class ReadinessMemo:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        self.answers = PolicyAnswers(policy)
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
         # Each target's migration methods (targets.<id>.migration_methods; none listed: every method).
         self.offered: dict[str, tuple[str, ...]] = {}
@@ -333,7 +335,7 @@ class ReadinessMemo:
         key = (offered, vm.power_state, vm.template, signature if signature is not None else self.signature(findings))
         known = self.results.get(key)
         if known is None:
-            known = self.results[key] = (evaluate_target(vm, findings, self.policy, target), findings)
+            known = self.results[key] = (evaluate_target(vm, findings, self.policy, target, self.answers), findings)
         return known[0]
 
 

@@ -55,9 +55,11 @@ def condition_test(policy: Policy) -> Callable[[Finding], bool]:
     return lambda finding: finding.status != "fail" and treatment(finding) == "condition"
 
 
-def considered(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
-    """The findings that take part in readiness: all but those the policy leaves out ("note")."""
-    treatment = gap_treatment(policy)
+def considered(findings: Iterable[Finding], policy: Policy,
+               treatment: Callable[[Finding], str] | None = None) -> list[Finding]:
+    """The findings that take part in readiness: all but those the policy leaves out ("note").
+    ``treatment``: gap_treatment(policy) when the caller has it."""
+    treatment = treatment if treatment is not None else gap_treatment(policy)
     return [f for f in findings if f.status == "fail" or treatment(f) != "ignored"]
 
 
@@ -75,6 +77,29 @@ def applicable_methods(vm: VM, policy: Policy, target: str | None = None) -> lis
     return [m for m in methods if m in offered] if offered else methods
 
 
+ELIGIBILITY_RANK = {"eligible": 0, "conditional": 1, "unknown": 2, "blocked": 3}
+
+
+class PolicyAnswers:
+    """What evaluate_target reads of the policy, derived once for an analysis rather than per call:
+    the gap treatment, the condition test and the methods usable per target, power state and
+    template flag (the only things of the VM applicable_methods reads)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.treatment = gap_treatment(policy)
+        self.as_condition = condition_test(policy)
+        self._usable: dict[tuple[str | None, str | None, bool | None], list[str]] = {}
+
+    def usable(self, vm: VM, target: str | None) -> list[str]:
+        """applicable_methods(vm, policy, target): one list per distinct key, read-only."""
+        key = (target, vm.power_state, vm.template)
+        known = self._usable.get(key)
+        if known is None:
+            known = self._usable[key] = applicable_methods(vm, self.policy, target)
+        return known
+
+
 def method_eligibility(findings: Iterable[Finding],
                        as_condition: Callable[[Finding], bool] = lambda finding: False) -> dict[str, str]:
     """blocked > unknown (a rule that could block lacked data) > conditional > eligible.
@@ -84,7 +109,7 @@ def method_eligibility(findings: Iterable[Finding],
     An unknown finding for which ``as_condition`` holds makes the methods it could block conditional.
     """
     state = dict.fromkeys(METHODS, "eligible")
-    rank = {"eligible": 0, "conditional": 1, "unknown": 2, "blocked": 3}
+    rank = ELIGIBILITY_RANK
     for finding in findings:
         if finding.status == "fail" and finding.severity == "blocker" and not finding.methods:
             # A target-level blocker (VM larger than any node, unsupported guest OS): the VM cannot
@@ -109,18 +134,25 @@ def unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def evaluate_target(vm: VM, findings: list[Finding], policy: Policy, target: str | None = None) -> TargetOutcome:
+def evaluate_target(vm: VM, findings: list[Finding], policy: Policy, target: str | None = None,
+                    answers: PolicyAnswers | None = None) -> TargetOutcome:
     """Azure Migrate-style readiness plus method eligibility for one VM on one target.
 
     Findings whose data the input format never carries (status ``not_in_source``) take part only
     when policy [analysis] unavailable_in_source_as says "condition" or "unknown".
+    ``answers``: the policy's answers derived once for the analysis (PolicyAnswers of ``policy``).
     """
     # Unknowns the policy accepts as conditions to verify make methods conditional and readiness
     # at worst ready_with_conditions; the others ("open") make them unknown.
-    as_condition = condition_test(policy)
-    findings = considered(findings, policy)
+    if answers is None:
+        as_condition = condition_test(policy)
+        findings = considered(findings, policy)
+        usable = applicable_methods(vm, policy, target)
+    else:
+        as_condition = answers.as_condition
+        findings = considered(findings, policy, answers.treatment)
+        usable = answers.usable(vm, target)
     methods = method_eligibility(findings, as_condition)
-    usable = applicable_methods(vm, policy, target)
     fails = [f for f in findings if f.status == "fail"]
     unknowns = [f for f in findings if f.status != "fail"]
     open_unknowns = [f for f in unknowns if not as_condition(f)]

@@ -44,6 +44,7 @@ def test_one_document_repeats_values_under_new_objects_and_types():
     texts = JsonTexts()
     encode_vm, encode_finding = texts.encoder(VmOutcome), texts.encoder(Finding)
     reasons = ["vm.snapshots"]
+    picks = [NativeSize("azure", "D2s_v5", vcpu=2.0, memory_gib=8.0), NativeSize("ec2", None, note="é")]
     vms = [
         outcome(readiness={"avs": "ready"}, readiness_reasons={"avs": reasons}, recommended_method={"avs": None}),
         # Equal dicts, new objects; the same pooled list; then an equal list that is another object.
@@ -57,6 +58,9 @@ def test_one_document_repeats_values_under_new_objects_and_types():
         outcome("vm-7", name=7, vcenter=None, disposition=["retire"], verdict=None,  # type: ignore[arg-type]
                 native_sizes=[NativeSize("azure", "D2s_v5", vcpu=float("nan"), memory_gib=float("inf"))]),
         outcome("vm-8", name=None, readiness=None, readiness_reasons=None, native_sizes=None),  # type: ignore[arg-type]
+        # One list of native sizes held by two VMs (by its identity), then an equal list and another one.
+        outcome("vm-9", native_sizes=picks), outcome("vm-10", native_sizes=picks),
+        outcome("vm-11", native_sizes=list(picks)), outcome("vm-12", native_sizes=[NativeSize("ec2", "m5.large")]),
     ]
     findings = [
         finding(evidence={"count": 1}), finding(evidence={"count": True}), finding(evidence={"count": 1.0}),
