@@ -222,6 +222,8 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                         continue
                 else:
                     results = check(ctx)
+                    if not results:
+                        continue  # most rules pass most VMs: an empty tuple, no loop started over it
                 for result in results:
                     methods = result.methods if result.methods is not None else rule_methods
                     status, message, evidence = result.status, result.message, result.evidence
@@ -587,15 +589,21 @@ def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Fi
     for target in targets:
         results[target] = (readiness.evaluate(vm, by_target[target], target, signature) if readiness is not None
                            else evaluate_target(vm, by_target[target], policy, target))
+    # The rule ids per status, in one pass (a status of another kind is in none of the three).
+    ids_by_status: dict[str, set[str]] = {"fail": set(), "unknown": set(), NOT_IN_SOURCE: set()}
+    for f in findings:
+        ids = ids_by_status.get(f.status)
+        if ids is not None:
+            ids.add(f.rule_id)
     tables = FindingTables(
         results=results,
         readiness={target: result.readiness for target, result in results.items()},
         readiness_reasons={target: result.reasons for target, result in results.items()},
         methods={target: result.methods for target, result in results.items()},
         recommended_method={target: result.recommended for target, result in results.items()},
-        finding_ids=sorted({f.rule_id for f in findings if f.status == "fail"}),
-        unknown_ids=sorted({f.rule_id for f in findings if f.status == "unknown"}),
-        not_in_source_ids=sorted({f.rule_id for f in findings if f.status == NOT_IN_SOURCE}),
+        finding_ids=sorted(ids_by_status["fail"]),
+        unknown_ids=sorted(ids_by_status["unknown"]),
+        not_in_source_ids=sorted(ids_by_status[NOT_IN_SOURCE]),
         same_findings=same_findings)
     if shared is not None:
         table = shared.dict_of

@@ -111,18 +111,24 @@ def method_eligibility(findings: Iterable[Finding],
     state = dict.fromkeys(METHODS, "eligible")
     rank = ELIGIBILITY_RANK
     for finding in findings:
-        if finding.status == "fail" and finding.severity == "blocker" and not finding.methods:
+        failed = finding.status == "fail"
+        effects = finding.methods
+        if failed and finding.severity == "blocker" and not effects:
             # A target-level blocker (VM larger than any node, unsupported guest OS): the VM cannot
             # run on the target at all, so no HCX method can move it there.
             state = dict.fromkeys(METHODS, "blocked")
             continue
-        for method, effect in finding.methods.items():
+        # What an unknown finding makes of a method it could block (asked once per finding).
+        unknown_blocks: str | None = None
+        for method, effect in effects.items():
             if method not in state:
                 continue
-            if finding.status == "fail":
+            if failed:
                 new = "blocked" if effect == "blocks" else "conditional"
             elif effect == "blocks":
-                new = "conditional" if as_condition(finding) else "unknown"
+                if unknown_blocks is None:
+                    unknown_blocks = "conditional" if as_condition(finding) else "unknown"
+                new = unknown_blocks
             else:
                 continue
             if rank[new] > rank[state[method]]:
@@ -153,10 +159,17 @@ def evaluate_target(vm: VM, findings: list[Finding], policy: Policy, target: str
         findings = considered(findings, policy, answers.treatment)
         usable = answers.usable(vm, target)
     methods = method_eligibility(findings, as_condition)
-    fails = [f for f in findings if f.status == "fail"]
-    unknowns = [f for f in findings if f.status != "fail"]
-    open_unknowns = [f for f in unknowns if not as_condition(f)]
-    accepted = [f for f in unknowns if as_condition(f)]
+    # One pass: the failures, and the unknowns the policy accepts as conditions or leaves open.
+    fails: list[Finding] = []
+    open_unknowns: list[Finding] = []
+    accepted: list[Finding] = []
+    for f in findings:
+        if f.status == "fail":
+            fails.append(f)
+        elif as_condition(f):
+            accepted.append(f)
+        else:
+            open_unknowns.append(f)
 
     blockers = [f.rule_id for f in fails if f.severity == "blocker"]
     if blockers:
