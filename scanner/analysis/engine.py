@@ -188,17 +188,9 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     ``steps``: the rules' steps with the notes of the vCenter's first VM (rule_steps; None: the rules'
     own): a rule whose one result is its note again adds the first VM's Finding (see RepeatedNote).
     """
-    ctx = RuleContext(
-        vm=vm,
-        host=index.hosts.get(vm.host) if vm.host else None,
-        cluster=index.clusters.get(vm.cluster) if vm.cluster else None,
-        vcenter=index.vcenter,
-        networks=index.networks,
-        policy=policy,
-        as_of=as_of,
-        data_date=data_date,
-        shared=shared if shared is not None else {},
-    )
+    ctx = RuleContext(vm, index.hosts.get(vm.host) if vm.host else None,
+                      index.clusters.get(vm.cluster) if vm.cluster else None, index.vcenter, index.networks,
+                      policy, as_of, None, data_date, shared if shared is not None else {})
     findings: list[Finding] = []
     append = findings.append
     vm_id = vm.id
@@ -305,6 +297,8 @@ class ReadinessMemo:
         self.offered: dict[str, tuple[str, ...]] = {}
         # FindingTables of VMs with equal findings (outcome_for), with the findings of their key.
         self.tables: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
+        # The same tables by alike_key (with the findings of their key, which keep its ids alive).
+        self.alike: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
         # VMs' texts held by the tables' OutcomeTexts (at most TEXTS_LIMIT).
         self.text_entries = 0
         # Findings the policy leaves out of readiness (``considered``: data the input format never
@@ -320,6 +314,15 @@ class ReadinessMemo:
         """What FindingTables depend on (a rule's severity is one per analysis; the ids of shared
         methods and target lists are kept alive by the entry: see keep_tables)."""
         return (vm.power_state, vm.template, *[(f.rule_id, f.status, id(f.methods), id(f.targets)) for f in findings])
+
+    @staticmethod
+    def alike_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``tables_key`` with each finding's part once, where it first appears: the FindingTables read
+        the findings as sets of rule ids, per-method maxima and lists of rule ids made unique in
+        first-seen order (evaluate_target), and whether every finding holds for every target; a
+        finding whose rule, status, methods and targets an earlier one had changes none of them.
+        Their OutcomeTexts plan reads the findings' places, so it is not shared (with_own_texts)."""
+        return (key[0], key[1], *dict.fromkeys(key[2:]))
 
     def keep_tables(self, key: tuple[Any, ...], tables: FindingTables, findings: list[Finding]) -> None:
         """Hold ``tables`` (of held values only) under the ``tables_key`` of ``findings``."""
@@ -447,6 +450,13 @@ class FindingTables:
     same_findings: bool
     # The VMs' texts by their deciding messages (outcome_for), made for the first VM with these tables.
     texts: OutcomeTexts | None = None
+
+    def with_own_texts(self) -> FindingTables:
+        """The same tables (the very same objects) without a texts plan, for VMs whose findings lie in
+        other places (ReadinessMemo.alike_key)."""
+        return FindingTables(self.results, self.readiness, self.readiness_reasons, self.methods,
+                             self.recommended_method, self.finding_ids, self.unknown_ids, self.not_in_source_ids,
+                             self.same_findings)
 
 
 class OutcomeTexts:
@@ -633,8 +643,17 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     if known is not None:
         tables = known[0]
     else:
-        by_target = findings_by_target(findings, targets)
-        tables = finding_tables(vm, findings, by_target, targets, policy, readiness, shared)
+        # Findings repeating an earlier one's (rule, status, methods, targets) change no table (see
+        # ReadinessMemo.alike): VMs alike but for such repeats share the tables, each with its plan.
+        alike = readiness.alike_key(key) if readiness is not None and key is not None else None
+        same = readiness.alike.get(alike) if readiness is not None and alike is not None else None
+        if same is not None:
+            tables = same[0].with_own_texts()
+        else:
+            by_target = findings_by_target(findings, targets)
+            tables = finding_tables(vm, findings, by_target, targets, policy, readiness, shared)
+            if readiness is not None and alike is not None:
+                readiness.alike[alike] = (tables, findings)
         if readiness is not None and key is not None:
             readiness.keep_tables(key, tables, findings)
     texts: VmTexts | None = None
@@ -659,16 +678,12 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         texts = vm_texts(vm, findings, by_target, tables, targets, policy, rules, causes, switches, shared)
     (readiness_details, target_dispositions, target_disposition_reasons, target_verdicts,
      disposition, disposition_reasons, verdict) = texts
-    # Every field given: no default list or dict made only to be replaced.
-    outcome = VmOutcome(vm_id=vm.id, name=vm.name, vcenter=vm.vcenter, datacenter=vm.datacenter,
-                        cluster=vm.cluster, power_state=vm.power_state, readiness=tables.readiness,
-                        readiness_reasons=tables.readiness_reasons, readiness_details=readiness_details,
-                        methods=tables.methods, recommended_method=tables.recommended_method,
-                        disposition=disposition, disposition_reasons=disposition_reasons, verdict=verdict,
-                        target_dispositions=target_dispositions,
-                        target_disposition_reasons=target_disposition_reasons, target_verdicts=target_verdicts,
-                        site_tasks=[], finding_ids=tables.finding_ids, unknown_ids=tables.unknown_ids,
-                        not_in_source_ids=tables.not_in_source_ids, native_sizes=[])
+    # Every field given (no default list or dict made only to be replaced), in the fields' order:
+    # positional arguments, not keywords, for an object made per VM (VmOutcome's field order).
+    outcome = VmOutcome(vm.id, vm.name, vm.vcenter, vm.datacenter, vm.cluster, vm.power_state, tables.readiness,
+                        tables.readiness_reasons, readiness_details, tables.methods, tables.recommended_method,
+                        disposition, disposition_reasons, verdict, target_dispositions, target_disposition_reasons,
+                        target_verdicts, [], tables.finding_ids, tables.unknown_ids, tables.not_in_source_ids, [])
     return outcome, tables.results
 
 

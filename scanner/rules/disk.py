@@ -319,7 +319,7 @@ def thick_eager_message(disk: Disk) -> str:
 )
 def thick_eager(ctx: RuleContext) -> Results:
     # A raw device mapping is a LUN, not a VMDK: it has no thin/thick format (readers leave it None).
-    return check_disks(ctx, "provisioning", is_thick_eager, thick_eager_message, skip_rdm=True)
+    return check_disks(ctx, "provisioning", is_thick_eager, thick_eager_message, True)  # skip_rdm
 
 
 @rule(

@@ -111,3 +111,35 @@ def test_a_policy_that_retains_by_name_builds_each_vms_texts(monkeypatch, tmp_pa
     assert outcomes["app12"].disposition == "retain"
     # Near miss: same findings, a name the policy does not retain.
     assert outcomes["app22"].disposition != "retain"
+
+
+def test_vms_alike_but_for_repeated_findings_share_tables_and_keep_their_own_texts(monkeypatch):
+    from tests.factories import clean_disk
+
+    def disks(count: int, mode: str = "persistent") -> list[Any]:
+        return [clean_disk(key=2000 + i, label=f"Hard disk {i + 1}", provisioning="thick_eager", mode=mode)
+                for i in range(count)]
+
+    # One, two and three eager-zeroed disks: the same rule, status, methods and targets once, twice and
+    # three times (alike); then independent disks too (another rule each time: not alike).
+    vms = [clean_vm(f"vc-uuid/vm-{count}", name=f"app{count}", disks=disks(count)) for count in (1, 2, 3)]
+    vms += [clean_vm(f"vc-uuid/vm-{count}i", name=f"app{count}i", disks=disks(count, "independent_persistent"))
+            for count in (1, 2)]
+    made = []
+    original = engine.finding_tables
+
+    def counted(*args: Any) -> Any:
+        made.append(args[0].name)
+        return original(*args)
+
+    monkeypatch.setattr(engine, "finding_tables", counted)
+    checked_analysis(monkeypatch, estate_of(*vms))
+    # Tables made for the first VM of each alike group only (checked_analysis made each VM's alone too).
+    assert made.count("app1") == 2 and made.count("app2") == 1 and made.count("app3") == 1
+    assert made.count("app1i") == 2 and made.count("app2i") == 1
+    outcomes = {o.name: o for o in analyze(estate_of(*vms), as_of=AS_OF).vms}
+    assert outcomes["app3"].readiness is outcomes["app1"].readiness
+    assert outcomes["app3"].finding_ids == ["disk.thick-eager-zeroed"]
+    # Near miss: independent disks are another rule's findings too, so other tables.
+    assert outcomes["app2i"].finding_ids == ["disk.independent", "disk.thick-eager-zeroed"]
+    assert outcomes["app2i"].readiness == {"avs": "ready_with_conditions", "vmc": "ready_with_conditions"}
