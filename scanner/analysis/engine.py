@@ -53,6 +53,7 @@ from scanner.analysis.readiness import (
     condition_test,
     evaluate_target,
     gap_treatment,
+    gap_treatments,
     unavailable_in_source_as,
     unknown_as,
 )
@@ -273,10 +274,12 @@ class PolicySwitches:
     treatment: Callable[[Finding], str]
     as_condition: Callable[[Finding], bool]
     steers: dict[str, DispositionRule]
+    # treatment's answers (gap_treatments): for an ``unknown`` finding, for a ``not_in_source`` one.
+    treatments: tuple[str, str]
 
     @classmethod
     def of(cls, policy: Policy) -> PolicySwitches:
-        return cls(gap_treatment(policy), condition_test(policy), disposition_rules(policy))
+        return cls(gap_treatment(policy), condition_test(policy), disposition_rules(policy), gap_treatments(policy))
 
 
 class ReadinessMemo:
@@ -470,7 +473,7 @@ class OutcomeTexts:
     that differ per target): those VMs' texts are built by vm_texts, one by one.
     """
 
-    __slots__ = ("deciding", "details", "dynamic", "known", "positions", "usable")
+    __slots__ = ("decided", "deciding", "details", "dynamic", "known", "positions", "usable")
 
     def __init__(self, usable: bool) -> None:
         self.usable = usable
@@ -485,6 +488,10 @@ class OutcomeTexts:
         self.details: tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...] = ()
         # The places of the failures decide() reads, in the VM's order (see of).
         self.deciding: tuple[int, ...] = ()
+        # (disposition, id of its held reasons) -> the per-target dispositions, reasons and verdicts and
+        # the VM's verdict: with these tables' readiness they read nothing else (the pool keeps the
+        # reasons list alive, so its id is not reused).
+        self.decided: dict[tuple[str, int], tuple[dict[str, str], dict[str, list[str]], dict[str, str], str]] = {}
 
     @classmethod
     def of(cls, tables: FindingTables, findings: list[Finding], targets: Sequence[str],
@@ -559,19 +566,21 @@ class OutcomeTexts:
         # decide() of the failures that can name a reason (the others it passes over).
         disposition, reasons = decide(vm, [findings[p] for p in self.deciding], rules, retain, switches.steers, [])
         held_reasons = list_of(reasons)
-        readiness = tables.readiness
-        verdicts: dict[bool, str] = {}
-        for target in targets:
-            unknown = readiness[target] == "unknown"
-            if unknown not in verdicts:
-                verdicts[unknown] = shared.text(verdict_line(disposition, held_reasons, unknown))
-        # The VM's own verdict: unknown on every target, or not (either is some target's verdict).
-        verdict = verdicts[all(readiness[t] == "unknown" for t in targets)]
         table = shared.dict_of
-        return (table(readiness_details), table(dict.fromkeys(targets, disposition)),
-                table(dict.fromkeys(targets, held_reasons)),
-                table({target: verdicts[readiness[target] == "unknown"] for target in targets}),
-                disposition, held_reasons, verdict)
+        decided = self.decided.get((disposition, id(held_reasons)))
+        if decided is None:
+            readiness = tables.readiness
+            verdicts: dict[bool, str] = {}
+            for target in targets:
+                unknown = readiness[target] == "unknown"
+                if unknown not in verdicts:
+                    verdicts[unknown] = shared.text(verdict_line(disposition, held_reasons, unknown))
+            # The VM's own verdict: unknown on every target, or not (either is some target's verdict).
+            verdict = verdicts[all(readiness[t] == "unknown" for t in targets)]
+            decided = self.decided[(disposition, id(held_reasons))] = (
+                table(dict.fromkeys(targets, disposition)), table(dict.fromkeys(targets, held_reasons)),
+                table({target: verdicts[readiness[target] == "unknown"] for target in targets}), verdict)
+        return (table(readiness_details), decided[0], decided[1], decided[2], disposition, held_reasons, decided[3])
 
 
 def findings_by_target(findings: list[Finding], targets: Sequence[str]) -> dict[str, list[Finding]]:
@@ -781,14 +790,15 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
 
     ``gaps``: those findings with their causes, as ``unknown_causes`` listed them (else looked up here).
     """
-    treatment = switches.treatment if switches is not None else gap_treatment(policy)
+    # gap_treatment's answers, read inline (a call per gap otherwise).
+    for_unknown, for_source = switches.treatments if switches is not None else gap_treatments(policy)
     if gaps is None:
         gaps = [(f, causes[(f.rule_id, missing_key(f))]) for f in findings if f.status != "fail"]
     # The failing (rule, target) pairs, built when first needed: most VMs never ask.
     failed: set[tuple[str, str]] | None = None
     entries = []
     for finding, cause in gaps:
-        counts_as = treatment(finding)
+        counts_as = for_source if finding.status == NOT_IN_SOURCE else for_unknown
         if counts_as == "ignored":
             # Left out of readiness: it decides nothing and is pending nowhere (the loop below's answer).
             entries.append((finding, cause, False, "note", False))

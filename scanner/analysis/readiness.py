@@ -44,9 +44,14 @@ def gap_treatment(policy: Policy) -> Callable[[Finding], str]:
     ``not_in_source`` findings (the input format never carries it) follow ``unavailable_in_source_as``,
     whose default "note" leaves them out of readiness and methods altogether.
     """
-    for_unknown = unknown_as(policy)
-    for_source = {"note": "ignored", "condition": "condition", "unknown": "unknown"}[unavailable_in_source_as(policy)]
+    for_unknown, for_source = gap_treatments(policy)
     return lambda finding: for_source if finding.status == NOT_IN_SOURCE else for_unknown
+
+
+def gap_treatments(policy: Policy) -> tuple[str, str]:
+    """gap_treatment's two answers: (for an ``unknown`` finding, for a ``not_in_source`` one)."""
+    for_source = {"note": "ignored", "condition": "condition", "unknown": "unknown"}[unavailable_in_source_as(policy)]
+    return unknown_as(policy), for_source
 
 
 def condition_test(policy: Policy) -> Callable[[Finding], bool]:
