@@ -144,6 +144,12 @@ def lower_or_none(value: Any) -> str | None:
     return str(value).lower() if value not in (None, "") else None
 
 
+def size_or_none(value: Any) -> Any:
+    """A count or size as vCenter gives it, or None (unknown) when it is negative: no count or size
+    can be, and a snapshot carrying one is refused when it is loaded (inventory.io)."""
+    return None if isinstance(value, int | float) and value < 0 else value
+
+
 def mapped(table: Mapping[str, str], value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -300,7 +306,7 @@ def map_disk(
     return Disk(
         key=device.key,
         label=_label(device),
-        capacity_bytes=capacity,
+        capacity_bytes=size_or_none(capacity),
         provisioning=_disk_provisioning(backing, kind),
         mode=getattr(backing, "diskMode", None),
         # An unset sharing flag means the vSphere default, no sharing.
@@ -768,9 +774,9 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         power_state=mapped(POWER_STATES, raw.get("runtime.powerState")),
         connection_state=lower_or_none(raw.get("runtime.connectionState")),
         template=raw.flag("config.template", present=CONFIG_PRESENT),
-        num_cpu=raw.get("config.hardware.numCPU"),
-        cores_per_socket=raw.get("config.hardware.numCoresPerSocket"),
-        memory_mib=raw.get("config.hardware.memoryMB"),
+        num_cpu=size_or_none(raw.get("config.hardware.numCPU")),
+        cores_per_socket=size_or_none(raw.get("config.hardware.numCoresPerSocket")),
+        memory_mib=size_or_none(raw.get("config.hardware.memoryMB")),
         cpu_reservation_mhz=alloc(cpu, "reservation"),
         cpu_limit_mhz=alloc(cpu, "limit"),
         memory_reservation_mib=alloc(memory, "reservation"),
@@ -816,9 +822,9 @@ def map_vm(moref: str, raw: PropertyValues, lookups: Lookups) -> VM:
         cpu_hot_add=raw.flag("config.cpuHotAddEnabled", present=CONFIG_PRESENT),
         memory_hot_add=raw.flag("config.memoryHotAddEnabled", present=CONFIG_PRESENT),
         boot_time=iso_utc(raw.get("summary.runtime.bootTime")),
-        storage_committed_bytes=getattr(storage, "committed", None) if storage is not None else None,
-        storage_uncommitted_bytes=getattr(storage, "uncommitted", None) if storage is not None else None,
-        storage_unshared_bytes=getattr(storage, "unshared", None) if storage is not None else None,
+        storage_committed_bytes=size_or_none(getattr(storage, "committed", None)) if storage is not None else None,
+        storage_uncommitted_bytes=size_or_none(getattr(storage, "uncommitted", None)) if storage is not None else None,
+        storage_unshared_bytes=size_or_none(getattr(storage, "unshared", None)) if storage is not None else None,
         guest_disks=map_guest_disks(raw.get("guest.disk")) if raw.known("guest.disk") else None,
         cpu_usage_mhz=getattr(quick, "overallCpuUsage", None) if quick is not None else None,
         memory_consumed_mib=getattr(quick, "hostMemoryUsage", None) if quick is not None else None,

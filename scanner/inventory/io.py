@@ -243,6 +243,32 @@ def estate_from_plain(data: Any, origin: str) -> Estate:
             f"{origin}: inventory schema_version {version!r} is not supported (this vmscan reads {SCHEMA_VERSION})"
         )
     try:
-        return from_plain(Estate, data)
+        estate = from_plain(Estate, data)
     except SchemaMismatch as exc:
         raise InputError(f"{origin}: invalid inventory: {exc}") from None
+    negative = first_negative_size(estate)
+    if negative is not None:
+        raise InputError(f"{origin}: invalid inventory: {negative} is negative (a count or size cannot be)")
+    return estate
+
+
+# VM fields that count or measure something; each is None (unknown) or at least 0. (The limits are
+# not among them: -1 means unlimited.)
+VM_SIZE_FIELDS = ("num_cpu", "cores_per_socket", "memory_mib", "storage_committed_bytes",
+                  "storage_uncommitted_bytes", "storage_unshared_bytes", "snapshot_count")
+
+
+def first_negative_size(estate: Estate) -> str | None:
+    """Where the first negative count or size of a VM or of one of its disks is, as a path, else None:
+    vmscan's collector and reader never write one, and the sums and the sizing would go wrong."""
+    for vc_index, vcenter in enumerate(estate.vcenters):
+        for vm_index, vm in enumerate(vcenter.vms):
+            for name in VM_SIZE_FIELDS:
+                value = getattr(vm, name)
+                if value is not None and value < 0:
+                    return f"vcenters[{vc_index}].vms[{vm_index}].{name} = {value}"
+            for disk_index, disk in enumerate(vm.disks or ()):
+                capacity = disk.capacity_bytes
+                if capacity is not None and capacity < 0:
+                    return f"vcenters[{vc_index}].vms[{vm_index}].disks[{disk_index}].capacity_bytes = {capacity}"
+    return None

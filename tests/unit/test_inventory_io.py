@@ -221,3 +221,43 @@ def test_a_disk_full_during_the_gzip_write_is_raised_and_leaves_no_file(tmp_path
     with pytest.raises(OutputError, match="No space left"):
         save_estate(sample_estate(), tmp_path / "estate.json.gz")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("num_cpu", -1, "vcenters[0].vms[0].num_cpu = -1"),
+        ("memory_mib", -8192, "vcenters[0].vms[0].memory_mib = -8192"),
+        ("storage_committed_bytes", -1, "vcenters[0].vms[0].storage_committed_bytes = -1"),
+        ("disk", -1, "vcenters[0].vms[0].disks[0].capacity_bytes = -1"),
+    ],
+)
+def test_a_snapshot_with_a_negative_count_or_size_is_refused_in_one_line(tmp_path, field, value, where):
+    # Found by tests/badinput's property test: a snapshot with num_cpu = -1 loaded, and the vCPU
+    # totals and the sizing took it.
+    path = tmp_path / "estate.json"
+    save_estate(sample_estate(), path)
+    document = json.loads(path.read_text())
+    vm = document["vcenters"][0]["vms"][0]
+    if field == "disk":
+        vm["disks"][0]["capacity_bytes"] = value
+    else:
+        vm[field] = value
+    path.write_text(json.dumps(document))
+    with pytest.raises(InputError) as caught:
+        load_estate(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.endswith(f"invalid inventory: {where} is negative (a count or size cannot be)")
+
+
+def test_a_snapshot_with_unlimited_limits_and_zero_sizes_loads(tmp_path):
+    # The near miss: -1 is vSphere's "unlimited" for the limits, and zero is a size.
+    estate = sample_estate()
+    vm = estate.vcenters[0].vms[0]
+    vm.cpu_limit_mhz = vm.memory_limit_mib = -1
+    vm.storage_committed_bytes = vm.storage_uncommitted_bytes = 0
+    path = tmp_path / "estate.json.gz"
+    save_estate(estate, path)
+    loaded = load_estate(path).vcenters[0].vms[0]
+    assert (loaded.cpu_limit_mhz, loaded.memory_limit_mib, loaded.storage_committed_bytes) == (-1, -1, 0)

@@ -528,3 +528,18 @@ def test_devices_of_no_mapped_class_map_to_nothing() -> None:
     for cls in mapped:
         found = inventory(cls(key=1, backing=None))
         assert any(_families(found)) or found.vtpm, cls.__name__
+
+
+def test_a_negative_count_or_size_from_vcenter_is_unknown() -> None:
+    """No count or size can be negative; a snapshot carrying one is refused when loaded, so the
+    collector writes None (unknown) instead. The limits keep vSphere's -1 (unlimited)."""
+    values = full_vm_values()
+    values["config.hardware.numCPU"] = -1
+    values["config.hardware.memoryMB"] = -4096
+    values["summary.storage"] = vim.vm.Summary.StorageSummary(committed=10, uncommitted=-20, unshared=-5)
+    values["config.hardware.device"] = [scsi(), disk(flat(thin=True), capacity_kb=-1)]
+    vm = mappers.map_vm("vm-42", PropertyValues(values), lookups())
+    assert (vm.num_cpu, vm.cores_per_socket, vm.memory_mib) == (None, 4, None)
+    assert (vm.storage_committed_bytes, vm.storage_uncommitted_bytes, vm.storage_unshared_bytes) == (10, None, None)
+    assert vm.disks is not None and vm.disks[0].capacity_bytes is None
+    assert vm.cpu_limit_mhz == -1
