@@ -76,6 +76,9 @@ SOAP_RATIO_FLOOR_BYTES = 64 * 1024**2
 SOAP_MAX_RATIO = 250
 # One ObjectContent (one VM with its devices is tens of KB).
 SOAP_OBJECT_BYTES = Limit("VMSCAN_MAX_SOAP_OBJECT_BYTES", 64 * 1024**2, "bytes")
+# One answer read ahead and held whole while an earlier one is parsed (soapstream.ObjectSetAnswers):
+# a part of 500 VMs is ~6 MB; at most three are held at once.
+READ_AHEAD_ANSWER_BYTES = Limit("VMSCAN_MAX_READ_AHEAD_BYTES", 256 * 1024**2, "bytes")
 
 
 def read_bounded_bytes(path: Path, limit: Limit, what: str) -> bytes:

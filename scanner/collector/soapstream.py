@@ -38,7 +38,7 @@ from pyVmomi import SoapAdapter, VmomiSupport
 from scanner.collector.perf import ArrivalOrder, parse_values_csv, present_samples
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.readonly import check_stub_call
-from scanner.limits import SOAP_OBJECT_BYTES
+from scanner.limits import READ_AHEAD_ANSWER_BYTES, SOAP_OBJECT_BYTES
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 READ_CHUNK_BYTES = 256 * 1024
@@ -963,9 +963,19 @@ class _AnswerReader:
     def _read(self) -> None:
         property_collector, request = self._args
         try:
+            # Held whole, unlike a streamed answer: bounded so that a few answers read ahead from a
+            # hostile server cannot take the machine's memory.
+            limit = READ_AHEAD_ANSWER_BYTES.value()
             method = "RetrievePropertiesEx"
             with _posted(property_collector, method, [], request, read_bytes=ANSWER_READ_BYTES) as chunks:
-                self._answer = list(chunks)
+                answer: list[bytes] = []
+                held = 0
+                for chunk in chunks:
+                    held += len(chunk)
+                    if held > limit:
+                        raise READ_AHEAD_ANSWER_BYTES.refuse("a vCenter answer read ahead of over", limit, limit)
+                    answer.append(chunk)
+                self._answer = answer
         except BaseException as exc:  # raised in the caller's thread by answer()
             self._error = exc
 

@@ -33,6 +33,7 @@ from scanner.collector.soapstream import (
     parse_retrieve_result,
     stream_pages,
 )
+from scanner.errors import InputError
 
 PC = vmodl.query.PropertyCollector
 Device = vim.vm.device
@@ -587,6 +588,25 @@ def test_object_set_answers_read_at_most_two_parts_ahead_and_no_more_once_closed
         if reader.name == "vmscan-answer-reader":
             reader.join(10)
     assert sorted(m for m, _, _ in sdk.requests) == ["RetrievePropertiesEx"] * 3
+
+
+def test_an_answer_read_ahead_past_its_limit_is_refused_in_one_line(sdk: Any, monkeypatch: Any) -> None:
+    # Held whole while an earlier answer is parsed: a hostile server's huge answers are refused,
+    # not held (three at a time) until memory runs out. A normal answer under the limit is read.
+    collector = property_collector(sdk)
+    sdk.compress = False
+    small, large = page(["vm-1"], None), page([f"vm-{n}" for n in range(2, 400)], None)
+    monkeypatch.setenv("VMSCAN_MAX_READ_AHEAD_BYTES", str(len(small) + 100))
+    parts_server(sdk, {"vm-1": (200, small), "vm-2": (200, large)})
+    answers = ObjectSetAnswers(collector, object_set_requests(collector, vm_sets(["vm-1"], ["vm-2"]),
+                                                              vim.VirtualMachine, ["name"], 500))
+    items = answers.items(page_size=500)
+    assert next(items).moref == "vm-1"
+    with pytest.raises(InputError) as caught:
+        next(items)
+    message = str(caught.value)
+    assert "\n" not in message and "VMSCAN_MAX_READ_AHEAD_BYTES" in message
+    assert message.startswith(f"a vCenter answer read ahead of over {len(small) + 100:,} bytes")
 
 
 # --- devices no mapper reads ----------------------------------------------------------------------
