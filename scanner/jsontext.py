@@ -140,9 +140,7 @@ def _field_lines(i: int, kind: str, stepped: bool) -> list[str]:
         # A dict many objects hold (the engine's pool, scanner/analysis/shared.py): its text by the
         # dict's identity first (the entry keeps the dict, so its id is not reused), then by its keys
         # and values.
-        lines = [f"e{i} = s{i}.get(id(v{i}))",
-                 f"t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
-                 f"if t{i} is None:"]
+        lines = [*_held_lookup(i, ""), f"if t{i} is None:"]
         if kind == "by_items":
             lines.append(f"    t{i} = m{i}.get((*map(id, v{i}), *map(id, v{i}.values()))) "
                          f"if type(v{i}) is dict else None")
@@ -153,23 +151,29 @@ def _field_lines(i: int, kind: str, stepped: bool) -> list[str]:
                       f"            t{i} = m{i}.get((*v{i}, *v{i}.values()))",
                       "        except TypeError:",
                       "            pass"]
-        return [*lines,
-                f"    if t{i} is None:",
-                f"        t{i} = x{i}(v{i})",
-                f"    if len(s{i}) < limit:",
-                f"        s{i}[id(v{i})] = (v{i}, t{i})"]
+        return [*lines, f"    if t{i} is None:", f"        t{i} = x{i}(v{i})", *_held_store(i, "    ")]
     if kind == "converted_list":
         # A list of dataclasses many objects hold (the native sizes of VMs with the same demand):
         # its text by the list's identity (the entry keeps the list, so its id is not reused).
         return [f"t{i} = '[]' if type(v{i}) is list and not v{i} else None",
                 f"if t{i} is None:",
-                f"    e{i} = s{i}.get(id(v{i}))",
-                f"    t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None",
+                *_held_lookup(i, "    "),
                 f"    if t{i} is None:",
                 f"        t{i} = x{i}(v{i})",
-                f"        if len(s{i}) < limit:",
-                f"            s{i}[id(v{i})] = (v{i}, t{i})"]
+                *_held_store(i, "        ")]
     return [f"t{i} = None", f"if t{i} is None:", f"    t{i} = x{i}(v{i})"]
+
+
+def _held_lookup(i: int, indent: str) -> list[str]:
+    """``t{i}``: the text held for the very object ``v{i}`` in ``s{i}`` (keyed by its id; the entry
+    keeps the object, so that id is not another's meanwhile), else None."""
+    return [f"{indent}e{i} = s{i}.get(id(v{i}))",
+            f"{indent}t{i} = e{i}[1] if e{i} is not None and e{i}[0] is v{i} else None"]
+
+
+def _held_store(i: int, indent: str) -> list[str]:
+    """Hold ``t{i}`` for the object ``v{i}`` in ``s{i}`` (see _held_lookup), while there is room."""
+    return [f"{indent}if len(s{i}) < limit:", f"{indent}    s{i}[id(v{i})] = (v{i}, t{i})"]
 
 
 def _fstring(names: tuple[str, ...], first: int = -1, last: int = -2, segment: bool = False) -> str:
