@@ -50,9 +50,7 @@ from scanner.analysis.model import (
 from scanner.analysis.readiness import (
     PolicyAnswers,
     TargetOutcome,
-    condition_test,
     evaluate_target,
-    gap_treatment,
     gap_treatments,
     unavailable_in_source_as,
     unknown_as,
@@ -269,17 +267,16 @@ def same_json(a: Any, b: Any) -> bool:
 
 @dataclass
 class PolicySwitches:
-    """The policy's answers that are the same for every VM, derived once per analysis."""
+    """The policy's answers that are the same for every VM, derived once per analysis: readiness'
+    (the gap treatment, the condition test; the readiness memo holds the same object) and the
+    disposition steers."""
 
-    treatment: Callable[[Finding], str]
-    as_condition: Callable[[Finding], bool]
+    answers: PolicyAnswers
     steers: dict[str, DispositionRule]
-    # treatment's answers (gap_treatments): for an ``unknown`` finding, for a ``not_in_source`` one.
-    treatments: tuple[str, str]
 
     @classmethod
-    def of(cls, policy: Policy) -> PolicySwitches:
-        return cls(gap_treatment(policy), condition_test(policy), disposition_rules(policy), gap_treatments(policy))
+    def of(cls, policy: Policy, answers: PolicyAnswers | None = None) -> PolicySwitches:
+        return cls(answers if answers is not None else PolicyAnswers(policy), disposition_rules(policy))
 
 
 class ReadinessMemo:
@@ -292,9 +289,9 @@ class ReadinessMemo:
     each entry keeps the findings it was computed from, so no id in a key is ever reused.
     """
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, answers: PolicyAnswers | None = None) -> None:
         self.policy = policy
-        self.answers = PolicyAnswers(policy)
+        self.answers = answers if answers is not None else PolicyAnswers(policy)
         self.results: dict[tuple[Any, ...], tuple[TargetOutcome, list[Finding]]] = {}
         # Each target's migration methods (targets.<id>.migration_methods; none listed: every method).
         self.offered: dict[str, tuple[str, ...]] = {}
@@ -717,7 +714,7 @@ def vm_texts(vm: VM, findings: list[Finding], by_target: dict[str, list[Finding]
         by_target = dict.fromkeys(targets, findings)
     fails = [f for f in findings if f.status == "fail"]
     readiness_details: dict[str, list[str]] = {}
-    as_condition = switches.as_condition
+    as_condition = switches.answers.as_condition
     # reason_texts reads the findings, the result's reasons and unverified rules, and whether
     # readiness is unknown: with the same findings, targets equal in those get the same texts.
     texts_for: dict[tuple[Any, ...], list[str]] = {}
@@ -791,7 +788,7 @@ def tally_unknowns(tally: CoverageTally, vm: VM, vc: VCenter, findings: list[Fin
     ``gaps``: those findings with their causes, as ``unknown_causes`` listed them (else looked up here).
     """
     # gap_treatment's answers, read inline (a call per gap otherwise).
-    for_unknown, for_source = switches.treatments if switches is not None else gap_treatments(policy)
+    for_unknown, for_source = switches.answers.treatments if switches is not None else gap_treatments(policy)
     if gaps is None:
         gaps = [(f, causes[(f.rule_id, missing_key(f))]) for f in findings if f.status != "fail"]
     # The failing (rule, target) pairs, built when first needed: most VMs never ask.
@@ -928,14 +925,14 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     switches = PolicySwitches.of(policy)
     shared: dict[str, Any] = {}
     cause_cache = CauseCache()
-    readiness = ReadinessMemo(policy)
+    readiness = ReadinessMemo(policy, switches.answers)
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
     wide_findings: list[VcenterFinding] = []
     # Rules whose note a later VM may take from its vCenter's first VM (run_rules, RepeatedNote), with
     # the methods their findings share.
     repeatable = {a.spec.id: a.methods for a in rules if not a.spec.per_target and not a.spec.site}
     gap_fields = {a.spec.id: a.spec.gap_field for a in rules if a.spec.gap_field}
-    treatment = switches.treatment
+    treatment = switches.answers.treatment
     no_tasks = shared_values.list_of(())
 
     def ignored(finding: Finding) -> bool:

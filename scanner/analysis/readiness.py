@@ -86,13 +86,16 @@ ELIGIBILITY_RANK = {"eligible": 0, "conditional": 1, "unknown": 2, "blocked": 3}
 
 
 class PolicyAnswers:
-    """What evaluate_target reads of the policy, derived once for an analysis rather than per call:
-    the gap treatment, the condition test and the methods usable per target, power state and
-    template flag (the only things of the VM applicable_methods reads)."""
+    """What evaluate_target (and the engine's other per-VM steps) read of the policy, derived once
+    for an analysis rather than per call: the gap treatment, the condition test and the methods
+    usable per target, power state and template flag (the only things of the VM applicable_methods
+    reads)."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.treatment = gap_treatment(policy)
+        # The treatment's two answers, for readers that ask per finding inline (gap_treatments).
+        self.treatments = gap_treatments(policy)
         self.as_condition = condition_test(policy)
         self._usable: dict[tuple[str | None, str | None, bool | None], list[str]] = {}
 
