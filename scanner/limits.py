@@ -70,6 +70,9 @@ MAP_BYTES = Limit("VMSCAN_MAX_MAP_BYTES", 1024**3, "bytes")
 # --- vCenter responses (scanner/collector) ---------------------------------------------------------
 # One SOAP response body after decompression; a 10,000-VM RetrievePropertiesEx page is ~120 MB.
 SOAP_RESPONSE_BYTES = Limit("VMSCAN_MAX_SOAP_RESPONSE_BYTES", 1024**3, "bytes")
+# The API-version document pyVmomi reads before the login (vimServiceVersions.xml, ~1 KB on vCenter
+# 6.7-8.0), parsed whole into an ElementTree.
+VERSIONS_DOCUMENT_BYTES = Limit("VMSCAN_MAX_VERSIONS_DOCUMENT_BYTES", 1024**2, "bytes")
 # A compressed response decoding past this many bytes at more than SOAP_MAX_RATIO times its
 # size on the wire is a decompression bomb (SOAP XML compresses ~10-20x).
 SOAP_RATIO_FLOOR_BYTES = 64 * 1024**2

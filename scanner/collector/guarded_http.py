@@ -11,17 +11,22 @@ out (pyVmomi's calls and the streaming parser's alike):
   (after decompression) it is refused;
 - a compressed body is decoded here, bounded, only when the request asked for it
   (``Accept-Encoding``); an unasked one is refused. pyVmomi then sees an identity body.
+
+pyVmomi's API-version discovery before the login (``vimServiceVersions.xml``) opens connections
+of its own, outside the stub; ``bounded_version_discovery`` guards those the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from scanner.errors import CollectionError
-from scanner.limits import SOAP_MAX_RATIO, SOAP_RATIO_FLOOR_BYTES, SOAP_RESPONSE_BYTES
+from scanner.limits import SOAP_MAX_RATIO, SOAP_RATIO_FLOOR_BYTES, SOAP_RESPONSE_BYTES, VERSIONS_DOCUMENT_BYTES, Limit
 
 READ_BYTES = 256 * 1024
 
@@ -33,10 +38,12 @@ class ResponseRefused(CollectionError):
 class GuardedResponse:
     """An ``http.client.HTTPResponse`` seen through the call's deadline and size cap."""
 
-    def __init__(self, response: Any, call: GuardedConnection, accepted_encoding: bool) -> None:
+    def __init__(self, response: Any, call: GuardedConnection, accepted_encoding: bool,
+                 size_limit: Limit = SOAP_RESPONSE_BYTES) -> None:
         self._response = response
         self._call = call
-        self._limit = SOAP_RESPONSE_BYTES.value()
+        self._size_limit = size_limit
+        self._limit = size_limit.value()
         self._seen = 0
         self._raw_seen = 0
         # Decoded bytes not yet handed out, read from _pending_at on: slicing the rest off at each
@@ -141,15 +148,16 @@ class GuardedResponse:
         self._seen += size
         if self._seen > self._limit:
             self._call.finish()
-            raise SOAP_RESPONSE_BYTES.refuse("a vCenter response of over", self._limit, self._limit)
+            raise self._size_limit.refuse("a vCenter response of over", self._limit, self._limit)
 
 
 class GuardedConnection:
     """Wraps one pooled ``http.client`` connection; each ``request`` is one bounded call."""
 
-    def __init__(self, connection: Any, timeout_s: float) -> None:
+    def __init__(self, connection: Any, timeout_s: float, size_limit: Limit = SOAP_RESPONSE_BYTES) -> None:
         self._connection = connection
         self._timeout_s = timeout_s
+        self._size_limit = size_limit
         self._timer: threading.Timer | None = None
         self._expired = False
         self._accepted_encoding = False
@@ -173,7 +181,7 @@ class GuardedConnection:
             self.check()
             raise
         self.check()
-        return GuardedResponse(response, self, self._accepted_encoding)
+        return GuardedResponse(response, self, self._accepted_encoding, self._size_limit)
 
     def _expire(self) -> None:
         self._expired = True
@@ -221,3 +229,42 @@ def install_response_guard() -> None:
 
     stub_class.GetConnection = get_connection
     stub_class._vmscan_guarded = True
+
+
+# The deadline of the version discovery running in this thread (vCenters are collected in threads).
+_discovery = threading.local()
+
+
+def _discovery_connection(connection_class: Any) -> Any:
+    """``connection_class`` as pyVim.connect makes it, guarded while this thread discovers versions."""
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        timeout_s = getattr(_discovery, "timeout_s", None)
+        if timeout_s is None:
+            return connection_class(*args, **kwargs)
+        kwargs.setdefault("timeout", timeout_s)
+        return GuardedConnection(connection_class(*args, **kwargs), timeout_s, VERSIONS_DOCUMENT_BYTES)
+
+    return make
+
+
+@contextlib.contextmanager
+def bounded_version_discovery(timeout_s: float) -> Iterator[None]:
+    """Bound pyVmomi's API-version discovery (the GET of vimServiceVersions.xml in SmartConnect).
+
+    pyVim.connect makes that connection itself, with no timeout, and parses whatever it reads:
+    a server that accepted the connection and never answered held ``vmscan collect --timeout 5``
+    for good (still waiting after 120 s). While this is held, the connections pyVim.connect makes
+    in this thread are GuardedConnections: the call's total deadline and a 1 MiB size cap.
+    """
+    from pyVim import connect
+
+    if not getattr(connect, "_vmscan_guarded", False):
+        for name in ("HTTPConnection", "HTTPSConnection"):
+            setattr(connect, name, _discovery_connection(getattr(connect, name)))
+        connect._vmscan_guarded = True  # type: ignore[attr-defined]
+    _discovery.timeout_s = timeout_s
+    try:
+        yield
+    finally:
+        _discovery.timeout_s = None

@@ -18,12 +18,13 @@ import ssl
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
+from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
-from scanner.collector.guarded_http import install_response_guard
+from scanner.collector.guarded_http import bounded_version_discovery, install_response_guard
 from scanner.collector.readonly import enforce_read_only
 from scanner.errors import CollectionError
 
@@ -142,16 +143,17 @@ def connect(
     # Every call, from Login on: a total deadline, a size cap, no unasked decoding.
     install_response_guard()
     try:
-        service_instance = SmartConnect(
-            protocol=endpoint.scheme,
-            host=endpoint.host,
-            port=endpoint.port,
-            path=endpoint.path,
-            user=user,
-            pwd=password,
-            sslContext=context,
-            httpConnectionTimeout=timeout_s,
-        )
+        with bounded_version_discovery(timeout_s):
+            service_instance = SmartConnect(
+                protocol=endpoint.scheme,
+                host=endpoint.host,
+                port=endpoint.port,
+                path=endpoint.path,
+                user=user,
+                pwd=password,
+                sslContext=context,
+                httpConnectionTimeout=timeout_s,
+            )
     except vim.fault.InvalidLogin:
         raise CollectionError(f"login to {where} refused for user {user!r}: wrong user name or password") from None
     except vim.fault.NoPermission:
@@ -161,8 +163,14 @@ def connect(
     except vmodl.MethodFault as fault:
         detail = getattr(fault, "msg", None) or ""
         raise CollectionError(f"login to {where} failed: {fault.__class__.__name__}: {detail}".strip()) from None
-    except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
+    except TimeoutError as exc:
+        raise CollectionError(f"connection to {where} failed: {one_line_reason(exc)}") from None
+    except (ConnectionError, http.client.HTTPException) as exc:
         raise CollectionError(f"connection to {where} failed: {exc.__class__.__name__}") from None
+    except ParseError as exc:
+        # pyVmomi's version discovery parses vimServiceVersions.xml with ElementTree.
+        raise CollectionError(f"unreadable API version list from {where} (vimServiceVersions.xml): "
+                              f"{one_line_reason(exc)}") from None
     except (ExpatError, ValueError) as exc:
         # Malformed XML, entity expansion expat refuses (billion laughs), or a value pyVmomi cannot
         # convert (letters or thousands of digits in an xsd:int) in the answer to the login.
@@ -170,9 +178,12 @@ def connect(
     except OSError as exc:
         raise CollectionError(f"connection to {where} failed: {exc.strerror or exc.__class__.__name__}") from None
     except Exception as exc:
-        # pyVmomi raises a bare Exception when the server does not answer as a vSphere SDK endpoint.
+        # pyVmomi raises a bare Exception when the server does not answer as a vSphere SDK endpoint,
+        # and a RuntimeError for a version list of a format it does not know.
         if "is not a VIM server" in str(exc) or "is down" in str(exc):
             raise CollectionError(f"{where}{endpoint.path} is not a vSphere API endpoint") from None
+        if isinstance(exc, RuntimeError) and "vimServiceVersions.xml" in str(exc):
+            raise CollectionError(f"unreadable API version list from {where}: {one_line_reason(exc)}") from None
         raise
     # From here on only allow-listed read methods can be sent (scanner/collector/readonly.py).
     enforce_read_only(service_instance)

@@ -46,6 +46,14 @@ LOGIN_ANSWERS = {
                                       + "9" * 5000 + "</licenseProductMajorVersion></about>").encode(),
 }
 
+VERSIONS_ANSWERS = {
+    "versions-junk": b"<namespaces><<<",
+    "versions-unknown-format": b'<namespaces version="2.0"><namespace/></namespaces>',
+    # 8 MiB of comment: under the SOAP cap, over the version document's.
+    "versions-huge": (b'<?xml version="1.0"?><!--' + b" " * 8 * 1024**2 + b"-->"
+                      + VERSIONS[VERSIONS.index(b"<namespaces"):]),
+}
+
 
 class HostileHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -56,10 +64,15 @@ class HostileHandler(http.server.BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        if self.path.endswith("/vimServiceVersions.xml"):  # pyVmomi's version discovery: answered plainly
-            self._send(200, VERSIONS)
-            return
         kind = self.path.strip("/").split("/")[0]
+        if self.path.endswith("/vimServiceVersions.xml"):  # pyVmomi's version discovery
+            if kind == "versions-silent":
+                time.sleep(60)  # accepted, never answered
+            elif kind in VERSIONS_ANSWERS:
+                self._send(200, VERSIONS_ANSWERS[kind])
+            else:
+                self._send(200, VERSIONS)
+            return
         if kind.startswith("login-"):
             self._send(200, LOGIN_ANSWERS[kind])
         elif kind == "trickle":
@@ -252,6 +265,47 @@ def test_collect_against_a_hostile_login_is_one_line_exit_2(server, tmp_path, an
     assert outcome.seconds < 30
     assert EXPECTED_LOGIN_ERROR[answer] in lines[1], lines[1]
     assert not (tmp_path / "estate.json.gz").exists()
+
+
+@pytest.mark.parametrize("answer", [*VERSIONS_ANSWERS, "versions-silent"])
+def test_collect_against_a_hostile_version_list_is_one_line_exit_2(server, tmp_path, answer):
+    # pyVmomi reads vimServiceVersions.xml on a connection of its own before the login: without
+    # vmscan's guard a silent server held the collection for good, and a junk or unknown list
+    # was an internal error (exit 3).
+    outcome = run_capped(["collect", "-s", f"http://{server}/{answer}/sdk", "-u", "ro", "--password-env", "P",
+                          "--timeout", "2", "-o", "estate.json.gz"], cwd=tmp_path, env={"P": "x"})
+    lines = outcome.stderr.strip().splitlines()
+    assert outcome.exit_code == 2, outcome.stderr
+    assert len(lines) == 2 and lines[1].startswith("vmscan: error: "), outcome.stderr
+    assert outcome.seconds < 30
+    assert EXPECTED_VERSIONS_ERROR[answer] in lines[1], lines[1]
+    assert not (tmp_path / "estate.json.gz").exists()
+
+
+EXPECTED_VERSIONS_ERROR = {
+    "versions-junk": "unreadable API version list from http://127.0.0.1:",
+    "versions-unknown-format": "vimServiceVersions.xml has version 2.0",
+    "versions-huge": "VMSCAN_MAX_VERSIONS_DOCUMENT_BYTES",
+    "versions-silent": "no complete answer within 2 s",
+}
+
+
+def test_the_version_discovery_guard_holds_only_in_the_thread_that_asked(server):
+    # Outside vmscan's connect (another thread, a test harness) pyVim.connect's connections are
+    # its own: no deadline, no cap.
+    from pyVim import connect
+
+    from scanner.collector.guarded_http import bounded_version_discovery
+
+    host, port = server.split(":")
+    seen: list[object] = []
+    with bounded_version_discovery(2):
+        seen.append(connect.HTTPConnection(host, port=int(port)))
+        other = threading.Thread(target=lambda: seen.append(connect.HTTPConnection(host, port=int(port))))
+        other.start()
+        other.join()
+    seen.append(connect.HTTPConnection(host, port=int(port)))
+    assert [type(item).__name__ for item in seen] == ["GuardedConnection", "HTTPConnection", "HTTPConnection"]
 
 
 EXPECTED_LOGIN_ERROR = {
