@@ -626,8 +626,13 @@ def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Fi
     if shared is not None:
         table = shared.dict_of
         tables.readiness = table(tables.readiness)
-        tables.readiness_reasons = table(tables.readiness_reasons)
-        tables.methods = table(tables.methods)
+        # Each result's reasons list and method table as the pool's held one (results of other finding
+        # sets often have equal ones): VMs with equal answers then hold one dict of them, and the
+        # writer finds their text by identity (jsontext) instead of encoding it again.
+        list_of = shared.list_of
+        tables.readiness_reasons = table({target: list_of(reasons)
+                                          for target, reasons in tables.readiness_reasons.items()})
+        tables.methods = table({target: table(methods) for target, methods in tables.methods.items()})
         tables.recommended_method = table(tables.recommended_method)
         tables.finding_ids = shared.list_of(tables.finding_ids)
         tables.unknown_ids = shared.list_of(tables.unknown_ids)
