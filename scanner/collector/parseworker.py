@@ -250,7 +250,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
                 if parser is None:
                     raise ParseWorkerFailed("objects before the start of their answer")
                 (count,) = _COUNT.unpack_from(payload)
-                items = parser.feed(payload[_COUNT.size :])
+                items = parser.feed(payload[_COUNT.size :], whole=True)  # a run: whole objects
                 results = [vm_result(item, lookups, vcenter_name) for item in items]
                 if len(results) != count:
                     raise ParseWorkerFailed(f"{len(results)} objects read of a run of {count}")

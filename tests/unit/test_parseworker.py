@@ -66,7 +66,7 @@ class InlineOffload:
         return self.offered % self.every == 0
 
     def submit(self, objects: bytes, count: int) -> None:
-        items = self.parser.feed(objects)
+        items = self.parser.feed(objects, whole=True)
         assert len(items) == count
         self.runs.append(items)
 

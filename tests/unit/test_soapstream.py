@@ -22,7 +22,7 @@ import pytest
 from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport, vim, vmodl
 
-from scanner.collector import mappers
+from scanner.collector import mappers, soapstream
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.soapstream import (
     ObjectSetAnswers,
@@ -379,6 +379,40 @@ def test_unknown_types_and_properties_from_a_newer_server_are_tolerated() -> Non
     assert type(devices[-2]) is Device.VirtualDevice  # the declared type, keeping what it knows
     assert devices[-2].key == 9000
     assert devices[1].key == 200
+
+
+def test_only_the_outermost_returnvals_children_are_objects() -> None:
+    # A returnval (with an objects and a token) inside an object, in a property pyVmomi does not
+    # know: part of that object (ignored), not more objects of the answer nor its token.
+    plain = response_body(rich_result()).decode()
+    nested = plain.replace(
+        "<propSet>",
+        '<futureProperty><returnval><objects><obj type="VirtualMachine">vm-smuggled</obj></objects>'
+        "<token>not-the-token</token></returnval></futureProperty><propSet>", 1)
+    assert nested != plain
+    for chunk_size in (7, 64 * 1024):
+        items, result = stream_parse(nested.encode(), chunk_size)
+        reference, _ = stream_parse(plain.encode(), chunk_size)
+        assert [i.moref for i in items] == [i.moref for i in reference] == ["vm-1", "vm-2", "domain-c7"]
+        assert result.token is None
+        for a, b in zip(items, reference, strict=True):
+            for name in b.values:
+                same(a.values[name], b.values[name])
+
+
+def test_a_feed_holds_its_last_object_until_it_is_known_to_be_complete() -> None:
+    body = response_body(rich_result())
+    starts = [match.start() for match in re.finditer(b"<objects>", body)]
+    second_end = body.index(b"</objects>", starts[1]) + len(b"</objects>")
+    parser = soapstream._ResultParser(TypeCatalog(STUB), StreamResult())
+    assert parser.feed(body[: starts[0]]) == []
+    # The first object whole, but the last element fed: nothing tells it is complete yet.
+    assert parser.feed(body[starts[0] : starts[1]]) == []
+    assert parser.feed(b"", whole=True) == []  # `whole` is believed only right after "</objects>"
+    items = parser.feed(body[starts[1] : second_end], whole=True)
+    assert [i.moref for i in items] == ["vm-1", "vm-2"]
+    assert parser.feed(body[second_end:]) == []  # the last object: held until the close
+    assert [i.moref for i in parser.close()] == ["domain-c7"]
 
 
 @pytest.mark.parametrize(
