@@ -62,6 +62,14 @@ class VmscanGroup(click.Group):
                 err=True,
             )
             ctx.exit(INTERNAL_ERROR_EXIT)
+        except BaseException as exc:
+            # A panic inside a Rust extension (calamine) is pyo3's PanicException, a BaseException:
+            # still a vmscan bug (inputs that cause one are caught where it is read), not a traceback.
+            if type(exc).__name__ != "PanicException" or os.environ.get("VMSCAN_DEBUG"):
+                raise
+            click.echo(f"vmscan: internal error: {exc.__class__.__name__}: {one_line(str(exc))} "
+                       "(set VMSCAN_DEBUG=1 for a traceback)", err=True)
+            ctx.exit(INTERNAL_ERROR_EXIT)
 
 
 def with_options(options: list[Any]) -> Any:

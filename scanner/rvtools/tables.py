@@ -13,10 +13,14 @@ values after ``_clean_row`` (tests compare them). ``VMSCAN_XLSX_READER=openpyxl`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
+import sys
+import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -224,7 +228,55 @@ def _read_xlsx_openpyxl(path: Path) -> dict[str, Table]:
     return tables
 
 
+def is_rust_panic(exc: BaseException) -> bool:
+    """A panic inside a Rust extension (pyo3's PanicException derives from BaseException, not Exception)."""
+    return type(exc).__name__ == "PanicException"
+
+
+@contextlib.contextmanager
+def _stderr_held_back(held: list[bytes]) -> Iterator[None]:
+    """Point file descriptor 2 at a temporary file; what was written there is left in ``held``.
+
+    Rust's panic hook writes "thread '<unnamed>' panicked at ..." (and a backtrace when
+    RUST_BACKTRACE is set) straight to file descriptor 2, before Python sees the exception.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                capture.seek(0)
+                held.append(capture.read())
+    finally:
+        os.close(saved)
+
+
 def _read_xlsx_calamine(path: Path) -> dict[str, Table]:
+    held: list[bytes] = []
+    try:
+        with _stderr_held_back(held):
+            return _read_xlsx_calamine_unguarded(path)
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        held.clear()  # only the panic's own report: the cell is read again below
+    finally:
+        if held and held[0]:
+            os.write(2, held[0])
+    # calamine panics on some cells it cannot convert (a date cell holding -1e20 overflows its
+    # TimeDelta); openpyxl reads the same cell as unreadable, so that value is left unknown with a
+    # collection issue, as every other unparsable cell is (openpyxl's warning about it is that).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_xlsx_openpyxl(path)
+
+
+def _read_xlsx_calamine_unguarded(path: Path) -> dict[str, Table]:
     from python_calamine import CalamineWorkbook
 
     origin = str(path)

@@ -1,0 +1,63 @@
+"""Odd cell values in an RVTools workbook, as real processes: a value is left unknown or the run is
+refused in one line, never a traceback (docs/hardening.md, "Bad input")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+from scanner.rvtools.writer import write_rvtools
+from scanner.synthetic import generate_estate
+from tests.hostile.runner import run_capped
+
+
+def small_export(path: Path) -> Path:
+    write_rvtools(generate_estate(6, seed=1), path)
+    return path
+
+
+def set_cell(path: Path, sheet: str, header: str, value: object, row: int = 2) -> None:
+    book = openpyxl.load_workbook(path)
+    worksheet = book[sheet]
+    column = [cell.value for cell in worksheet[1]].index(header) + 1
+    worksheet.cell(row=row, column=column).value = value
+    book.save(path)
+
+
+def test_out_of_range_number_in_a_date_cell_is_an_unknown_value(tmp_path):
+    # PowerOn is a date-formatted column; -1e20 days overflows the Rust reader's TimeDelta, which
+    # panicked (pyo3 PanicException, a BaseException): a 160-line traceback and exit 1.
+    export = small_export(tmp_path / "dates.xlsx")
+    set_cell(export, "vInfo", "PowerOn", -10**20)
+    # RUST_BACKTRACE=1 made the panic print ~60 lines of backtrace to stderr on top.
+    listed = run_capped(["inventory", "dates.xlsx"], cwd=tmp_path, env={"RUST_BACKTRACE": "1"})
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stderr == ""
+    assert "unreadable cell(s) in sheet vInfo column 'PowerOn' (first at row 2" in listed.stdout
+    assessed = run_capped(["analyze", "dates.xlsx", "-o", "a.json"], cwd=tmp_path)
+    assert assessed.exit_code == 0, assessed.stderr
+    assert "Traceback" not in assessed.stderr and "panicked" not in assessed.stderr
+    assert len(json.loads((tmp_path / "a.json").read_text())["vms"]) == 6
+
+
+class PanicException(BaseException):
+    """Named like pyo3's, which derives from BaseException (not Exception)."""
+
+
+def test_a_panic_anywhere_else_is_one_internal_error_line(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import scanner.inputs
+    from scanner.cli import main
+
+    def panic(paths):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.delenv("VMSCAN_DEBUG", raising=False)
+    monkeypatch.setattr(scanner.inputs, "load_inputs", panic)
+    result = CliRunner().invoke(main, ["inventory", str(small_export(tmp_path / "x.xlsx"))])
+    assert result.exit_code == 3
+    assert result.output.strip() == ("vmscan: internal error: PanicException: index out of bounds "
+                                     "(set VMSCAN_DEBUG=1 for a traceback)")
