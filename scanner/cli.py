@@ -292,10 +292,11 @@ def collect_live(server: str | list[str], user: str | None, password_env: str | 
 def read_servers_file(path: str) -> list[str]:
     """One server per line; blank lines and lines starting with # are ignored."""
     from scanner.errors import InputError
+    from scanner.limits import SERVERS_FILE_BYTES, read_bounded_bytes
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+        # A regular file, bounded: /dev/zero was read until memory ran out.
+        lines = read_bounded_bytes(Path(path), SERVERS_FILE_BYTES, "servers file").decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read servers file {path}: {getattr(exc, 'strerror', None) or exc}") from None
     servers = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]

@@ -66,6 +66,9 @@ REPORT_FILE_BYTES = Limit("VMSCAN_MAX_REPORT_BYTES", 512 * 1024**2, "bytes")
 # --- policy files and anonymization maps ----------------------------------------------------------
 POLICY_BYTES = Limit("VMSCAN_MAX_POLICY_BYTES", 1024**2, "bytes")
 MAP_BYTES = Limit("VMSCAN_MAX_MAP_BYTES", 1024**3, "bytes")
+# `vmscan plan --groups` (VM, Group CSV; ~40 bytes a VM) and `--servers-file` (one vCenter a line).
+GROUP_FILE_BYTES = Limit("VMSCAN_MAX_GROUP_FILE_BYTES", 64 * 1024**2, "bytes")
+SERVERS_FILE_BYTES = Limit("VMSCAN_MAX_SERVERS_FILE_BYTES", 1024**2, "bytes")
 
 # --- vCenter responses (scanner/collector) ---------------------------------------------------------
 # One SOAP response body after decompression; a 10,000-VM RetrievePropertiesEx page is ~120 MB.

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.inventory.model import VM
+from scanner.limits import GROUP_FILE_BYTES, read_bounded_bytes
 
-GROUP_FILE_MAX_BYTES = 64 * 1024 * 1024
 SIMPLE_RULES = ("folder", "vapp", "resource_pool", "cluster", "network")
 
 
@@ -89,14 +89,16 @@ def read_group_file(path: str) -> dict[tuple[str, str], str]:
     """(vCenter lower, VM name lower) -> group; vCenter "" when the file has no vCenter column."""
     file = Path(path)
     try:
-        if file.stat().st_size > GROUP_FILE_MAX_BYTES:
-            raise InputError(f"{file.name}: group file larger than {GROUP_FILE_MAX_BYTES // 2**20} MiB")
-        text = file.read_text(encoding="utf-8-sig")
+        # A regular file, bounded: /dev/zero or a FIFO was read until memory ran out.
+        text = read_bounded_bytes(file, GROUP_FILE_BYTES, "group file").decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such group file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file.name}: not a readable UTF-8 CSV group file ({exc})") from None
-    rows = list(csv.reader(text.splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:  # a field over the csv module's 131,072-character limit was an internal error
+        raise InputError(f"{file.name}: not a readable CSV group file ({exc})") from None
     if not rows:
         raise InputError(f"{file.name}: empty group file; expected columns VM and Group")
     header = [h.strip().lower() for h in rows[0]]
