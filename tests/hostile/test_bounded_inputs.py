@@ -75,16 +75,18 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
         "not a regular file"),
     # Before: read until memory ran out (1.8 GiB at the 2 GiB cap after 8 s for plan, 3.5 s for collect).
     "group-file-dev-zero": (
-        lambda d: ["plan", str(SAMPLE), "--out", str(d / "plan"), "--groups", "/dev/zero"], 2, "not a regular file"),
+        lambda d: ["plan", "--as-of", "2026-11-25", str(SAMPLE), "--out", str(d / "plan"), "--groups", "/dev/zero"],
+        2, "not a regular file"),
     "servers-file-dev-zero-collect": (
         lambda d: ["collect", "--servers-file", "/dev/zero", "--user", "ro", "--password-env", "VMSCAN_TEST_UNSET",
                    "-o", str(d / "c.json.gz")], 2, "not a regular file"),
     "servers-file-dev-zero-scan": (
-        lambda d: ["scan", "--servers-file", "/dev/zero", "--user", "ro", "--password-env", "VMSCAN_TEST_UNSET",
+        lambda d: ["scan", "--as-of", "2026-11-25", "--servers-file", "/dev/zero", "--user", "ro",
+                   "--password-env", "VMSCAN_TEST_UNSET",
                    "--out", str(d / "scan")], 2, "not a regular file"),
     # Before: "vmscan: internal error: Error: field larger than field limit (131072)", exit 3.
     "group-file-200000-char-field": (
-        lambda d: ["plan", str(SAMPLE), "--out", str(d / "plan"), "--groups",
+        lambda d: ["plan", "--as-of", "2026-11-25", str(SAMPLE), "--out", str(d / "plan"), "--groups",
                    str(_write(d / "groups.csv", "VM,Group\nweb01," + "g" * 200_000 + "\n"))], 2,
         "groups.csv: not a readable CSV group file (field larger than field limit"),
     "map-json-nested-100000-deep": (
