@@ -479,7 +479,8 @@ def collect_vcenter(
 ) -> tuple[VCenter, list[CollectionIssue]]:
     """Collect everything from a logged-in ServiceInstance (plus ``perf_days`` of VM history).
 
-    ``parse_worker``: parse and map part of the VMs in a second process (streaming parser only).
+    ``parse_worker``: parse and map part of the VMs in a second process, and read part of the
+    history's answers in another (streaming parser only).
     """
     content = (retrier or Retrier(NO_RETRY)).run("service content", service_instance.RetrieveContent)
     early = None
@@ -488,7 +489,7 @@ def collect_vcenter(
 
         # The history's queries go out while the VM pages still arrive: the server produces the
         # history while vmscan parses the inventory (on a real vCenter, its statistics database).
-        early = EarlyHistory(content, perf_days, parser)
+        early = EarlyHistory(content, perf_days, parser, offload=parse_worker)
     collector = _Collector(content, vcenter_name, page_size, progress, parser, retrier,
                            vm_mapped=early.vm_mapped if early is not None else None, parse_worker=parse_worker)
     try:
@@ -514,7 +515,7 @@ def collect_vcenter(
                 if started.failure is not None and is_transient(started.failure):
                     raise started.failure  # a dropped connection: counted and waited for as a retry
             # The early queries failed: the history read again, as a whole, after the inventory.
-            return attach_perf(content, vcenter, perf_days, perf_progress, parser)
+            return attach_perf(content, vcenter, perf_days, perf_progress, parser, offload=parse_worker)
 
         # Re-running it after a dropped connection recomputes every VM's history from scratch.
         issues = collector.retrier.run("performance history", history)

@@ -16,14 +16,16 @@ from __future__ import annotations
 import bisect
 import concurrent.futures
 import datetime
+import itertools
 import json
 import json.scanner
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from scanner.collector.parseworker import HistoryWorker, ParseWorkerFailed
 from scanner.collector.properties import DEFAULT_PARSER, PARSER_PYVMOMI, PARSER_STREAM
 from scanner.inventory.model import CollectionIssue, PerfStats, VCenter
 
@@ -46,6 +48,10 @@ UNIT_SCALE = {
     "kiloBytes": (1 / 1024, "MiB"),
     "kiloBytesPerSecond": (1.0, "KBps"),
 }
+
+# An answer longer than this is not held whole for the history worker but read here as it
+# arrives (vCenter's are ~1 MB per 256 metrics in CSV; a hostile server's could be any size).
+OFFLOAD_ANSWER_BYTES = 64 * 1024 * 1024
 
 # Concurrent QueryPerf calls per vCenter: enough to overlap the server producing one response
 # with vmscan parsing another, few enough not to load a production vCenter.
@@ -436,6 +442,74 @@ def query_perf_request(manager: Any, batch: list[tuple[Any, list[int]]], specs_f
     return head + b"".join(parts) + tail
 
 
+def answer_stats(
+    chunks: Iterator[bytes], catalog: Any, by_key: dict[int, CounterInfo], expected: int
+) -> dict[str, dict[str, PerfStats]]:
+    """A QueryPerf answer body (chunks) → per-VM stats, read as it arrives (soapstream's parser)."""
+    from scanner.collector.soapstream import parse_query_perf_result
+
+    out: dict[str, dict[str, PerfStats]] = {}
+    for entity in parse_query_perf_result(chunks, catalog):
+        out.setdefault(entity.moref, {}).update(stats_from_series(entity.series, by_key, expected, sorted_present=True))
+    return out
+
+
+class HandedAnswer:
+    """A QueryPerf answer handed to the history worker: :meth:`stats` waits for its statistics.
+
+    The body is kept until they are in, to be read here if the worker fails (gone, or the answer
+    unreadable to it): then the same statistics, or the very error the ordinary reading gives.
+    """
+
+    def __init__(
+        self, body: bytes, catalog: Any, by_key: dict[int, CounterInfo], expected: int, worker: HistoryWorker
+    ) -> None:
+        self.body: bytes | None = body
+        self.reading = (catalog, by_key, expected)
+        self.answer = worker.submit(body)
+        self.answer.add_done_callback(self._drop_body)
+
+    def _drop_body(self, answer: concurrent.futures.Future[Any]) -> None:
+        if answer.exception() is None:
+            self.body = None
+
+    def stats(self) -> dict[str, dict[str, PerfStats]]:
+        try:
+            stats: dict[str, dict[str, PerfStats]] = self.answer.result()
+        except ParseWorkerFailed:
+            assert self.body is not None
+            return answer_stats(iter((self.body,)), *self.reading)
+        return stats
+
+
+def offloaded_answer_stats(
+    chunks: Iterator[bytes],
+    catalog: Any,
+    by_key: dict[int, CounterInfo],
+    expected: int,
+    worker: HistoryWorker | None,
+) -> dict[str, dict[str, PerfStats]] | HandedAnswer:
+    """:func:`answer_stats`, or the answer read whole and handed to the history worker if it wants it.
+
+    An answer past OFFLOAD_ANSWER_BYTES is read here as it arrives instead of being held whole.
+    """
+    if worker is None or not worker.wants():
+        return answer_stats(chunks, catalog, by_key, expected)
+    held: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        held.append(chunk)
+        size += len(chunk)
+        if size > OFFLOAD_ANSWER_BYTES:
+            return answer_stats(itertools.chain(held, chunks), catalog, by_key, expected)
+    return HandedAnswer(b"".join(held), catalog, by_key, expected, worker)
+
+
+def query_stats(answer: dict[str, dict[str, PerfStats]] | HandedAnswer) -> dict[str, dict[str, PerfStats]]:
+    """What :func:`_query_batch` gave, the worker's statistics waited for."""
+    return answer.stats() if isinstance(answer, HandedAnswer) else answer
+
+
 def _query_batch(
     manager: Any,
     batch: list[tuple[Any, list[int]]],
@@ -443,16 +517,17 @@ def _query_batch(
     by_key: dict[int, CounterInfo],
     expected: int,
     parser: str,
-) -> dict[str, dict[str, PerfStats]]:
-    """One QueryPerf call → per-VM stats (computed in the calling worker thread)."""
+    worker: HistoryWorker | None = None,
+) -> dict[str, dict[str, PerfStats]] | HandedAnswer:
+    """One QueryPerf call → per-VM stats (computed in the calling thread), or the answer handed to
+    ``worker`` (the thread goes on to the next call; see :func:`query_stats`)."""
     if parser == PARSER_PYVMOMI:
         return stats_from_results(manager.QueryPerf(querySpec=specs_for(batch)), by_key, expected)
-    from scanner.collector.soapstream import query_perf_streaming
+    from scanner.collector.soapstream import TypeCatalog, query_perf_answer, soap_stub
 
-    out: dict[str, dict[str, PerfStats]] = {}
-    for entity in query_perf_streaming(manager, [], request=query_perf_request(manager, batch, specs_for)):
-        out.setdefault(entity.moref, {}).update(stats_from_series(entity.series, by_key, expected, sorted_present=True))
-    return out
+    catalog = TypeCatalog(soap_stub(manager))
+    with query_perf_answer(manager, query_perf_request(manager, batch, specs_for)) as chunks:
+        return offloaded_answer_stats(chunks, catalog, by_key, expected, worker)
 
 
 @dataclass
@@ -518,12 +593,20 @@ class HistoryQueries:
     worker thread. :meth:`result` waits for the rest; :meth:`cancel` drops what has not started.
     """
 
-    def __init__(self, plan: _PerfPlan, workers: int = DEFAULT_PERF_WORKERS) -> None:
+    def __init__(self, plan: _PerfPlan, workers: int = DEFAULT_PERF_WORKERS, offload: bool = False) -> None:
         self.plan = plan
         self.planner = BatchPlanner(list(plan.by_key), plan.limit)
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="vmscan-perf")
-        self.futures: dict[concurrent.futures.Future[dict[str, dict[str, PerfStats]]], int] = {}
+        self.futures: dict[concurrent.futures.Future[dict[str, dict[str, PerfStats]] | HandedAnswer], int] = {}
         self.entities = 0
+        # Part of the answers read by a second process (the streaming parser only): their CPU,
+        # ~5 s for 10,000 VMs, is otherwise all on the collector's one core (the GIL).
+        self.worker: HistoryWorker | None = None
+        if offload and plan.parser == PARSER_STREAM:
+            from scanner.collector.soapstream import soap_stub
+
+            self.worker = HistoryWorker.start(getattr(soap_stub(plan.manager), "version", None), plan.by_key,
+                                              plan.expected)  # fmt: skip
 
     def add(self, entity: Any) -> None:
         self.entities += 1
@@ -534,13 +617,18 @@ class HistoryQueries:
         plan = self.plan
         # Specs are built in the worker: 10,000 VMs' QuerySpecs at once would be ~tens of MB.
         future = self.pool.submit(
-            _query_batch, plan.manager, batch, plan.specs_for, plan.by_key, plan.expected, plan.parser
+            _query_batch, plan.manager, batch, plan.specs_for, plan.by_key, plan.expected, plan.parser, self.worker
         )
         self.futures[future] = len({id(entity) for entity, _ in batch})
 
     def cancel(self) -> None:
         """Drop the calls not yet started; wait for the running ones (at most ``workers``)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self._close_worker()
+
+    def _close_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
 
     def result(self, progress: Callable[[int, int], None] | None = None) -> PerfCollection:
         for batch in self.planner.close():
@@ -549,7 +637,7 @@ class HistoryQueries:
         done = 0
         try:
             for future in concurrent.futures.as_completed(self.futures):
-                for moref, per_counter in future.result().items():
+                for moref, per_counter in query_stats(future.result()).items():
                     stats.setdefault(moref, {}).update(per_counter)
                 done += self.futures[future]
                 if progress is not None:
@@ -559,6 +647,7 @@ class HistoryQueries:
             self.cancel()
             raise
         self.pool.shutdown(wait=True)
+        self._close_worker()
         plan = self.plan
         # Counters in the order they were asked for, whatever order the batches completed in.
         order = list(plan.counters)
@@ -581,14 +670,16 @@ def collect_perf(
     progress: Callable[[int, int], None] | None = None,
     parser: str = DEFAULT_PARSER,
     workers: int = DEFAULT_PERF_WORKERS,
+    offload: bool = False,
 ) -> PerfCollection:
     """Query ``days`` of history for ``vms`` (vim.VirtualMachine references; pass powered-on ones).
 
     Up to ``workers`` QueryPerf calls run at once, each within the server's metric limit.
     ``parser`` as for the PropertyCollector: "stream" parses the response as it arrives,
-    "pyvmomi" uses pyVmomi's deserializer (the reference; same results).
+    "pyvmomi" uses pyVmomi's deserializer (the reference; same results). ``offload``: part of the
+    answers read by a second process (parseworker.HistoryWorker; the streaming parser only).
     """
-    queries = HistoryQueries(_perf_plan(content, days, now, parser), workers)
+    queries = HistoryQueries(_perf_plan(content, days, now, parser), workers, offload)
     try:
         for vm in vms:
             queries.add(vm)
@@ -620,6 +711,7 @@ def attach_perf(
     days: int,
     progress: Callable[[int, int], None] | None = None,
     parser: str = DEFAULT_PARSER,
+    offload: bool = False,
 ) -> list[CollectionIssue]:
     """Read ``days`` of history for the powered-on VMs of ``vcenter`` into ``vm.perf``.
 
@@ -635,7 +727,7 @@ def attach_perf(
     stub = content.perfManager._stub
     refs = [vim.VirtualMachine(vm.moref, stub) for vm in running]
     try:
-        result = collect_perf(content, refs, days, progress=progress, parser=parser)
+        result = collect_perf(content, refs, days, progress=progress, parser=parser, offload=offload)
     except vmodl.MethodFault as fault:
         name = type(fault).__name__.rsplit(".", 1)[-1]
         message = f"performance history not read: {name}: {getattr(fault, 'msg', None) or ''}".rstrip(": ")
@@ -662,6 +754,7 @@ class EarlyHistory:
         parser: str = DEFAULT_PARSER,
         now: datetime.datetime | None = None,
         workers: int = DEFAULT_PERF_WORKERS,
+        offload: bool = False,
     ) -> None:
         self.days = days
         self.stub = content.perfManager._stub
@@ -669,7 +762,7 @@ class EarlyHistory:
         self.queries: HistoryQueries | None = None
         self.failure: Exception | None = None
         try:
-            self.queries = HistoryQueries(_perf_plan(content, days, now, parser), workers)
+            self.queries = HistoryQueries(_perf_plan(content, days, now, parser), workers, offload)
         except Exception as exc:  # attach_perf reads the same again and reports it
             self.queries, self.failure = None, exc
 

@@ -1303,6 +1303,17 @@ def parse_query_perf_result(chunks: Iterator[bytes], catalog: TypeCatalog) -> It
         raise StreamParseError("not a QueryPerf response")
 
 
+@contextlib.contextmanager
+def query_perf_answer(perf_manager: Any, request: bytes) -> Iterator[Iterator[bytes]]:
+    """The (decoded) body of the serialized QueryPerf ``request``'s answer in chunks, unread.
+
+    For callers that read it whole or elsewhere (perf.offloaded_answer_stats); a fault is raised
+    as in query_perf_streaming.
+    """
+    with _posted(perf_manager, "QueryStats", [[]], request) as chunks:
+        yield chunks
+
+
 def query_perf_streaming(perf_manager: Any, specs: list[Any], request: bytes | None = None) -> Iterator[EntityMetrics]:
     """``PerformanceManager.QueryPerf(querySpec=specs)``, the response stream-parsed (see above).
 

@@ -43,11 +43,12 @@ def running_vms(content: Any) -> list[Any]:
         view.DestroyView()
 
 
-def history(simulator: Simulator, parser: str, workers: int, days: int = 30) -> PerfCollection:
+def history(simulator: Simulator, parser: str, workers: int, days: int = 30, offload: bool = False) -> PerfCollection:
     si = connect(simulator.sdk_url, simulator.user, simulator.password)  # read-only guarded
     try:
         content = si.RetrieveContent()
-        return collect_perf(content, running_vms(content), days, now=NOW, parser=parser, workers=workers)
+        return collect_perf(content, running_vms(content), days, now=NOW, parser=parser, workers=workers,
+                            offload=offload)  # fmt: skip
     finally:
         disconnect(si)
 
@@ -148,3 +149,44 @@ def test_history_started_during_the_inventory_same_as_after_it(
     assert collected_with_history(csv, retrier) == early
     assert len(calls) == 2  # the early call that failed, then attach_perf's (10 VMs: one batch each)
     assert retrier.retries == 1  # recorded as a retry, as a drop after the inventory always was
+
+
+def test_history_read_partly_by_the_worker_process_is_the_same(
+    simulators: tuple[Simulator, Simulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers handed to the history worker process give the same statistics, also when the
+    worker is killed mid-history (the answers it held, and the rest, are then read here)."""
+    from scanner.collector.parseworker import HistoryWorker
+
+    submit = HistoryWorker.submit
+    handed: list[HistoryWorker] = []
+    kill_at = 0  # 0: never
+
+    def counted(self: HistoryWorker, body: bytes) -> Any:
+        handed.append(self)
+        if len(handed) == kill_at:
+            self.process.kill()
+        return submit(self, body)
+
+    monkeypatch.setattr(HistoryWorker, "submit", counted)
+    for simulator in simulators:
+        reference = history(simulator, "stream", workers=4)
+        assert not handed
+        si = simulator.connect()
+        setting = si.RetrieveContent().setting
+        # 12 metrics per query = 2 VMs x 6 counters: several answers, some of them the worker's.
+        setting.UpdateOptions(changedValue=[vim.option.OptionValue(key=MAX_QUERY_METRICS_OPTION, value="12")])
+        try:
+            for kill_at in (0, 2):
+                handed.clear()
+                offloaded = history(simulator, "stream", workers=4, offload=True)
+                assert len(handed) >= 2 and offloaded.queries > 2
+                assert offloaded.stats == reference.stats
+                assert all(list(per) == list(reference.stats[moref]) for moref, per in offloaded.stats.items())
+                assert (handed[0].failed is not None) == bool(kill_at)
+                assert handed[0].process.returncode is not None  # reaped
+        finally:
+            setting.UpdateOptions(changedValue=[vim.option.OptionValue(key=MAX_QUERY_METRICS_OPTION, value="256")])
+            Disconnect(si)
+        handed.clear()
+        kill_at = 0
