@@ -343,12 +343,12 @@ class HistoryWorker:
         if self.closed:
             return
         self.closed = True
+        with self._lock:
+            self._fail_locked("it was closed")  # (kept as the reason, unless it failed before)
         with contextlib.suppress(OSError):
             self.process.kill()
         self.process.wait()
         self._reader.join()
-        with self._lock:
-            self._fail_locked("it was closed")
         for stream in (self._to_worker, self._from_worker):
             with contextlib.suppress(OSError):
                 stream.close()
