@@ -249,7 +249,24 @@ def estate_from_plain(data: Any, origin: str) -> Estate:
     negative = first_negative_size(estate)
     if negative is not None:
         raise InputError(f"{origin}: invalid inventory: {negative} is negative (a count or size cannot be)")
+    repeated = first_repeated_vm(estate)
+    if repeated is not None:
+        raise InputError(f"{origin}: invalid inventory: {repeated}")
     return estate
+
+
+def first_repeated_vm(estate: Estate) -> str | None:
+    """Where a VM id first comes back within one vCenter, else None: vmscan never writes one (the
+    collector skips a VM already read; merging inputs counts a VM once), and a VM listed twice would be
+    counted, sized and planned twice."""
+    for vc_index, vcenter in enumerate(estate.vcenters):
+        first_index: dict[str, int] = {}
+        for vm_index, vm in enumerate(vcenter.vms):
+            earlier = first_index.setdefault(vm.id, vm_index)
+            if earlier != vm_index:
+                return (f"vcenters[{vc_index}].vms[{vm_index}].id {vm.id!r} is also vcenters[{vc_index}].vms[{earlier}]"
+                        " (the same VM listed twice)")
+    return None
 
 
 # VM fields that count or measure something; each is None (unknown) or at least 0. (The limits are

@@ -47,6 +47,15 @@ def _snapshot_bytes() -> bytes:
                        "source": {"kind": "synthetic"}, "vcenters": []}).encode()
 
 
+def repeated_vm(folder: Path) -> Path:
+    save_estate(sample_estate(), folder / "one.json")
+    data = json.loads((folder / "one.json").read_text(encoding="utf-8"))
+    (folder / "one.json").unlink()
+    vms = data["vcenters"][0]["vms"]
+    vms.append(json.loads(json.dumps(vms[0])))
+    return _write(folder / "twice.json", json.dumps(data).encode())
+
+
 def truncated_gzip(folder: Path) -> Path:
     save_estate(sample_estate(), folder / "full.json.gz")
     data = (folder / "full.json.gz").read_bytes()
@@ -168,6 +177,9 @@ SNAPSHOT_CASES = [
     Case("bad-limit-setting", lambda d: _write(d / "estate.json", _snapshot_bytes()),
          ("VMSCAN_MAX_INPUT_BYTES",), env={"VMSCAN_MAX_INPUT_BYTES": "lots"}),
     Case("unknown-extension", lambda d: _write(d / "estate.txt", b"hello"), ("estate.txt", "unrecognised input")),
+    # Was read as two VMs (counted, sized and planned twice), exit 0.
+    Case("same-vm-listed-twice", repeated_vm, ("twice.json", "vcenters[0].vms[1].id 'uuid-1/vm-1' is also",
+                                               "vms[0]", "the same VM listed twice")),
     # One tab of an RVTools CSV export instead of its folder; an old binary .xls.
     Case("single-csv-file", lambda d: _write(d / "RVTools_tabvInfo.csv", b"VM;Powerstate\nweb01;poweredOn\n"),
          ("RVTools_tabvInfo.csv", "give the folder")),
