@@ -24,6 +24,10 @@ def input_kind(path: Path) -> str:
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():
         return "rvtools_csv"
+    if not path.is_file():
+        # A FIFO was waited on for good; /dev/zero or /dev/urandom read until memory ran out.
+        raise InputError(f"{path}: not a regular file (a device, FIFO or socket); expected a vmscan snapshot "
+                         "(.json.gz), an RVTools .xlsx or a folder of RVTools CSV files")
     name = path.name.lower()
     if name.endswith((".xlsx", ".xlsm")):
         return "rvtools_xlsx"

@@ -205,6 +205,8 @@ def load_estate(path: str | os.PathLike[str], max_bytes: int | None = None) -> E
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, expected a vmscan snapshot file")
+    if not p.is_file():
+        raise InputError(f"{p}: not a regular file (a device, FIFO or socket); expected a vmscan snapshot file")
     try:
         raw = _read_bytes(p, max_input_bytes() if max_bytes is None else max_bytes)
     except PermissionError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,10 +90,28 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
         lambda d: ["plan", "--as-of", "2026-11-25", str(SAMPLE), "--out", str(d / "plan"), "--groups",
                    str(_write(d / "groups.csv", "VM,Group\nweb01," + "g" * 200_000 + "\n"))], 2,
         "groups.csv: not a readable CSV group file (field larger than field limit"),
+    # Before: a FIFO was waited on for good (killed at the deadline); /dev/zero behind a .json name and
+    # /dev/urandom behind a .json.gz name were read until memory ran out (1.8 GiB, exit 2 "out of memory").
+    "snapshot-fifo": (lambda d: ["inventory", str(_fifo(d / "estate.json.gz"))], 2, "not a regular file"),
+    "snapshot-link-to-dev-zero": (lambda d: ["inventory", str(_link(d / "estate.json", "/dev/zero"))], 2,
+                                  "estate.json: not a regular file"),
+    "snapshot-link-to-dev-urandom": (
+        lambda d: ["analyze", "--as-of", "2026-11-25", str(_link(d / "estate.json.gz", "/dev/urandom")),
+                   "-o", str(d / "a.json")], 2, "estate.json.gz: not a regular file"),
     "map-json-nested-100000-deep": (
         lambda d: ["anonymize", str(SAMPLE), "-o", str(d / "s.json.gz"),
                    "--map", str(_write(d / "deep.map.json", "[" * 100_000 + "]" * 100_000))], 2, "nested too deeply"),
 }
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _link(path: Path, target: str) -> Path:
+    path.symlink_to(target)
+    return path
 
 
 def _write(path: Path, text: str) -> Path:
