@@ -147,13 +147,39 @@ def collect_table(rows: Iterator[Any], sheet: str, origin: str, strings: dict[st
 # ---------------------------------------------------------------- xlsx
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _not_a_zip_hint(path: Path) -> str:
+    """What a file named .xlsx that is no zip most likely is, from its first bytes ("" if unclear)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return ""
+    if head.startswith(OLE2_MAGIC):
+        # Excel stores a password-protected (encrypted) .xlsx in an OLE2 container, like an old .xls.
+        return ("; it is an OLE2 file: a password-protected .xlsx or an old-format .xls (save it from Excel "
+                "as an unprotected .xlsx)")
+    text = ""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"", "utf-8")):
+        if head.startswith(bom):
+            text = head[len(bom):].decode(encoding, "ignore")
+            break
+    if text and "\0" not in text and "\n" in text and any(sep in text.split("\n", 1)[0] for sep in ",;\t"):
+        return "; it looks like CSV text: put the RVTools CSV files in one folder and give that folder"
+    return ""
+
+
 def check_xlsx_container(path: Path) -> None:
     """Refuse non-workbooks and decompression bombs before any parser sees the file."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputError(f"{path}: not an Excel .xlsx workbook (not a readable zip archive: {exc})") from None
+        raise InputError(
+            f"{path}: not an Excel .xlsx workbook (not a readable zip archive: {exc}){_not_a_zip_hint(path)}"
+        ) from None
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         hint = " (it looks like a Word document)" if "word/document.xml" in names else ""

@@ -47,6 +47,9 @@ def _snapshot_bytes() -> bytes:
                        "source": {"kind": "synthetic"}, "vcenters": []}).encode()
 
 
+OLE2_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def repeated_vm(folder: Path) -> Path:
     save_estate(sample_estate(), folder / "one.json")
     data = json.loads((folder / "one.json").read_text(encoding="utf-8"))
@@ -192,6 +195,12 @@ RVTOOLS_CASES = [
     Case("docx-renamed-xlsx", docx_renamed, ("report.xlsx", "Word")),
     Case("random-bytes-xlsx", lambda d: _write(d / "random.xlsx", os.urandom(4096)), ("random.xlsx", "not an Excel")),
     Case("empty-xlsx", lambda d: _write(d / "empty.xlsx", b""), ("empty.xlsx", "not an Excel")),
+    # A vInfo tab saved as CSV under an .xlsx name, and Excel's container for a password-protected
+    # .xlsx: both said only "File is not a zip file".
+    Case("csv-text-named-xlsx", lambda d: _write(d / "vinfo.xlsx", "VM;CPUs\r\nweb01;2\r\n".encode("utf-16")),
+         ("vinfo.xlsx", "not an Excel", "looks like CSV text", "give that folder")),
+    Case("password-protected-xlsx", lambda d: _write(d / "locked.xlsx", OLE2_HEADER + bytes(4088)),
+         ("locked.xlsx", "not an Excel", "password-protected .xlsx")),
     Case("truncated-xlsx", lambda d: _write(d / "cut.xlsx", workbook(d, "full.xlsx", {"vInfo": [["VM"], ["a"]]})
                                             .read_bytes()[:700]), ("cut.xlsx",)),
     Case("xlsx-without-vinfo", lambda d: workbook(d, "novinfo.xlsx", {"vHost": [["Host"], ["esx1"]]}),
