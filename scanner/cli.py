@@ -173,13 +173,15 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
 
     from scanner.anonymize import AnonymizationMap, anonymize_estate
     from scanner.errors import InputError
-    from scanner.fsutil import refuse_non_regular_target
+    from scanner.fsutil import ensure_writable_folder, refuse_non_regular_target
     from scanner.inputs import load_inputs
     from scanner.inventory.io import save_estate
 
-    # Before any work: the map is written first and must not exist without its snapshot.
-    refuse_non_regular_target(Path(output))
-    refuse_non_regular_target(Path(map_path))
+    # Before any work: the map is written first and must not exist without its snapshot (an output
+    # folder that is missing or read-only was found only after the map had been written).
+    for target in (Path(output), Path(map_path)):
+        refuse_non_regular_target(target)
+        ensure_writable_folder(target.parent)
     out, secret = Path(output).resolve(), Path(map_path).resolve()
     if out == secret:
         raise InputError(f"{output}: the output and the map file must be different files")

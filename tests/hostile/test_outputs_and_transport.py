@@ -69,3 +69,14 @@ def test_collect_over_plain_http_prints_the_warning_before_connecting(tmp_path):
     assert lines[0] == (f"vmscan: warning: http://127.0.0.1:{port}: plain HTTP, the login and the inventory "
                         "travel unencrypted")
     assert outcome.exit_code == 2 and lines[-1].startswith("vmscan: error: ")
+
+
+@pytest.mark.parametrize("output, map_name", [("missing/shared.json.gz", "estate.map.json"),
+                                              ("shared.json.gz", "missing/estate.map.json")])
+def test_anonymize_into_a_missing_folder_writes_neither_file(tmp_path, output, map_name):
+    # Before: the map was written, then 'output folder does not exist: missing (1 file(s) already
+    # written: estate.map.json)': a secret map with no anonymized snapshot.
+    outcome = run_capped(["anonymize", SAMPLE, "-o", output, "--map", map_name], cwd=tmp_path)
+    assert outcome.exit_code == 2, outcome.stderr
+    assert outcome.stderr.strip() == "vmscan: error: output folder does not exist: missing"
+    assert list(tmp_path.iterdir()) == []
