@@ -405,8 +405,13 @@ def read_csv_folder(folder: Path) -> dict[str, Table]:
         raise InputError(f"{folder}: cannot list folder: {exc.strerror or exc}") from None
     for entry in entries:
         sheet = csv_tab_name(entry.name)
-        if sheet is None or not entry.is_file():
+        if sheet is None or entry.is_dir() or not entry.exists():  # a folder or a broken link: not a tab
             continue
+        if not entry.is_file():
+            # A FIFO is never opened (it would wait for good) and a device never read; said, rather than
+            # "no vInfo CSV file" when the tab is there.
+            raise InputError(f"{entry}: not a regular file (a device, FIFO or socket); expected the RVTools "
+                             f"CSV file of tab {sheet}")
         if sheet in tables:
             raise InputError(
                 f"{folder}: two CSV files for tab {sheet} ({Path(tables[sheet].origin).name} and {entry.name}); "

@@ -50,6 +50,13 @@ def _snapshot_bytes() -> bytes:
 OLE2_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def vinfo_fifo(folder: Path) -> Path:
+    export = folder / "pipes"
+    export.mkdir()
+    os.mkfifo(export / "vInfo.csv")
+    return export
+
+
 def repeated_vm(folder: Path) -> Path:
     save_estate(sample_estate(), folder / "one.json")
     data = json.loads((folder / "one.json").read_text(encoding="utf-8"))
@@ -209,6 +216,8 @@ RVTOOLS_CASES = [
          lambda d: workbook(d, "noname.xlsx", {"vInfo": [["Powerstate", "CPUs"], ["poweredOn", 2]]}),
          ("noname.xlsx", "vInfo", "'VM'")),
     Case("csv-folder-cp1252-without-vinfo", cp1252_without_vinfo, ("csvexport", "vInfo")),
+    # Was "no vInfo CSV file (expected vInfo.csv ...)" with vInfo.csv right there.
+    Case("csv-folder-vinfo-fifo", vinfo_fifo, ("pipes/vInfo.csv", "not a regular file", "tab vInfo")),
     Case("one-mb-cell-csv", one_mb_cell, ("vInfo.csv", "larger than")),
     Case("one-mb-cell-xlsx", one_mb_cell_xlsx, ("bigcell.xlsx", "32767")),
     Case("10000-columns", wide_workbook, ("wide.xlsx", "columns")),
