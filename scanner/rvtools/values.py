@@ -98,12 +98,20 @@ def integer(value: Any) -> int | None:
 
 
 def count(value: Any) -> int | None:
-    """A count or size that cannot be negative (vCPUs, cores, MiB of memory). Only limits use -1
-    (vSphere's "unlimited"), so they are read with :func:`integer`."""
-    result = integer(value)
-    if result is not None and result < 0:
+    """A count or size that cannot be negative (vCPUs, cores, MiB of memory), in whole units: 2.5
+    vCPUs or 4096.5 MiB is no value vSphere holds (it was rounded to 2 without a word), so it is
+    refused like any other bad value. Only limits use -1 (vSphere's "unlimited"), so they are
+    read with :func:`integer`."""
+    result = number(value)
+    if result is None:
+        return None
+    if result < 0:
         raise BadValue(f"expected zero or more, got {_show(value)}")
-    return result
+    if not result.is_integer():
+        raise BadValue(f"expected a whole number, got {_show(value)}")
+    if result > 2**62:
+        raise BadValue(f"number {result!r} out of range")
+    return int(result)
 
 
 def percent(value: Any) -> float | None:

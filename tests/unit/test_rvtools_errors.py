@@ -131,6 +131,21 @@ def test_negative_counts_and_sizes_become_unknown_with_an_issue(tmp_path):
     assert any("column 'Provisioned MiB'" in m for m in messages), messages
 
 
+def test_fractional_counts_become_unknown_with_an_issue(tmp_path):
+    # Found by the malformed-input audit: CPUs 2.5 was read as 2 vCPUs without a word (and a
+    # localized "4,5" as 4). Whole numbers written as 4.0 or "1,024" (thousands) stay readable.
+    path = write_workbook(tmp_path / "fractions.xlsx", {
+        "vInfo": [["VM", "CPUs", "Memory", "NICs"], ["a", 2.5, 4096.5, "4,5"], ["b", 4.0, "1,024", 2]],
+    })
+    estate = read_rvtools(path)
+    a, b = sorted(estate.all_vms(), key=lambda vm: vm.name)
+    assert (a.num_cpu, a.memory_mib) == (None, None)
+    assert (b.num_cpu, b.memory_mib) == (4, 1024)
+    messages = [issue.message for issue in estate.collection_issues]
+    for column in ("CPUs", "Memory", "NICs"):
+        assert any(f"column '{column}'" in m and "expected a whole number" in m for m in messages), messages
+
+
 def test_absurd_host_usage_stays_unknown_and_the_snapshot_loads_back(tmp_path):
     # Found by the property tests: usage derived from huge cells exceeded 64 bits, and vmscan then
     # refused to load the snapshot it had just saved.
