@@ -545,8 +545,9 @@ def parse_as_of(value: str | None) -> dt.date:
               help="Assessment date for end of support (default: today); ages use the data's own date.")
 @click.option("--fail-on", "fail_on", type=click.Choice(["blocker", "warning"]), default=None,
               help="Exit 1 when a finding of this severity (or worse) exists - for CI gates.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="Write the assessment JSON here (written atomically).")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write the assessment JSON here (written atomically); '-' writes it to standard output "
+                   "and the summary to standard error.")
 @click.option(*SIZING_BASIS_ARGS, **SIZING_BASIS_KWARGS)
 @click.option(*PRICES_ARGS, **PRICES_KWARGS)
 @click.option(*NATIVE_ARGS, **NATIVE_KWARGS)
@@ -565,19 +566,28 @@ def analyze_command(inputs: tuple[str, ...], target: str | None, policy_path: st
       vmscan analyze vc1.json.gz rvtools-vc2.xlsx --target avs --policy policy.toml
       vmscan analyze estate.json.gz --fail-on blocker      # exit 1 if any blocker
       vmscan analyze rvtools.xlsx --sizing-basis allocated   # host counts as on-premises
+      vmscan analyze rvtools.xlsx -o - | jq '.summary'      # the JSON on standard output
     """
-    from scanner.analysis.io import save_assessment
+    from scanner.analysis.io import assessment_json_parts, save_assessment
     from scanner.analysis.text import format_assessment
     from scanner.pipeline import assess_settings, load_and_assess
 
     settings = assess_settings(target, policy_path, parse_as_of(as_of), sizing_basis, prices_path,
                                native_scope)
     _estate, assessment = load_and_assess(inputs, settings)
-    if output:
-        save_assessment(assessment, output)
-    click.echo(terminal_safe(format_assessment(assessment)))
-    if output:
-        click.echo(f"\nassessment written to {output}")
+    if output == "-":
+        # The usual "-": standard output carries the JSON alone (it used to become a file named "-").
+        for part in assessment_json_parts(assessment):
+            sys.stdout.write(part)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        click.echo(terminal_safe(format_assessment(assessment)), err=True)
+    else:
+        if output:
+            save_assessment(assessment, output)
+        click.echo(terminal_safe(format_assessment(assessment)))
+        if output:
+            click.echo(f"\nassessment written to {output}")
     if fail_on is not None:
         fail_gate(assessment, fail_on)
 

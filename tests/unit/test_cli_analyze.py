@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -26,6 +29,23 @@ def snapshot(tmp_path, *vms, name="estate.json.gz") -> str:
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
+
+
+def test_analyze_dash_output_is_the_json_on_stdout_and_the_summary_on_stderr(tmp_path):
+    # `-o -` wrote a file literally named "-"; now the JSON alone on stdout (for jq and pipes).
+    # A real process: click's test runner mixes the two streams in some click versions.
+    estate = snapshot(tmp_path, clean_vm(), clean_vm("vc/vm-2", name="b", cdroms=ISO))
+    result = subprocess.run([sys.executable, "-m", "scanner", "analyze", estate, "--as-of", "2026-11-25", "-o", "-"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["schema"], data["summary"]["vm_count"]) == ("vmscan-assessment", 2)
+    assert "readiness    ready: 1  ready_with_conditions: 1" in result.stderr
+    assert not (tmp_path / "-").exists()
+    written = tmp_path / "assessment.json"
+    assert run("analyze", estate, "--as-of", "2026-11-25", "-o", str(written)).exit_code == 0
+    assert json.loads(written.read_text()) == data
 
 
 def test_analyze_prints_summary_and_writes_json(tmp_path):
