@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scanner import __version__
-from scanner.errors import VmscanError
+from scanner.errors import VmscanError, is_rust_panic
 from scanner.gcpause import cyclic_gc_paused
 from scanner.textsafety import one_line, terminal_safe
 
@@ -56,20 +56,20 @@ class VmscanGroup(click.Group):
         except Exception as exc:
             if os.environ.get("VMSCAN_DEBUG"):
                 raise
-            click.echo(
-                f"vmscan: internal error: {exc.__class__.__name__}: {one_line(str(exc))} "
-                "(set VMSCAN_DEBUG=1 for a traceback)",
-                err=True,
-            )
-            ctx.exit(INTERNAL_ERROR_EXIT)
+            internal_error(ctx, exc)
         except BaseException as exc:
             # A panic inside a Rust extension (calamine) is pyo3's PanicException, a BaseException:
             # still a vmscan bug (inputs that cause one are caught where it is read), not a traceback.
-            if type(exc).__name__ != "PanicException" or os.environ.get("VMSCAN_DEBUG"):
+            if not is_rust_panic(exc) or os.environ.get("VMSCAN_DEBUG"):
                 raise
-            click.echo(f"vmscan: internal error: {exc.__class__.__name__}: {one_line(str(exc))} "
-                       "(set VMSCAN_DEBUG=1 for a traceback)", err=True)
-            ctx.exit(INTERNAL_ERROR_EXIT)
+            internal_error(ctx, exc)
+
+
+def internal_error(ctx: click.Context, exc: BaseException) -> None:
+    """End the command with one 'internal error' line (a vmscan bug, not the user's input)."""
+    click.echo(f"vmscan: internal error: {exc.__class__.__name__}: {one_line(str(exc))} "
+               "(set VMSCAN_DEBUG=1 for a traceback)", err=True)
+    ctx.exit(INTERNAL_ERROR_EXIT)
 
 
 def with_options(options: list[Any]) -> Any:

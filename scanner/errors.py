@@ -24,3 +24,8 @@ class OutputError(VmscanError):
 
 class CollectionError(VmscanError):
     """vCenter could not be reached, refused the login, or failed mid-collection."""
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """A panic inside a Rust extension (pyo3's PanicException derives from BaseException, not Exception)."""
+    return type(exc).__name__ == "PanicException"

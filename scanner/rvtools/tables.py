@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import InputError
+from scanner.errors import InputError, is_rust_panic
 from scanner.limits import CSV_ROWS, MAX_VMS
 from scanner.rvtools.columns import SHEET_NAMES
 from scanner.rvtools.guard import check_xlsx_sizes
@@ -252,11 +252,6 @@ def _read_xlsx_openpyxl(path: Path) -> dict[str, Table]:
     finally:
         workbook.close()
     return tables
-
-
-def is_rust_panic(exc: BaseException) -> bool:
-    """A panic inside a Rust extension (pyo3's PanicException derives from BaseException, not Exception)."""
-    return type(exc).__name__ == "PanicException"
 
 
 @contextlib.contextmanager
