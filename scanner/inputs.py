@@ -10,6 +10,7 @@ from scanner.errors import InputError
 from scanner.inventory.io import is_snapshot_file, load_estate
 from scanner.inventory.merge import merge_estates
 from scanner.inventory.model import Estate
+from scanner.limits import not_a_regular_file
 
 
 @dataclass
@@ -26,8 +27,8 @@ def input_kind(path: Path) -> str:
         return "rvtools_csv"
     if not path.is_file():
         # A FIFO was waited on for good; /dev/zero or /dev/urandom read until memory ran out.
-        raise InputError(f"{path}: not a regular file (a device, FIFO or socket); expected a vmscan snapshot "
-                         "(.json.gz), an RVTools .xlsx or a folder of RVTools CSV files")
+        raise not_a_regular_file(path, "a vmscan snapshot (.json.gz), an RVTools .xlsx or a folder of RVTools CSV "
+                                       "files")
     name = path.name.lower()
     if name.endswith((".xlsx", ".xlsm")):
         return "rvtools_xlsx"

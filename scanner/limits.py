@@ -87,6 +87,12 @@ SOAP_OBJECT_BYTES = Limit("VMSCAN_MAX_SOAP_OBJECT_BYTES", 64 * 1024**2, "bytes")
 READ_AHEAD_ANSWER_BYTES = Limit("VMSCAN_MAX_READ_AHEAD_BYTES", 256 * 1024**2, "bytes")
 
 
+def not_a_regular_file(path: Path | str, expected: str) -> InputError:
+    """The one-line error for an input that is a device, FIFO or socket: a FIFO would be waited on
+    for good, /dev/zero read until memory runs out. ``expected`` names what was wanted ("a policy file")."""
+    return InputError(f"{path}: not a regular file (a device, FIFO or socket); expected {expected}")
+
+
 def read_bounded_bytes(path: Path, limit: Limit, what: str) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (never a device, FIFO or folder).
 
@@ -96,7 +102,7 @@ def read_bounded_bytes(path: Path, limit: Limit, what: str) -> bytes:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(21, "Is a directory", str(path))
     if not stat.S_ISREG(mode):
-        raise InputError(f"{path}: not a regular file (a device, FIFO or socket); expected a {what}")
+        raise not_a_regular_file(path, f"a {what}")
     bound = limit.value()
     with open(path, "rb") as handle:
         data = handle.read(bound + 1)

@@ -18,6 +18,7 @@ from scanner.errors import InputError
 from scanner.fsutil import atomic_path
 from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import SCHEMA_NAME, SCHEMA_VERSION, Estate, VCenter
+from scanner.limits import not_a_regular_file
 from scanner.serde import SchemaMismatch, from_plain, plain_converter, to_plain
 
 # A snapshot of 100,000 VMs is a few hundred MB of JSON; anything far beyond is not ours
@@ -206,7 +207,7 @@ def load_estate(path: str | os.PathLike[str], max_bytes: int | None = None) -> E
     if p.is_dir():
         raise InputError(f"{p}: is a folder, expected a vmscan snapshot file")
     if not p.is_file():
-        raise InputError(f"{p}: not a regular file (a device, FIFO or socket); expected a vmscan snapshot file")
+        raise not_a_regular_file(p, "a vmscan snapshot file")
     try:
         raw = _read_bytes(p, max_input_bytes() if max_bytes is None else max_bytes)
     except PermissionError:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError, is_rust_panic
-from scanner.limits import CSV_ROWS, MAX_VMS
+from scanner.limits import CSV_ROWS, MAX_VMS, not_a_regular_file
 from scanner.rvtools.columns import SHEET_NAMES
 from scanner.rvtools.guard import check_xlsx_sizes
 
@@ -405,8 +405,7 @@ def read_csv_folder(folder: Path) -> dict[str, Table]:
         if not entry.is_file():
             # A FIFO is never opened (it would wait for good) and a device never read; said, rather than
             # "no vInfo CSV file" when the tab is there.
-            raise InputError(f"{entry}: not a regular file (a device, FIFO or socket); expected the RVTools "
-                             f"CSV file of tab {sheet}")
+            raise not_a_regular_file(entry, f"the RVTools CSV file of tab {sheet}")
         if sheet in tables:
             raise InputError(
                 f"{folder}: two CSV files for tab {sheet} ({Path(tables[sheet].origin).name} and {entry.name}); "
