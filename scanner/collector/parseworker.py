@@ -102,8 +102,7 @@ class ParseWorker:
         self._from_worker = process.stdout.fileno()
         for fd in (self._to_worker, self._from_worker):
             os.set_blocking(fd, False)
-            with contextlib.suppress(OSError, AttributeError):  # Linux only; smaller pipes still work
-                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            _widen_pipe(fd)
         self._outgoing = bytearray()
         self._incoming = bytearray()
         self._frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
@@ -215,6 +214,12 @@ class ParseWorker:
         self.process.wait()
 
 
+def _widen_pipe(fd: int) -> None:
+    """Make the pipe PIPE_BYTES large, so that a run or an answer goes in one write."""
+    with contextlib.suppress(OSError, AttributeError):  # Linux only; smaller pipes still work
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 def _start_process() -> subprocess.Popen[bytes] | None:
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
@@ -246,8 +251,7 @@ class HistoryWorker:
         self._to_worker = process.stdin
         self._from_worker = process.stdout
         for stream in (self._to_worker, self._from_worker):
-            with contextlib.suppress(OSError, AttributeError):  # Linux only; smaller pipes still work
-                fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            _widen_pipe(stream.fileno())
         self._sending = threading.Lock()
         self._lock = threading.Lock()  # the answers in hand and ``failed``
         self._in_hand: collections.deque[Future[Any]] = collections.deque()
