@@ -17,6 +17,13 @@ LIVE_BLOCKED = {"hcx_vmotion": "blocks", "hcx_rav": "blocks", "hcx_bulk": "condi
 # vSphere refuses to vMotion a VM with a connected client-backed device (RemoteDeviceNotSupported);
 # Bulk and cold migration power the VM off, which drops the console connection.
 CLIENT_CONNECTED = {"hcx_vmotion": "blocks", "hcx_rav": "blocks"}
+# A connected datastore ISO: HCX vMotion does not migrate a VM with attached ISOs (nor does cold
+# migration, which must meet the vMotion requirements), but HCX unmounts ISOs itself when asked (the
+# migration option "Force Unmount ISO Images", decision rule removeISOs) and an administrator disconnects
+# one from the running VM in a click. No method is lost: each waits on the ISO being disconnected, so a
+# running VM still moves live by vMotion rather than by a Bulk migration that reboots it.
+ISO_CONNECTED = {"hcx_vmotion": "conditions", "hcx_rav": "conditions", "hcx_bulk": "conditions",
+                 "hcx_cold": "conditions"}
 # Not connected now but set to connect at power-on: nothing stops the move, but the ISO or host
 # drive does not exist on the target, so it has to be cleared before the VM powers on there.
 AT_POWER_ON = {"hcx_vmotion": "conditions", "hcx_rav": "conditions", "hcx_bulk": "conditions",
@@ -50,12 +57,14 @@ def drive_result(drive: RemovableDrive, kind: str) -> RuleResult | None:
         return None
     if drive.backing not in SITE_BACKINGS:
         return None
+    # A host device (the source host's own drive) has no HCX option: vSphere refuses to vMotion it.
+    connected_methods = ISO_CONNECTED if drive.backing == "iso" else LIVE_BLOCKED
     if drive.connected:
         starts = ", starts connected" if drive.start_connected else ""
-        return fail(f"{label}: {seen_backing(drive)}, connected now{starts}", methods=LIVE_BLOCKED, **evidence)
+        return fail(f"{label}: {seen_backing(drive)}, connected now{starts}", methods=connected_methods, **evidence)
     if drive.start_connected:
         now = "not connected now" if drive.connected is False else "connection now not known"
-        methods = AT_POWER_ON if drive.connected is False else LIVE_BLOCKED
+        methods = AT_POWER_ON if drive.connected is False else connected_methods
         return fail(f"{label}: {seen_backing(drive)}, {now}, starts connected (connects at power-on)",
                     methods=methods, **evidence)
     if drive.connected is None or drive.start_connected is None:
@@ -80,13 +89,17 @@ def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) ->
     title="CD/DVD drive connected to an ISO, host or client device, or set to connect at power-on",
     severity="warning",
     methods=LIVE_BLOCKED,
-    remediation="Disconnect the CD/DVD drive and clear 'Connect at power on' (or set it to Client Device) "
-                "before migrating; for Bulk migrations HCX can 'Force Unmount ISO Images'.",
-    rationale="HCX vMotion does not migrate VMs with attached virtual media or ISOs, and vSphere refuses to "
-              "vMotion a VM whose connected drive is backed by the source host's device or by a client "
-              "computer; a client device that is not connected blocks nothing. A datastore ISO or host drive "
-              "set to connect at power-on does not exist on the target and must be cleared first.",
-    references=(refs.HCX_VMOTION, refs.HCX_OPTIONS_ISO, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
+    remediation="Disconnect the CD/DVD drive (possible while the VM runs) and clear 'Connect at power on' (or "
+                "set it to Client Device), then migrate: a running VM still goes by HCX vMotion or RAV. For a "
+                "datastore ISO HCX can do it at migration time ('Force Unmount ISO Images', API removeISOs).",
+    rationale="HCX vMotion (and cold migration, which must meet the vMotion requirements) does not migrate "
+              "VMs with attached virtual media or ISOs; HCX unmounts ISOs itself when asked, so a connected "
+              "datastore ISO conditions every method and blocks none. vSphere refuses to vMotion a VM whose "
+              "connected drive is backed by the source host's device or by a client computer; a client "
+              "device that is not connected blocks nothing. A datastore ISO or host drive set to connect at "
+              "power-on does not exist on the target and must be cleared first.",
+    references=(refs.HCX_VMOTION, refs.HCX_OPTIONS_ISO, refs.HCX_API_REMOVE_ISOS, refs.VSPHERE_REMOTE_DEVICE,
+                refs.VSPHERE_HOST_DEVICE),
 )
 def cdrom_connected(ctx: RuleContext) -> Results:
     return check_drives(ctx.vm.cdroms, "cdrom", "cdroms")

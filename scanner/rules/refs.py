@@ -5,6 +5,10 @@ HCX_BULK = "https://docs.vmware.com/en/VMware-HCX/4.7/hcx-user-guide/GUID-20EA29
 HCX_OPTIONS = "https://docs.vmware.com/en/VMware-HCX/4.10/hcx-user-guide/GUID-98A0F0D6-C59E-4710-BE81-E71426689A4D.html"
 # The 4.7 edition of the same page still lists the Bulk switchover option "Force Unmount ISO Images".
 HCX_OPTIONS_ISO = "https://docs.vmware.com/en/VMware-HCX/4.7/hcx-user-guide/GUID-98A0F0D6-C59E-4710-BE81-E71426689A4D.html"
+# HCX migration API decision rules: removeISOs ("remove the virtual machine iso attachments before
+# proceeding with migration"), not limited to Bulk as forcePowerOffVm is.
+HCX_API_REMOVE_ISOS = ("https://developer.broadcom.com/xapis/hcx-workload-migration-apis/latest/data-structures/"
+                       "nls_1_0_migration_response_migrations_inner_decisionRules/")
 HCX_HARDWARE = "https://hcx.design/2021/10/12/vm-migration-series-hcx-vm-hardware/"
 AVS_MIGRATE = "https://learn.microsoft.com/azure/azure-vmware/architecture-migrate"
 AVS_INTRO = "https://learn.microsoft.com/azure/azure-vmware/introduction"

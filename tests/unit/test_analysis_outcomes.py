@@ -32,13 +32,13 @@ def test_clean_powered_off_vm_goes_cold():
     assert o.recommended_method["avs"] == "hcx_cold"
 
 
-def test_connected_iso_blocks_live_methods_and_means_remediate():
+def test_connected_iso_conditions_every_method_and_means_remediate():
+    # Disconnect the ISO (or let HCX unmount it), then vMotion: no method is blocked.
     o = outcome(clean_vm(cdroms=ISO))
     assert o.readiness["avs"] == "ready_with_conditions"
     assert o.readiness_reasons["avs"] == ["device.cdrom-connected"]
-    assert o.methods["avs"] == {"hcx_vmotion": "blocked", "hcx_rav": "blocked", "hcx_bulk": "conditional",
-                                "hcx_cold": "conditional"}
-    assert o.recommended_method["avs"] == "hcx_bulk"
+    assert o.methods["avs"] == dict.fromkeys(("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold"), "conditional")
+    assert o.recommended_method["avs"] == "hcx_vmotion"
     assert o.disposition == "remediate"
     assert o.disposition_reasons[0].startswith("device.cdrom-connected:")
 
@@ -166,11 +166,14 @@ def test_summary_counts():
     avs = s.targets[0]
     assert avs.target == "avs"
     assert avs.readiness == {"ready": 2, "ready_with_conditions": 1, "not_ready": 2, "unknown": 0}
-    assert avs.recommended_methods["hcx_vmotion"] == 1
-    assert avs.recommended_methods["hcx_bulk"] == 1
+    # a clean and b (a connected ISO: disconnect it, then vMotion) go by vMotion; the template e cold.
+    assert avs.recommended_methods["hcx_vmotion"] == 2
+    assert avs.recommended_methods["hcx_bulk"] == 0
     assert avs.recommended_methods["hcx_cold"] == 1
     assert avs.recommended_methods["none"] == 2
-    assert avs.methods["hcx_vmotion"]["blocked"] == 3
+    # c and d (physical RDMs) block vMotion; b's ISO only conditions it.
+    assert avs.methods["hcx_vmotion"]["blocked"] == 2
+    assert avs.methods["hcx_vmotion"]["conditional"] == 1
     # d is a shared-disk cluster (physical bus sharing): replatform onto vSAN shared disks.
     assert s.dispositions == {"rehost": 1, "remediate": 2, "replatform": 1, "refactor": 0, "retire": 1,
                               "retain": 0}

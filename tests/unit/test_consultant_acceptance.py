@@ -90,6 +90,11 @@ def hand_count(path: Path) -> dict[str, Any]:
     fails["device.cdrom-connected"] = {
         r["VM ID"] for r in _tab(workbook, "vCD")
         if _true(r["Connected"]) or (_true(r["Starts Connected"]) and not str(r["Device Type"]).startswith("Remote"))}
+    # Of those, a drive connected now to the host's drive ("ATAPI") or a client ("Remote ...") blocks vMotion
+    # and RAV (vSphere refuses it); a connected datastore ISO blocks nothing: disconnect it (or let HCX
+    # unmount it), then vMotion - every method is conditional on it.
+    cd_live_block = {r["VM ID"] for r in _tab(workbook, "vCD")
+                     if _true(r["Connected"]) and not str(r["Device Type"]).startswith("ISO")}
     disks = _tab(workbook, "vDisk")
     fails["disk.rdm-physical"] = {d["VM ID"] for d in disks
                                   if _true(d["Raw"]) and str(d["Raw Comp. Mode"]).startswith("physical")}
@@ -129,24 +134,28 @@ def hand_count(path: Path) -> dict[str, Any]:
     counts["readiness"] = {"ready": len(by_id) - len(blockers | warnings),
                            "ready_with_conditions": len(warnings - blockers), "not_ready": len(blockers),
                            "unknown": 0}
-    # HCX methods (catalogue effects): CD/DVD blocks vMotion and RAV, conditions Bulk and Cold; snapshots
-    # condition RAV and Bulk; the physical RDMs and the shared disk block every method.
+    # HCX methods (catalogue effects): a CD/DVD drive conditions every method, and blocks vMotion and RAV when
+    # it is a connected host or client device; snapshots condition RAV and Bulk; the physical RDMs and the
+    # shared disk block every method.
     cd = fails["device.cdrom-connected"]
+    block = cd_live_block
     counts["methods"] = {
-        "hcx_vmotion": {"eligible": len(by_id) - len(cd | blockers), "conditional": 0, "blocked": len(cd | blockers),
-                        "unknown": 0},
+        "hcx_vmotion": {"eligible": len(by_id) - len(cd | blockers), "conditional": len(cd - block - blockers),
+                        "blocked": len(block | blockers), "unknown": 0},
         "hcx_rav": {"eligible": len(by_id) - len(cd | blockers | ages.keys()),
-                    "conditional": len(set(ages) - cd - blockers), "blocked": len(cd | blockers), "unknown": 0},
+                    "conditional": len((cd | set(ages)) - block - blockers), "blocked": len(block | blockers),
+                    "unknown": 0},
         "hcx_bulk": {"eligible": len(by_id) - len(cd | blockers | ages.keys()),
                      "conditional": len((cd | set(ages)) - blockers), "blocked": len(blockers), "unknown": 0},
         "hcx_cold": {"eligible": len(by_id) - len(cd | blockers), "conditional": len(cd - blockers),
                      "blocked": len(blockers), "unknown": 0},
     }
     # Recommended: none when blocked everywhere; cold for what is off (and templates); vMotion for running
-    # VMs nothing blocks; Bulk for running VMs whose CD/DVD blocks vMotion and RAV.
+    # VMs nothing blocks (a connected ISO included: disconnect it first); Bulk for running VMs whose
+    # connected host or client drive blocks vMotion and RAV.
     off = {i for i, r in by_id.items() if r["Powerstate"] != "poweredOn"} - blockers
-    counts["recommended"] = {"hcx_vmotion": len(set(by_id) - blockers - off - cd), "hcx_rav": 0,
-                             "hcx_bulk": len(cd - blockers - off), "hcx_cold": len(off), "none": len(blockers)}
+    counts["recommended"] = {"hcx_vmotion": len(set(by_id) - blockers - off - block), "hcx_rav": 0,
+                             "hcx_bulk": len(block - blockers - off), "hcx_cold": len(off), "none": len(blockers)}
     # Dispositions: a multi-writer shared disk is a guest cluster the target re-creates on vSAN and an
     # OS past end of support needs an upgrade (replatform); other blockers and warnings are remediated
     # first; templates retire; nothing here needs a refactor (no USB, passthrough, oversize VM).
@@ -207,7 +216,8 @@ def test_readiness_and_methods_match_the_hand_count(estates, layout):
     _, hand, assessment, terminal = estates[layout]
     # Most VMs Ready, vMotion where nothing blocks it; checks RVTools never carries change nothing.
     assert hand["readiness"] == {"ready": 189, "ready_with_conditions": 7, "not_ready": 4, "unknown": 0}
-    assert hand["recommended"] == {"hcx_vmotion": 186, "hcx_rav": 0, "hcx_bulk": 3, "hcx_cold": 7, "none": 4}
+    # The three running VMs with a connected datastore ISO go by vMotion once it is disconnected.
+    assert hand["recommended"] == {"hcx_vmotion": 189, "hcx_rav": 0, "hcx_bulk": 0, "hcx_cold": 7, "none": 4}
     for target in assessment["summary"]["targets"]:
         assert target["readiness"] == hand["readiness"]
         assert target["recommended_methods"] == hand["recommended"]
@@ -338,7 +348,7 @@ def test_reports_carry_the_hand_counts(estates, tmp_path):
         assert Counter(r[f"Readiness {label}"] for r in vms) == {
             "Ready": 189, "Ready with conditions": 7, "Not ready": 4}
         assert Counter(r[f"Method {label}"] for r in vms) == {
-            "HCX vMotion": 186, "HCX Cold Migration": 7, "HCX Bulk Migration": 3, "None possible": 4}
+            "HCX vMotion": 189, "HCX Cold Migration": 7, "None possible": 4}
         fails = _fails(assessment, target)
         per_vm = Counter(vm_id for vms_ in fails.values() for vm_id in vms_)
         for row in vms:

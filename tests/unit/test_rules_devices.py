@@ -2,7 +2,10 @@
 
 Flagged: connected now to a datastore ISO, a host device or a client device; or set to connect at
 power-on with a datastore ISO or host device. A client device ("Remote device", "Remote ATAPI")
-that is not connected blocks nothing, even when "Starts Connected" is set.
+that is not connected blocks nothing, even when "Starts Connected" is set. A connected datastore
+ISO blocks no HCX method (HCX unmounts ISOs when asked; an administrator disconnects one from the
+running VM): every method is conditional on it, so a running VM is still recommended HCX vMotion.
+A connected host device blocks vMotion and RAV (vSphere refuses to vMotion it).
 """
 
 from __future__ import annotations
@@ -38,19 +41,25 @@ def cd(backing: str | None, path: str | None = None, connected: bool | None = Fa
 
 LIVE = {"hcx_vmotion": "blocks", "hcx_rav": "blocks", "hcx_bulk": "conditions", "hcx_cold": "conditions"}
 POWER_ON = dict.fromkeys(LIVE, "conditions")
+ISO_NOW = dict.fromkeys(LIVE, "conditions")
 CLIENT = {"hcx_vmotion": "blocks", "hcx_rav": "blocks"}
 
 # (case, drive, status, message, methods of the result)
 CD_CASES = [
     ("iso connected", cd("iso", ISO, True, True), "fail",
-     f"CD/DVD drive 1: datastore ISO {ISO}, connected now, starts connected", LIVE),
+     f"CD/DVD drive 1: datastore ISO {ISO}, connected now, starts connected", ISO_NOW),
     ("iso connected, not at power-on", cd("iso", ISO, True, False), "fail",
-     f"CD/DVD drive 1: datastore ISO {ISO}, connected now", LIVE),
+     f"CD/DVD drive 1: datastore ISO {ISO}, connected now", ISO_NOW),
+    ("iso connection unknown, starts connected", cd("iso", ISO, None, True), "fail",
+     f"CD/DVD drive 1: datastore ISO {ISO}, connection now not known, starts connected (connects at power-on)",
+     ISO_NOW),
     ("iso starts connected only", cd("iso", ISO, False, True), "fail",
      f"CD/DVD drive 1: datastore ISO {ISO}, not connected now, starts connected (connects at power-on)", POWER_ON),
     ("iso neither (near miss)", cd("iso", ISO, False, False), "pass", None, None),
     ("host device connected", cd("host_device", "ATAPI", True, False), "fail",
      "CD/DVD drive 1: host device ATAPI, connected now", LIVE),
+    ("host device connection unknown, starts connected", cd("host_device", "ATAPI", None, True), "fail",
+     "CD/DVD drive 1: host device ATAPI, connection now not known, starts connected (connects at power-on)", LIVE),
     ("host device starts connected", cd("host_device", "ATAPI", False, True), "fail",
      "CD/DVD drive 1: host device ATAPI, not connected now, starts connected (connects at power-on)", POWER_ON),
     ("client connected", cd("client", None, True, False), "fail", "CD/DVD drive 1: client device, connected now",
@@ -92,10 +101,29 @@ def test_a_starts_connected_iso_leaves_vmotion_eligible_with_conditions():
     outcome = assessment.vms[0]
     assert outcome.readiness["avs"] == "ready_with_conditions"
     assert outcome.methods["avs"]["hcx_vmotion"] == "conditional"
+
+
+def test_a_connected_iso_means_disconnect_it_then_vmotion():
+    # What an HCX consultant answers: disconnect (or let HCX unmount) the ISO, then vMotion - not a
+    # Bulk migration that reboots the VM to get around a one-click fix.
     connected = analyze(estate_of(clean_vm(cdroms=[cd("iso", ISO, True, True)])), as_of=AS_OF_DATE,
                         targets=("avs",)).vms[0]
-    assert connected.methods["avs"]["hcx_vmotion"] == "blocked"
-    assert connected.recommended_method["avs"] == "hcx_bulk"
+    assert connected.readiness["avs"] == "ready_with_conditions"
+    assert connected.readiness_reasons["avs"] == ["device.cdrom-connected"]
+    assert connected.methods["avs"] == dict.fromkeys(("hcx_vmotion", "hcx_rav", "hcx_bulk", "hcx_cold"),
+                                                     "conditional")
+    assert connected.recommended_method["avs"] == "hcx_vmotion"
+    assert connected.disposition == "remediate"
+
+
+def test_a_connected_host_drive_still_blocks_live_methods():
+    # Near miss of the ISO case: the source host's own drive has no HCX option and vSphere refuses
+    # to vMotion it while it is connected, so a running VM goes by Bulk.
+    host = analyze(estate_of(clean_vm(cdroms=[cd("host_device", "ATAPI", True, False)])), as_of=AS_OF_DATE,
+                   targets=("avs",)).vms[0]
+    assert host.methods["avs"] == {"hcx_vmotion": "blocked", "hcx_rav": "blocked", "hcx_bulk": "conditional",
+                                   "hcx_cold": "conditional"}
+    assert host.recommended_method["avs"] == "hcx_bulk"
 
 
 # vCD rows as RVTools 4.x writes them: (VM, Device Node, Connected, Starts Connected, Device Type).
