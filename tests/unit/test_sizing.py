@@ -10,7 +10,7 @@ AVS AV36: 36 cores @ 2300 MHz, 576 GB (DIMM, = 576 GiB), 15.20 TB raw (decimal: 
     46000 / 2300 = 20 cores x 2 x 4 = 160 vCPU
   N+1: one spare host per cluster; storage per node = raw TiB x (1 - 0.25 slack)
   storage raw demand = (disk + swap) x RAID factor / 1.5 (dedupe x compression)
-VMC i4i.metal: 64 cores, 1024 GiB, 20.5 TiB; CPU 64 x 1.25 x 4 x 0.85 = 272 vCPU; reduction 1.875.
+VMC i4i.metal: 64 cores, 1024 GiB, 20.46 TiB (vSAN OSA); CPU 64 x 1.25 x 4 x 0.85 = 272 vCPU; reduction 1.875.
 """
 
 from __future__ import annotations
@@ -228,10 +228,10 @@ def test_azure_migrate_ftt_table(ftt: int, hosts: int, name: str, raw_gb: float)
 def test_vmc_sizer_documented_parameters() -> None:
     # VMC Sizer API's VMProfile example: 1000 VMs x (2 vCPU, 200 GB RAM, 200 GB vmdk), vCpusPerCore 4,
     # targetRAMRatio 1.25, dedupOrCompressionRatio 1.5; host parameters hyperThreadingWeight 1.25,
-    # cpuHeadroom 0.15. On i4i.metal (64 cores, 1024 GiB, 20.5 TiB):
+    # cpuHeadroom 0.15. On i4i.metal (64 cores, 1024 GiB, 20.46 TiB):
     #   CPU 2000 / (64 x 1.25 x 4 x 0.85 = 272) = 7.35 -> 8
     #   memory 200,000 / (1024 x 1.25 = 1280) = 156.25 -> 157 hosts (10 clusters of <= 16)
-    #   storage 195.31 TiB / 1.5 x 1.33 (RAID5) = 173.18 / (20.5 x 0.75 = 15.375) -> 12
+    #   storage 195.31 TiB / 1.5 x 1.33 (RAID5) = 173.18 / (20.46 x 0.75 = 15.345) = 11.29 -> 12
     config = config_with("vmc", "i4i.metal", memory_overcommit=1.25, dedupe=1.5, compression=1.0,
                          include_swap=False, **AZURE_MIGRATE)
     option = only_option([vm(i, 2, 200, 200 * GIB) for i in range(1000)], config, target="vmc")
