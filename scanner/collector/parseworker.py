@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import fcntl
+import io
+import operator
 import os
 import pickle
 import select
@@ -214,6 +217,54 @@ class ParseWorker:
         self.process.wait()
 
 
+def _rebuilt_by_init(cls: type) -> Any:
+    """A pickle reducer that sends the fields' values only and rebuilds the object by ``cls(*values)``;
+    None for a class whose __init__ would not give the same object back (a field left out of it or
+    keyword-only, or a __post_init__ that could change a value)."""
+    fields = dataclasses.fields(cls)
+    if not fields or hasattr(cls, "__post_init__") or any(not f.init or f.kw_only for f in fields):
+        return None
+    values = operator.attrgetter(*(f.name for f in fields)) if len(fields) > 1 else None
+    if values is None:
+        name = fields[0].name
+        return lambda obj: (cls, (getattr(obj, name),))
+    return lambda obj: (cls, values(obj))
+
+
+_RESULT_REDUCERS: dict[type, Any] | None = None
+
+
+def _result_reducers() -> dict[type, Any]:
+    """{class: reducer} for VmResult and every inventory dataclass (see dump_results)."""
+    global _RESULT_REDUCERS
+    if _RESULT_REDUCERS is None:
+        from scanner.collector.collect import VmResult
+        from scanner.inventory import model
+
+        classes: list[type] = [VmResult]
+        classes += [value for value in vars(model).values()
+                    if isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == model.__name__]
+        reducers = {cls: _rebuilt_by_init(cls) for cls in classes}
+        _RESULT_REDUCERS = {cls: reducer for cls, reducer in reducers.items() if reducer is not None}
+    return _RESULT_REDUCERS
+
+
+def dump_results(results: list[Any]) -> bytes:
+    """The worker's VmResults pickled, each dataclass as its class and its fields' values.
+
+    Pickle's own way for a slotted dataclass calls dataclasses' __getstate__ (a list built by a
+    Python loop over fields()) and, on the collector's side, __setstate__ (an object.__setattr__
+    per field): ~40 % of the pickling and ~35 % of the unpickling of 5,000 mapped VMs, and the
+    collector's unpickling is on the busier process. ``pickle.loads`` reads what this writes.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _result_reducers()
+    pickler.dump(results)
+    return buffer.getvalue()
+
+
 def _widen_pipe(fd: int) -> None:
     """Make the pipe PIPE_BYTES large, so that a run or an answer goes in one write."""
     with contextlib.suppress(OSError, AttributeError):  # Linux only; smaller pipes still work
@@ -398,7 +449,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
                 results = [vm_result(item, lookups, vcenter_name) for item in items]
                 if len(results) != count:
                     raise ParseWorkerFailed(f"{len(results)} objects read of a run of {count}")
-                _write_frame(stdout, RESULTS, pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+                _write_frame(stdout, RESULTS, dump_results(results))
             elif kind == PERF_SETUP:
                 version, counters, expected = pickle.loads(payload)  # noqa: S301 (from the collector)
                 perf = (TypeCatalog(_Stub(version)), counters, expected)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import pickle
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -282,3 +283,52 @@ def test_one_big_chunk_is_still_read_a_piece_at_a_time(monkeypatch: Any) -> None
     items = parse_retrieve_result(iter([RECORDED]), TypeCatalog(STUB, vm_kept_items()), StreamResult())
     next(items)
     assert 1 <= len(converted) <= soapstream.READ_CHUNK_BYTES // 12_000 + 1 < 48
+
+
+def test_the_results_pickle_rebuilds_every_inventory_class_by_its_fields() -> None:
+    from scanner.collector.parseworker import _result_reducers, dump_results
+    from scanner.inventory.model import VM, CollectionIssue, Disk, PerfStats
+    from tests.factories import clean_vm
+
+    vm = clean_vm(perf={"cpu": PerfStats(unit="MHz", p95=2.0, samples=10)}, snapshot_count=None)
+    issue = CollectionIssue(vcenter="vc", object_id=vm.id, object_name="app01", property="config", message="m")
+    results = [VmResult(moref="vm-100", parent="group-v3", vm=vm, issues=[issue]),
+               VmResult(moref="vm-101", parent=None, vm=None, issues=[])]
+    payload = dump_results(results)
+    back = pickle.loads(payload)  # noqa: S301 (written just above)
+    assert back == results
+    assert type(back[0].vm) is VM and type(back[0].vm.disks[0]) is Disk
+    # The reducers are in use (pickle's own way names no dataclass __setstate__ then).
+    assert {VmResult, VM, Disk, CollectionIssue, PerfStats} <= set(_result_reducers())
+    assert len(payload) < len(pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+
+
+def test_a_class_its_init_would_not_give_back_gets_no_reducer() -> None:
+    import dataclasses
+
+    from scanner.collector.parseworker import _rebuilt_by_init
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int
+        b: str = "x"
+
+    @dataclasses.dataclass
+    class Normalized:
+        a: int
+
+        def __post_init__(self) -> None:
+            self.a = abs(self.a)
+
+    @dataclasses.dataclass
+    class KeywordOnly:
+        a: int = dataclasses.field(kw_only=True)
+
+    @dataclasses.dataclass
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    reducer = _rebuilt_by_init(Plain)
+    assert reducer is not None and reducer(Plain(1, "y")) == (Plain, (1, "y"))
+    assert all(_rebuilt_by_init(cls) is None for cls in (Normalized, KeywordOnly, Derived))
