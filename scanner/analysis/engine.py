@@ -62,7 +62,7 @@ from scanner.analysis.wide import RepeatedNote, VcenterGrouping, repeated_notes
 from scanner.inventory.model import VM, Cluster, Estate, Host, Network, VCenter
 from scanner.policy import Policy, RetainPolicy, default_policy
 from scanner.rules import Registry, RuleContext, RuleSpec, load_catalogue
-from scanner.rules.base import RuleCheck, RuleResult
+from scanner.rules.base import PER_VM_EVIDENCE, RuleCheck, RuleResult
 from scanner.serde import TEXT_OR_NONE
 
 GIB = 1024**3
@@ -931,6 +931,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     # need, causes of unknowns that are facts of an input, readiness of identical finding sets.
     switches = PolicySwitches.of(policy)
     shared: dict[str, Any] = {}
+    # Evidence the rules hand to several VMs that stays per VM (rules.base.held_per_vm).
+    per_vm_evidence: dict[int, object] = shared.setdefault(PER_VM_EVIDENCE, {})
     cause_cache = CauseCache()
     readiness = ReadinessMemo(policy, switches.answers)
     unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
@@ -952,8 +954,8 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
     for vc in estate.vcenters:
         index = indexes[id(vc)]
         data_date = date_part(dates[id(vc)].taken_at)
-        grouping = (VcenterGrouping(vc.name) if names[vc.name] == 1 and vms_naming[vc.name] == len(vc.vms)
-                    and all(vm.vcenter == vc.name for vm in vc.vms) else None)
+        grouping = (VcenterGrouping(vc.name, per_vm_evidence) if names[vc.name] == 1
+                    and vms_naming[vc.name] == len(vc.vms) and all(vm.vcenter == vc.name for vm in vc.vms) else None)
         notes: dict[str, RepeatedNote] | None = None
         steps = [active.step for active in rules]
         for vm in vc.vms:

@@ -35,8 +35,11 @@ Layout = tuple[tuple[int, int], ...]
 class VcenterGrouping:
     """The findings of one vCenter's VMs, taken VM by VM; see the module's docstring."""
 
-    def __init__(self, vcenter: str) -> None:
+    def __init__(self, vcenter: str, per_vm: Mapping[int, object] | None = None) -> None:
+        """``per_vm``: the ids of evidence dicts that rules share between VMs while each result is
+        about its own VM (rules.base.held_per_vm): results holding one stay with their VMs."""
         self.vcenter = vcenter
+        self.per_vm: Mapping[int, object] = per_vm if per_vm is not None else {}
         self.candidates: dict[Key, int] = {}
         self.models: list[Finding] = []  # one per candidate: the first VM's (keeps the ids alive)
         # id(model) -> its candidate number: a later VM may hold the model itself (RepeatedNote).
@@ -86,12 +89,14 @@ class VcenterGrouping:
         candidates = self.candidates
         numbers = self.numbers
         standing = self.standing
+        per_vm = self.per_vm
         own: list[Finding] = []
         slots: list[tuple[int, int]] = []
         taken: set[int] = set()
         for position, finding in enumerate(findings):
             status = finding.status
-            if status == "fail":
+            # No candidate, so no later VM's result matches it: each VM keeps its own.
+            if status == "fail" or id(finding.evidence) in per_vm:
                 own.append(finding)
                 continue
             number = numbers.get(id(finding))

@@ -57,6 +57,21 @@ def gap(message: str, missing: str) -> tuple[RuleResult]:
     return (unknown(message, missing=missing),)
 
 
+# The key in RuleContext.shared of the evidence dicts (by id, each kept alive there) of results a rule
+# hands to several VMs from a memo of the VMs' own data (held_per_vm).
+PER_VM_EVIDENCE = "engine.per_vm_evidence"
+
+
+def held_per_vm(ctx: RuleContext, result: RuleResult | None) -> RuleResult | None:
+    """``result``, which the rule will return for every VM with the same data (one read-only object,
+    found by identity: the JSON writer encodes its evidence once), named as a finding about each of
+    those VMs: the engine never holds it once for a whole vCenter (wide.VcenterGrouping), as it does
+    not for an unshared result. Called when the result is made, not per VM."""
+    if result is not None:
+        ctx.derived(PER_VM_EVIDENCE, dict)[id(result.evidence)] = result.evidence
+    return result
+
+
 # A value not derived yet (a derived value may be None).
 _NOT_DERIVED: Any = object()
 

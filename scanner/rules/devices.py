@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scanner.inventory.model import PortDevice, RemovableDrive
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, gap, rule, unknown
+from scanner.rules.base import (
+    Results,
+    RuleContext,
+    RuleResult,
+    all_methods,
+    fail,
+    gap,
+    held_per_vm,
+    rule,
+    unknown,
+)
 
 # The drive of the machine running the remote console ("Client Device"; RVTools "Remote device",
 # "Remote ATAPI"): it only matters while a console session has it connected.
@@ -73,12 +85,26 @@ def drive_result(drive: RemovableDrive, kind: str) -> RuleResult | None:
     return None
 
 
-def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) -> Results:
+def check_drives(ctx: RuleContext, drives: list[RemovableDrive] | None, kind: str, family: str,
+                 memo_key: str) -> Results:
     if drives is None:
         return gap(f"the input carries no {kind} details", family)
+    if not drives:
+        return ()
+    # A drive's result reads its fields alone, and an estate has few distinct drives (most VMs have
+    # the same unbacked "CD/DVD drive 1"): one result per distinct drive of the analysis, handed to
+    # each VM with such a drive (read-only; held per VM, never vCenter-wide: see held_per_vm).
+    memo: dict[tuple[Any, ...], RuleResult | None] = ctx.derived(memo_key, dict)
     results = []
     for drive in drives:
-        result = drive_result(drive, kind)
+        label, connected, start_connected = drive.label, drive.connected, drive.start_connected
+        # The types too: the evidence is written as it is (True and 1 are equal keys, not equal JSON).
+        key = (label if label else (drive.key, type(drive.key)), drive.backing, drive.backing_path,
+               connected, start_connected, type(connected), type(start_connected))
+        if key in memo:
+            result = memo[key]
+        else:
+            result = memo[key] = held_per_vm(ctx, drive_result(drive, kind))
         if result is not None:
             results.append(result)
     return results
@@ -102,7 +128,7 @@ def check_drives(drives: list[RemovableDrive] | None, kind: str, family: str) ->
                 refs.VSPHERE_HOST_DEVICE),
 )
 def cdrom_connected(ctx: RuleContext) -> Results:
-    return check_drives(ctx.vm.cdroms, "cdrom", "cdroms")
+    return check_drives(ctx, ctx.vm.cdroms, "cdrom", "cdroms", "device.cdrom_results")
 
 
 @rule(
@@ -118,7 +144,7 @@ def cdrom_connected(ctx: RuleContext) -> Results:
     references=(refs.HCX_VMOTION, refs.VSPHERE_REMOTE_DEVICE, refs.VSPHERE_HOST_DEVICE),
 )
 def floppy_connected(ctx: RuleContext) -> Results:
-    return check_drives(ctx.vm.floppies, "floppy", "floppies")
+    return check_drives(ctx, ctx.vm.floppies, "floppy", "floppies", "device.floppy_results")
 
 
 @rule(

@@ -170,3 +170,31 @@ def test_rvtools_vcd_device_types(tmp_path):
                 "starts connected (connects at power-on)",
     }
     assert not [f for f in assessment.findings if f.rule_id == "device.cdrom-connected" and f.status == "unknown"]
+
+
+def test_vms_with_the_same_drive_share_its_result_and_each_keeps_it_as_its_own_finding():
+    # Every VM of the vCenter has the same drive of unknown backing: the rule hands each the one
+    # result made for that drive (its evidence one object), yet it stays a finding of each VM - no
+    # vCenter-wide result, as when each VM had its own equal object (rules.base.held_per_vm).
+    drive = dict(key=3000, label="CD/DVD drive 1", backing=None, connected=False, start_connected=False)
+    # Near miss beside it: the USB devices unknown on every VM (a text-only result the engine pools) is
+    # held once for the vCenter.
+    vms = [clean_vm(f"vc-uuid/vm-{n}", name=f"app{n}", cdroms=[RemovableDrive(**drive)], usb_devices=None)
+           for n in range(3)]
+    assessment = analyze(estate_of(*vms), as_of=AS_OF_DATE, targets=("avs",))
+    found = [f for f in assessment.findings if f.rule_id == "device.cdrom-connected"]
+    assert [(f.vm_id, f.status, f.message) for f in found] == [
+        (vm.id, "unknown", "CD/DVD drive 1: backing not known") for vm in vms]
+    assert len({id(f.evidence) for f in found}) == 1
+    assert [(w.rule_id, w.vm_count) for w in assessment.vcenter_findings] == [("device.usb", 3)]
+
+
+def test_drives_equal_in_python_but_not_in_json_do_not_share_a_result():
+    # 1 == True: a drive whose flags are ints is another drive; its evidence is written as it was read.
+    as_bool = RemovableDrive(key=3000, label="CD/DVD drive 1", backing=None, connected=True, start_connected=False)
+    as_int = RemovableDrive(key=3000, label="CD/DVD drive 1", backing=None, connected=1, start_connected=0)
+    vms = [clean_vm("vc-uuid/vm-1", cdroms=[as_bool]), clean_vm("vc-uuid/vm-2", name="app02", cdroms=[as_int])]
+    assessment = analyze(estate_of(*vms), as_of=AS_OF_DATE, targets=("avs",))
+    found = {f.vm_id: f.evidence for f in assessment.findings if f.rule_id == "device.cdrom-connected"}
+    assert type(found["vc-uuid/vm-1"]["connected"]) is bool
+    assert type(found["vc-uuid/vm-2"]["connected"]) is int
