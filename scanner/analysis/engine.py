@@ -77,10 +77,10 @@ class RuleCrash(RuntimeError):
     """A rule raised on some VM: a bug in the rule, reported with the rule and VM it happened on."""
 
 
-# An active rule as run_rules reads it: check, rule id, severity, runs (see ActiveRule), the one run
-# when there is one, methods, remediation, the pool of target lists, and the vCenter's note it may
-# repeat (RepeatedNote) or None.
-RuleStep = tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], tuple[str | None, list[str]] | None,
+# An active rule as run_rules reads it: check, rule id, severity, runs (see ActiveRule), the targets
+# of its one run when that run gives the check no target (not per_target), methods, remediation, the
+# pool of target lists, and the vCenter's note it may repeat (RepeatedNote) or None.
+RuleStep = tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], list[str] | None,
                  dict[str, str], str, SharedValues, "RepeatedNote | None"]
 
 
@@ -105,9 +105,9 @@ class ActiveRule:
         if not self.methods:
             self.methods = dict(self.spec.methods)
         # What run_rules reads for every VM, in one tuple: one unpacking instead of eight lookups.
-        self.step = (self.spec.check, self.spec.id, self.severity, self.runs,
-                     self.runs[0] if len(self.runs) == 1 else None, self.methods, self.spec.remediation, self.lists,
-                     None)
+        single = self.runs[0][1] if len(self.runs) == 1 and self.runs[0][0] is None else None
+        self.step = (self.spec.check, self.spec.id, self.severity, self.runs, single, self.methods,
+                     self.spec.remediation, self.lists, None)
 
 
 def rule_steps(rules: Sequence[ActiveRule], notes: Mapping[str, RepeatedNote]) -> list[RuleStep]:
@@ -189,17 +189,18 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     """
     # Positional, in RuleContext's field order (vm, host, cluster, vcenter, networks, policy, as_of,
     # target: None, data_date, shared): made per VM, where a keyword call costs several times more.
+    # ``target`` stays None but during a per_target rule's runs (set back after them), so a rule run
+    # once for all targets needs no store of it.
     ctx = RuleContext(vm, index.hosts.get(vm.host) if vm.host else None,
                       index.clusters.get(vm.cluster) if vm.cluster else None, index.vcenter, index.networks,
                       policy, as_of, None, data_date, shared if shared is not None else {})
     findings: list[Finding] = []
     append = findings.append
     vm_id = vm.id
-    for check, rule_id, severity, runs, single, rule_methods, remediation, lists, note in (
+    for check, rule_id, severity, runs, targets, rule_methods, remediation, lists, note in (
             steps if steps is not None else [active.step for active in rules]):
         try:
-            if single is not None:
-                ctx.target, targets = single
+            if targets is not None:
                 results: Iterable[RuleResult]
                 if note is not None:
                     gap_field = note.gap_field
@@ -247,6 +248,7 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                         append(Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
                                        remediation))
                         after = len(findings)
+            ctx.target = None
         except Exception as exc:
             raise RuleCrash(f"rule {rule_id} failed on VM {vm.id} ({vm.name}): "
                             f"{exc.__class__.__name__}: {exc}") from exc

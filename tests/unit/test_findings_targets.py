@@ -187,3 +187,27 @@ def test_html_detail_names_each_findings_targets() -> None:
     shown = {(rule_ids[f[0]], tuple(data["targets"][t] for t in f[1])) for f in details[2]}
     assert {("device.cdrom-connected", ("avs", "vmc")), ("vm.memory-exceeds-node", ("vmc",))} <= shown
     assert len(details[2]) == len(assessment.findings)
+
+
+def test_a_rule_run_once_for_all_targets_sees_no_target_after_a_per_target_rule() -> None:
+    # run_rules sets the target only for a per_target rule's runs (one run when one target is
+    # assessed) and clears it after them; the rules after it are run for every target at once.
+    from scanner.rules import Registry, rule
+
+    registry = Registry()
+    seen: list[tuple[str, str | None]] = []
+
+    def record(name: str) -> Any:
+        def check(ctx: Any) -> tuple[()]:
+            seen.append((name, ctx.target))
+            return ()
+        return check
+
+    common = dict(title="t", severity="info", remediation="r", rationale="r", references=("https://example.com",),
+                  registry=registry)
+    rule(id="vm.a-per-target", per_target=True, **common)(record("per target"))
+    rule(id="vm.b-all-targets", **common)(record("all targets"))
+    for targets in (("avs",), ("avs", "vmc")):
+        seen.clear()
+        analyze(estate_of(clean_vm()), targets=targets, as_of=AS_OF_DATE, registry=registry)
+        assert seen == [*(("per target", t) for t in targets), ("all targets", None)]
