@@ -50,8 +50,10 @@ def cleartext_secret(ctx: RuleContext) -> Results:
     if annotation is None and attributes is None:
         return gap("notes and custom attributes not known", "annotation")
     # The analysis' memos, taken once per VM: most texts were seen before, on another VM, and hold nothing.
-    secrets: dict[str, tuple[str, ...]] = ctx.derived("annotation.secrets", dict)
-    key_names: dict[str, bool] = ctx.derived("annotation.secret_keys", dict)
+    secrets: dict[str, tuple[str, ...]] = (ctx.shared.get("annotation.secrets")
+                                           or ctx.derived("annotation.secrets", dict))
+    key_names: dict[str, bool] = (ctx.shared.get("annotation.secret_keys")
+                                  or ctx.derived("annotation.secret_keys", dict))
     results: list[RuleResult] = []
     if annotation:
         found = secrets_in(secrets, annotation)

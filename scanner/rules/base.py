@@ -100,7 +100,9 @@ class RuleContext:
     def derived(self, key: str, factory: Callable[..., Any], *args: Any) -> Any:
         """``factory(*args)`` computed once per analysis under ``key`` (target or policy facts only).
         Asked for every VM: one lookup when it is there, and the arguments given rather than a
-        closure made per call."""
+        closure made per call. A rule's per-VM path writes ``ctx.shared.get(key) or ctx.derived(...)``:
+        no method call once the value is there (a value that is false, such as an empty memo, is
+        asked of derived, which returns it)."""
         value = self.shared.get(key, _NOT_DERIVED)
         if value is _NOT_DERIVED:
             value = self.shared[key] = factory(*args)
@@ -125,7 +127,7 @@ def per_object(ctx: RuleContext, key: str, obj: object, check: RuleCheck) -> tup
     a check that reads nothing of the VM but that object (and target or policy facts named by ``key``).
     The engine treats results as read-only. The object is kept with its results, so an id in the
     memo is never reused by another object."""
-    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] = ctx.derived(key, dict)
+    memo: dict[int, tuple[object, tuple[RuleResult, ...]]] = (ctx.shared.get(key) or ctx.derived(key, dict))
     entry = memo.get(id(obj))
     if entry is None or entry[0] is not obj:
         entry = memo[id(obj)] = (obj, tuple(check(ctx)))

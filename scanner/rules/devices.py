@@ -94,7 +94,7 @@ def check_drives(ctx: RuleContext, drives: list[RemovableDrive] | None, kind: st
     # A drive's result reads its fields alone, and an estate has few distinct drives (most VMs have
     # the same unbacked "CD/DVD drive 1"): one result per distinct drive of the analysis, handed to
     # each VM with such a drive (read-only; held per VM, never vCenter-wide: see held_per_vm).
-    memo: dict[tuple[Any, ...], RuleResult | None] = ctx.derived(memo_key, dict)
+    memo: dict[tuple[Any, ...], RuleResult | None] = (ctx.shared.get(memo_key) or ctx.derived(memo_key, dict))
     results = []
     for drive in drives:
         label, connected, start_connected = drive.label, drive.connected, drive.start_connected

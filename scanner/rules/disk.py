@@ -170,7 +170,8 @@ def vmdk_files(ctx: RuleContext) -> VmdkFiles:
     vcenter = ctx.vcenter
     if vcenter is None:
         return NO_FILES
-    memo: dict[int, tuple[VCenter, VmdkFiles]] = ctx.derived("disk.vmdk_files", dict)
+    memo: dict[int, tuple[VCenter, VmdkFiles]] = (ctx.shared.get("disk.vmdk_files")
+                                                  or ctx.derived("disk.vmdk_files", dict))
     # The vCenter is kept with its files, so its id is never taken for another's.
     entry = memo.get(id(vcenter))
     if entry is None or entry[0] is not vcenter:

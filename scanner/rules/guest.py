@@ -225,7 +225,8 @@ def vm_reading(ctx: RuleContext) -> GuestReading | None:
     reading depends on the names alone, and an estate has few), shared by the guest rules."""
     vm = ctx.vm
     names = guest_names(vm)
-    readings: dict[tuple[str | None, ...], GuestReading | None] = ctx.derived("guest_readings", dict)
+    readings: dict[tuple[str | None, ...], GuestReading | None] = (ctx.shared.get("guest_readings")
+                                                                   or ctx.derived("guest_readings", dict))
     if names not in readings:
         readings[names] = identify(vm, guest_catalogue(ctx.policy))
     return readings[names]
@@ -244,7 +245,7 @@ def per_os_names(ctx: RuleContext, rule_id: str,
     vm = ctx.vm
     key = (vm.guest_detailed_data, vm.guest_full_name_tools, vm.guest_id_tools, vm.guest_full_name, vm.guest_id,
            ctx.as_of)  # guest_names(vm) and the date
-    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] = ctx.derived(rule_id, dict)
+    memo: dict[tuple[Any, ...], tuple[RuleResult, ...]] = (ctx.shared.get(rule_id) or ctx.derived(rule_id, dict))
     results = memo.get(key)
     if results is None:
         results = memo[key] = tuple(check(ctx))

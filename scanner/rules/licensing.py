@@ -73,7 +73,8 @@ def oracle_licensing(ctx: RuleContext) -> Results:
     vm = ctx.vm
     # The OS reading depends on the four names alone, and an estate has few distinct sets of them.
     names = (vm.guest_id_tools, vm.guest_id, vm.guest_full_name_tools, vm.guest_full_name)
-    readings: dict[tuple[str | None, ...], tuple[str, str] | None] = ctx.derived("oracle_os", dict)
+    readings: dict[tuple[str | None, ...], tuple[str, str] | None] = (ctx.shared.get("oracle_os")
+                                                                      or ctx.derived("oracle_os", dict))
     if names in readings:
         os_match = readings[names]
     else:

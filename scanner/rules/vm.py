@@ -32,7 +32,8 @@ def hw_version_old(ctx: RuleContext) -> Results:
     version = ctx.vm.hardware_version
     if version is None:
         return gap("hardware version not known", "hardware_version")
-    minimums, highest = ctx.derived("vm.hw_minimums", hardware_minimums, ctx.policy)
+    minimums, highest = (ctx.shared.get("vm.hw_minimums")
+                         or ctx.derived("vm.hw_minimums", hardware_minimums, ctx.policy))
     if version >= highest:  # the usual VM: at or above every method's minimum
         return ()
     blocked = {m: "blocks" for m, minimum in minimums if version < minimum}
@@ -183,7 +184,8 @@ def cpu_exceeds_node(ctx: RuleContext) -> Results:
     if num_cpu is None:
         return gap("vCPU count not known", "num_cpu")
     # By target: the first VM finds it, the others look it up (no key text, no factory made per VM).
-    by_target: dict[str | None, tuple[str, int] | None] = ctx.derived("vm.largest_node_threads", dict)
+    by_target: dict[str | None, tuple[str, int] | None] = (ctx.shared.get("vm.largest_node_threads")
+                                                           or ctx.derived("vm.largest_node_threads", dict))
     target = ctx.target
     if target in by_target:
         largest = by_target[target]
@@ -221,7 +223,8 @@ def memory_exceeds_node(ctx: RuleContext) -> Results:
     if ctx.vm.memory_mib is None:
         return gap("memory size not known", "memory_mib")
     target = ctx.target
-    by_target: dict[str | None, tuple[str, float, int] | None] = ctx.derived("vm.largest_node_memory", dict)
+    by_target: dict[str | None, tuple[str, float, int] | None] = (ctx.shared.get("vm.largest_node_memory")
+                                                                  or ctx.derived("vm.largest_node_memory", dict))
     if target in by_target:
         largest = by_target[target]
     else:
@@ -481,7 +484,8 @@ def storage_large(ctx: RuleContext) -> Results:
     size = ctx.vm.provisioned_bytes
     if size is None:
         return gap("provisioned storage not known", "storage")
-    threshold_tib: float = ctx.derived("vm.storage_large_tib", storage_large_tib, ctx.policy)
+    threshold_tib: float = (ctx.shared.get("vm.storage_large_tib")
+                            or ctx.derived("vm.storage_large_tib", storage_large_tib, ctx.policy))
     if size > threshold_tib * TIB:
         return (fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
                      provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib),)
