@@ -356,13 +356,16 @@ def pooled(pool: dict[tuple[Any, ...], tuple[str, dict[str, Any]]], message: str
     equal in Python), and a list (of disks) is particular to the VM anyway.
     An evidence dict the pool holds is also found by its identity (key ``(id(evidence),)``): a result
     the rules return for every VM that lacks a datum (rules.base.gap) is looked up without its key
-    being made. The pool keeps that dict alive, so no other object has its id meanwhile.
+    being made. So is evidence of other values, as itself: a result a rule hands to many VMs
+    (rules.base.held_per_vm, a CD drive's) is passed over at once. The pool keeps each such dict
+    alive, so no other object has its id meanwhile.
     """
     known = pool.get((id(evidence),))
     if known is not None and known[1] is evidence and known[0] == message:
         return known
     if not TEXT_OR_NONE.issuperset(map(type, evidence.values())):
-        return message, evidence
+        known = pool[(id(evidence),)] = (message, evidence)
+        return known
     key = (message, *evidence.items())
     known = pool.get(key)
     if known is None:

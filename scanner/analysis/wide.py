@@ -58,6 +58,7 @@ class VcenterGrouping:
         candidates = self.candidates
         numbers_get = self.numbers.get
         standing = self.standing
+        per_vm = self.per_vm
         own: list[Finding] = []
         own_append = own.append
         slots: list[tuple[int, int]] = []
@@ -69,8 +70,11 @@ class VcenterGrouping:
                 continue
             number = numbers_get(id(finding))
             if number is None:
-                number = candidates.get((finding.rule_id, status, finding.message, id(finding.methods),
-                                         id(finding.evidence), id(finding.targets)))  # a Key
+                evidence = id(finding.evidence)
+                # Evidence held per VM is no candidate's (_add_first): no key made for it.
+                number = None if evidence in per_vm else candidates.get(
+                    (finding.rule_id, status, finding.message, id(finding.methods), evidence,
+                     id(finding.targets)))  # a Key
             if number is None or number in taken:
                 own_append(finding)  # not a candidate, or a second equal result on the same VM
             else:
