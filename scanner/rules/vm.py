@@ -8,7 +8,7 @@ from typing import Any
 from scanner.analysis.sizing import node_memory_gib
 from scanner.policy import Policy
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, all_methods, days_since, fail, gap, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, days_since, fail, gap, rule, unknown
 
 GIB = 1024**3
 TIB = 1024**4
@@ -487,6 +487,13 @@ def storage_large(ctx: RuleContext) -> Results:
     threshold_tib: float = (ctx.shared.get("vm.storage_large_tib")
                             or ctx.derived("vm.storage_large_tib", storage_large_tib, ctx.policy))
     if size > threshold_tib * TIB:
-        return (fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
-                     provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib),)
+        # The result reads the size alone: VMs of equal size (clones of one template) share one
+        # (read-only; a failure is never held vCenter-wide, see analysis/wide.py).
+        memo: dict[float, tuple[RuleResult]] = (ctx.shared.get("vm.storage_large_results")
+                                                or ctx.derived("vm.storage_large_results", dict))
+        results = memo.get(size)
+        if results is None:
+            results = memo[size] = (fail(f"{size / TIB:.2f} TiB provisioned (threshold {threshold_tib} TiB)",
+                                         provisioned_gib=round(size / GIB, 1), threshold_tib=threshold_tib),)
+        return results
     return ()

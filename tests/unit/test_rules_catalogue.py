@@ -522,3 +522,24 @@ def test_raw_device_mapping_has_no_vmdk_format_to_check(backing):
     assert results == [("fail", "Hard disk 3")]
     lazy = analyze(estate_of(clean_vm(disks=[clean_disk(provisioning=None)])), as_of=AS_OF_DATE, targets=["avs"])
     assert [f.status for f in lazy.findings if f.rule_id == "disk.thick-eager-zeroed"] == ["unknown"]
+
+
+def test_vms_of_equal_large_storage_share_one_result_and_each_analysis_reads_its_threshold():
+    big = [clean_vm(f"vc-uuid/vm-{n}", name=f"app{n}", disks=[clean_disk(capacity_bytes=3 * TIB)]) for n in range(2)]
+    other = clean_vm("vc-uuid/vm-9", name="app9", disks=[clean_disk(capacity_bytes=5 * TIB)])
+
+    def large(policy: Policy | None) -> list[tuple[str, str, dict]]:
+        found = [f for f in analyze(estate_of(*big, other), as_of=AS_OF_DATE, policy=policy).findings
+                 if f.rule_id == "vm.storage-large"]
+        # The two 3 TiB VMs share one result (message and evidence objects); the 5 TiB one has its own.
+        assert found[0].evidence is found[1].evidence and found[2].evidence is not found[0].evidence
+        return [(f.vm_id, f.message, f.evidence) for f in found]
+
+    assert large(None) == [
+        ("vc-uuid/vm-0", "3.00 TiB provisioned (threshold 2.0 TiB)", {"provisioned_gib": 3072.0, "threshold_tib": 2.0}),
+        ("vc-uuid/vm-1", "3.00 TiB provisioned (threshold 2.0 TiB)", {"provisioned_gib": 3072.0, "threshold_tib": 2.0}),
+        ("vc-uuid/vm-9", "5.00 TiB provisioned (threshold 2.0 TiB)", {"provisioned_gib": 5120.0, "threshold_tib": 2.0})]
+    # Another analysis with another threshold: its own results, not the first analysis' ones.
+    assert [message for _, message, _ in large(policy_with(vm_storage_large_tib=2.5))] == [
+        "3.00 TiB provisioned (threshold 2.5 TiB)", "3.00 TiB provisioned (threshold 2.5 TiB)",
+        "5.00 TiB provisioned (threshold 2.5 TiB)"]
