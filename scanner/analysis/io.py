@@ -56,6 +56,12 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
         if name in _STREAMED:
             item_type: type = type(value[0]) if value else object
             yield from _list_parts(value, texts.encoder(item_type))
+        elif value and type(value) is list and dataclasses.is_dataclass(value[0]):
+            # The rules, sizing, site tasks...: each object's text put together from its fields' texts
+            # (jsontext) rather than a plain copy encoded; the same text.
+            yield from _list_parts(value, texts.encoder(type(value[0])))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            yield texts.encoder(type(value))(value)
         else:
             yield ENCODER.encode(to_plain(value))
     yield "}"
