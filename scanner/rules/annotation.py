@@ -55,16 +55,25 @@ def cleartext_secret(ctx: RuleContext) -> Results:
     key_names: dict[str, bool] = (ctx.shared.get("annotation.secret_keys")
                                   or ctx.derived("annotation.secret_keys", dict))
     results: list[RuleResult] = []
+    # The memos read inline (a call only for a text or name not seen before in the analysis).
     if annotation:
-        found = secrets_in(secrets, annotation)
+        found = secrets.get(annotation)
+        if found is None:
+            found = secrets_in(secrets, annotation)
         if found:
             results.append(fail(f"notes contain {len(found)} password-like value(s)", field="annotation",
                                 matches=list(found)))
     if attributes:
         for key, value in attributes.items():
-            found = secrets_in(secrets, value)
-            if not found and secret_key_name(key_names, key) and value.strip():
-                found = (f"{key}={MASK}",)
+            found = secrets.get(value)
+            if found is None:
+                found = secrets_in(secrets, value)
+            if not found:
+                named = key_names.get(key)
+                if named is None:
+                    named = secret_key_name(key_names, key)
+                if named and value.strip():
+                    found = (f"{key}={MASK}",)
             if found:
                 results.append(fail(f"custom attribute {key!r} contains a password-like value",
                                     field=f"custom_attribute:{key}", matches=list(found)))

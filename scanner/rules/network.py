@@ -56,9 +56,17 @@ def nic_legacy(ctx: RuleContext) -> Results:
         return gap("the input carries no NIC details", "nics")
     results: list[RuleResult] = []
     for nic in nics:
-        if nic.adapter_type is None:
+        adapter_type = nic.adapter_type
+        if adapter_type is None:
             results.append(unknown(f"adapter type of {nic.label or 'a NIC'} not known", nic=nic.label))
-        elif nic.adapter_type in LEGACY_ADAPTERS:
-            results.append(fail(f"{nic.label or 'NIC'} is {nic.adapter_type}", nic=nic.label,
-                                adapter_type=nic.adapter_type))
+        elif adapter_type in LEGACY_ADAPTERS:
+            # The failure reads the NIC's label and type alone: NICs alike share one (read-only; a
+            # failure is never held vCenter-wide, see analysis/wide.py).
+            memo: dict[tuple[str | None, str], RuleResult] = (ctx.shared.get("net.nic_legacy_results")
+                                                               or ctx.derived("net.nic_legacy_results", dict))
+            result = memo.get((nic.label, adapter_type))
+            if result is None:
+                result = memo[(nic.label, adapter_type)] = fail(f"{nic.label or 'NIC'} is {adapter_type}",
+                                                                nic=nic.label, adapter_type=adapter_type)
+            results.append(result)
     return results

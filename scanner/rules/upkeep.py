@@ -6,7 +6,7 @@ from typing import Any
 
 from scanner.inventory.model import VM
 from scanner.rules import refs
-from scanner.rules.base import Results, RuleContext, all_methods, fail, gap, rule, unknown
+from scanner.rules.base import Results, RuleContext, RuleResult, all_methods, fail, gap, rule, unknown
 
 # vCenter toolsVersionStatus2 values that mean a newer VMware Tools should be installed.
 TOOLS_OUTDATED = ("need_upgrade", "supported_old", "too_old", "blacklisted")
@@ -44,8 +44,16 @@ def tools_outdated(ctx: RuleContext) -> Results:
                         **tools_evidence(vm)),)
     else:
         return ()
-    version = f"VMware Tools {vm.tools_version}" if vm.tools_version else "VMware Tools"
-    return (fail(f"{version} {state}", **tools_evidence(vm)),)
+    # The failure reads the four Tools fields alone: VMs alike share one (read-only; a failure is never
+    # held vCenter-wide, see analysis/wide.py). The flag's type too: True and 1 are equal keys, not JSON.
+    key = (vm.tools_version, status, vm.tools_upgradeable, vm.tools_status, type(vm.tools_upgradeable))
+    memo: dict[tuple[Any, ...], tuple[RuleResult]] = (ctx.shared.get("vm.tools_outdated_results")
+                                                      or ctx.derived("vm.tools_outdated_results", dict))
+    results = memo.get(key)
+    if results is None:
+        version = f"VMware Tools {vm.tools_version}" if vm.tools_version else "VMware Tools"
+        results = memo[key] = (fail(f"{version} {state}", **tools_evidence(vm)),)
+    return results
 
 
 def tools_evidence(vm: VM) -> dict[str, Any]:

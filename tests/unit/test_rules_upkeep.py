@@ -240,3 +240,30 @@ def test_vcenter_properties_fill_the_new_fields():
     refused = PropertyValues(full_vm_values(), ["runtime.consolidationNeeded", "guest.toolsVersionStatus2"])
     vm = mappers.map_vm("vm-42", refused, lookups())
     assert (vm.tools_version_status, vm.consolidation_needed) == (None, None)
+
+
+def test_vms_alike_share_one_tools_result_and_a_flag_read_as_1_is_not_true():
+    # The failure reads the four Tools fields alone: VMs alike share one result (message and evidence);
+    # tools_upgradeable 1 (an int, as some input may give it) is another VM, written as 1, not true.
+    alike = [clean_vm(f"vc-uuid/vm-{n}", name=f"app{n}", tools_version_status=None, tools_upgradeable=True)
+             for n in range(2)]
+    as_int = clean_vm("vc-uuid/vm-9", name="app9", tools_version_status=None, tools_upgradeable=1)
+    found = [f for f in analyze(estate_of(*alike, as_int), as_of=AS_OF_DATE).findings
+             if f.rule_id == "vm.tools-outdated"]
+    assert [(f.vm_id, f.message) for f in found] == [
+        (vm.id, "VMware Tools 12352 can be upgraded (a newer version is available)") for vm in (*alike, as_int)]
+    assert found[0].evidence is found[1].evidence
+    assert type(found[0].evidence["tools_upgradeable"]) is bool
+    assert type(found[2].evidence["tools_upgradeable"]) is int
+
+
+def test_legacy_nics_alike_share_one_result_and_others_keep_their_own():
+    vms = [clean_vm(f"vc-uuid/vm-{n}", name=f"app{n}", nics=[clean_nic(adapter_type="e1000")]) for n in range(2)]
+    vms.append(clean_vm("vc-uuid/vm-9", name="app9", nics=[clean_nic(adapter_type="vlance")]))
+    vms.append(clean_vm("vc-uuid/vm-8", name="app8", nics=[clean_nic(adapter_type="vmxnet3")]))  # near miss
+    found = [f for f in analyze(estate_of(*vms), as_of=AS_OF_DATE).findings if f.rule_id == "net.nic-legacy"]
+    label = clean_nic().label
+    assert [(f.vm_id, f.message) for f in found] == [
+        ("vc-uuid/vm-0", f"{label} is e1000"), ("vc-uuid/vm-1", f"{label} is e1000"),
+        ("vc-uuid/vm-9", f"{label} is vlance")]
+    assert found[0].evidence is found[1].evidence and found[2].evidence is not found[0].evidence
