@@ -419,7 +419,7 @@ class _Stub:
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The worker: read frames until the input ends; answer every run with its results or an error."""
     from scanner.collector.collect import vm_kept_items, vm_result
-    from scanner.collector.perf import answer_stats
+    from scanner.collector.perf import answer_stats, load_sample_reader
     from scanner.collector.soapstream import StreamResult, TypeCatalog, _ResultParser
 
     catalog: TypeCatalog | None = None
@@ -453,6 +453,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             elif kind == PERF_SETUP:
                 version, counters, expected = pickle.loads(payload)  # noqa: S301 (from the collector)
                 perf = (TypeCatalog(_Stub(version)), counters, expected)
+                load_sample_reader()  # while the first answer is on its way
             elif kind == PERF_ANSWER:
                 if perf is None:
                     raise ParseWorkerFailed("a QueryPerf answer before the setup")

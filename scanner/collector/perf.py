@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from scanner.collector.parseworker import HistoryWorker, ParseWorkerFailed
 from scanner.collector.properties import DEFAULT_PARSER, PARSER_PYVMOMI, PARSER_STREAM
@@ -255,6 +255,113 @@ def present_samples(joined: str) -> list[float] | None:
     return numbers if numbers[0] >= 0 else numbers[bisect.bisect_left(numbers, 0) :]
 
 
+# numpy, imported by the first history read (vmscan's other commands and the inventory never load it).
+_np: Any = None
+
+
+def _numpy() -> Any:
+    global _np
+    if _np is None:
+        import numpy
+
+        _np = numpy
+    return _np
+
+
+def load_sample_reader() -> None:
+    """Import numpy now (~0.09 s), e.g. while the history's first answers are still on their way."""
+    _numpy()
+
+
+class RankedSamples(NamedTuple):
+    """A series' samples present as stats_of_sorted reads them, without the whole sorted list:
+    how many, the lowest, the ones at the reported ranks (REPORTED_PERCENTILES) and the highest."""
+
+    samples: int
+    low: int
+    p50: int
+    p90: int
+    p95: int
+    p99: int
+    top: int
+
+
+# Sample count -> the list index of each reported percentile (nearest rank), as stats_of_sorted ranks.
+_RANKS: dict[int, tuple[int, int, int, int]] = {}
+
+
+def _ranks(count: int) -> tuple[int, int, int, int]:
+    i50, i90, i95, i99 = (nearest_rank_index(count, p) for p in REPORTED_PERCENTILES)
+    if len(_RANKS) < 100_000:
+        _RANKS[count] = (i50, i90, i95, i99)
+    return i50, i90, i95, i99
+
+
+# 10**1 … 10**16 (2**53 has 16 digits), and their negatives: to count the digits of sorted int64s.
+_POWERS_OF_TEN: Any = None
+
+
+def ranked_samples(joined: str) -> RankedSamples | list[float] | None:
+    """The samples present (>= 0) in comma-separated integer text, ranked by numpy; None = not this path.
+
+    ~2.5x cheaper than present_samples (json's parser and list.sort, ~65 % of the history's CPU):
+    numpy reads the text to int64s and sorts them in C; only the six samples stats_of_sorted reads
+    become Python ints. Only text whose meaning is certain takes this path, exactly the integer
+    texts present_samples reads with json: digits, commas and minus signs, every minus starting an
+    item and followed by a digit other than 0, as many numbers as items, nothing at or beyond 2**53
+    in size (numpy saturates at int64's bounds, beyond it), and the text exactly as long as those
+    numbers written plainly (commas, a minus per negative, their digits): so no leading zero and no
+    empty item. Anything else (fractions, "01", "1,,2", words) returns None: present_samples and
+    then the careful reader decide, as before. An empty list = no sample present (all -1).
+    """
+    global _POWERS_OF_TEN
+    if not joined or not joined.isascii():
+        return None
+    text = joined.encode()
+    if text.translate(None, _INTEGER_TEXT_CHARS) or text[0] == 44 or text[-1] in b",-":  # 44: ","
+        return None
+    if b"-" in text and (
+        b"-0" in text or b"-," in text or b"--" in text or text.count(b"-") != text.count(b",-") + (text[0] == 45)
+    ):
+        return None
+    np = _np or _numpy()
+    try:
+        values = np.fromstring(text, dtype=np.int64, sep=",")
+    except ValueError:
+        return None
+    n = values.size
+    if n != text.count(b",") + 1:
+        return None
+    values.sort()
+    if values[-1] >= _EXACT_INT or values[0] <= -_EXACT_INT:
+        return None
+    if _POWERS_OF_TEN is None:
+        powers = np.array([10**k for k in range(1, 17)], dtype=np.int64)
+        _POWERS_OF_TEN = (powers, -powers)
+    powers, negative_powers = _POWERS_OF_TEN
+    missing = int(values.searchsorted(0))
+    # Digits of each number: 1, plus 1 per power of ten its size reaches (the values are sorted).
+    digits = 17 * n - int(values.searchsorted(powers).sum())
+    if missing:
+        digits += int(values.searchsorted(negative_powers, "right").sum())
+    if len(text) != n - 1 + missing + digits:
+        return None
+    count = n - missing
+    if not count:
+        return []
+    i50, i90, i95, i99 = _RANKS.get(count) or _ranks(count)
+    low, p50, p90, p95, p99, top = values[
+        [missing, missing + i50, missing + i90, missing + i95, missing + i99, n - 1]
+    ].tolist()
+    return RankedSamples(count, low, p50, p90, p95, p99, top)
+
+
+def samples_for_stats(joined: str) -> RankedSamples | list[float] | None:
+    """ranked_samples, else present_samples: what stats_from_series reads; None = the careful reader."""
+    ranked = ranked_samples(joined)
+    return ranked if ranked is not None else present_samples(joined)
+
+
 class ArrivalOrder(list[float]):
     """Samples present in the order they came (not sorted): the careful reader's, rare."""
 
@@ -330,6 +437,28 @@ def stats_of_sorted(present: Sequence[float], expected: int, unit_key: str, scal
     )
 
 
+def stats_of_ranked(ranked: RankedSamples, expected: int, unit_key: str) -> PerfStats:
+    """stats_of_sorted of the samples ranked_samples ranked: the same PerfStats, from the same ints."""
+    count, low, p50, p90, p95, p99, top = ranked
+    shape = _SERIES_SHAPES.get((unit_key, count, expected, False))
+    if shape is None:
+        shape = _series_shape(unit_key, count, expected, False)
+    factor, divisor, unit, coverage = shape[:4]
+    if divisor and -_DIVIDE_BELOW < low and top < _DIVIDE_BELOW:
+        d = divisor
+        return PerfStats(unit, p50 / d, p90 / d, p95 / d, p99 / d, top / d, count, coverage)
+    return PerfStats(
+        unit,
+        round(p50 * factor, 3),
+        round(p90 * factor, 3),
+        round(p95 * factor, 3),
+        round(p99 * factor, 3),
+        round(top * factor, 3),
+        count,
+        coverage,
+    )
+
+
 def _series_values(series: Any) -> list[float | None]:
     raw = series.value
     if isinstance(raw, str) or raw is None:
@@ -357,7 +486,9 @@ def stats_from_series(
         counter = counters.get(int(counter_id))
         if counter is None:
             continue
-        if sorted_present and not isinstance(values, ArrivalOrder):
+        if type(values) is RankedSamples:
+            out[counter.name] = stats_of_ranked(values, expected, counter.unit)
+        elif sorted_present and not isinstance(values, ArrivalOrder):
             out[counter.name] = stats_of_sorted(values, expected, counter.unit)  # type: ignore[arg-type]
         else:
             out[counter.name] = perf_stats(values, expected, counter.unit)

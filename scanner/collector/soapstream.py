@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from lxml import etree
 from pyVmomi import SoapAdapter, VmomiSupport
 
-from scanner.collector.perf import ArrivalOrder, parse_values_csv, present_samples
+from scanner.collector.perf import ArrivalOrder, RankedSamples, parse_values_csv, samples_for_stats
 from scanner.collector.properties import MissingProperty, ObjectProperties
 from scanner.collector.readonly import check_stub_call
 from scanner.limits import READ_AHEAD_ANSWER_BYTES, SOAP_OBJECT_BYTES
@@ -1113,9 +1113,9 @@ class ObjectSetAnswers:
 
 # --- PerformanceManager.QueryPerf ----------------------------------------------------------------
 
-# One series of one entity: (counter id, instance, the samples present, ascending, or in arrival
-# order in an ArrivalOrder list; -1 on the wire = no sample, left out).
-PerfSeries = tuple[int, str, list[float]]
+# One series of one entity: (counter id, instance, the samples present: ranked (perf.RankedSamples),
+# ascending, or in arrival order in an ArrivalOrder list; -1 on the wire = no sample, left out).
+PerfSeries = tuple[int, str, list[float] | RankedSamples]
 
 
 @dataclasses.dataclass
@@ -1126,12 +1126,12 @@ class EntityMetrics:
     series: list[PerfSeries]
 
 
-def _sorted_present(csv_texts: list[str]) -> list[float]:
-    """The samples present in comma-separated texts, ascending (see perf.present_samples)."""
+def _sorted_present(csv_texts: list[str]) -> list[float] | RankedSamples:
+    """The samples present in comma-separated texts, ranked or ascending (see perf.samples_for_stats)."""
     if len(csv_texts) == 1:  # a PerfMetricSeriesCSV: one text
-        present = present_samples(csv_texts[0])
+        present = samples_for_stats(csv_texts[0])
     else:
-        present = present_samples(",".join(csv_texts)) if all(csv_texts) else None
+        present = samples_for_stats(",".join(csv_texts)) if all(csv_texts) else None
     if present is None:
         # The careful reader: one float() per item, empty items skipped, anything else raises.
         return ArrivalOrder(v for text in csv_texts for v in parse_values_csv(text) if v is not None)
@@ -1166,9 +1166,10 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
                 counter, instance_elem = metric_id
                 if counter.tag == counter_tag and instance_elem.tag == instance_tag:
                     text = sample.text or ""
-                    present = present_samples(text)
+                    present = samples_for_stats(text)
                     if present is None:
-                        present = _sorted_present([text])
+                        # The careful reader: one float() per item, empty items skipped, anything else raises.
+                        present = ArrivalOrder(v for v in parse_values_csv(text) if v is not None)
                     series.append((int(counter.text or ""), instance_elem.text or "", present))
                     continue
         metric_id = child.find(id_tag)
@@ -1192,7 +1193,7 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
             joined = ",".join(texts)
             runs = {index for index, sample in enumerate(samples) if sample.get(SAMPLE_RUN_ATTR) is not None}
             commas = len(texts) - 1 + sum(texts[index].count(",") for index in runs)
-            present = present_samples(joined) if all(texts) and joined.count(",") == commas else None
+            present = samples_for_stats(joined) if all(texts) and joined.count(",") == commas else None
             if present is None:
                 # "" or junk raises ValueError, as before.
                 numbers = [

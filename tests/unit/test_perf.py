@@ -6,7 +6,7 @@ from types import SimpleNamespace as NS
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.collector.perf import (
@@ -405,6 +405,99 @@ def test_integer_samples_skip_only_the_finiteness_sum() -> None:
     assert present_samples("3,-1,2,1") == [1, 2, 3]
     assert present_samples("1e308,1e308") is None  # finite items, infinite sum: the careful reader
     assert present_samples("1.5,1E2") == [1.5, 100.0]
+
+
+# Integer samples as vCenter sends them, with -1 gaps, zeros and values near and beyond 2**53.
+RANKED_SAMPLE = st.one_of(
+    st.integers(-1, 10**6),
+    st.just(-1),
+    st.just(0),
+    st.integers(-(2**53) - 2, 2**53 + 2),
+    st.integers(-(2**70), 2**70),  # beyond int64: numpy saturates, the bound sends it back
+)
+
+
+def assert_ranked_like_sorted(text: str) -> Any:
+    """ranked_samples(text) gives the statistics present_samples' sorted list gives, or leaves the text alone."""
+    from scanner.collector.perf import RankedSamples, present_samples, ranked_samples, stats_of_ranked, stats_of_sorted
+
+    ranked = ranked_samples(text)
+    if ranked is None:
+        return None
+    present = present_samples(text)
+    assert present is not None, text  # numpy never reads what json would refuse
+    if not isinstance(ranked, RankedSamples):
+        assert ranked == present == [], text
+        return ranked
+    assert (ranked.samples, ranked.low, ranked.top) == (len(present), present[0], present[-1])
+    assert all(type(v) is int for v in ranked), text  # int stays int: the same division/rounding
+    for unit_key in ("percent", "megaHertz", "kiloBytes", "kiloBytesPerSecond", "number"):
+        for expected in (1, len(present), 360, 10**6):
+            assert repr(stats_of_ranked(ranked, expected, unit_key)) == repr(
+                stats_of_sorted(present, expected, unit_key)
+            ), (text, unit_key, expected)
+    return ranked
+
+
+# (No deadline: the first example imports numpy, ~0.1 s, more on a loaded machine.)
+@settings(deadline=None)
+@given(st.lists(RANKED_SAMPLE, max_size=400))
+def test_ranked_samples_same_statistics_as_the_sorted_list(values: list[int]) -> None:
+    """numpy's ranks against json's sorted list: byte-identical PerfStats for every unit and coverage."""
+    text = ",".join(map(str, values))
+    ranked = assert_ranked_like_sorted(text)
+    if values and all(abs(v) < 2**53 for v in values):
+        # vCenter's text (plain integers within 2**53) always takes the numpy path.
+        assert ranked is not None, text
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(SAMPLE_TEXT, RANKED_SAMPLE.map(str), st.sampled_from(["00", "007", "-", "--1", "1-2", ""])),
+                max_size=40))
+def test_ranked_samples_reads_only_what_json_reads(items: list[str]) -> None:
+    assert_ranked_like_sorted(",".join(items))
+
+
+def test_ranked_samples_leaves_text_numpy_reads_and_json_refuses() -> None:
+    from scanner.collector.perf import RankedSamples, ranked_samples
+
+    # numpy 2 reads each of these (as 1,2 / 0 / 1,0,3 / 0,0 / int64's bound ...); json refuses them.
+    for text in ("01,2", "1,2,", ",1,2", "-", "1,-,3", "00", "0,00", "7,007", "-0", "1,-0,2", "1, 2", "1,,2",
+                 "1-2", "--1", str(2**53), str(-(2**53)), "99999999999999999999", "-99999999999999999999",
+                 "1,18446744073709551617", "", "1.5", "1e3", "+1", "nan"):
+        assert ranked_samples(text) is None, text
+    assert ranked_samples("0,-1,0") == RankedSamples(2, 0, 0, 0, 0, 0, 0)
+    assert ranked_samples("-1,-1") == []
+    assert ranked_samples("30,-1,10,20,-5") == RankedSamples(3, 10, 20, 30, 30, 30, 30)
+    assert ranked_samples(str(2**53 - 1)) == RankedSamples(1, *[2**53 - 1] * 6)
+    assert ranked_samples("0,10,100,1000,100") == RankedSamples(5, 0, 100, 1000, 1000, 1000, 1000)
+
+
+def test_numpy_is_loaded_by_the_history_only() -> None:
+    """The inventory's collection and every other command never pay numpy's import (~0.1 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scanner.cli, scanner.collector.collect, scanner.collector.soapstream\n"
+        "import scanner.collector.perf as p\n"
+        "assert 'numpy' not in sys.modules\n"
+        "assert p.ranked_samples('3,-1,1') == (2, 1, 1, 3, 3, 3, 3) and 'numpy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_stats_from_series_reads_ranked_samples_as_the_sorted_list() -> None:
+    from scanner.collector.perf import ranked_samples, stats_from_series
+
+    counters = {
+        6: CounterInfo(6, "cpu.usagemhz", "average", "megaHertz"),
+        2: CounterInfo(2, "cpu.usage", "average", "percent"),
+    }
+    texts = {6: "120,-1,340,95,1000,-1,0", 2: "9999,5012,-1,1"}
+    ranked = [(key, "", ranked_samples(text)) for key, text in texts.items()]
+    plain = [(key, "", parse_values_csv(text)) for key, text in texts.items()]
+    assert stats_from_series(ranked, counters, 12, sorted_present=True) == stats_from_series(plain, counters, 12)
 
 
 def early_history_setup(monkeypatch: pytest.MonkeyPatch, answer: Any) -> tuple[Any, Any]:
