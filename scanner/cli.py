@@ -21,8 +21,43 @@ SOAP_TIMEOUT_DEFAULT_S = 900.0
 TIMEOUT_OPTION_HELP = "Seconds each vCenter call may take in total before it is retried (default 900)."
 
 
+# click 8.2+ shows the group's help for a bare `vmscan` as a usage error; that stays help.
+_HELP_AS_ERROR: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if cls is not None
+)
+
+
+def usage_error_exit(exc: click.UsageError) -> click.exceptions.Exit:
+    """Print a usage error as one line naming the command and its --help; the Exit to raise (code 2).
+
+    click prints three lines (Usage / Try / Error) with the error last, where every other vmscan
+    error is one `vmscan...: error:` line (docs/hardening.md).
+    """
+    names = []
+    ctx = exc.ctx
+    while ctx is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    # The root's name is whatever launched it (`vmscan`, `python -m scanner`, a test runner): say vmscan.
+    command = " ".join(["vmscan", *reversed(names[:-1])])
+    message = one_line(exc.format_message())
+    message = message[:-1] if message.endswith(".") else message
+    click.echo(f"{command}: error: {message} (see {command} --help)", err=True)
+    return click.exceptions.Exit(exc.exit_code)
+
+
 class VmscanGroup(click.Group):
     """Turns expected failures into one line on stderr and exit code 2, never a traceback."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        # The group's own options (`vmscan --foo`); a command's are parsed in invoke() below.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            if isinstance(exc, _HELP_AS_ERROR):
+                raise
+            raise usage_error_exit(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from scanner import fsutil
@@ -37,6 +72,10 @@ class VmscanGroup(click.Group):
         except KeyboardInterrupt:
             click.echo(f"vmscan: interrupted; {fsutil.output_note()}", err=True)
             ctx.exit(130)
+        except click.UsageError as exc:
+            if isinstance(exc, _HELP_AS_ERROR):
+                raise
+            raise usage_error_exit(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
