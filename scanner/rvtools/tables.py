@@ -221,7 +221,54 @@ def read_xlsx(path: Path, engine: str | None = None) -> dict[str, Table]:
     return _read_xlsx_openpyxl(path)
 
 
+# What Rust's f64 parser (calamine) takes as a number: ASCII digits, an optional sign, point and
+# exponent, and inf / infinity / nan in any case. Anything else in a numeric cell calamine keeps as text.
+_CALAMINE_NUMBER = re.compile(r"[+-]?(?:inf|infinity|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)",
+                              re.IGNORECASE | re.ASCII)
+
+
+@contextlib.contextmanager
+def _numbers_read_as_calamine_reads_them() -> Iterator[None]:
+    """While openpyxl parses sheets, read a numeric cell's raw text as calamine does.
+
+    openpyxl casts it with int()/float() and lets the error end the whole sheet: a raw ``NaN`` or
+    ``INF`` (which calamine reads as a float, then left unknown with a collection issue) stopped the
+    run with exit 2. Text that is no number stays text, as in calamine; a date-formatted cell whose
+    value is no number becomes openpyxl's own unreadable-date error cell instead of a TypeError.
+    """
+    from openpyxl.worksheet import _reader
+
+    cast, to_date = _reader._cast_number, _reader.from_excel
+
+    def cast_like_calamine(value: str) -> Any:
+        if _CALAMINE_NUMBER.fullmatch(value) is None:
+            return value
+        try:
+            return cast(value)
+        except ValueError:  # nan, inf, infinity: int() refuses them
+            return float(value)
+
+    def date_of_a_number(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(f"not a date serial: {value!r}")  # openpyxl makes it an error cell
+        return to_date(value, *args, **kwargs)
+
+    _reader._cast_number, _reader.from_excel = cast_like_calamine, date_of_a_number
+    try:
+        yield
+    finally:
+        _reader._cast_number, _reader.from_excel = cast, to_date
+
+
 def _read_xlsx_openpyxl(path: Path) -> dict[str, Table]:
+    # openpyxl warns (several lines on stderr) about each cell it reads as unreadable; the reader
+    # reports those cells itself, as a collection issue per sheet and column.
+    with _numbers_read_as_calamine_reads_them(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_xlsx_openpyxl_cells(path)
+
+
+def _read_xlsx_openpyxl_cells(path: Path) -> dict[str, Table]:
     import openpyxl
 
     origin = str(path)
@@ -291,10 +338,8 @@ def _read_xlsx_calamine(path: Path) -> dict[str, Table]:
             os.write(2, held[0])
     # calamine panics on some cells it cannot convert (a date cell holding -1e20 overflows its
     # TimeDelta); openpyxl reads the same cell as unreadable, so that value is left unknown with a
-    # collection issue, as every other unparsable cell is (openpyxl's warning about it is that).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return _read_xlsx_openpyxl(path)
+    # collection issue, as every other unparsable cell is.
+    return _read_xlsx_openpyxl(path)
 
 
 def _read_xlsx_calamine_unguarded(path: Path) -> dict[str, Table]:

@@ -118,3 +118,35 @@ def long_number_xlsx(path: Path, digits: int = 400) -> Path:
     """CPUs and Memory written as text of ``digits`` nines (as a CSV-converted export would)."""
     row = '<row r="2">' + inline("A2", "web01") + inline("B2", "9" * digits) + inline("C2", "9" * digits) + "</row>"
     return raw_xlsx(path, HEADER_ROW + row)
+
+
+def with_raw_numbers(source: Path, target: Path, cells: dict[tuple[str, str, int], str]) -> Path:
+    """Copy a workbook written by openpyxl with raw ``<v>`` texts put into numeric cells.
+
+    ``cells`` maps (sheet, header, row) to the raw text, such as ``NaN`` or ``INF``: what a non-Excel
+    writer may leave in a cell, which no spreadsheet API writes.
+    """
+    import re
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(source, read_only=True)
+    edits: dict[str, dict[str, str]] = {}
+    for (sheet, header, row), raw in cells.items():
+        headers = [cell.value for cell in next(book[sheet].iter_rows(max_row=1))]
+        letter = _column_name(headers.index(header))
+        part = f"xl/worksheets/sheet{book.sheetnames.index(sheet) + 1}.xml"
+        edits.setdefault(part, {})[f"{letter}{row}"] = raw
+    book.close()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            for ref, raw in edits.get(info.filename, {}).items():
+                text = data.decode()
+                cell = re.search(rf'<c r="{ref}"([^>]*?)(?:/>|>.*?</c>)', text)
+                assert cell is not None, ref
+                attributes = re.sub(r'\s+t="[^"]*"', "", cell.group(1))  # a number cell: no type
+                data = (text[:cell.start()] + f'<c r="{ref}"{attributes}><v>{escape(raw)}</v></c>'
+                        + text[cell.end():]).encode()
+            copy.writestr(info, data)
+    return target

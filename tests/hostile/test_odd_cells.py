@@ -61,3 +61,58 @@ def test_a_panic_anywhere_else_is_one_internal_error_line(monkeypatch, tmp_path)
     assert result.exit_code == 3
     assert result.output.strip() == ("vmscan: internal error: PanicException: index out of bounds "
                                      "(set VMSCAN_DEBUG=1 for a traceback)")
+
+
+RAW_NON_FINITE = {
+    ("vInfo", "CPUs", 2): "NaN",
+    ("vInfo", "Memory", 3): "INF",
+    ("vInfo", "Provisioned MiB", 4): "-Infinity",
+    ("vDisk", "Capacity MiB", 2): "nan",
+    ("vHost", "# Cores", 2): "inf",
+    ("vInfo", "HW version", 5): "abc",  # text in a number cell: calamine keeps it as text
+    ("vInfo", "Total disk capacity MiB", 6): "1_000",  # Python would read 1000, calamine (Rust) does not
+}
+
+
+def _run(engine: str, args: list[str], monkeypatch) -> str:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    monkeypatch.setenv("VMSCAN_XLSX_READER", engine)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_openpyxl_fallback_reads_raw_nan_and_inf_as_calamine_does(tmp_path, monkeypatch):
+    # openpyxl cast a numeric cell's raw text with int(): "NaN" stopped the whole sheet ("sheet vInfo
+    # is unreadable: ValueError: invalid literal for int()", exit 2) where calamine left the cell unknown.
+    from tests.hostile.craft import with_raw_numbers
+
+    workbook = with_raw_numbers(small_export(tmp_path / "base.xlsx"), tmp_path / "odd.xlsx", RAW_NON_FINITE)
+    assessments = {}
+    for engine in ("calamine", "openpyxl"):
+        output = tmp_path / f"{engine}.json"
+        _run(engine, ["analyze", "--as-of", "2026-11-25", str(workbook), "-o", str(output)], monkeypatch)
+        assessments[engine] = json.loads(output.read_text())
+        assessments[engine].pop("generated_at")
+    assert assessments["openpyxl"] == assessments["calamine"]
+    listed = {engine: _run(engine, ["inventory", str(workbook)], monkeypatch) for engine in ("calamine", "openpyxl")}
+    assert listed["openpyxl"] == listed["calamine"]
+    for (sheet, header, row), raw in RAW_NON_FINITE.items():
+        if raw == "1_000":
+            continue  # the same reading of it is what matters
+        assert f"unreadable cell(s) in sheet {sheet} column '{header}' (first at row {row}" in listed["openpyxl"]
+
+
+def test_the_openpyxl_fallback_leaves_a_date_cell_of_text_unknown(tmp_path):
+    # A date-formatted cell holding text went on to openpyxl's date conversion: TypeError, sheet unreadable.
+    from scanner.rvtools.tables import _read_xlsx_openpyxl
+    from tests.hostile.craft import with_raw_numbers
+
+    workbook = with_raw_numbers(small_export(tmp_path / "base.xlsx"), tmp_path / "odd.xlsx",
+                                {("vInfo", "PowerOn", 2): "abc", ("vInfo", "PowerOn", 3): "NaN"})
+    table = _read_xlsx_openpyxl(workbook)["vInfo"]
+    column = table.headers.index("PowerOn")
+    assert [table.rows[0][column], table.rows[1][column]] == ["#VALUE!", "#VALUE!"]  # openpyxl's error cell
