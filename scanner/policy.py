@@ -28,6 +28,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.limits import POLICY_BYTES, read_bounded_text
+from scanner.patterns import check_user_pattern
 
 SEVERITIES = ("blocker", "warning", "info")
 RULE_OVERRIDE_KEYS = {"enabled": bool, "severity": str, "disposition": str}
@@ -335,12 +336,14 @@ def new_collection_entry(siblings: dict[str, Any], value: Any, key_path: str, la
 
 def validate_data(data: dict[str, Any], label: str) -> None:
     """Checks beyond types: values the rules rely on being well-formed."""
-    for family_id, family in data.get("guest_os", {}).get("families", {}).items():
-        try:
-            re.compile(family.get("name_regex", ""))
-        except re.error as exc:
-            raise InputError(f"{label}: 'guest_os.families.{family_id}.name_regex' is not a valid regular "
-                             f"expression ({exc})") from None
+    # Compiled here as the guest OS rules compile them (ignoring case): a bad distribution pattern was
+    # found only by the first VM the rule ran on (internal error, exit 3).
+    for table in ("families", "distros"):
+        for entry_id, entry in data.get("guest_os", {}).get(table, {}).items():
+            for key in ("name_regex", "version_regex"):
+                if isinstance(entry, dict) and isinstance(entry.get(key), str):
+                    check_user_pattern(entry[key], f"{label}: 'guest_os.{table}.{quote_key(entry_id)}.{key}'",
+                                       re.IGNORECASE)
     for key, allowed in (("unknown_as", UNKNOWN_AS_VALUES),
                          ("unavailable_in_source_as", UNAVAILABLE_IN_SOURCE_AS_VALUES)):
         value = data.get("analysis", {}).get(key)

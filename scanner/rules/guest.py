@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory.model import VM
+from scanner.patterns import MATCHED_TEXT_CHARS
 from scanner.policy import Policy
 from scanner.rules import refs
 from scanner.rules.base import Results, RuleContext, RuleResult, fail, rule, unknown
@@ -176,6 +177,9 @@ def read_source(field_name: str, value: str, catalogue: GuestCatalogue) -> Guest
                                 None if generic else distro.name)
     if field_name == "guest_detailed_data":
         text = detailed_text(text)
+    # Patterns (the policy's may be the user's) see at most this much: it bounds their backtracking on
+    # a hostile 32,767-character cell; real guest OS names are far shorter (scanner/patterns.py).
+    text = text[:MATCHED_TEXT_CHARS]
     # Old families with no version scheme (Windows XP, NT) are named by a pattern of their own.
     for family in catalogue.families:
         if family.pattern is not None and family.pattern.search(text):

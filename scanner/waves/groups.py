@@ -15,6 +15,7 @@ from pathlib import Path
 from scanner.errors import InputError
 from scanner.inventory.model import VM
 from scanner.limits import GROUP_FILE_BYTES, read_bounded_bytes
+from scanner.patterns import MATCHED_TEXT_CHARS, check_user_pattern
 
 SIMPLE_RULES = ("folder", "vapp", "resource_pool", "cluster", "network")
 
@@ -70,13 +71,12 @@ def grouping_rule(rule: str) -> Callable[[VM], str | None]:
 
         return attribute
     if rule.startswith("name:"):
-        try:
-            pattern = re.compile(rule[len("name:"):], re.IGNORECASE)
-        except re.error as exc:
-            raise InputError(f"--group-by {rule!r}: not a regular expression ({exc})") from None
+        pattern = check_user_pattern(rule[len("name:"):], "--group-by name:", re.IGNORECASE)
 
         def by_name(vm: VM) -> str | None:
-            found = pattern.search(vm.name or "")
+            # vSphere names are at most 80 characters; a longer one is matched by its start, which bounds
+            # the backtracking a user's pattern can do on a hostile 32,767-character name (scanner/patterns.py).
+            found = pattern.search((vm.name or "")[:MATCHED_TEXT_CHARS])
             if not found:
                 return None
             return (found.group(1) if pattern.groups else found.group(0)) or None
