@@ -472,6 +472,7 @@ def render_parts(estate: Estate, assessment: Assessment, generated_at: datetime 
         "site_views": _site_views(assessment),
         "issues": issues[:MAX_COLLECTION_ISSUES_SHOWN],
         "issue_count": len(issues),
+        "no_issues": tables.NO_COLLECTION_ISSUES,  # the workbook's sheet says the same
         "issue_properties": Counter(issue.property or "—" for issue in issues).most_common(10),
         "reporter_version": __version__,
         "rendered_at": (generated_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),

@@ -64,6 +64,9 @@ class Table:
     # (column header, value): the workbook opens with its filter set to the rows holding that
     # value, the others hidden (one click away) and left out of the printout.
     opening_filter: tuple[str, str] | None = None
+    # The one row a workbook sheet shows when there are no rows (a header alone reads as "not filled
+    # in"); None: the sheet stays header-only. CSV files stay header-only either way: a row there is data.
+    row_when_empty: list[Any] | None = None
 
 
 def policy_description(policy: dict[str, Any]) -> tuple[str, str | None]:
@@ -699,6 +702,10 @@ def sizing_tables(assessment: Assessment, estate: Estate | None = None) -> list[
     return result
 
 
+# Said by the workbook's "Collection issues" sheet and the HTML report's section when there are none.
+NO_COLLECTION_ISSUES = "None: every property was read."
+
+
 def issues_table(estate: Estate) -> Table:
     columns = [Column("vCenter", width=24), Column("Object id", width=30), Column("Object", width=30),
                Column("Property", width=30), Column("Message", width=70)]
@@ -707,7 +714,8 @@ def issues_table(estate: Estate) -> Table:
         for i in estate.collection_issues:
             yield [i.vcenter, i.object_id, i.object_name, i.property, i.message]
 
-    return Table("Collection issues", columns, rows, len(estate.collection_issues))
+    return Table("Collection issues", columns, rows, len(estate.collection_issues),
+                 row_when_empty=[None, None, None, None, NO_COLLECTION_ISSUES])
 
 
 def targets_table(assessment: Assessment) -> Table:

@@ -616,12 +616,20 @@ def _sheet_parts(table: tables.Table) -> list[tables.Table]:
             for index, start in enumerate(range(0, table.count, per_sheet))]
 
 
+def _filled(table: tables.Table) -> tables.Table:
+    """The table, or its one row for "there are none" when it has no rows and says one."""
+    if table.count or table.row_when_empty is None:
+        return table
+    row = table.row_when_empty
+    return dataclasses.replace(table, rows=lambda: iter([row]), count=1, opening_filter=None)
+
+
 def write_xlsx(estate: Estate, assessment: Assessment, path: str | os.PathLike[str]) -> None:
     """Write the workbook atomically (a failed run leaves no partial .xlsx behind)."""
     wb = Workbook(write_only=True)
     _summary_sheet(wb, estate, assessment)
     report_tables = [part for whole in tables.report_tables(estate, assessment, readiness_labels=True)
-                     for part in _sheet_parts(whole)]
+                     for part in _sheet_parts(_filled(whole))]
     used_ranges = {table.name: f"A1:{get_column_letter(len(table.columns))}{table.count + 1}"
                    for table in report_tables}
     sheets = [(table, *_table_sheet(wb, table, used_ranges[table.name].split(":")[1])) for table in report_tables]

@@ -361,3 +361,36 @@ def test_a_result_the_same_on_every_vm_of_a_vcenter_is_one_row_saying_how_many_v
     for f in {(f.rule_id, f.vm_id) for f in assessment.every_finding() if f.status == "unknown"}:
         expected[f[0]] += 1
     assert {rule: count for rule, count in unknown.items() if count} == dict(expected)
+
+
+def test_collection_issues_sheet_says_there_were_none(tmp_path):
+    # It was a header alone, which reads as "not filled in"; the HTML report said "Every property was read."
+    from scanner.reporters.html import write_html
+    from scanner.reporters.tables import NO_COLLECTION_ISSUES
+
+    estate = generate_estate(5, seed=3)
+    estate.collection_issues = []
+    assessment = assess(estate)
+    write_xlsx(estate, assessment, tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Collection issues"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["vCenter", "Object id", "Object", "Property", "Message"]
+    assert rows[1:] == [[None, None, None, None, "None: every property was read."]]
+    assert sheet.auto_filter.ref == "A1:E2"
+    write_html(estate, assessment, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text()
+    section = html[html.index('<section id="issues">'):]
+    assert NO_COLLECTION_ISSUES in section[:section.index("</section>")]
+
+
+def test_collection_issues_csv_stays_header_only_when_there_are_none(tmp_path):
+    import csv
+
+    from scanner.reporters.csv import write_csv
+
+    estate = generate_estate(5, seed=3)
+    estate.collection_issues = []
+    paths = write_csv(estate, assess(estate), tmp_path)
+    issues = next(path for path in paths if "collection" in path.name.lower())
+    rows = list(csv.reader(issues.open(encoding="utf-8-sig")))
+    assert len(rows) == 1
