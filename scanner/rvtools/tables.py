@@ -244,9 +244,12 @@ def _numbers_read_as_calamine_reads_them() -> Iterator[None]:
         if _CALAMINE_NUMBER.fullmatch(value) is None:
             return value
         try:
-            return cast(value)
+            number = cast(value)
         except ValueError:  # nan, inf, infinity: int() refuses them
             return float(value)
+        if number.__class__ is int and not -(2**63) <= number < 2**63:
+            return float(value)  # calamine: past 64 bits a float (400 digits: inf), never a huge int
+        return number
 
     def date_of_a_number(value: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(value, str):
