@@ -89,6 +89,17 @@ class VmscanGroup(click.Group):
                        f"machine can hold (see the size limits in docs/hardening.md); {fsutil.output_note()}",
                        err=True)
             ctx.exit(2)
+        except OSError as exc:
+            # A path the system refuses (a name over 255 bytes, a read-only or full file system) is
+            # about the user's paths or machine, not a vmscan bug; without a file name it may be one.
+            if exc.filename is None or os.environ.get("VMSCAN_DEBUG"):
+                if os.environ.get("VMSCAN_DEBUG"):
+                    raise
+                internal_error(ctx, exc)
+            written = f" ({fsutil.output_note()})" if fsutil.published_files() else ""
+            click.echo(f"vmscan: error: {one_line(str(exc.filename))}: {one_line(exc.strerror or str(exc))}"
+                       f"{written}", err=True)
+            ctx.exit(2)
         except RecursionError:
             click.echo(f"vmscan: error: an input is nested too deeply to read; {fsutil.output_note()}", err=True)
             ctx.exit(2)

@@ -80,3 +80,19 @@ def test_anonymize_into_a_missing_folder_writes_neither_file(tmp_path, output, m
     assert outcome.exit_code == 2, outcome.stderr
     assert outcome.stderr.strip() == "vmscan: error: output folder does not exist: missing"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [
+    ["report", SAMPLE, "--as-of", "2026-11-25", "--out", "{long}"],
+    ["analyze", SAMPLE, "--as-of", "2026-11-25", "-o", "{long}.json"],
+    ["inventory", "{long}.xlsx"],
+])
+def test_a_name_longer_than_the_file_system_allows_is_one_line(tmp_path, command):
+    # Before (report, inventory): "vmscan: internal error: OSError: [Errno 36] File name too long", exit 3
+    # (found by a mutation loop); analyze already said it in one line.
+    long = "a" * 300
+    outcome = run_capped([part.format(long=long) for part in command], cwd=tmp_path)
+    assert outcome.exit_code == 2, outcome.stderr
+    line, = outcome.stderr.splitlines()
+    assert line.startswith("vmscan: error: ") and "a" * 100 in line and line.endswith(": File name too long")
+    assert not list(tmp_path.iterdir())
