@@ -162,10 +162,17 @@ def boolean(value: Any) -> bool | None:
     raise BadValue(f"expected True or False, got {_show(value)}")
 
 
+# No vSphere object has a date before this; an earlier one is a reader's rendering of a bad cell.
+EARLIEST_DATE_YEAR = 1900
+
+
 def timestamp(value: Any) -> str | None:
     """ISO 8601 text. RVTools writes local time without a zone; it is kept as written (no zone)."""
     if value is None:
         return None
+    if isinstance(value, dt.date) and value.year < EARLIEST_DATE_YEAR:
+        # Excel's day 0 (1899-12-30) is what both readers make of a date cell holding 0 or NaN, not a date.
+        raise BadValue(f"expected a date, got {value.isoformat()} (before {EARLIEST_DATE_YEAR})")
     if isinstance(value, dt.datetime):
         return value.replace(microsecond=0).isoformat()
     if isinstance(value, dt.date):

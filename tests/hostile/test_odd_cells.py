@@ -117,3 +117,24 @@ def test_the_openpyxl_fallback_leaves_a_date_cell_of_text_unknown(tmp_path):
     table = _read_xlsx_openpyxl(workbook)["vInfo"]
     column = table.headers.index("PowerOn")
     assert [table.rows[0][column], table.rows[1][column]] == ["#VALUE!", "#VALUE!"]  # openpyxl's error cell
+
+
+def test_a_date_cell_of_nan_or_zero_is_unknown_not_excels_day_zero(tmp_path, monkeypatch):
+    # calamine read a raw NaN in a date cell as 1899-12-30 and openpyxl read 0 so: a power-on date
+    # found where the cell held none (three outcomes: it is unknown, with a collection issue).
+    from scanner.rvtools.reader import read_rvtools
+    from tests.hostile.craft import with_raw_numbers
+
+    base = small_export(tmp_path / "base.xlsx")
+    dated = {vm.name: vm.boot_time for vm in read_rvtools(base).all_vms()}
+    workbook = with_raw_numbers(base, tmp_path / "odd.xlsx", {("vInfo", "PowerOn", 2): "NaN",
+                                                              ("vInfo", "PowerOn", 3): "0"})
+    for engine in ("calamine", "openpyxl"):
+        monkeypatch.setenv("VMSCAN_XLSX_READER", engine)
+        estate = read_rvtools(workbook)
+        read = {vm.name: vm.boot_time for vm in estate.all_vms()}
+        changed = {name for name in read if read[name] != dated[name]}
+        assert len(changed) == 2, engine
+        assert all(read[name] is None for name in changed), engine
+        assert any("2 unreadable cell(s) in sheet vInfo column 'PowerOn' (first at row 2" in issue.message
+                   for issue in estate.collection_issues), engine
