@@ -105,7 +105,10 @@ def read_bounded_bytes(path: Path, limit: Limit, what: str) -> bytes:
         raise not_a_regular_file(path, f"a {what}")
     bound = limit.value()
     with open(path, "rb") as handle:
-        data = handle.read(bound + 1)
+        try:
+            data = handle.read(bound + 1)
+        except OSError as exc:  # a read error names no file (/proc/self/mem: EIO): name it
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
     if len(data) > bound:
         raise limit.refuse(f"{path}: {what} of over", bound, bound)
     return data

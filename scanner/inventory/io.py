@@ -168,8 +168,11 @@ def is_snapshot_file(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     if not p.is_file():
         return False
-    with open(p, "rb") as handle:
-        head = handle.read(256)
+    try:
+        with open(p, "rb") as handle:
+            head = handle.read(256)
+    except OSError as exc:  # a read error names no file (/proc/self/mem: EIO): say which one
+        raise InputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
     return head.startswith(GZIP_MAGIC) or (head.lstrip().startswith(b"{") and SCHEMA_NAME.encode() in head)
 
 
@@ -212,6 +215,8 @@ def load_estate(path: str | os.PathLike[str], max_bytes: int | None = None) -> E
         raw = _read_bytes(p, max_input_bytes() if max_bytes is None else max_bytes)
     except PermissionError:
         raise InputError(f"{p}: permission denied") from None
+    except OSError as exc:  # a read error names no file (/proc/self/mem: EIO): say which one
+        raise InputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
     if not raw.strip():
         raise InputError(f"{p}: file is empty")
     try:

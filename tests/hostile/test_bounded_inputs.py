@@ -176,3 +176,23 @@ def test_vinfo_over_the_vm_limit_is_refused_before_vms_are_built(tmp_path, monke
         read_rvtools(path)
     monkeypatch.setenv("VMSCAN_MAX_VMS", "51")  # near miss: exactly the limit
     assert len(read_rvtools(path).all_vms()) == 51
+
+
+@pytest.mark.parametrize(("name", "command"), [
+    ("mem", ["inventory", "{link}"]),
+    ("mem.json", ["inventory", "{link}"]),
+    ("mem.json.gz", ["analyze", "{link}", "-o", "a.json"]),
+    ("mem.toml", ["analyze", "{sample}", "--policy", "{link}", "-o", "a.json"]),
+    ("mem.map.json", ["anonymize", "{sample}", "-o", "a.json.gz", "--map", "{link}"]),
+])
+def test_a_file_that_fails_on_read_is_one_line(tmp_path, name, command):
+    # /proc/self/mem is a regular file that fails on read (EIO). Before: "internal error: OSError:
+    # [Errno 5] Input/output error", exit 3, naming no file (found by a mutation loop over options).
+    link = tmp_path / name
+    link.symlink_to("/proc/self/mem")
+    outcome = run_capped([part.format(link=link.name, sample=SAMPLE) for part in command], cwd=tmp_path)
+    assert outcome.exit_code == 2, outcome.stderr
+    line, = outcome.stderr.splitlines()
+    assert line.startswith(f"vmscan: error: {name}") or f" {name}:" in line, line
+    assert "Input/output error" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
