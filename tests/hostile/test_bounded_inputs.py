@@ -181,8 +181,8 @@ def test_vinfo_over_the_vm_limit_is_refused_before_vms_are_built(tmp_path, monke
 @pytest.mark.parametrize(("name", "command"), [
     ("mem", ["inventory", "{link}"]),
     ("mem.json", ["inventory", "{link}"]),
-    ("mem.json.gz", ["analyze", "{link}", "-o", "a.json"]),
-    ("mem.toml", ["analyze", "{sample}", "--policy", "{link}", "-o", "a.json"]),
+    ("mem.json.gz", ["analyze", "--as-of", "2026-11-25", "{link}", "-o", "a.json"]),
+    ("mem.toml", ["analyze", "--as-of", "2026-11-25", "{sample}", "--policy", "{link}", "-o", "a.json"]),
     ("mem.map.json", ["anonymize", "{sample}", "-o", "a.json.gz", "--map", "{link}"]),
 ])
 def test_a_file_that_fails_on_read_is_one_line(tmp_path, name, command):

@@ -64,7 +64,8 @@ def test_every_built_in_guest_os_pattern_passes_the_same_check():
 ])
 def test_a_policy_pattern_is_checked_when_the_policy_is_read(tmp_path, policy, expected):
     (tmp_path / "policy.toml").write_text(policy)
-    outcome = run_capped(["analyze", SAMPLE, "--policy", "policy.toml", "-o", "a.json"], cwd=tmp_path)
+    outcome = run_capped(["analyze", "--as-of", "2026-11-25", SAMPLE, "--policy", "policy.toml", "-o", "a.json"],
+                         cwd=tmp_path)
     assert outcome.exit_code == 2
     assert outcome.stderr.startswith(f"vmscan: error: {expected}")
     assert len(outcome.stderr.splitlines()) == 1
