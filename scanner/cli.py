@@ -223,7 +223,7 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
 
     from scanner.anonymize import AnonymizationMap, anonymize_estate
     from scanner.errors import InputError
-    from scanner.fsutil import ensure_writable_folder, refuse_non_regular_target
+    from scanner.fsutil import ensure_writable_folder, refuse_non_regular_target, resolved
     from scanner.inputs import load_inputs
     from scanner.inventory.io import save_estate
 
@@ -232,11 +232,11 @@ def anonymize_command(inputs: tuple[str, ...], output: str, map_path: str, hide_
     for target in (Path(output), Path(map_path)):
         refuse_non_regular_target(target)
         ensure_writable_folder(target.parent)
-    out, secret = Path(output).resolve(), Path(map_path).resolve()
+    out, secret = resolved(output), resolved(map_path)
     if out == secret:
         raise InputError(f"{output}: the output and the map file must be different files")
     for item in inputs:
-        if Path(item).resolve() in (out, secret):
+        if resolved(item) in (out, secret):
             raise InputError(f"{item}: an input cannot also be the output or the map file")
     estate, _ = load_inputs(list(inputs))
     mapping = AnonymizationMap.load_or_new(map_path)
@@ -506,8 +506,9 @@ def deanonymize_command(file: str, map_path: str, output: str) -> None:
 
     from scanner.anonymize import AnonymizationMap, deanonymize_file, deanonymize_tree
     from scanner.errors import InputError
+    from scanner.fsutil import resolved
 
-    if Path(output).resolve() in (Path(file).resolve(), Path(map_path).resolve()):
+    if resolved(output) in (resolved(file), resolved(map_path)):
         raise InputError(f"{output}: the output must not overwrite the input or the map file")
     mapping = AnonymizationMap.load(map_path)
     if Path(file).is_dir():

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from scanner.errors import OutputError
+from scanner.errors import InputError, OutputError
 
 # Files published by the running command, in order: a multi-file command stopped part-way (Ctrl-C,
 # a full disk, bad input found late) says exactly which files it already wrote.
@@ -31,6 +31,14 @@ def output_note() -> str:
         return "no output written"
     shown = ", ".join(_published[:20]) + (f" and {len(_published) - 20} more" if len(_published) > 20 else "")
     return f"{len(_published)} file(s) already written: {shown}"
+
+
+def resolved(path: str | os.PathLike[str]) -> Path:
+    """``Path(path).resolve()``; a symbolic link loop is the user's path, not a vmscan bug (one line, exit 2)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as exc:  # Python 3.11-3.12 raise RuntimeError for a loop, 3.13 OSError
+        raise InputError(f"{path}: cannot follow this path ({exc})") from None
 
 
 def ensure_writable_folder(path: str | os.PathLike[str]) -> None:

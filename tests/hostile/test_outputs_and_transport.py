@@ -96,3 +96,18 @@ def test_a_name_longer_than_the_file_system_allows_is_one_line(tmp_path, command
     line, = outcome.stderr.splitlines()
     assert line.startswith("vmscan: error: ") and "a" * 100 in line and line.endswith(": File name too long")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", [
+    ["deanonymize", SAMPLE, "--map", "m.json", "-o", "loop"],
+    ["deanonymize", "loop", "--map", "m.json", "-o", "out.json"],
+    ["anonymize", "loop", "-o", "a.json.gz", "--map", "m.json"],
+])
+def test_a_symbolic_link_loop_is_one_line(tmp_path, command):
+    # Before (deanonymize): "internal error: RuntimeError: Symlink loop from ...", exit 3 (found by a mutation loop).
+    (tmp_path / "loop").symlink_to("loop")
+    outcome = run_capped(command, cwd=tmp_path)
+    assert outcome.exit_code == 2, outcome.stderr
+    line, = outcome.stderr.splitlines()
+    assert line.startswith("vmscan: error: loop: cannot follow this path"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop"]
