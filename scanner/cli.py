@@ -18,6 +18,8 @@ from scanner.textsafety import one_line, terminal_safe
 INTERNAL_ERROR_EXIT = 3
 # Per SOAP call; one RetrievePropertiesEx page of a large vCenter can take minutes.
 SOAP_TIMEOUT_DEFAULT_S = 900.0
+# A week: past what the deadline timer can wait for (1e308 s overflowed it: a thread traceback, exit 3).
+SOAP_TIMEOUT_MAX_S = 7 * 24 * 3600.0
 TIMEOUT_OPTION_HELP = "Seconds each vCenter call may take in total before it is retried (default 900)."
 
 
@@ -407,7 +409,8 @@ collection_options = [
         show_default=True,
         help="Days of performance history (QueryPerf) to read for powered-on VMs; 0 = none.",
     ),
-    click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+    click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True, max=SOAP_TIMEOUT_MAX_S),
+                 default=None,
                  metavar="SECONDS", help=TIMEOUT_OPTION_HELP),
     click.option(
         "--parser",

@@ -49,6 +49,9 @@ def test_help_is_still_help(command):
     (["--frob"], "vmscan", ["No such option", "--frob"]),
     (["frobnicate"], "vmscan", ["No such command", "frobnicate"]),
     (["collect", "-o", "x.json.gz"], "vmscan collect", ["give --server (repeatable) or --servers-file"]),
+    # 1e308 s overflowed the deadline timer once connected: a thread's traceback, then exit 3.
+    (["collect", "-s", "127.0.0.1:1", "-u", "u", "--timeout", "1e308", "-o", "x.json.gz"], "vmscan collect",
+     ["--timeout", "1e+308", "604800"]),
 ])
 def test_usage_errors_as_a_real_process(tmp_path, args, command, words):
     outcome = run_capped(args, cwd=tmp_path)
