@@ -105,6 +105,28 @@ def _ways(items: list[Any]) -> int:
     return ways
 
 
+def _uses_backreference(items: Any) -> bool:
+    for op, av in items:
+        if op is sre.GROUPREF:
+            return True
+        children: list[Any] = []
+        if op in _REPEATS:
+            children = [av[2]]
+        elif op is sre.BRANCH:
+            children = list(av[1])
+        elif op is sre.SUBPATTERN:
+            children = [av[-1]]
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            children = [av[1]]
+        elif op is sre.ATOMIC_GROUP:
+            children = [av]
+        elif op is sre.GROUPREF_EXISTS:
+            children = [child for child in av[1:] if child is not None]
+        if any(_uses_backreference(child) for child in children):
+            return True
+    return False
+
+
 def check_user_pattern(pattern: str, what: str, flags: int = 0) -> re.Pattern[str]:
     """The compiled pattern, or an InputError naming ``what`` and the pattern (invalid, or exponential)."""
     try:
@@ -117,6 +139,10 @@ def check_user_pattern(pattern: str, what: str, flags: int = 0) -> re.Pattern[st
         raise InputError(f"{what} '{pattern}' is not a valid regular expression ({exc})") from None
     if _ambiguous(list(parsed), False):
         raise InputError(f"{what} '{pattern}': {NESTING_ADVICE}")
+    if _uses_backreference(list(parsed)):
+        # Matching with backreferences is not regular: the ways counted below do not bound it.
+        raise InputError(f"{what} '{pattern}': a backreference (\\1, (?P=name)) can take hours on a long name; "
+                         "match without referring back to a group")
     if _ways(list(parsed)) > MAX_WAYS:
         raise InputError(f"{what} '{pattern}': more than two open-ended repetitions ('*', '+', '{{2,}}') one after "
                          "another, or as much in optional parts, which can take hours on a long name; use at most "

@@ -37,6 +37,12 @@ def test_more_than_two_open_ended_repetitions_in_a_row_are_refused(pattern):
         check_user_pattern(pattern, "--group-by name:", re.IGNORECASE)
 
 
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?P<n>\w)(?P=n)", r"(?:(a)|b)\1"])
+def test_backreferences_are_refused(pattern):
+    with pytest.raises(InputError, match="a backreference"):
+        check_user_pattern(pattern, "--group-by name:", re.IGNORECASE)
+
+
 @pytest.mark.parametrize("pattern", ALLOWED)
 def test_ordinary_patterns_pass(pattern):
     assert check_user_pattern(pattern, "--group-by name:", re.IGNORECASE).pattern == pattern
