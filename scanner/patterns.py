@@ -79,27 +79,68 @@ MATCHED_TEXT_CHARS = 256
 MAX_WAYS = 4 * MATCHED_TEXT_CHARS**2
 
 
-def _ways(items: list[Any]) -> int:
+# What follows a part of the pattern: an item, or the end of the whole pattern, or not known (inside
+# a repeated body, where the body's own start follows it again).
+_PATTERN_END: Any = ("end",)
+_NOT_KNOWN: Any = ("not known",)
+# One-character matchers: a repetition of one of these can be told apart from what follows it.
+_ONE_CHARACTER = (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY)
+_END_ANCHORS = (sre.AT_END, sre.AT_END_STRING)
+
+
+def _stops_before(body: Any, after: Any, state: Any, flags: int) -> bool:
+    """Whether a repetition of ``body`` can end in one place only, given what follows it.
+
+    True when the body is one character matcher and what follows is the end of the pattern, an end
+    anchor, or a literal character the body cannot match (``[a-z]+-``, ``\\w+-``, ``\\d+$``): the
+    repetition is then tried at each length once, each failing at once, instead of multiplying the
+    ways of the parts after it.
+    """
+    if len(body) != 1 or body[0][0] not in _ONE_CHARACTER:
+        return False
+    if after is _PATTERN_END:
+        return True
+    if after is _NOT_KNOWN:
+        return False
+    op, av = after
+    if op is sre.AT:
+        return av in _END_ANCHORS
+    if op is not sre.LITERAL:
+        return False
+    from re import _compiler  # type: ignore[attr-defined]
+
+    one_character = _compiler.compile(sre_parse.SubPattern(state, list(body)), flags)
+    return one_character.fullmatch(chr(av)) is None
+
+
+def _ways(items: list[Any], state: Any, flags: int, before: int = 1, follower: Any = _PATTERN_END) -> int:
     """How many ways to split the text the pattern can try from one start (alternatives: the largest).
 
-    A repetition whose count can vary by n multiplies by n + 1, an open-ended one by the text's length.
+    A repetition whose count can vary by n multiplies by n + 1, an open-ended one by the text's length,
+    unless only one way reaches it (``before``) and it can end in one place only (_stops_before):
+    then it costs one scan of the text and multiplies nothing.
     """
     ways = 1
-    for op, av in items:
+    for index, (op, av) in enumerate(items):
+        after = items[index + 1] if index + 1 < len(items) else follower
+        reaching = before * ways
         if op in _REPEATS:
             low, high, body = av
+            if high > low and reaching == 1 and _stops_before(body, after, state, flags):
+                continue
             spread = min(high - low, MATCHED_TEXT_CHARS)
-            ways *= (spread + 1) * _ways(body)
+            ways *= (spread + 1) * _ways(body, state, flags, reaching, _NOT_KNOWN)
         elif op is sre.BRANCH:
-            ways *= max((_ways(alternative) for alternative in av[1]), default=1)
+            ways *= max((_ways(alternative, state, flags, reaching, after) for alternative in av[1]), default=1)
         elif op is sre.SUBPATTERN:
-            ways *= _ways(av[-1])
+            ways *= _ways(av[-1], state, flags, reaching, after)
         elif op in (sre.ASSERT, sre.ASSERT_NOT):
-            ways *= _ways(av[1])
+            ways *= _ways(av[1], state, flags, reaching, _NOT_KNOWN)
         elif op is sre.ATOMIC_GROUP:
-            ways *= _ways(av)
+            ways *= _ways(av, state, flags, reaching, after)
         elif op is sre.GROUPREF_EXISTS:
-            ways *= max(_ways(av[1]), _ways(av[2]) if av[2] is not None else 1)
+            ways *= max(_ways(av[1], state, flags, reaching, after),
+                        _ways(av[2], state, flags, reaching, after) if av[2] is not None else 1)
         if ways > MAX_WAYS:
             break  # enough to refuse; the product of a long pattern need not be built
     return ways
@@ -143,7 +184,7 @@ def check_user_pattern(pattern: str, what: str, flags: int = 0) -> re.Pattern[st
         # Matching with backreferences is not regular: the ways counted below do not bound it.
         raise InputError(f"{what} '{pattern}': a backreference (\\1, (?P=name)) can take hours on a long name; "
                          "match without referring back to a group")
-    if _ways(list(parsed)) > MAX_WAYS:
+    if _ways(list(parsed), parsed.state, flags) > MAX_WAYS:
         raise InputError(f"{what} '{pattern}': more than two open-ended repetitions ('*', '+', '{{2,}}') one after "
                          "another, or as much in optional parts, which can take hours on a long name; use at most "
                          "two (e.g. '[^-]+' instead of '.*' before a separator)")

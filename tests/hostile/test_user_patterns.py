@@ -20,9 +20,14 @@ SAMPLE = str(REPO / "fixtures" / "sample-estate.json.gz")
 
 EXPONENTIAL = [r"(a+)+b", r"(a|a)*b", r"(a|ab)*c", r"(\w+\s?)*$", r"(a?){20}a{20}", r"(.*,)*x", r"((ab)*)+",
                r"(?:x+y?)+", r"(a|b|ab)+", r"(?=(a+)+)b"]
-POLYNOMIAL = [r"\w*\w*\w*x", r".*a.*a.*b", r"^(\w+)-(\w+)-(\w+)$", "a{0,16}" * 20, r"(\w+)(\w+)?(\w+)?-"]
+POLYNOMIAL = [r"\w*\w*\w*x", r".*a.*a.*b", "a{0,16}" * 20, r"(\w+)(\w+)?(\w+)?-", r"\w*\w*\w*-",
+              r"(.*)-(.*)-(.*)", r"(\w+)\w*\w*-", r"[a-z]+[a-z]+[a-z]+-",
+              r"(\w+)_(\w+)_(\w+)_(\w+)"]  # \w matches the "_" separator
 ALLOWED = [r"^(\w+)-", r"^([a-z]+)\d+$", r"(foo|bar)+", r"(-\d{2})*", r"(\d{3})+", r"^(\w+)-(\w+)$", r"(\w+)\w*-",
-           r"windows\s+(server\s+)?(?=(2003|2008)\b)|windows\s+server", r"red hat\D{0,20}[23](?![\d/])", ""]
+           r"windows\s+(server\s+)?(?=(2003|2008)\b)|windows\s+server", r"red hat\D{0,20}[23](?![\d/])", "",
+           # Separated parts: each repetition can end before its separator (or the end) only, however many.
+           r"^(\w+)-(\w+)-(\w+)$", r"^([a-z]+)-([a-z]+)-([0-9]+)$", r"^(\w+)-(\w+)-\d+", r"([^-]+)-([^-]+)-(.+)",
+           r"(\w+)\.(\w+)\.(\w+)\.(\w+)"]
 
 
 @pytest.mark.parametrize("pattern", EXPONENTIAL)
