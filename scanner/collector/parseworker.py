@@ -285,6 +285,14 @@ def _start_process() -> subprocess.Popen[bytes] | None:
         return None
 
 
+# Of every this many QueryPerf answers offered, the history worker is handed all but one (2 of 3).
+# The collector's process also maps the inventory and reads its own share; since numpy reads the
+# samples (88642a0), handing over every other answer left the worker the idler of the two (2 of 3:
+# the 30-day collection's minimum 8.59-8.71 -> 8.30-8.38 s wall, 10 alternating rounds on the
+# 10,000-VM CSV simulator, docs/benchmarks.md).
+HANDOVER_CYCLE = 3
+
+
 class HistoryWorker:
     """The collector's side of a worker that reads whole QueryPerf answers into per-VM PerfStats.
 
@@ -371,14 +379,15 @@ class HistoryWorker:
                 answer.set_exception(ParseWorkerFailed(f"the history worker sent a frame of kind {kind!r}"))
 
     def wants(self) -> bool:
-        """Whether to hand it the answer at hand: every other one, while fewer than ``queue`` wait.
+        """Whether to hand it the answer at hand: all but every HANDOVER_CYCLE-th, while fewer than
+        ``queue`` wait.
 
-        Every other: an answer is handed over in far less time than it is read, so a rule on the
-        queue alone would hand the worker nearly all of them and leave the collector's core idle.
+        Not all: an answer is handed over in far less time than it is read, so a rule on the queue
+        alone would hand the worker nearly all of them and leave the collector's core idle.
         """
         with self._lock:
             self._offered += 1
-            return self.failed is None and self._offered % 2 == 1 and len(self._in_hand) < self.queue
+            return self.failed is None and self._offered % HANDOVER_CYCLE != 0 and len(self._in_hand) < self.queue
 
     def submit(self, body: bytes) -> Future[Any]:
         """Hand over a whole QueryPerf answer body; its {VM moref: {counter: PerfStats}} comes later.

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from scanner.collector import perf
-from scanner.collector.parseworker import HistoryWorker, ParseWorkerFailed
+from scanner.collector.parseworker import HANDOVER_CYCLE, HistoryWorker, ParseWorkerFailed
 from scanner.collector.perf import answer_stats, offloaded_answer_stats, query_stats
 from scanner.collector.soapstream import StreamParseError, TypeCatalog
 from tests.unit.test_perf_stream import COUNTERS, RECORDED, csv_result, int_result, query_perf_body
@@ -66,7 +66,9 @@ def test_the_worker_reads_answers_as_the_collector_would() -> None:
         # Four query threads at once, as HistoryQueries runs them.
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             mine = list(pool.map(lambda body: through(worker, body), bodies * 3))
-        assert 0 < worker.answered <= (len(bodies) * 3 + 1) // 2 and worker.failed is None  # every other one, at most
+        offered = len(bodies) * 3
+        # All but every HANDOVER_CYCLE-th, at most (fewer while the queue is full).
+        assert 0 < worker.answered <= offered - offered // HANDOVER_CYCLE and worker.failed is None
     finally:
         worker.close()
     assert mine == reference * 3
@@ -158,3 +160,12 @@ def test_answers_and_statistics_larger_than_the_pipes_do_not_stall(monkeypatch: 
     finally:
         worker.close()  # (a stalled sender's write then fails: the pool ends)
         pool.shutdown()
+
+
+def test_the_worker_is_offered_two_answers_of_three_while_its_queue_has_room() -> None:
+    worker = started()
+    try:
+        # Nothing in hand: the share alone decides (the collector reads every third answer itself).
+        assert [worker.wants() for _ in range(6)] == [True, True, False, True, True, False]
+    finally:
+        worker.close()
