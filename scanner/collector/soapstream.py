@@ -1132,10 +1132,12 @@ def _sorted_present(csv_texts: list[str]) -> list[float] | RankedSamples:
         present = samples_for_stats(csv_texts[0])
     else:
         present = samples_for_stats(",".join(csv_texts)) if all(csv_texts) else None
-    if present is None:
-        # The careful reader: one float() per item, empty items skipped, anything else raises.
-        return ArrivalOrder(v for text in csv_texts for v in parse_values_csv(text) if v is not None)
-    return present
+    return _carefully_read(csv_texts) if present is None else present
+
+
+def _carefully_read(csv_texts: list[str]) -> ArrivalOrder:
+    """The careful reader: one float() per item, empty items skipped, anything else raises."""
+    return ArrivalOrder(v for text in csv_texts for v in parse_values_csv(text) if v is not None)
 
 
 def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
@@ -1168,8 +1170,7 @@ def _entity_metrics(elem: Any, catalog: TypeCatalog) -> EntityMetrics:
                     text = sample.text or ""
                     present = samples_for_stats(text)
                     if present is None:
-                        # The careful reader: one float() per item, empty items skipped, anything else raises.
-                        present = ArrivalOrder(v for v in parse_values_csv(text) if v is not None)
+                        present = _carefully_read([text])
                     series.append((int(counter.text or ""), instance_elem.text or "", present))
                     continue
         metric_id = child.find(id_tag)
