@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 # re's own parser (the one re.compile uses), so the check sees exactly what will run.
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -107,9 +108,7 @@ def _stops_before(body: Any, after: Any, state: Any, flags: int) -> bool:
         return av in _END_ANCHORS
     if op is not sre.LITERAL:
         return False
-    from re import _compiler  # type: ignore[attr-defined]
-
-    one_character = _compiler.compile(sre_parse.SubPattern(state, list(body)), flags)
+    one_character = sre_compile.compile(sre_parse.SubPattern(state, list(body)), flags)
     return one_character.fullmatch(chr(av)) is None
 
 
