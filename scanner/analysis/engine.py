@@ -305,6 +305,10 @@ class ReadinessMemo:
         self.alike: dict[tuple[Any, ...], tuple[FindingTables, list[Finding]]] = {}
         # VMs' texts held by the tables' OutcomeTexts (at most TEXTS_LIMIT).
         self.text_entries = 0
+        # OutcomeTexts.texts' per-target dispositions, reasons and verdicts and the VM's verdict, by
+        # (disposition, id of its held reasons, id of the held readiness table): all they read, so VMs
+        # of different tables share them (the pool keeps the reasons and tables, so no id is reused).
+        self.decided: dict[tuple[str, int, int], Decided] = {}
         # Findings the policy leaves out of readiness (``considered``: data the input format never
         # carries, under the default "note") are left out of the key too.
         self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
@@ -477,7 +481,7 @@ class OutcomeTexts:
     that differ per target): those VMs' texts are built by vm_texts, one by one.
     """
 
-    __slots__ = ("decided", "deciding", "details", "dynamic", "known", "positions", "usable")
+    __slots__ = ("deciding", "details", "dynamic", "known", "positions", "usable")
 
     def __init__(self, usable: bool) -> None:
         self.usable = usable
@@ -492,10 +496,6 @@ class OutcomeTexts:
         self.details: tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...] = ()
         # The places of the failures decide() reads, in the VM's order (see of).
         self.deciding: tuple[int, ...] = ()
-        # (disposition, id of its held reasons) -> the per-target dispositions, reasons and verdicts and
-        # the VM's verdict: with these tables' readiness they read nothing else (the pool keeps the
-        # reasons list alive, so its id is not reused).
-        self.decided: dict[tuple[str, int], tuple[dict[str, str], dict[str, list[str]], dict[str, str], str]] = {}
 
     @classmethod
     def of(cls, tables: FindingTables, findings: list[Finding], targets: Sequence[str],
@@ -554,9 +554,9 @@ class OutcomeTexts:
 
     def texts(self, vm: VM, findings: list[Finding], tables: FindingTables, targets: Sequence[str],
               rules: Mapping[str, RuleInfo], switches: PolicySwitches, retain: RetainPolicy,
-              shared: SharedValues) -> VmTexts:
+              shared: SharedValues, decided_memo: dict[tuple[str, int, int], Decided]) -> VmTexts:
         """vm_texts of a VM with these tables (with the pool), from the plan: the same texts, the
-        same held lists, dicts and verdicts."""
+        same held lists, dicts and verdicts. ``decided_memo``: ReadinessMemo.decided."""
         list_of = shared.list_of
         readiness_details: dict[str, list[str]] = {}
         held_for: dict[int, list[str]] = {}
@@ -571,7 +571,9 @@ class OutcomeTexts:
         disposition, reasons = decide(vm, [findings[p] for p in self.deciding], rules, retain, switches.steers, [])
         held_reasons = list_of(reasons)
         table = shared.dict_of
-        decided = self.decided.get((disposition, id(held_reasons)))
+        # The tables' readiness is the pool's held dict (finding_tables), one per distinct answer.
+        decided_key = (disposition, id(held_reasons), id(tables.readiness))
+        decided = decided_memo.get(decided_key)
         if decided is None:
             readiness = tables.readiness
             verdicts: dict[bool, str] = {}
@@ -581,7 +583,7 @@ class OutcomeTexts:
                     verdicts[unknown] = shared.text(verdict_line(disposition, held_reasons, unknown))
             # The VM's own verdict: unknown on every target, or not (either is some target's verdict).
             verdict = verdicts[all(readiness[t] == "unknown" for t in targets)]
-            decided = self.decided[(disposition, id(held_reasons))] = (
+            decided = decided_memo[decided_key] = (
                 table(dict.fromkeys(targets, disposition)), table(dict.fromkeys(targets, held_reasons)),
                 table({target: verdicts[readiness[target] == "unknown"] for target in targets}), verdict)
         return (table(readiness_details), decided[0], decided[1], decided[2], disposition, held_reasons, decided[3])
@@ -686,7 +688,8 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
                 texts_key += tuple([data.applies(findings[p]) for p, data in plan.dynamic])
             texts = plan.known.get(texts_key)
             if texts is None:
-                texts = plan.texts(vm, findings, tables, targets, rules, switches, policy.retain, shared)
+                texts = plan.texts(vm, findings, tables, targets, rules, switches, policy.retain, shared,
+                                   readiness.decided)
                 if readiness.text_entries < TEXTS_LIMIT:
                     readiness.text_entries += 1
                     plan.known[texts_key] = texts
@@ -705,6 +708,9 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
     return outcome, tables.results
 
 
+# OutcomeTexts.texts' answers read from the disposition, its reasons and the readiness per target:
+# target_dispositions, target_disposition_reasons, target_verdicts, and the VM's verdict.
+Decided = tuple[dict[str, str], dict[str, list[str]], dict[str, str], str]
 # A VM's texts: readiness_details, target_dispositions, target_disposition_reasons, target_verdicts
 # (per target), disposition, disposition_reasons, verdict.
 VmTexts = tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]], dict[str, str], str, list[str], str]
