@@ -314,9 +314,16 @@ class ReadinessMemo:
         self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
 
     def signature(self, findings: list[Finding]) -> tuple[tuple[str, str, str, int], ...]:
-        """The part of the key the findings make (see evaluate)."""
+        """The part of the key the findings make (see evaluate).
+
+        A finding without methods decides nothing in evaluate_target unless it is a blocker or a
+        failing warning: it changes no method's eligibility, is no blocker, condition or reason and
+        could block nothing. Such findings (end of support, legacy NICs, outdated Tools: information)
+        are left out, so VMs that differ only in them share one TargetOutcome."""
         ignored = self.ignored_status
-        return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings if f.status != ignored])
+        return tuple([(f.rule_id, f.status, f.severity, id(f.methods)) for f in findings
+                      if f.status != ignored and (f.methods or f.severity == "blocker"
+                                                  or (f.severity == "warning" and f.status == "fail"))])
 
     def tables_key(self, vm: VM, findings: list[Finding]) -> tuple[Any, ...]:
         """What FindingTables depend on (a rule's severity is one per analysis; the ids of shared
