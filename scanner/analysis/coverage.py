@@ -190,14 +190,20 @@ class CauseCache:
     def cause(self, finding: Finding, key: str, vm: VM, vcenter: VCenter, host_names: Collection[str]) -> Cause:
         if key in VM_DEPENDENT_KEYS and cause_depends_on_vm(key, vcenter):
             return cause_of(finding, vm, vcenter, host_names)
-        by_key = self.causes.get(id(vcenter))
-        if by_key is None:
-            by_key = self.causes[id(vcenter)] = {}
-            self.vcenters[id(vcenter)] = vcenter
+        by_key = self.of_vcenter(vcenter)
         cached = by_key.get(key)
         if cached is None:
             cached = by_key[key] = cause_of(finding, vm, vcenter, host_names)
         return cached
+
+    def of_vcenter(self, vcenter: VCenter) -> dict[str, Cause]:
+        """The vCenter's causes that do not depend on the VM, by missing key (a key ``cause`` asks
+        of the VM is never in it)."""
+        by_key = self.causes.get(id(vcenter))
+        if by_key is None:
+            by_key = self.causes[id(vcenter)] = {}
+            self.vcenters[id(vcenter)] = vcenter
+        return by_key
 
 
 def cause_depends_on_vm(key: str, vcenter: VCenter) -> bool:
