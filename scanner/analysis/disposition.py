@@ -106,6 +106,8 @@ def decide(vm: VM, fails: list[Finding], rules: Mapping[str, RuleInfo], retain: 
     reasons = list(retained) if retained is not None else retain_reasons(vm, retain)
     if reasons:
         return "retain", reasons
+    if not fails:
+        return "rehost", []  # what the steps below give for no failure
     steered: dict[str, list[str]] = {d: [] for d in STEERED}
     seen: set[tuple[str, str]] = set()
     for finding in sorted(fails, key=lambda f: f.rule_id):

@@ -408,11 +408,14 @@ def implausibility(vm: VM, params: SizingParameters, provisioned: int | None = _
     if vm.memory_mib is not None and vm.memory_mib > params.max_vm_memory_gib * MIB_PER_GIB:
         return f"memory above {params.max_vm_memory_gib:,g} GiB"
     limit = params.max_vm_storage_tb * BYTES_PER_TB
-    for label, value in (("provisioned storage", provisioned),
-                         ("committed storage", vm.storage_committed_bytes),
-                         ("guest file systems", _guest_used_bytes(vm))):
+    # Provisioned, committed, then the guest's file systems (read only when the others pass).
+    committed = vm.storage_committed_bytes
+    for label, value in (("provisioned storage", provisioned), ("committed storage", committed)):
         if value is not None and value > limit:
             return f"{label} above {params.max_vm_storage_tb:,g} TB"
+    guest_used = _guest_used_bytes(vm) if vm.guest_disks else None
+    if guest_used is not None and guest_used > limit:
+        return f"guest file systems above {params.max_vm_storage_tb:,g} TB"
     return None
 
 
