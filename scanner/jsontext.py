@@ -72,16 +72,19 @@ def _texts_only(value: dict[Any, Any]) -> bool:
 
 
 @functools.cache
-def _class_plan(cls: type, span: tuple[str, str] | None = None) -> tuple[Callable[..., Callable[[Any], str]],
-                                                                         tuple[str, ...]]:
+def _class_plan(cls: type, span: tuple[str, str] | None = None,
+                unique: frozenset[str] = frozenset()) -> tuple[Callable[..., Callable[[Any], str]], tuple[str, ...]]:
     """A factory of ``cls``'s text function (given the document's memos and miss handlers), and the
     kind of each field; the function's source is made once per class (one f-string per object).
 
     ``span``: the first and last of adjacent fields whose values many objects hold together (the
-    same objects): their text is remembered as one, by the identities of those values."""
+    same objects): their text is remembered as one, by the identities of those values.
+    ``unique``: text fields whose values do not repeat between objects (a VM's id and name): encoded
+    without being looked up or remembered."""
     names, steps = field_steps(cls)
     hints = typing.get_type_hints(cls)
-    kinds = tuple(_field_kind(hints[name], steps.get(name)) for name in names)
+    kinds = tuple("unique_text" if name in unique and kind == "text" else kind
+                  for name, kind in ((name, _field_kind(hints[name], steps.get(name))) for name in names))
     first, last = (names.index(span[0]), names.index(span[1])) if span is not None else (-1, -2)
     assert span is None or first <= last
     lines = ["def make(cls, fallback, memos, misses, same, steps, chunks, spans, limit):",
@@ -121,6 +124,8 @@ def _field_lines(i: int, kind: str, stepped: bool) -> list[str]:
     """The statements that put field ``i``'s text in ``t{i}`` (from its value ``v{i}``)."""
     # A miss of a text or of a value by identity is encoded and remembered here, not by a call of its
     # miss handler (one Python call or three fewer per value that does not repeat).
+    if kind == "unique_text":
+        return [f"t{i} = text_of(v{i}) if type(v{i}) is str else 'null' if v{i} is None else x{i}(v{i})"]
     if kind == "text":
         return [f"t{i} = m{i}.get(v{i}) if type(v{i}) is str else 'null' if v{i} is None else None",
                 f"if t{i} is None:",
@@ -198,11 +203,13 @@ def _fstring(names: tuple[str, ...], first: int = -1, last: int = -2, segment: b
 class JsonTexts:
     """The JSON texts of one document's dataclasses and values; one instance per document written."""
 
-    def __init__(self, spans: Mapping[type, tuple[str, str]] | None = None) -> None:
+    def __init__(self, spans: Mapping[type, tuple[str, str]] | None = None,
+                 unique: Mapping[type, Iterable[str]] | None = None) -> None:
         """``spans``: per class, the first and last of adjacent fields whose values many of its objects
-        hold together (see _class_plan)."""
+        hold together; ``unique``: per class, its text fields whose values do not repeat (see _class_plan)."""
         self._encoders: dict[type, Callable[[Any], str]] = {}
         self._spans = dict(spans or {})
+        self._unique = {cls: frozenset(names) for cls, names in (unique or {}).items()}
         if c_make_encoder is not None:
             # What JSONEncoder.encode builds per call (json/encoder.py), built once per document: the
             # pieces of a value's text.
@@ -225,7 +232,7 @@ class JsonTexts:
 
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or not dataclasses.fields(cls):
             return lambda obj: self.encode(to_plain(obj))
-        make, kinds = _class_plan(cls, self._spans.get(cls))
+        make, kinds = _class_plan(cls, self._spans.get(cls), self._unique.get(cls, frozenset()))
         names, steps = field_steps(cls)
         memos: list[dict[Any, str]] = [{} for _ in kinds]
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
@@ -235,7 +242,7 @@ class JsonTexts:
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode
-        if kind == "text":
+        if kind in ("text", "unique_text"):
             def text(value: Any) -> str:
                 if type(value) is not str:
                     return encode(value)

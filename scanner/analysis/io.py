@@ -35,6 +35,8 @@ _STREAMED = ("vms", "findings")
 # findings tables and deciding messages the very same objects there (FindingTables, OutcomeTexts), so
 # their text is remembered as one (JsonTexts spans).
 _HELD_TOGETHER: dict[type, tuple[str, str]] = {VmOutcome: ("readiness", "target_verdicts")}
+# A VM outcome's id and name: one per VM, so encoded without a memo that would only grow.
+_UNIQUE: dict[type, tuple[str, ...]] = {VmOutcome: ("vm_id", "name")}
 
 
 def assessment_json(assessment: Assessment) -> str:
@@ -48,7 +50,7 @@ def assessment_json_parts(assessment: Assessment) -> Iterator[str]:
     The VM outcomes and findings (almost all of the size) are encoded a slice at a time, so the
     whole text is never held in memory; each repeated value's text is encoded once (JsonTexts).
     """
-    texts = JsonTexts(spans=_HELD_TOGETHER)
+    texts = JsonTexts(spans=_HELD_TOGETHER, unique=_UNIQUE)
     names = [f.name for f in dataclasses.fields(assessment)]
     order = [*_HEAD, *(name for name in names if name not in _HEAD)]
     yield "{"

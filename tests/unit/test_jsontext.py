@@ -198,3 +198,17 @@ def test_spans_over_shared_and_new_values_match_the_encoder(rows):
         vm = outcome(readiness=pool_a[a], readiness_reasons=pool_b[b], disposition=disposition or "rehost",
                      target_dispositions=pool_a[(a + b) % 4])
         assert encode(vm) == expected(vm)
+
+
+def test_fields_declared_unique_are_encoded_alike_without_a_memo():
+    texts = JsonTexts(unique={VmOutcome: ("vm_id", "name")})
+    encode = texts.encoder(VmOutcome)
+    vms = [outcome("vm-1"), outcome("vm-2", name="web01"), outcome("vm-1", name="\u202eexe.txt \"x\"\\"),
+           outcome("vm-3", name=None), outcome("vm-4", name=7),  # type: ignore[arg-type]
+           outcome(None, name=["a"])]  # type: ignore[arg-type]
+    for _ in range(2):
+        for vm in vms:
+            assert encode(vm) == expected(vm)
+    # Only the declared text fields are written without a memo.
+    _, kinds = jsontext._class_plan(VmOutcome, None, frozenset({"vm_id", "name"}))
+    assert kinds[:3] == ("unique_text", "unique_text", "text")
