@@ -627,16 +627,19 @@ def findings_by_target(findings: list[Finding], targets: Sequence[str]) -> dict[
     return by_target
 
 
-def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Finding]], targets: Sequence[str],
-                   policy: Policy, readiness: ReadinessMemo | None, shared: SharedValues | None) -> FindingTables:
-    """The VM's FindingTables (``by_target``: findings_by_target of its findings); its tables and lists
-    are the pool's held ones when ``shared`` is given."""
-    same_findings = all(len(by_target[target]) == len(findings) for target in targets)
+def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Finding]] | None,
+                   targets: Sequence[str], policy: Policy, readiness: ReadinessMemo | None,
+                   shared: SharedValues | None) -> FindingTables:
+    """The VM's FindingTables (``by_target``: findings_by_target of its findings, or None when every
+    finding holds for every target, each exactly once); its tables and lists are the pool's held ones
+    when ``shared`` is given."""
+    same_findings = by_target is None or all(len(by_target[target]) == len(findings) for target in targets)
     signature = readiness.signature(findings) if same_findings and readiness is not None else None
     results: dict[str, TargetOutcome] = {}
     for target in targets:
-        results[target] = (readiness.evaluate(vm, by_target[target], target, signature) if readiness is not None
-                           else evaluate_target(vm, by_target[target], policy, target))
+        own = findings if by_target is None else by_target[target]
+        results[target] = (readiness.evaluate(vm, own, target, signature) if readiness is not None
+                           else evaluate_target(vm, own, policy, target))
     # The rule ids per status, in one pass (a status of another kind is in none of the three).
     ids_by_status: dict[str, set[str]] = {"fail": set(), "unknown": set(), NOT_IN_SOURCE: set()}
     for f in findings:
@@ -693,7 +696,12 @@ def outcome_for(vm: VM, findings: list[Finding], targets: Sequence[str], policy:
         if same is not None:
             tables = same[0].with_own_texts()
         else:
-            by_target = findings_by_target(findings, targets)
+            # The usual VM: each finding holds for exactly the analysis' targets, so each target's
+            # findings are the VM's (findings_by_target would copy them once per target).
+            every_target = list(targets)
+            by_target = (None if len(set(every_target)) == len(every_target)
+                         and all(f.targets == every_target for f in findings)
+                         else findings_by_target(findings, targets))
             tables = finding_tables(vm, findings, by_target, targets, policy, readiness, shared)
             if readiness is not None and alike is not None:
                 readiness.alike[alike] = (tables, findings)

@@ -68,3 +68,17 @@ def test_vms_differing_only_in_information_share_one_outcome(policy):
     for deciding in (finding(5, "fail", "warning", 0), finding(5, "unknown", "blocker", 0),
                      finding(5, "fail", "info", 1)):
         assert memo.evaluate(vm, [snapshot, deciding], TARGET) is not first
+
+
+def test_finding_tables_without_per_target_lists_are_the_same(policy):
+    from scanner.analysis.engine import finding_tables, findings_by_target
+
+    vm = clean_vm()
+    targets = ["avs", "vmc"]
+    every = list(targets)
+    findings = [Finding("rule.a", "warning", every, "vm-1", "fail", "a", METHOD_TABLES[1]),
+                Finding("rule.b", "info", every, "vm-1", "unknown", "b", {}),
+                Finding("rule.c", "blocker", every, "vm-1", NOT_IN_SOURCE, "c", METHOD_TABLES[2])]
+    given = finding_tables(vm, findings, findings_by_target(findings, targets), targets, policy, None, None)
+    assert finding_tables(vm, findings, None, targets, policy, None, None) == given
+    assert given.same_findings
