@@ -18,6 +18,7 @@ from scanner.errors import InputError
 from scanner.fsutil import atomic_path
 from scanner.gcpause import cyclic_gc_paused
 from scanner.inventory.model import SCHEMA_NAME, SCHEMA_VERSION, Estate, VCenter
+from scanner.jsontext import JsonTexts
 from scanner.limits import not_a_regular_file
 from scanner.serde import SchemaMismatch, from_plain, plain_converter, to_plain
 
@@ -81,7 +82,12 @@ def _value_parts(value: Any) -> Iterator[str]:
         yield "]"
     elif isinstance(value, list) and len(value) > _SLICE:
         yield "["
+        encode = JsonTexts().encoder(type(value[0])) if dataclasses.is_dataclass(value[0]) else None
         for start in range(0, len(value), _SLICE):
+            if encode is not None:
+                # Each object's text put together from its fields' texts (jsontext): the same text.
+                yield ("," if start else "") + ",".join(map(encode, value[start : start + _SLICE]))
+                continue
             # encode() of a list is "[" + items joined by "," + "]": strip the brackets, join slices by ",".
             text = _ENCODER.encode(_to_plain(value[start : start + _SLICE]))
             yield ("," if start else "") + text[1:-1]
