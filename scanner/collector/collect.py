@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import contextlib
 import dataclasses
 import datetime
 import http.client
@@ -52,6 +51,9 @@ from scanner.inventory.model import (
 ProgressCallback = Callable[[str, int], None]
 
 STRUCTURE_PROPERTIES = ("name", "parent")
+# The inventory's containers, read one type at a time in this order (_Collector._structure).
+STRUCTURE_TYPES = (("folders", vim.Folder), ("datacenters", vim.Datacenter),
+                   ("compute resources", vim.ComputeResource), ("resource pools", vim.ResourcePool))
 
 
 def _kind(obj: Any) -> str:
@@ -127,6 +129,42 @@ def vm_result(item: ObjectProperties, lookups: Lookups, vcenter_name: str) -> Vm
     return VmResult(moref=item.moref, parent=parent, vm=vm, issues=issues)
 
 
+class _ReadAhead:
+    """One read sent in a thread of its own before its turn; what it got is taken in its turn.
+
+    ``read(on_page)`` gives the objects; they and the page counts told to ``on_page`` are kept in
+    the order they came (``events``: ints are page counts), so that taking them replays the
+    progress and the issues exactly as reading them then would have.
+    """
+
+    def __init__(self, read: Callable[[Callable[[int], None]], Iterable[Any]], recoveries: int) -> None:
+        # The retrier's count of recoveries when this was sent: a failure from before a later
+        # recovery (a re-login, a reconnection) is taken as already recovered from.
+        self.recoveries = recoveries
+        self.events: list[Any] = []
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(read,), name="vmscan-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, read: Callable[[Callable[[int], None]], Iterable[Any]]) -> None:
+        try:
+            for item in read(self.events.append):
+                self.events.append(item)
+        except BaseException as exc:  # raised in the taking thread, in its turn
+            self.error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
+def _replayed(events: list[Any], on_page: Callable[[int], None]) -> Iterator[Any]:
+    for event in events:
+        if isinstance(event, int):
+            on_page(event)
+        else:
+            yield event
+
+
 class _Collector:
     def __init__(
         self,
@@ -146,9 +184,13 @@ class _Collector:
         self.parse_worker = parse_worker and parser == PARSER_STREAM
         # Started with the collection (run): its imports overlap the requests before the VMs'.
         self.started_worker: ParseWorker | None = None
-        # The VMs' reading (streaming parser), started once the hosts are read (run): the server
+        # The VMs' reading (streaming parser), sent once the first type is read (run): the server
         # builds the first parts of the answer while the other types are read.
-        self.vm_reading: PartsReading | None = None
+        self.vm_reading: _ReadAhead | None = None
+        # The other small reads, sent at once with the VMs' (label: read): each is taken in its turn,
+        # as if read then, so that the progress, the issues and the retries come in the old order.
+        self.read_ahead: dict[tuple[str, type, tuple[str, ...]], _ReadAhead] = {}
+        self.send_after_first_read = True  # the reads above, sent once (_structure)
         # Each retrieval is retried as a whole after a dropped connection or expired session.
         self.retrier = retrier or Retrier(NO_RETRY)
         self.page_size = page_size
@@ -175,6 +217,7 @@ class _Collector:
         kept_items: dict[type, tuple[type, ...]] | None = None,
     ) -> Iterator[ObjectProperties]:
         """Each object as it arrives (its collection issues recorded on the way)."""
+        paths = tuple(paths)
         counted = 0
 
         def on_page(count: int) -> None:
@@ -183,9 +226,14 @@ class _Collector:
             if self.progress is not None:
                 self.progress(label, counted)
 
+        ahead = self.read_ahead.pop((label, vim_type, paths), None)
+
         def attempt() -> Iterator[ObjectProperties]:
-            nonlocal counted
+            nonlocal counted, ahead
             counted = 0
+            sent, ahead = ahead, None
+            if sent is not None and (events := self._first_try(sent)) is not None:
+                return _replayed(events, on_page)
             return iter_all(
                 self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page, parser=self.parser,
                 kept_items=kept_items,
@@ -204,6 +252,52 @@ class _Collector:
     def _retrieve(self, label: str, vim_type: type, paths: Iterable[str]) -> list[ObjectProperties]:
         return list(self._iter(label, vim_type, paths))
 
+    def _first_try(self, sent: _ReadAhead) -> list[Any] | None:
+        """What a read sent ahead got, taken as the first try of that read: its objects, or its failure
+        raised here (for the retrier); None when it failed before a recovery made since: read again."""
+        sent.wait()
+        if sent.error is None:
+            return sent.events
+        if self.retrier.retries != sent.recoveries:
+            return None
+        raise sent.error
+
+    def _send_ahead(self) -> None:
+        """Send the VMs' reading and every other small read at once (see read_ahead)."""
+        recoveries = self.retrier.retries
+        if self.parser == PARSER_STREAM:
+            self.vm_reading = _ReadAhead(lambda on_page: [self._vm_parts()], recoveries)
+        if self.content.customFieldsManager is not None:
+            manager = self.content.customFieldsManager
+            self.read_ahead[("custom attribute definitions", vim.CustomFieldsManager, ("field",))] = _ReadAhead(
+                lambda on_page: [retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"],
+                                              parser=self.parser)],
+                recoveries,
+            )
+        for label, vim_type, paths in self._small_reads():
+            self.read_ahead[(label, vim_type, paths)] = _ReadAhead(self._reader(vim_type, paths), recoveries)
+
+    def _reader(self, vim_type: type, paths: Sequence[str]) -> Callable[[Callable[[int], None]], Iterable[Any]]:
+        def read(on_page: Callable[[int], None]) -> Iterable[Any]:
+            return iter_all(self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page,
+                            parser=self.parser)
+
+        return read
+
+    @staticmethod
+    def _small_reads() -> list[tuple[str, type, tuple[str, ...]]]:
+        """The reads after the first, in their turn's order (label, type, paths): as _iter is asked them."""
+        return [
+            *((label, vim_type, STRUCTURE_PROPERTIES) for label, vim_type in STRUCTURE_TYPES[1:]),
+            ("hosts", vim.HostSystem, (*mappers.HOST_PROPERTIES, *mappers.HOST_PORTGROUP_PROPERTIES)),
+            ("clusters", vim.ClusterComputeResource, tuple(mappers.CLUSTER_PROPERTIES)),
+            ("datastores", vim.Datastore, tuple(mappers.DATASTORE_PROPERTIES)),
+            ("switches", vim.DistributedVirtualSwitch, tuple(mappers.SWITCH_PROPERTIES)),
+            ("port groups", vim.dvs.DistributedVirtualPortgroup, tuple(mappers.PORTGROUP_PROPERTIES)),
+            ("opaque networks", vim.OpaqueNetwork, tuple(mappers.OPAQUE_NETWORK_PROPERTIES)),
+            ("networks", vim.Network, tuple(mappers.NETWORK_PROPERTIES)),
+        ]
+
     def _structure(self) -> None:
         lookups = self.lookups
         # The root folder has no parent; it is the end of every path.
@@ -212,9 +306,13 @@ class _Collector:
         lookups.names[root._moId] = "Datacenters"
         # One label per type: a shared label ("containers: 4", then ": 1", ": 3") read as a
         # count going backwards.
-        for label, vim_type in (("folders", vim.Folder), ("datacenters", vim.Datacenter),
-                                ("compute resources", vim.ComputeResource), ("resource pools", vim.ResourcePool)):
-            for item in self._retrieve(label, vim_type, STRUCTURE_PROPERTIES):
+        for index, (label, vim_type) in enumerate(STRUCTURE_TYPES):
+            items = self._retrieve(label, vim_type, STRUCTURE_PROPERTIES)
+            if index == 0 and self.send_after_first_read:
+                # A vCenter that fails fails on the first read, as before: nothing else was sent.
+                self.send_after_first_read = False
+                self._send_ahead()
+            for item in items:
                 lookups.types[item.moref] = _kind(item.obj)
                 if item.values.get("name") is not None:
                     lookups.names[item.moref] = item.values["name"]
@@ -229,10 +327,17 @@ class _Collector:
         manager = self.content.customFieldsManager
         if manager is None:
             return
-        item = self.retrier.run(
-            "custom attribute definitions",
-            lambda: retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser),
-        )
+        ahead = self.read_ahead.pop(("custom attribute definitions", vim.CustomFieldsManager, ("field",)), None)
+
+        def attempt() -> ObjectProperties | None:
+            nonlocal ahead
+            sent, ahead = ahead, None
+            if sent is not None and (events := self._first_try(sent)) is not None:
+                taken: ObjectProperties | None = events[0]
+                return taken
+            return retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser)
+
+        item = self.retrier.run("custom attribute definitions", attempt)
         for definition in (item.values.get("field") if item else None) or []:
             self.lookups.custom_field_names[int(definition.key)] = definition.name
 
@@ -323,14 +428,12 @@ class _Collector:
             if self.progress is not None:
                 self.progress("VMs", counted)
 
-        def read(offload: ParseWorker | None) -> Iterator[VmResult]:
+        def read(offload: ParseWorker | None, reading: PartsReading | None) -> Iterator[VmResult]:
             items: Iterator[Any]
             if self.parser == PARSER_STREAM:
-                # Asked for in parts, read ahead (see PartsReading); the first reading was started
-                # with the collection, a retry (or a read after the worker failed) starts its own.
-                reading = self.vm_reading or self._vm_parts()
-                self.vm_reading = None
-                items = reading.items(on_page, vm_kept_items(), offload)
+                # Asked for in parts, read ahead (see PartsReading); the first reading was sent
+                # with the small reads, a retry (or a read after the worker failed) starts its own.
+                items = (reading or self._vm_parts()).items(on_page, vm_kept_items(), offload)
             else:
                 items = iter_all(
                     self.content, vim.VirtualMachine, list(mappers.VM_PROPERTIES), page_size=self.page_size,
@@ -365,16 +468,18 @@ class _Collector:
         def attempt() -> Iterator[VmResult]:
             nonlocal counted
             counted = 0
+            # Its failure is this first try's, before the worker is taken: a retry still has it.
+            reading = self._sent_vm_reading()
             # One worker per collection: after it saw part of an answer, a retry starts over without.
             worker = (self.started_worker or ParseWorker.start()) if self.parse_worker else None
             self.parse_worker = False
             self.started_worker = None
             if worker is None:
-                yield from read(None)
+                yield from read(None, reading)
                 return
             try:
                 worker.setup(soap_stub(self.content.propertyCollector).version, self.vcenter.name, lookups)
-                yield from read(worker)
+                yield from read(worker, reading)
                 return
             except (ParseWorkerFailed, StreamParseError):
                 # Read again on our own (VMs already handed on are skipped by moref): the same
@@ -383,7 +488,7 @@ class _Collector:
             finally:
                 worker.close()
             counted = 0
-            yield from read(None)
+            yield from read(None, None)
 
         # A retry re-reads all VMs; those already handed on are skipped by moref.
         for result in self.retrier.iterate("VMs", attempt, key=lambda result: result.moref):
@@ -438,6 +543,23 @@ class _Collector:
     def _vm_parts(self) -> PartsReading:
         return PartsReading(self.content, vim.VirtualMachine, mappers.VM_PROPERTIES, self.page_size)
 
+    def _sent_vm_reading(self) -> PartsReading | None:
+        """The VMs' reading sent ahead, once (see _first_try); None when none was sent or it is to be made again."""
+        sent, self.vm_reading = self.vm_reading, None
+        if sent is None:
+            return None
+        events = self._first_try(sent)
+        return events[0] if events is not None else None
+
+    def _drop_vm_reading(self) -> None:
+        """The VMs' reading sent ahead and never taken (the collection failed before): closed."""
+        sent, self.vm_reading = self.vm_reading, None
+        if sent is not None:
+            sent.wait()
+            for reading in sent.events:
+                if isinstance(reading, PartsReading):
+                    reading.close()
+
     def run(self) -> VCenter:
         if self.parse_worker:
             # Its imports (~0.2 s of CPU) overlap the small requests, where a core is idle.
@@ -446,12 +568,6 @@ class _Collector:
             self._structure()
             self._custom_fields()
             host_portgroups = self._hosts()
-            if self.parser == PARSER_STREAM:
-                # The server builds the first VM answers while clusters, datastores and networks are
-                # read. (Not before the first answers: a vCenter that fails fails there, as before.)
-                # A failure here is met again (retried, reported) where the VMs are read.
-                with contextlib.suppress(Exception):
-                    self.vm_reading = self._vm_parts()
             self._clusters()
             self._datastores()
             self._networks(host_portgroups)
@@ -460,9 +576,7 @@ class _Collector:
             if self.started_worker is not None:  # the VMs were never read
                 self.started_worker.close()
                 self.started_worker = None
-            if self.vm_reading is not None:
-                self.vm_reading.close()
-                self.vm_reading = None
+            self._drop_vm_reading()
         self._power_off_dates()
         return self.vcenter
 

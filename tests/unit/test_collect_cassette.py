@@ -12,6 +12,7 @@ import datetime
 import email.utils
 import json
 import re
+import threading
 import types
 from pathlib import Path
 
@@ -95,23 +96,28 @@ def clock_stopped_at(moment: datetime.datetime) -> types.ModuleType:
     return clock
 
 
+def replay(monkeypatch: pytest.MonkeyPatch, progress: list[tuple[str, int]]) -> Estate:
+    """The cassette's collection, replayed (``progress`` hears each progress report)."""
+    if not (CASSETTE_DIR / CASSETTE).exists():
+        pytest.fail(f"cassette {CASSETTE} missing: record it with python -m tests.unit.test_collect_cassette",
+                    pytrace=False)
+    # Replay: no server listens; the TCP pre-check is the only socket vmscan opens itself.
+    monkeypatch.setattr(session, "_probe_tcp", lambda endpoint, *timeout: None)
+    # The collector dates the event history from its own clock: replay at the recording's time,
+    # or the recorded power-off events would fall before a history window computed from today.
+    monkeypatch.setattr(collect, "datetime", clock_stopped_at(recorded_at()))
+    with pyvmomi_vcr("none").use_cassette(CASSETTE, allow_playback_repeats=False) as cassette:
+        estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE,
+                                progress=lambda what, count: progress.append((what, count)))
+        assert cassette.all_played, "the collector skipped recorded requests"
+    return estate
+
+
 @pytest.fixture(scope="module")
 def replayed_estate() -> Estate:
     monkeypatch = pytest.MonkeyPatch()
     try:
-        if not (CASSETTE_DIR / CASSETTE).exists():
-            pytest.fail(f"cassette {CASSETTE} missing: record it with python -m tests.unit.test_collect_cassette",
-                        pytrace=False)
-        # Replay: no server listens; the TCP pre-check is the only socket vmscan opens itself.
-        monkeypatch.setattr(session, "_probe_tcp", lambda endpoint, *timeout: None)
-        # The collector dates the event history from its own clock: replay at the recording's time,
-        # or the recorded power-off events would fall before a history window computed from today.
-        monkeypatch.setattr(collect, "datetime", clock_stopped_at(recorded_at()))
-        with pyvmomi_vcr("none").use_cassette(CASSETTE, allow_playback_repeats=False) as cassette:
-            estate = collect_estate(REPLAY_SERVER, RECORD_USER, "any password", page_size=PAGE_SIZE,
-                                    progress=lambda what, count: PROGRESS.append((what, count)))
-            assert cassette.all_played, "the collector skipped recorded requests"
-        return estate
+        return replay(monkeypatch, PROGRESS)
     finally:
         monkeypatch.undo()
 
@@ -163,6 +169,44 @@ def test_progress_counts_never_go_backwards_under_one_label(replayed_estate: Est
         last[what] = count
     assert last["datacenters"] == len(replayed_estate.vcenters[0].datacenters)
     assert last["VMs"] == len(replayed_estate.all_vms())
+
+
+
+# Each type's progress, in the order the collector takes the types (one after another before it
+# sent the reads after the first at once; the order seen stays the same).
+PROGRESS_ORDER = ["folders", "datacenters", "compute resources", "resource pools", "hosts", "clusters",
+                  "datastores", "switches", "port groups", "opaque networks", "networks", "VMs", "power events"]
+
+
+def test_progress_comes_type_after_type_in_the_order_taken(replayed_estate: Estate) -> None:
+    labels = [what for index, (what, _) in enumerate(PROGRESS) if index == 0 or PROGRESS[index - 1][0] != what]
+    assert labels == PROGRESS_ORDER
+
+
+def test_reads_after_the_first_are_in_flight_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the first read has answered, the others are all sent: the hosts' read is asked for only
+    after the networks' (the last small read) was, and still gives the same collection."""
+    from pyVmomi import vim
+
+    real_iter_all = collect.iter_all
+    networks_asked = threading.Event()
+    hosts_waited: list[bool] = []
+
+    def iter_all(content, vim_type, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if vim_type is vim.Network:
+            networks_asked.set()
+        if vim_type is vim.HostSystem:
+            # One read after another (as before), this waits in vain: the networks come after the hosts.
+            hosts_waited.append(networks_asked.wait(timeout=5))
+        return real_iter_all(content, vim_type, *args, **kwargs)
+
+    monkeypatch.setattr(collect, "iter_all", iter_all)
+    progress: list[tuple[str, int]] = []
+    estate = replay(monkeypatch, progress)
+    assert hosts_waited == [True]
+    assert len(estate.all_vms()) == 12 and len(estate.all_hosts()) == 2
+    labels = [what for index, (what, _) in enumerate(progress) if index == 0 or progress[index - 1][0] != what]
+    assert labels == PROGRESS_ORDER
 
 
 if __name__ == "__main__":

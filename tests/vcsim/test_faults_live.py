@@ -120,7 +120,8 @@ def test_expired_session_is_logged_in_again(sim, monkeypatch):
     logged_out = []
 
     def progress(what: str, count: int) -> None:
-        if what == "hosts" and not logged_out:
+        # On the first read: every other read is sent after it (collect._Collector._send_ahead).
+        if what == "folders" and not logged_out:
             # End the collector's own session, as a vCenter session timeout would.
             sessions[0].RetrieveContent().sessionManager.Logout()
             logged_out.append(what)
@@ -160,8 +161,8 @@ def _delete_one_vm_while_collecting(sim: Simulator):
         deleted = []
 
         def progress(what: str, count: int) -> None:
-            # After the folder tree and hosts are read, before the VMs are.
-            if what == "hosts" and not deleted:
+            # On the first read, before the VMs are listed (they are sent for after it).
+            if what == "folders" and not deleted:
                 WaitForTask(victim.Destroy_Task())
                 deleted.append(victim_name)
 
