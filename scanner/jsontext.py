@@ -204,12 +204,14 @@ class JsonTexts:
     """The JSON texts of one document's dataclasses and values; one instance per document written."""
 
     def __init__(self, spans: Mapping[type, tuple[str, str]] | None = None,
-                 unique: Mapping[type, Iterable[str]] | None = None) -> None:
+                 unique: Mapping[type, Iterable[str]] | None = None, memo_limit: int | None = None) -> None:
         """``spans``: per class, the first and last of adjacent fields whose values many of its objects
-        hold together; ``unique``: per class, its text fields whose values do not repeat (see _class_plan)."""
+        hold together; ``unique``: per class, its text fields whose values do not repeat (see _class_plan);
+        ``memo_limit``: texts held per field (default MEMO_LIMIT)."""
         self._encoders: dict[type, Callable[[Any], str]] = {}
         self._spans = dict(spans or {})
         self._unique = {cls: frozenset(names) for cls, names in (unique or {}).items()}
+        self._memo_limit = MEMO_LIMIT if memo_limit is None else memo_limit
         if c_make_encoder is not None:
             # What JSONEncoder.encode builds per call (json/encoder.py), built once per document: the
             # pieces of a value's text.
@@ -238,16 +240,17 @@ class JsonTexts:
         misses = [self._miss(kind, memo, steps.get(name)) for kind, memo, name in zip(kinds, memos, names, strict=True)]
         same: list[dict[int, tuple[Any, str]]] = [{} for _ in kinds]
         return make(cls, lambda obj: self.encode(to_plain(obj)), memos, misses, same,
-                    [steps.get(name) for name in names], self.chunks, {}, MEMO_LIMIT)
+                    [steps.get(name) for name in names], self.chunks, {}, self._memo_limit)
 
     def _miss(self, kind: str, memo: dict[Any, str], step: Callable[[Any], Any] | None) -> Callable[[Any], str]:
         encode = self.encode
+        limit = self._memo_limit
         if kind in ("text", "unique_text"):
             def text(value: Any) -> str:
                 if type(value) is not str:
                     return encode(value)
                 encoded: str = encode_basestring(value)
-                if len(memo) < MEMO_LIMIT:
+                if len(memo) < limit:
                     memo[value] = encoded
                 return encoded
             return text
@@ -256,21 +259,21 @@ class JsonTexts:
 
             def by_identity(value: Any) -> str:
                 encoded = encode(convert(value))
-                if len(memo) < MEMO_LIMIT:
+                if len(memo) < limit:
                     memo[id(value)] = encoded
                 return encoded
             return by_identity
         if kind == "by_items":
             def by_items(value: Any) -> str:
                 encoded = encode(value)
-                if type(value) is dict and len(memo) < MEMO_LIMIT:
+                if type(value) is dict and len(memo) < limit:
                     memo[(*map(id, value), *map(id, value.values()))] = encoded
                 return encoded
             return by_items
         if kind == "by_texts":
             def by_texts(value: Any) -> str:
                 encoded = encode(value)
-                if type(value) is dict and len(memo) < MEMO_LIMIT and _texts_only(value):
+                if type(value) is dict and len(memo) < limit and _texts_only(value):
                     memo[(*value, *value.values())] = encoded
                 return encoded
             return by_texts

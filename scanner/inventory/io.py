@@ -53,6 +53,10 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SLICE = 500
 # Encoded text is handed to the file (and gzip) in pieces of about this size.
 _WRITE_CHARS = 1 << 20
+# Texts held per field while a list is written (jsontext): a snapshot's repeated values (power
+# states, guest OS names, folders) are a few hundred per field; most others (ids, names, uuids) never
+# repeat, and holding them cost time and ~10 MiB at 10,000 VMs.
+_SNAPSHOT_MEMO_LIMIT = 256
 # Written field by field, so that their big lists are never one plain tree or one string.
 _STREAMED_OBJECTS = (Estate, VCenter)
 
@@ -82,7 +86,8 @@ def _value_parts(value: Any) -> Iterator[str]:
         yield "]"
     elif isinstance(value, list) and len(value) > _SLICE:
         yield "["
-        encode = JsonTexts().encoder(type(value[0])) if dataclasses.is_dataclass(value[0]) else None
+        texts = JsonTexts(memo_limit=_SNAPSHOT_MEMO_LIMIT)
+        encode = texts.encoder(type(value[0])) if dataclasses.is_dataclass(value[0]) else None
         for start in range(0, len(value), _SLICE):
             if encode is not None:
                 # Each object's text put together from its fields' texts (jsontext): the same text.
