@@ -83,3 +83,25 @@ def test_a_command_holds_one_pause_from_reading_to_writing_and_restores_it(tmp_p
     assert result.exit_code == 0, result.output
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_command_leaves_what_is_alive_at_exit_out_of_the_last_collection():
+    """The command's process freezes its objects at exit (gc.freeze), so that the interpreter's last
+    collection does not walk them; registered once however many commands run in the process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, gc, sys\n"
+        "registered = []\n"
+        "real = atexit.register\n"
+        "atexit.register = lambda f, *a, **k: (registered.append(f), real(f, *a, **k))[1]\n"
+        "from scanner.cli import main\n"
+        "for _ in range(2):\n"
+        "    main(['inventory', sys.argv[1]], standalone_mode=False)\n"
+        "print('freezes at exit:', registered.count(gc.freeze))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(SAMPLE_ESTATE)], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "freezes at exit: 1"
