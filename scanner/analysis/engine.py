@@ -316,6 +316,10 @@ class ReadinessMemo:
         # (disposition, id of its held reasons, id of the held readiness table): all they read, so VMs
         # of different tables share them (the pool keeps the reasons and tables, so no id is reused).
         self.decided: dict[tuple[str, int, int], Decided] = {}
+        # finding_tables' held per-target tables (readiness, reasons, methods, recommended method) by
+        # the targets and the ids of their TargetOutcomes (kept with them, so no id is reused): tables
+        # of other findings with the very same results are those same held dicts.
+        self.result_tables: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         # Findings the policy leaves out of readiness (``considered``: data the input format never
         # carries, under the default "note") are left out of the key too.
         self.ignored_status = NOT_IN_SOURCE if unavailable_in_source_as(policy) == "note" else None
@@ -646,27 +650,44 @@ def finding_tables(vm: VM, findings: list[Finding], by_target: dict[str, list[Fi
         ids = ids_by_status.get(f.status)
         if ids is not None:
             ids.add(f.rule_id)
+    # The pool's held per-target tables of these very results when an earlier VM had them (the readiness
+    # memo hands VMs of other findings the same TargetOutcomes): what the pool would give again, found
+    # without the four tables built and looked up anew.
+    results_key = ((*results, *map(id, results.values())) if shared is not None and readiness is not None
+                   else None)
+    held = readiness.result_tables.get(results_key) if readiness is not None and results_key is not None else None
+    if held is None:
+        readiness_table: dict[str, str] = {target: result.readiness for target, result in results.items()}
+        reasons_table: dict[str, list[str]] = {target: result.reasons for target, result in results.items()}
+        methods_table: dict[str, dict[str, str]] = {target: result.methods for target, result in results.items()}
+        recommended_table: dict[str, str | None] = {target: result.recommended
+                                                    for target, result in results.items()}
+        if shared is not None:
+            table = shared.dict_of
+            # Each result's reasons list and method table as the pool's held one (results of other finding
+            # sets often have equal ones): VMs with equal answers then hold one dict of them, and the
+            # writer finds their text by identity (jsontext) instead of encoding it again.
+            list_of = shared.list_of
+            readiness_table = table(readiness_table)
+            reasons_table = table({target: list_of(reasons) for target, reasons in reasons_table.items()})
+            methods_table = table({target: table(methods) for target, methods in methods_table.items()})
+            recommended_table = table(recommended_table)
+            if readiness is not None and results_key is not None:
+                readiness.result_tables[results_key] = (readiness_table, reasons_table, methods_table,
+                                                        recommended_table, results)
+    else:
+        readiness_table, reasons_table, methods_table, recommended_table = held[:4]
     tables = FindingTables(
         results=results,
-        readiness={target: result.readiness for target, result in results.items()},
-        readiness_reasons={target: result.reasons for target, result in results.items()},
-        methods={target: result.methods for target, result in results.items()},
-        recommended_method={target: result.recommended for target, result in results.items()},
+        readiness=readiness_table,
+        readiness_reasons=reasons_table,
+        methods=methods_table,
+        recommended_method=recommended_table,
         finding_ids=sorted(ids_by_status["fail"]),
         unknown_ids=sorted(ids_by_status["unknown"]),
         not_in_source_ids=sorted(ids_by_status[NOT_IN_SOURCE]),
         same_findings=same_findings)
     if shared is not None:
-        table = shared.dict_of
-        tables.readiness = table(tables.readiness)
-        # Each result's reasons list and method table as the pool's held one (results of other finding
-        # sets often have equal ones): VMs with equal answers then hold one dict of them, and the
-        # writer finds their text by identity (jsontext) instead of encoding it again.
-        list_of = shared.list_of
-        tables.readiness_reasons = table({target: list_of(reasons)
-                                          for target, reasons in tables.readiness_reasons.items()})
-        tables.methods = table({target: table(methods) for target, methods in tables.methods.items()})
-        tables.recommended_method = table(tables.recommended_method)
         tables.finding_ids = shared.list_of(tables.finding_ids)
         tables.unknown_ids = shared.list_of(tables.unknown_ids)
         tables.not_in_source_ids = shared.list_of(tables.not_in_source_ids)
