@@ -51,6 +51,9 @@ from scanner.inventory.model import (
 ProgressCallback = Callable[[str, int], None]
 
 STRUCTURE_PROPERTIES = ("name", "parent")
+# The custom attribute definitions' read (label, type, paths), sent ahead with the small reads.
+CUSTOM_FIELDS_READ: tuple[str, type, tuple[str, ...]] = (
+    "custom attribute definitions", vim.CustomFieldsManager, ("field",))
 # The inventory's containers, read one type at a time in this order (_Collector._structure).
 STRUCTURE_TYPES = (("folders", vim.Folder), ("datacenters", vim.Datacenter),
                    ("compute resources", vim.ComputeResource), ("resource pools", vim.ResourcePool))
@@ -226,13 +229,12 @@ class _Collector:
             if self.progress is not None:
                 self.progress(label, counted)
 
-        ahead = self.read_ahead.pop((label, vim_type, paths), None)
+        sent_ahead = self._taken_once((label, vim_type, paths))
 
         def attempt() -> Iterator[ObjectProperties]:
-            nonlocal counted, ahead
+            nonlocal counted
             counted = 0
-            sent, ahead = ahead, None
-            if sent is not None and (events := self._first_try(sent)) is not None:
+            if (events := sent_ahead()) is not None:
                 return _replayed(events, on_page)
             return iter_all(
                 self.content, vim_type, list(paths), page_size=self.page_size, on_page=on_page, parser=self.parser,
@@ -252,6 +254,18 @@ class _Collector:
     def _retrieve(self, label: str, vim_type: type, paths: Iterable[str]) -> list[ObjectProperties]:
         return list(self._iter(label, vim_type, paths))
 
+    def _taken_once(self, read: tuple[str, type, tuple[str, ...]]) -> Callable[[], list[Any] | None]:
+        """The read sent ahead under this key, for its first try only: each call after the first, or
+        with nothing sent, gives None (read it now)."""
+        sent: _ReadAhead | None = self.read_ahead.pop(read, None)
+
+        def take() -> list[Any] | None:
+            nonlocal sent
+            taken, sent = sent, None
+            return self._first_try(taken) if taken is not None else None
+
+        return take
+
     def _first_try(self, sent: _ReadAhead) -> list[Any] | None:
         """What a read sent ahead got, taken as the first try of that read: its objects, or its failure
         raised here (for the retrier); None when it failed before a recovery made since: read again."""
@@ -269,7 +283,7 @@ class _Collector:
             self.vm_reading = _ReadAhead(lambda on_page: [self._vm_parts()], recoveries)
         if self.content.customFieldsManager is not None:
             manager = self.content.customFieldsManager
-            self.read_ahead[("custom attribute definitions", vim.CustomFieldsManager, ("field",))] = _ReadAhead(
+            self.read_ahead[CUSTOM_FIELDS_READ] = _ReadAhead(
                 lambda on_page: [retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"],
                                               parser=self.parser)],
                 recoveries,
@@ -327,17 +341,15 @@ class _Collector:
         manager = self.content.customFieldsManager
         if manager is None:
             return
-        ahead = self.read_ahead.pop(("custom attribute definitions", vim.CustomFieldsManager, ("field",)), None)
+        sent_ahead = self._taken_once(CUSTOM_FIELDS_READ)
 
         def attempt() -> ObjectProperties | None:
-            nonlocal ahead
-            sent, ahead = ahead, None
-            if sent is not None and (events := self._first_try(sent)) is not None:
+            if (events := sent_ahead()) is not None:
                 taken: ObjectProperties | None = events[0]
                 return taken
             return retrieve_one(self.content, manager, vim.CustomFieldsManager, ["field"], parser=self.parser)
 
-        item = self.retrier.run("custom attribute definitions", attempt)
+        item = self.retrier.run(CUSTOM_FIELDS_READ[0], attempt)
         for definition in (item.values.get("field") if item else None) or []:
             self.lookups.custom_field_names[int(definition.key)] = definition.name
 
