@@ -585,6 +585,11 @@ def rvtools_rows(sizes: list[int], vinfo_sizes: list[int], folder: Path,
     return rows
 
 
+def vm_counts(text: str) -> list[int]:
+    """``--rv-sizes`` / ``--vinfo-sizes``: comma-separated VM counts; 0 or nothing means no such workbook."""
+    return [count for count in (int(x) for x in text.split(",") if x.strip()) if count > 0]
+
+
 def side_by_side(rows: list[dict[str, Any]]) -> str:
     lines = ["| input | row | wall | CPU | peak RSS | per VM | note |", "|---|---|---:|---:|---:|---:|---|"]
     for item in rows:
@@ -642,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="synthetic VM counts for the offline rows")
     parser.add_argument("--rv-sizes", default="1000,10000,100000", help="VM counts of the RVTools workbooks")
     parser.add_argument("--vinfo-sizes", default="1000,10000",
-                        help="VM counts of the vInfo-only exports (each VM carries every unknown: keep modest)")
+                        help="VM counts of the vInfo-only exports (each VM carries every unknown: keep modest); "
+                             "0: none")
     parser.add_argument("--no-perf-csv", action="store_true",
                         help="collection: skip the history rows against a simulator answering QueryPerf in CSV")
     parser.add_argument("--no-history", action="store_true",
@@ -687,8 +693,8 @@ def main(argv: list[str] | None = None) -> int:
                                  repeat=args.collect_runs)), flush=True)
     if "rvtools" in parts:
         print("\n### b. RVTools workbooks: vmscan and pandas side by side\n")
-        sizes = [int(x) for x in args.rv_sizes.split(",") if x]
-        vinfo_sizes = [int(x) for x in args.vinfo_sizes.split(",") if x]
+        sizes = vm_counts(args.rv_sizes)
+        vinfo_sizes = vm_counts(args.vinfo_sizes)
         if args.workbooks:
             Path(args.workbooks).mkdir(parents=True, exist_ok=True)
             print(side_by_side(rvtools_rows(sizes, vinfo_sizes, Path(args.workbooks), args.baseline)), flush=True)
