@@ -86,9 +86,10 @@ class RuleCrash(RuntimeError):
 
 # An active rule as run_rules reads it: check, rule id, severity, runs (see ActiveRule), the targets
 # of its one run when that run gives the check no target (not per_target), methods, remediation, the
-# pool of target lists, and the vCenter's note it may repeat (RepeatedNote) or None.
+# pool of target lists, whether it is a site rule (RuleSpec.site), and the vCenter's note it may repeat
+# (RepeatedNote) or None.
 RuleStep = tuple[RuleCheck, str, str, tuple[tuple[str | None, list[str]], ...], list[str] | None,
-                 dict[str, str], str, SharedValues, "RepeatedNote | None"]
+                 dict[str, str], str, SharedValues, bool, "RepeatedNote | None"]
 
 
 @dataclass
@@ -114,7 +115,7 @@ class ActiveRule:
         # What run_rules reads for every VM, in one tuple: one unpacking instead of eight lookups.
         single = self.runs[0][1] if len(self.runs) == 1 and self.runs[0][0] is None else None
         self.step = (self.spec.check, self.spec.id, self.severity, self.runs, single, self.methods,
-                     self.spec.remediation, self.lists, None)
+                     self.spec.remediation, self.lists, self.spec.site is not None, None)
 
 
 def rule_steps(rules: Sequence[ActiveRule], notes: Mapping[str, RepeatedNote]) -> list[RuleStep]:
@@ -182,7 +183,8 @@ def index_vcenters(estate: Estate) -> dict[int, VcenterIndex]:
 def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Policy, as_of: dt.date,
               data_date: dt.date | None = None, shared: dict[str, Any] | None = None,
               unknowns: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] | None = None,
-              steps: Sequence[RuleStep] | None = None) -> list[Finding]:
+              steps: Sequence[RuleStep] | None = None, site: list[Finding] | None = None,
+              unknown_found: list[Finding] | None = None) -> list[Finding]:
     """Every active rule on ``vm``. ``shared``: the analysis' memo of target facts (RuleContext.shared).
 
     A result is one Finding for every target it holds for (``targets``, a list shared by all
@@ -193,6 +195,9 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     tab makes the same unknown on every VM, held once instead of once per VM.
     ``steps``: the rules' steps with the notes of the vCenter's first VM (rule_steps; None: the rules'
     own): a rule whose one result is its note again adds the first VM's Finding (see RepeatedNote).
+    ``site`` and ``unknown_found``, when given, receive the findings of site rules (RuleSpec.site) and the
+    findings whose status is unknown, in the VM's order: what the engine reads of them next, without
+    a pass over every finding of the VM.
     """
     # Positional, in RuleContext's field order (vm, host, cluster, vcenter, networks, policy, as_of,
     # target: None, data_date, shared): made per VM, where a keyword call costs several times more.
@@ -204,7 +209,7 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
     findings: list[Finding] = []
     append = findings.append
     vm_id = vm.id
-    for check, rule_id, severity, runs, targets, rule_methods, remediation, lists, note in (
+    for check, rule_id, severity, runs, targets, rule_methods, remediation, lists, site_rule, note in (
             steps if steps is not None else [active.step for active in rules]):
         try:
             if targets is not None:
@@ -228,9 +233,19 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                 for result in results:
                     methods = result.methods if result.methods is not None else rule_methods
                     status, message, evidence = result.status, result.message, result.evidence
-                    if unknowns is not None and status == "unknown":
-                        message, evidence = pooled(unknowns, message, evidence)
-                    append(Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence, remediation))
+                    if status == "unknown":
+                        if unknowns is not None:
+                            message, evidence = pooled(unknowns, message, evidence)
+                        finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
+                                          remediation)
+                        if unknown_found is not None:
+                            unknown_found.append(finding)
+                    else:
+                        finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
+                                          remediation)
+                    append(finding)
+                    if site_rule and site is not None:
+                        site.append(finding)
                 continue
             first = len(findings)
             for target, targets in runs:
@@ -252,8 +267,13 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                             after = position + 1
                             break
                     else:
-                        append(Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
-                                       remediation))
+                        finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
+                                          remediation)
+                        append(finding)
+                        if status == "unknown" and unknown_found is not None:
+                            unknown_found.append(finding)
+                        if site_rule and site is not None:
+                            site.append(finding)
                         after = len(findings)
             ctx.target = None
         except Exception as exc:
@@ -1022,12 +1042,14 @@ def analyze(estate: Estate, targets: Iterable[str] | None = None, policy: Policy
         notes: dict[str, RepeatedNote] | None = None
         steps = [active.step for active in rules]
         for vm in vc.vms:
-            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns, steps)
-            gaps: list[tuple[Finding, Cause]] = []
-            causes = unknown_causes(vm, all_findings, index, cause_cache, gaps)
             # Site tasks (a host below HCX's minimum, a standard port group) are done once for the
             # estate: the VM is assessed as it will be after them, and names them.
-            site_findings = [f for f in all_findings if f.rule_id in site_rules]
+            site_findings: list[Finding] = []
+            unknown_findings: list[Finding] = []
+            all_findings = run_rules(vm, index, rules, policy, as_of, data_date, shared, unknowns, steps,
+                                     site_findings, unknown_findings)
+            gaps: list[tuple[Finding, Cause]] = []
+            causes = unknown_causes(vm, unknown_findings, index, cause_cache, gaps)
             vm_findings = [f for f in all_findings if f.rule_id not in site_rules] if site_findings else all_findings
             if grouping is not None:
                 grouping.add(vm.id, vm_findings)
