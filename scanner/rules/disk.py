@@ -23,21 +23,24 @@ def disk_label(disk: Disk) -> str:
     return disk.label or (f"disk key {disk.key}" if disk.key is not None else "unnamed disk")
 
 
-def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool],
+def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool] | frozenset[str],
                 message: Callable[[Disk], str], skip_rdm: bool = False) -> Results:
-    """Fail for each disk (RDMs left out when ``skip_rdm``) whose ``field_name`` satisfies ``present``;
-    unknown if None."""
+    """Fail for each disk (RDMs left out when ``skip_rdm``) whose ``field_name`` satisfies ``present``
+    (a test, or the set of values that fail); unknown if None."""
     disks = ctx.vm.disks
     if disks is None:
         return gap("the input carries no virtual disk details", "disks")
-    # The usual VM - every disk's value known, none present - is told from the distinct values alone.
+    # The usual VM - every disk's value known, none present - is told from the distinct values alone
+    # (against a set of failing values in C, without a call per value).
     if not skip_rdm or RDM_BACKINGS.isdisjoint(map(BACKING, disks)):
         getter = FIELD_GETTERS.get(field_name)
         if getter is None:
             getter = FIELD_GETTERS[field_name] = attrgetter(field_name)
         values = set(map(getter, disks))
-        if None not in values and not any(map(present, values)):
+        if None not in values and (values.isdisjoint(present) if isinstance(present, frozenset)
+                                   else not any(map(present, values))):
             return ()
+    test = present.__contains__ if isinstance(present, frozenset) else present
     results: list[RuleResult] = []
     missing = []
     for disk in disks:
@@ -46,7 +49,7 @@ def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool
         value = getattr(disk, field_name)
         if value is None:
             missing.append(disk_label(disk))
-        elif present(value):
+        elif test(value):
             results.append(fail(message(disk), disk=disk_label(disk), datastore=disk.datastore, file=disk.file_name,
                                 **{field_name: value}))
     if missing:
@@ -55,8 +58,7 @@ def check_disks(ctx: RuleContext, field_name: str, present: Callable[[Any], bool
     return results
 
 
-def is_rdm_physical(backing: str) -> bool:
-    return backing == "rdm_physical"
+RDM_PHYSICAL = frozenset({"rdm_physical"})  # the value that fails (check_disks)
 
 
 def rdm_physical_message(disk: Disk) -> str:
@@ -76,11 +78,10 @@ def rdm_physical_message(disk: Disk) -> str:
     references=(refs.HCX_BULK, refs.HCX_VMOTION, refs.AVS_MIGRATE),
 )
 def rdm_physical(ctx: RuleContext) -> Results:
-    return check_disks(ctx, "backing", is_rdm_physical, rdm_physical_message)
+    return check_disks(ctx, "backing", RDM_PHYSICAL, rdm_physical_message)
 
 
-def is_rdm_virtual(backing: str) -> bool:
-    return backing == "rdm_virtual"
+RDM_VIRTUAL = frozenset({"rdm_virtual"})  # the value that fails (check_disks)
 
 
 def rdm_virtual_message(disk: Disk) -> str:
@@ -99,7 +100,7 @@ def rdm_virtual_message(disk: Disk) -> str:
     remediable=False,
 )
 def rdm_virtual(ctx: RuleContext) -> Results:
-    return check_disks(ctx, "backing", is_rdm_virtual, rdm_virtual_message)
+    return check_disks(ctx, "backing", RDM_VIRTUAL, rdm_virtual_message)
 
 
 def is_independent(mode: str) -> bool:
@@ -125,8 +126,7 @@ def independent(ctx: RuleContext) -> Results:
     return check_disks(ctx, "mode", is_independent, independent_message)
 
 
-def is_multi_writer(sharing: str) -> bool:
-    return sharing == "multi_writer"
+MULTI_WRITER = frozenset({"multi_writer"})  # the value that fails (check_disks)
 
 
 def multi_writer_message(disk: Disk) -> str:
@@ -146,7 +146,7 @@ def multi_writer_message(disk: Disk) -> str:
     references=(refs.HCX_VMOTION, refs.KB_MULTI_WRITER, refs.AVS_WSFC),
 )
 def shared_multiwriter(ctx: RuleContext) -> Results:
-    return check_disks(ctx, "sharing", is_multi_writer, multi_writer_message)
+    return check_disks(ctx, "sharing", MULTI_WRITER, multi_writer_message)
 
 
 @dataclass
@@ -187,14 +187,26 @@ def vmdk_users(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
 def vcenter_vmdk_files(vcenter: VCenter) -> VmdkFiles:
     files = VmdkFiles()
     users = files.users
-    for vm in vcenter.vms:
-        for path in {d.file_name.strip() for d in vm.disks or [] if d.file_name and d.file_name.strip()}:
-            users.setdefault(path, []).append((vm.id, vm.name or vm.id))
-    for vm in vcenter.vms:
+    vms = vcenter.vms
+    # Each VM's disk paths, stripped once ("" for a disk without one; None: no disk details).
+    paths_of: list[list[str] | None] = []
+    for vm in vms:
         disks = vm.disks
-        if disks is not None and all(d.file_name and (path := d.file_name.strip()) and len(users[path]) == 1
-                                     for d in disks):
-            files.unshared[id(vm)] = vm
+        if not disks:
+            paths_of.append(None if disks is None else [])
+            continue
+        paths = [(d.file_name or "").strip() for d in disks]
+        paths_of.append(paths)
+        user = (vm.id, vm.name or vm.id)
+        for path in set(paths):
+            if path:
+                users.setdefault(path, []).append(user)
+    # A VM passes at once when every disk has a path and no path is another VM's too.
+    shared = {path for path, using in users.items() if len(using) > 1}
+    unshared = files.unshared
+    for vm, vm_paths in zip(vms, paths_of, strict=True):
+        if vm_paths is not None and "" not in vm_paths and shared.isdisjoint(vm_paths):
+            unshared[id(vm)] = vm
     return files
 
 
@@ -298,8 +310,7 @@ def bus_sharing(ctx: RuleContext) -> Results:
     return results
 
 
-def is_thick_eager(provisioning: str) -> bool:
-    return provisioning == "thick_eager"
+THICK_EAGER = frozenset({"thick_eager"})  # the value that fails (check_disks)
 
 
 def thick_eager_message(disk: Disk) -> str:
@@ -320,7 +331,7 @@ def thick_eager_message(disk: Disk) -> str:
 )
 def thick_eager(ctx: RuleContext) -> Results:
     # A raw device mapping is a LUN, not a VMDK: it has no thin/thick format (readers leave it None).
-    return check_disks(ctx, "provisioning", is_thick_eager, thick_eager_message, True)  # skip_rdm
+    return check_disks(ctx, "provisioning", THICK_EAGER, thick_eager_message, True)  # skip_rdm
 
 
 @rule(

@@ -42,7 +42,14 @@ def cpu_vendor_amd(ctx: RuleContext) -> Results:
     if ctx.host is None:
         return (unknown("the VM's host is not in the inventory", missing="host", host=ctx.vm.host),)
     # The rest reads the host and the target only: once per host and target.
-    return per_object(ctx, f"host.cpu-vendor-amd:{ctx.target}", ctx.host, host_cpu_vendor)
+    key = CPU_VENDOR_KEYS.get(ctx.target)
+    if key is None:
+        key = CPU_VENDOR_KEYS[ctx.target] = f"host.cpu-vendor-amd:{ctx.target}"
+    return per_object(ctx, key, ctx.host, host_cpu_vendor)
+
+
+# cpu_vendor_amd's memo key per target, made once rather than as a new text for every VM and target.
+CPU_VENDOR_KEYS: dict[str | None, str] = {}
 
 
 def host_cpu_vendor(ctx: RuleContext) -> Iterator[RuleResult]:
