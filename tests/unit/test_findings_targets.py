@@ -211,3 +211,30 @@ def test_a_rule_run_once_for_all_targets_sees_no_target_after_a_per_target_rule(
         seen.clear()
         analyze(estate_of(clean_vm()), targets=targets, as_of=AS_OF_DATE, registry=registry)
         assert seen == [*(("per target", t) for t in targets), ("all targets", None)]
+
+
+def test_run_rules_hands_over_the_site_and_unknown_findings_as_it_makes_them() -> None:
+    # analyze takes a VM's site findings and its unknown ones from the lists run_rules fills: the very
+    # findings, in the VM's order, that a pass over all of them would pick (per_target rules included).
+    from scanner.analysis.engine import active_rules, index_vcenters, run_rules
+    from scanner.analysis.shared import SharedValues
+    from scanner.rules import load_catalogue
+
+    estate = generate_estate(300, seed=5)
+    policy = default_policy()
+    rules, _ = active_rules(load_catalogue(), policy, target_ids(policy.data), SharedValues())
+    site_rules = {active.spec.id for active in rules if active.spec.site}
+    indexes = index_vcenters(estate)
+    shared: dict[str, Any] = {}
+    picked = {"site": 0, "unknown": 0}
+    for vc in estate.vcenters:
+        for vm in vc.vms:
+            site: list[Finding] = []
+            unknown: list[Finding] = []
+            findings = run_rules(vm, indexes[id(vc)], rules, policy, AS_OF_DATE, shared=shared, site=site,
+                                 unknown_found=unknown)
+            assert list(map(id, site)) == [id(f) for f in findings if f.rule_id in site_rules]
+            assert list(map(id, unknown)) == [id(f) for f in findings if f.status == "unknown"]
+            picked["site"] += len(site)
+            picked["unknown"] += len(unknown)
+    assert picked["site"] and picked["unknown"]
