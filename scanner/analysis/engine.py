@@ -233,17 +233,14 @@ def run_rules(vm: VM, index: VcenterIndex, rules: list[ActiveRule], policy: Poli
                 for result in results:
                     methods = result.methods if result.methods is not None else rule_methods
                     status, message, evidence = result.status, result.message, result.evidence
-                    if status == "unknown":
-                        if unknowns is not None:
-                            message, evidence = pooled(unknowns, message, evidence)
-                        finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
-                                          remediation)
-                        if unknown_found is not None:
-                            unknown_found.append(finding)
-                    else:
-                        finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
-                                          remediation)
+                    is_unknown = status == "unknown"
+                    if is_unknown and unknowns is not None:
+                        message, evidence = pooled(unknowns, message, evidence)
+                    finding = Finding(rule_id, severity, targets, vm_id, status, message, methods, evidence,
+                                      remediation)
                     append(finding)
+                    if is_unknown and unknown_found is not None:
+                        unknown_found.append(finding)
                     if site_rule and site is not None:
                         site.append(finding)
                 continue
